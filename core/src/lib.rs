@@ -1,0 +1,11 @@
+//! # sandbox-core
+//!
+//! The simulation of a Kafka 4.x (KRaft) cluster behind Kafka Sandbox.
+//!
+//! This crate does no IO: it never reads a clock, never draws from an OS random source and
+//! never touches a browser API. Everything the UI shows comes out of it as plain,
+//! serde-serializable view structs (see [`view`]).
+
+pub mod describe;
+pub mod example;
+pub mod view;

@@ -1,0 +1,186 @@
+//! The end-to-end harness: serves the built site from a local port, starts ChromeDriver and a
+//! headless Chromium, and hands the test a WebDriver client.
+//!
+//! The site must have been built first (`cargo xtask test` does it; by hand:
+//! `cargo xtask build`). `SANDBOX_SITE` points at it; the default is `target/site`.
+
+use std::net::{TcpListener, TcpStream};
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use fantoccini::wd::Capabilities;
+use fantoccini::{Client, ClientBuilder, Locator};
+use serde_json::json;
+
+/// The Chromium flags that keep a headless browser from stalling on this kind of machine
+/// (no network but the package registries, running as root).
+const CHROMIUM_ARGS: &[&str] = &[
+    "--headless=new",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-dev-shm-usage",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
+    "--disable-quic",
+    "--disable-default-apps",
+    "--window-size=1280,800",
+];
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ sits in the workspace root")
+        .to_path_buf()
+}
+
+/// A running browser pointed at the served site. Dropping it stops ChromeDriver.
+pub struct Session {
+    pub client: Client,
+    pub base_url: String,
+    driver: Child,
+}
+
+impl Drop for Session {
+    fn drop(&mut self) {
+        let _ = self.driver.kill();
+        let _ = self.driver.wait();
+    }
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("the OS hands out a free loopback port")
+}
+
+fn find_program(name: &str, env_override: &str) -> PathBuf {
+    if let Some(path) = std::env::var_os(env_override) {
+        return PathBuf::from(path);
+    }
+    std::env::split_paths(&std::env::var_os("PATH").unwrap_or_default())
+        .map(|dir| dir.join(name))
+        .find(|p| p.is_file())
+        .unwrap_or_else(|| {
+            panic!("`{name}` is not on PATH (set {env_override}); `cargo xtask setup --browser` installs it")
+        })
+}
+
+impl Session {
+    /// Serves the site, starts ChromeDriver and opens a fresh headless Chromium.
+    pub async fn start() -> Session {
+        let site = std::env::var_os("SANDBOX_SITE")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| workspace_root().join("target").join("site"));
+        assert!(
+            site.join("index.html").is_file(),
+            "no built site at {}: run `cargo xtask build` first",
+            site.display()
+        );
+        let addr = xtask::server::Server::bind(&site, "127.0.0.1:0")
+            .and_then(|s| s.spawn())
+            .expect("serving the site on a loopback port");
+
+        let port = free_port();
+        let driver = Command::new(find_program("chromedriver", "CHROMEDRIVER"))
+            .arg(format!("--port={port}"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("starting chromedriver");
+        let deadline = Instant::now() + Duration::from_secs(30);
+        while TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(
+                Instant::now() < deadline,
+                "chromedriver did not listen within 30 s"
+            );
+            std::thread::sleep(Duration::from_millis(50));
+        }
+
+        let profile = workspace_root()
+            .join("target")
+            .join("e2e-profiles")
+            .join(format!("{}-{port}", std::process::id()));
+        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+        args.push(format!("--user-data-dir={}", profile.display()));
+        let mut options = json!({ "args": args });
+        if let Some(binary) = std::env::var_os("CHROME_BIN") {
+            options["binary"] = json!(binary.to_string_lossy());
+        } else if Path::new("/usr/bin/chromium").is_file() {
+            options["binary"] = json!("/usr/bin/chromium");
+        }
+        let mut caps = Capabilities::new();
+        caps.insert("browserName".into(), json!("chrome"));
+        caps.insert("goog:chromeOptions".into(), options);
+        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+            .capabilities(caps)
+            .connect(&format!("http://127.0.0.1:{port}"))
+            .await
+            .expect("opening a Chromium session through chromedriver");
+        Session {
+            client,
+            base_url: format!("http://{addr}/"),
+            driver,
+        }
+    }
+
+    /// Opens the app at `path` (relative to the site root) and waits until it has drawn.
+    pub async fn open(&self, path: &str) {
+        self.client
+            .goto(&format!(
+                "{}{}",
+                self.base_url,
+                path.trim_start_matches('/')
+            ))
+            .await
+            .expect("navigating to the app");
+        self.wait_for(".cluster-diagram").await;
+    }
+
+    /// Waits up to 20 s for an element, failing with the selector in the message.
+    pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
+        self.client
+            .wait()
+            .at_most(Duration::from_secs(20))
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"))
+    }
+
+    /// The number of elements matching a CSS selector.
+    pub async fn count(&self, css: &str) -> usize {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("finding `{css}`: {e}"))
+            .len()
+    }
+
+    /// The visible text of the first element matching a CSS selector.
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css)
+            .await
+            .text()
+            .await
+            .unwrap_or_else(|e| panic!("reading the text of `{css}`: {e}"))
+    }
+
+    /// Saves a PNG of the page under `target/screenshots/` for people to look at.
+    pub async fn screenshot(&self, name: &str) -> PathBuf {
+        let png = self.client.screenshot().await.expect("taking a screenshot");
+        let dir = workspace_root().join("target").join("screenshots");
+        std::fs::create_dir_all(&dir).expect("creating target/screenshots");
+        let path = dir.join(format!("{name}.png"));
+        std::fs::write(&path, png).expect("writing the screenshot");
+        println!("screenshot: {}", path.display());
+        path
+    }
+
+    /// Ends the browser session (ChromeDriver is stopped on drop).
+    pub async fn close(self) {
+        let _ = self.client.clone().close().await;
+    }
+}

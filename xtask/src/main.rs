@@ -1,0 +1,518 @@
+//! `cargo xtask`: the project's build tooling.
+//!
+//! ```text
+//! cargo xtask serve [--port N] [--dev]   set up, build the release site, serve it on 127.0.0.1
+//! cargo xtask test [--only STAGE]         set up (browser too), then lint and run every test
+//! cargo xtask build [--dev]               set up and build the site into target/site
+//! cargo xtask setup [--browser]           only install what the other commands need
+//! ```
+//!
+//! Every tool is pinned and installed into `.tools/` inside the checkout, so a fresh clone on a
+//! fresh machine needs nothing but Rust (through rustup), Node.js with npm, and, for the browser
+//! tests, Chromium and ChromeDriver (installed through apt when running as root).
+
+use std::env;
+use std::fmt::Write as _;
+use std::fs;
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::Instant;
+
+use xtask::server::Server;
+
+/// The npm package that provides `wasm-opt`. Debian's binaryen is too old for what rustc emits.
+const BINARYEN: &str = "binaryen@132.0.0";
+const WASM_TARGET: &str = "wasm32-unknown-unknown";
+/// Every test stage, in the order `cargo xtask test` runs them.
+const STAGES: &[&str] = &["lint", "native", "wasm", "e2e"];
+
+type Result<T = (), E = String> = std::result::Result<T, E>;
+
+fn main() -> ExitCode {
+    let args: Vec<String> = env::args().skip(1).collect();
+    let result = match args.first().map(String::as_str) {
+        Some("serve") => serve(&args[1..]),
+        Some("test") => test(&args[1..]),
+        Some("build") => Project::new().and_then(|p| {
+            p.setup(false)?;
+            p.build_site(args.iter().any(|a| a == "--dev"))
+        }),
+        Some("setup") => {
+            Project::new().and_then(|p| p.setup(args.iter().any(|a| a == "--browser")))
+        }
+        Some("help") | Some("--help") | Some("-h") | None => {
+            print!("{}", USAGE);
+            Ok(())
+        }
+        Some(other) => Err(format!("unknown command `{other}`\n\n{USAGE}")),
+    };
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(message) => {
+            eprintln!("\nxtask: error: {message}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+const USAGE: &str = "\
+usage: cargo xtask <command>
+
+  serve [--port N] [--dev]  set up, build the site and serve it on http://127.0.0.1:N (default 8080)
+                            --dev: unoptimised debug build, much faster to rebuild
+  test [--only STAGE]       set up (Chromium too) and run every test: lint, native, wasm, e2e
+  build [--dev]             set up and build the site into target/site
+  setup [--browser]         install the pinned tools into .tools/ (and Chromium with --browser)
+";
+
+struct Project {
+    root: PathBuf,
+    tools: PathBuf,
+}
+
+impl Project {
+    fn new() -> Result<Project> {
+        // xtask is always run through cargo from inside the workspace.
+        let manifest_dir = env::var("CARGO_MANIFEST_DIR")
+            .map_err(|_| "run this through `cargo xtask`, from inside the checkout".to_string())?;
+        let root = Path::new(&manifest_dir)
+            .parent()
+            .ok_or("xtask is expected one level below the workspace root")?
+            .to_path_buf();
+        let tools = root.join(".tools");
+        Ok(Project { root, tools })
+    }
+
+    fn site_dir(&self) -> PathBuf {
+        self.root.join("target").join("site")
+    }
+
+    /// PATH with the project's own tools first, so pinned versions win over anything installed.
+    fn path_env(&self) -> String {
+        let mut paths = vec![
+            self.tools.join("bin"),
+            self.tools.join("npm").join("node_modules").join(".bin"),
+        ];
+        paths.extend(env::split_paths(&env::var_os("PATH").unwrap_or_default()));
+        env::join_paths(paths)
+            .map(|p| p.to_string_lossy().into_owned())
+            .unwrap_or_default()
+    }
+
+    fn command(&self, program: &str) -> Command {
+        let mut cmd = Command::new(program);
+        cmd.current_dir(&self.root).env("PATH", self.path_env());
+        cmd
+    }
+
+    fn cargo(&self) -> Command {
+        let mut cmd = self.command(&env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
+        cmd.env(
+            "CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER",
+            "wasm-bindgen-test-runner",
+        );
+        cmd
+    }
+
+    // ---------------------------------------------------------------- setup
+
+    fn setup(&self, browser: bool) -> Result {
+        self.ensure_wasm_target()?;
+        self.ensure_wasm_bindgen()?;
+        self.ensure_wasm_opt()?;
+        if browser {
+            self.ensure_chromium()?;
+        }
+        Ok(())
+    }
+
+    fn ensure_wasm_target(&self) -> Result {
+        let installed = output(self.command("rustup").args(["target", "list", "--installed"]))
+            .map_err(|e| {
+                format!("{e}\nrustup is needed to add the {WASM_TARGET} target: install Rust from https://rustup.rs")
+            })?;
+        if installed.lines().any(|l| l.trim() == WASM_TARGET) {
+            return Ok(());
+        }
+        step(&format!("adding the {WASM_TARGET} target"));
+        run(self.command("rustup").args(["target", "add", WASM_TARGET]))
+    }
+
+    /// The wasm-bindgen CLI must be exactly the version of the `wasm-bindgen` crate in Cargo.lock.
+    fn ensure_wasm_bindgen(&self) -> Result {
+        let version = self.locked_version("wasm-bindgen")?;
+        let binary = self.tools.join("bin").join("wasm-bindgen");
+        if let Ok(out) = output(Command::new(&binary).arg("--version")) {
+            if out.split_whitespace().nth(1) == Some(version.as_str()) {
+                return Ok(());
+            }
+        }
+        step(&format!(
+            "installing wasm-bindgen-cli {version} into .tools/ (about 3 minutes, once)"
+        ));
+        // Not --locked: the CLI's own lockfile names a webpki-roots version the registry lacks.
+        run(self
+            .cargo()
+            .args([
+                "install",
+                "wasm-bindgen-cli",
+                "--version",
+                &format!("={version}"),
+                "--root",
+            ])
+            .arg(&self.tools))
+    }
+
+    fn ensure_wasm_opt(&self) -> Result {
+        let wanted = BINARYEN.rsplit('@').next().unwrap_or_default();
+        let major = wanted.split('.').next().unwrap_or_default();
+        let binary = self.tools.join("npm/node_modules/.bin/wasm-opt");
+        if let Ok(out) = output(self.command(&binary.to_string_lossy()).arg("--version")) {
+            if out.contains(&format!("version {major}")) {
+                return Ok(());
+            }
+        }
+        step(&format!("installing {BINARYEN} (wasm-opt) into .tools/npm"));
+        fs::create_dir_all(self.tools.join("npm")).map_err(|e| e.to_string())?;
+        run(self
+            .command("npm")
+            .args([
+                "install",
+                "--no-save",
+                "--no-audit",
+                "--no-fund",
+                "--prefix",
+            ])
+            .arg(self.tools.join("npm"))
+            .arg(BINARYEN))
+        .map_err(|e| format!("{e}\nwasm-opt comes from npm: install Node.js 18 or newer with npm"))
+    }
+
+    fn ensure_chromium(&self) -> Result {
+        let have = |name: &str| find_on_path(name, &self.path_env()).is_some();
+        if have("chromium") && have("chromedriver") {
+            return Ok(());
+        }
+        let is_root = output(Command::new("id").arg("-u")).map(|s| s.trim() == "0");
+        let has_apt = find_on_path("apt-get", &self.path_env()).is_some();
+        if is_root == Ok(true) && has_apt {
+            step("installing Chromium and ChromeDriver with apt-get");
+            run(Command::new("apt-get").arg("update").arg("-q"))?;
+            run(Command::new("apt-get")
+                .args(["install", "-y", "-q", "chromium", "chromium-driver"])
+                .env("DEBIAN_FRONTEND", "noninteractive"))?;
+            if have("chromium") && have("chromedriver") {
+                return Ok(());
+            }
+        }
+        Err("the browser tests need Chromium and a matching ChromeDriver on PATH \
+             (`chromium` and `chromedriver`).\n\
+             On Debian or Ubuntu: sudo apt-get install chromium chromium-driver\n\
+             Elsewhere: install Chromium (or Chrome) and the ChromeDriver of the same major version."
+            .into())
+    }
+
+    fn locked_version(&self, package: &str) -> Result<String> {
+        let lock = self.root.join("Cargo.lock");
+        if !lock.exists() {
+            run(self.cargo().args(["generate-lockfile", "--offline"]))
+                .or_else(|_| run(self.cargo().arg("generate-lockfile")))?;
+        }
+        let text = fs::read_to_string(&lock).map_err(|e| format!("reading Cargo.lock: {e}"))?;
+        let needle = format!("name = \"{package}\"\nversion = \"");
+        let start = text
+            .find(&needle)
+            .ok_or(format!("Cargo.lock has no `{package}` package"))?
+            + needle.len();
+        let end = text[start..].find('"').ok_or("malformed Cargo.lock")?;
+        Ok(text[start..start + end].to_string())
+    }
+
+    // ---------------------------------------------------------------- build
+
+    /// Builds the web app for wasm32, generates its JS glue, optimises it and copies `static/`.
+    fn build_site(&self, dev: bool) -> Result {
+        let started = Instant::now();
+        let profile = if dev { "debug" } else { "release" };
+        step(&format!("building the web app ({profile}, {WASM_TARGET})"));
+        let mut build = self.cargo();
+        build.args([
+            "build",
+            "--package",
+            "sandbox-web",
+            "--bin",
+            "sandbox-web",
+            "--target",
+            WASM_TARGET,
+        ]);
+        if !dev {
+            build.arg("--release");
+        }
+        run(&mut build)?;
+
+        let site = self.site_dir();
+        if site.exists() {
+            fs::remove_dir_all(&site).map_err(|e| format!("clearing {}: {e}", site.display()))?;
+        }
+        copy_dir(&self.root.join("static"), &site)?;
+
+        let wasm = self
+            .root
+            .join("target")
+            .join(WASM_TARGET)
+            .join(profile)
+            .join("sandbox-web.wasm");
+        run(self
+            .command("wasm-bindgen")
+            .args([
+                "--target",
+                "web",
+                "--no-typescript",
+                "--out-name",
+                "app",
+                "--out-dir",
+            ])
+            .arg(&site)
+            .arg(&wasm))?;
+
+        let app_wasm = site.join("app_bg.wasm");
+        if !dev {
+            step("optimising with wasm-opt -Oz");
+            run(self
+                .command("wasm-opt")
+                .args([
+                    "-Oz",
+                    // The features rustc enables by default for wasm32-unknown-unknown.
+                    "--enable-bulk-memory",
+                    "--enable-mutable-globals",
+                    "--enable-nontrapping-float-to-int",
+                    "--enable-sign-ext",
+                    "--enable-reference-types",
+                    "--enable-multivalue",
+                    "-o",
+                ])
+                .arg(&app_wasm)
+                .arg(&app_wasm))?;
+        }
+        println!(
+            "\nsite built in {:.1?} into {}",
+            started.elapsed(),
+            site.display()
+        );
+        print!("{}", size_report(&[app_wasm, site.join("app.js")])?);
+        Ok(())
+    }
+
+    // ---------------------------------------------------------------- test
+
+    fn lint(&self) -> Result {
+        step("cargo fmt --check");
+        run(self.cargo().args(["fmt", "--all", "--", "--check"]))
+            .map_err(|e| format!("{e}\nformatting differs: run `cargo fmt --all`"))?;
+        step("cargo clippy (host)");
+        run(self.cargo().args([
+            "clippy",
+            "--workspace",
+            "--all-targets",
+            "--",
+            "-D",
+            "warnings",
+        ]))?;
+        step(&format!("cargo clippy ({WASM_TARGET})"));
+        run(self.cargo().args([
+            "clippy",
+            "--package",
+            "sandbox-core",
+            "--package",
+            "sandbox-web",
+            "--all-targets",
+            "--target",
+            WASM_TARGET,
+            "--",
+            "-D",
+            "warnings",
+        ]))
+    }
+
+    fn native_tests(&self) -> Result {
+        step("native tests");
+        run(self.cargo().args([
+            "test",
+            "--workspace",
+            "--exclude",
+            "sandbox-web",
+            "--exclude",
+            "e2e",
+        ]))
+    }
+
+    fn wasm_tests(&self) -> Result {
+        step("wasm tests in headless Chromium (wasm-bindgen-test)");
+        let chromedriver =
+            find_on_path("chromedriver", &self.path_env()).ok_or("chromedriver is not on PATH")?;
+        run(self
+            .cargo()
+            .args(["test", "--package", "sandbox-web", "--target", WASM_TARGET])
+            .env("CHROMEDRIVER", chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+    }
+
+    fn e2e_tests(&self) -> Result {
+        self.build_site(false)?;
+        step("end-to-end tests in headless Chromium");
+        run(self
+            .cargo()
+            .args(["test", "--package", "e2e"])
+            .env("SANDBOX_SITE", self.site_dir()))
+    }
+}
+
+fn serve(args: &[String]) -> Result {
+    let project = Project::new()?;
+    let dev = args.iter().any(|a| a == "--dev");
+    let port: u16 = match flag_value(args, "--port") {
+        Some(p) => p
+            .parse()
+            .map_err(|_| format!("--port wants a number, got `{p}`"))?,
+        None => 8080,
+    };
+    project.setup(false)?;
+    project.build_site(dev)?;
+    let site = project.site_dir();
+    // Try the asked port, then the next few, so a second copy does not fail on a busy port.
+    let server = (port..port.saturating_add(10))
+        .find_map(|p| Server::bind(&site, &format!("127.0.0.1:{p}")).ok())
+        .ok_or(format!(
+            "no free port in {port}..{}",
+            port.saturating_add(10)
+        ))?;
+    let addr = server.local_addr().map_err(|e| e.to_string())?;
+    println!("\nKafka Sandbox is being served at http://{addr}/  (Ctrl-C to stop)");
+    let _ = std::io::stdout().flush();
+    server.run();
+    Ok(())
+}
+
+fn test(args: &[String]) -> Result {
+    let project = Project::new()?;
+    let only = flag_value(args, "--only");
+    if let Some(stage) = only {
+        if !STAGES.contains(&stage) {
+            return Err(format!(
+                "unknown stage `{stage}`: expected one of {}",
+                STAGES.join(", ")
+            ));
+        }
+    }
+    let wanted = |stage: &str| only.is_none_or(|o| o == stage);
+    let started = Instant::now();
+    project.setup(wanted("wasm") || wanted("e2e"))?;
+    let mut summary = String::new();
+    for &stage in STAGES {
+        if !wanted(stage) {
+            continue;
+        }
+        let t = Instant::now();
+        match stage {
+            "lint" => project.lint(),
+            "native" => project.native_tests(),
+            "wasm" => project.wasm_tests(),
+            _ => project.e2e_tests(),
+        }
+        .map_err(|e| format!("stage `{stage}` failed: {e}"))?;
+        let _ = writeln!(summary, "  {stage:<8} ok  {:>6.1?}", t.elapsed());
+    }
+    println!(
+        "\nall test stages passed in {:.1?}\n{summary}",
+        started.elapsed()
+    );
+    Ok(())
+}
+
+// -------------------------------------------------------------------- helpers
+
+fn flag_value<'a>(args: &'a [String], flag: &str) -> Option<&'a str> {
+    args.iter()
+        .position(|a| a == flag)
+        .and_then(|i| args.get(i + 1))
+        .map(String::as_str)
+}
+
+fn step(message: &str) {
+    println!("\n==> {message}");
+    let _ = std::io::stdout().flush();
+}
+
+fn describe(cmd: &Command) -> String {
+    let mut s = cmd.get_program().to_string_lossy().into_owned();
+    for arg in cmd.get_args() {
+        s.push(' ');
+        s.push_str(&arg.to_string_lossy());
+    }
+    s
+}
+
+/// Runs a command with inherited output; a failure names the command.
+fn run(cmd: &mut Command) -> Result {
+    let status = cmd
+        .status()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    if status.success() {
+        Ok(())
+    } else {
+        Err(format!("`{}` failed ({status})", describe(cmd)))
+    }
+}
+
+/// Runs a command and returns its standard output.
+fn output(cmd: &mut Command) -> Result<String> {
+    let out = cmd
+        .output()
+        .map_err(|e| format!("could not start `{}`: {e}", describe(cmd)))?;
+    if out.status.success() {
+        Ok(String::from_utf8_lossy(&out.stdout).into_owned())
+    } else {
+        Err(format!("`{}` failed ({})", describe(cmd), out.status))
+    }
+}
+
+fn find_on_path(name: &str, path: &str) -> Option<PathBuf> {
+    env::split_paths(path)
+        .map(|dir| dir.join(name))
+        .find(|candidate| candidate.is_file())
+}
+
+fn copy_dir(from: &Path, to: &Path) -> Result {
+    fs::create_dir_all(to).map_err(|e| format!("creating {}: {e}", to.display()))?;
+    let entries = fs::read_dir(from).map_err(|e| format!("reading {}: {e}", from.display()))?;
+    for entry in entries {
+        let entry = entry.map_err(|e| e.to_string())?;
+        let target = to.join(entry.file_name());
+        if entry.path().is_dir() {
+            copy_dir(&entry.path(), &target)?;
+        } else {
+            fs::copy(entry.path(), &target)
+                .map_err(|e| format!("copying {}: {e}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
+fn size_report(files: &[PathBuf]) -> Result<String> {
+    let mut report = String::from("\n  file              raw        gzip\n");
+    for file in files {
+        let bytes = fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+        gz.write_all(&bytes).map_err(|e| e.to_string())?;
+        let gz = gz.finish().map_err(|e| e.to_string())?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        let _ = writeln!(
+            report,
+            "  {name:<14} {:>8.1} KiB {:>8.1} KiB",
+            bytes.len() as f64 / 1024.0,
+            gz.len() as f64 / 1024.0
+        );
+    }
+    Ok(report)
+}

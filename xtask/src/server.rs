@@ -1,0 +1,176 @@
+//! A small static file server for the built site.
+//!
+//! It exists so that neither serving the app nor the end-to-end tests need a tool installed
+//! from outside the workspace. It serves GET and HEAD for files under one folder, with the
+//! content types a browser insists on (`application/wasm` for streaming compilation), and
+//! refuses any path that would leave that folder.
+
+use std::io::{self, BufRead, BufReader, Write};
+use std::net::{SocketAddr, TcpListener, TcpStream};
+use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
+use std::thread;
+
+/// A bound listener that serves files from `root`.
+pub struct Server {
+    listener: TcpListener,
+    root: Arc<PathBuf>,
+}
+
+impl Server {
+    /// Binds `addr` (use port 0 for any free port) to serve the files under `root`.
+    pub fn bind(root: &Path, addr: &str) -> io::Result<Server> {
+        let listener = TcpListener::bind(addr)?;
+        Ok(Server {
+            listener,
+            root: Arc::new(root.to_path_buf()),
+        })
+    }
+
+    /// The address actually bound (the port is chosen by the OS when 0 was asked for).
+    pub fn local_addr(&self) -> io::Result<SocketAddr> {
+        self.listener.local_addr()
+    }
+
+    /// Serves forever on the calling thread, one thread per connection.
+    pub fn run(self) {
+        for stream in self.listener.incoming() {
+            let Ok(stream) = stream else { continue };
+            let root = Arc::clone(&self.root);
+            thread::spawn(move || {
+                // A client that hangs up mid-request is not an error worth reporting.
+                let _ = handle(stream, &root);
+            });
+        }
+    }
+
+    /// Serves on a background thread and returns the bound address.
+    pub fn spawn(self) -> io::Result<SocketAddr> {
+        let addr = self.local_addr()?;
+        thread::spawn(move || self.run());
+        Ok(addr)
+    }
+}
+
+fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
+    let mut reader = BufReader::new(stream.try_clone()?);
+    let mut request_line = String::new();
+    reader.read_line(&mut request_line)?;
+    // Drain the headers; nothing in them changes what is served.
+    let mut header = String::new();
+    let mut header_bytes = 0usize;
+    loop {
+        header.clear();
+        let n = reader.read_line(&mut header)?;
+        header_bytes += n;
+        if n == 0 || header == "\r\n" || header == "\n" || header_bytes > 64 * 1024 {
+            break;
+        }
+    }
+    let mut parts = request_line.split_whitespace();
+    let method = parts.next().unwrap_or("");
+    let target = parts.next().unwrap_or("/");
+    let mut out = stream;
+    if method != "GET" && method != "HEAD" {
+        return respond(
+            &mut out,
+            "405 Method Not Allowed",
+            "text/plain",
+            b"",
+            method == "HEAD",
+        );
+    }
+    match resolve(root, target) {
+        Some(path) => match std::fs::read(&path) {
+            Ok(body) => respond(
+                &mut out,
+                "200 OK",
+                content_type(&path),
+                &body,
+                method == "HEAD",
+            ),
+            Err(_) => respond(
+                &mut out,
+                "404 Not Found",
+                "text/plain",
+                b"not found\n",
+                false,
+            ),
+        },
+        None => respond(
+            &mut out,
+            "404 Not Found",
+            "text/plain",
+            b"not found\n",
+            false,
+        ),
+    }
+}
+
+/// Maps a request target to a file under `root`, or `None` if it would escape `root`.
+pub fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
+    let path = target.split(['?', '#']).next().unwrap_or("/");
+    let mut resolved = root.to_path_buf();
+    for component in Path::new(path.trim_start_matches('/')).components() {
+        match component {
+            Component::Normal(part) => resolved.push(part),
+            Component::CurDir => {}
+            // `..`, a drive prefix or a second root would leave the served folder.
+            _ => return None,
+        }
+    }
+    if resolved.is_dir() {
+        resolved.push("index.html");
+    }
+    Some(resolved)
+}
+
+fn content_type(path: &Path) -> &'static str {
+    match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
+        "html" => "text/html; charset=utf-8",
+        "js" | "mjs" => "text/javascript; charset=utf-8",
+        "wasm" => "application/wasm",
+        "css" => "text/css; charset=utf-8",
+        "svg" => "image/svg+xml",
+        "png" => "image/png",
+        "ico" => "image/x-icon",
+        "json" => "application/json",
+        "md" | "txt" => "text/plain; charset=utf-8",
+        _ => "application/octet-stream",
+    }
+}
+
+fn respond(
+    out: &mut TcpStream,
+    status: &str,
+    content_type: &str,
+    body: &[u8],
+    head_only: bool,
+) -> io::Result<()> {
+    write!(
+        out,
+        "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
+         Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+        body.len()
+    )?;
+    if !head_only {
+        out.write_all(body)?;
+    }
+    out.flush()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_that_leave_the_root_are_refused() {
+        let root = Path::new("/srv/site");
+        assert_eq!(resolve(root, "/../etc/passwd"), None);
+        assert_eq!(resolve(root, "/a/../../b"), None);
+        assert_eq!(
+            resolve(root, "/app.js?x=1#y"),
+            Some(PathBuf::from("/srv/site/app.js"))
+        );
+    }
+}
