@@ -29,6 +29,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
         .leader
         .map_or("none (offline)".to_string(), |l| format!("broker {l}"));
     let rows = partition.replicas.iter().map(|r| {
+        let in_sync = if r.in_isr { "yes" } else { "no, out of sync" };
         let role = if r.is_leader {
             "★ leader"
         } else {
