@@ -8,4 +8,7 @@
 
 pub mod describe;
 pub mod example;
+pub mod java;
+pub mod placement;
+pub mod vectors;
 pub mod view;
