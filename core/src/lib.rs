@@ -6,9 +6,11 @@
 //! never touches a browser API. Everything the UI shows comes out of it as plain,
 //! serde-serializable view structs (see [`view`]).
 
+pub mod command;
 pub mod describe;
 pub mod example;
 pub mod java;
+pub mod parse;
 pub mod placement;
 pub mod vectors;
 pub mod view;

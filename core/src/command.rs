@@ -1,0 +1,223 @@
+//! User actions as values.
+//!
+//! One command language drives the page's console, lessons, shared links and the CLI (see
+//! `docs/commands.md`). Parsing text into a [`Command`] lives in [`crate::parse`]; applying a
+//! command is the simulation's job. A run is `(seed, commands)`: the commands are the only input.
+//!
+//! Where Kafka has a CLI tool the command mirrors it (`kafka-topics.sh --create ...`); sandbox
+//! verbs (`crash`, `partition`, `step`, ...) cover faults, time and stepping.
+
+use serde::{Deserialize, Serialize};
+
+/// A node id: brokers and controllers share one id space, as `node.id` does in KRaft.
+pub type NodeId = i32;
+
+/// A topic partition such as `orders-0`.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+pub struct TopicPartition {
+    pub topic: String,
+    pub partition: i32,
+}
+
+impl TopicPartition {
+    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+        TopicPartition {
+            topic: topic.into(),
+            partition,
+        }
+    }
+}
+
+impl std::fmt::Display for TopicPartition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}-{}", self.topic, self.partition)
+    }
+}
+
+/// The shape of the cluster a run starts from. A script may begin with `cluster ...`; without
+/// it the defaults below apply.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClusterSpec {
+    /// Number of brokers; their ids are `0..brokers`.
+    pub brokers: i32,
+    /// Number of KRaft controllers (voters); their ids are `100..100 + controllers`.
+    pub controllers: i32,
+    /// `broker.rack` per broker, in id order; empty means no racks.
+    pub racks: Vec<String>,
+    /// Seed of the simulation's PRNG.
+    pub seed: u64,
+}
+
+impl Default for ClusterSpec {
+    fn default() -> Self {
+        ClusterSpec {
+            brokers: 3,
+            controllers: 3,
+            racks: Vec::new(),
+            seed: 1,
+        }
+    }
+}
+
+/// The id of the first controller; controller `i` is `CONTROLLER_ID_BASE + i`.
+pub const CONTROLLER_ID_BASE: NodeId = 100;
+
+/// `acks` as the producer sets it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Acks {
+    /// `acks=0`: no response at all.
+    None,
+    /// `acks=1`: the leader's local append.
+    Leader,
+    /// `acks=all` (or -1): every replica in the ISR, subject to `min.insync.replicas`.
+    All,
+}
+
+/// Which configs a `kafka-configs.sh` command addresses.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConfigEntity {
+    Topic(String),
+    /// A broker id, or `None` for the cluster-wide default (`--entity-default`).
+    Broker(Option<NodeId>),
+}
+
+/// `kafka-leader-election.sh --election-type`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ElectionType {
+    Preferred,
+    Unclean,
+}
+
+/// Which kind of event `step --until` waits for.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum EventFilter {
+    /// A partition leader election (a new leader or epoch).
+    Election,
+    /// An ISR shrink or expand.
+    IsrChange,
+    /// A produce request answered.
+    ProduceAck,
+    /// The active controller changed.
+    ControllerChange,
+    /// A high watermark moved on a leader.
+    HighWatermark,
+}
+
+/// One user action.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Command {
+    // --- Kafka tools -----------------------------------------------------------------
+    /// `kafka-topics.sh --create --topic T --partitions N --replication-factor R
+    ///  [--config k=v]... [--replica-assignment 0:1:2,1:2:0]`
+    CreateTopic {
+        topic: String,
+        partitions: i32,
+        replication_factor: i32,
+        configs: Vec<(String, String)>,
+        /// Explicit replicas per partition, overriding placement.
+        replica_assignment: Option<Vec<Vec<NodeId>>>,
+    },
+    /// `kafka-topics.sh --describe [--topic T]`
+    DescribeTopics { topic: Option<String> },
+    /// `kafka-topics.sh --list`
+    ListTopics,
+    /// `kafka-configs.sh --alter --entity-type topics|brokers (--entity-name X | --entity-default)
+    ///  [--add-config k=v,k=v] [--delete-config k,k]`
+    AlterConfigs {
+        entity: ConfigEntity,
+        set: Vec<(String, String)>,
+        delete: Vec<String>,
+    },
+    /// `kafka-configs.sh --describe --entity-type topics|brokers (--entity-name X | --entity-default)`
+    DescribeConfigs { entity: ConfigEntity },
+    /// `kafka-leader-election.sh --election-type PREFERRED|UNCLEAN
+    ///  (--topic T --partition P | --all-topic-partitions)`; `None` means all partitions.
+    ElectLeaders {
+        election: ElectionType,
+        partition: Option<TopicPartition>,
+    },
+    /// `kafka-metadata-quorum.sh describe --status` (or `--replication`).
+    DescribeQuorum { replication: bool },
+
+    // --- clients (minimal until the producer and consumer issues) -------------------
+    /// `produce orders-0 [--count N] [--acks all|1|0] [--key K] [--value V]
+    ///  [--timeout-ms MS]`: one producer request of `count` records.
+    Produce {
+        partition: TopicPartition,
+        count: i32,
+        acks: Acks,
+        key: Option<String>,
+        value: Option<String>,
+        timeout_ms: i64,
+    },
+    /// `consume orders-0 [--from OFFSET]`: a read_uncommitted fetch, as a consumer would.
+    Consume {
+        partition: TopicPartition,
+        from_offset: i64,
+    },
+
+    // --- faults ------------------------------------------------------------------------
+    /// `crash 1` (a broker or controller id): the process dies, unflushed state included.
+    Crash { node: NodeId },
+    /// `restart 1`: the process starts again and rejoins.
+    Restart { node: NodeId },
+    /// `shutdown 1`: controlled shutdown; leadership moves away before the broker stops.
+    Shutdown { node: NodeId },
+    /// `partition 0,1 | 2,100`: no message crosses between the two sets until healed.
+    Partition {
+        side_a: Vec<NodeId>,
+        side_b: Vec<NodeId>,
+    },
+    /// `heal` (everything) or `heal 0,1 | 2` (only between those sets).
+    Heal {
+        sides: Option<(Vec<NodeId>, Vec<NodeId>)>,
+    },
+    /// `slow 0 1 --latency-ms 300`: messages between the two nodes take this long each way.
+    /// `--latency-ms` at the default restores the normal latency.
+    SlowLink {
+        a: NodeId,
+        b: NodeId,
+        latency_ms: i64,
+    },
+    /// `pause-fetch 2 [orders-0]`: the follower on broker 2 stops fetching (one partition or all).
+    PauseFetch {
+        broker: NodeId,
+        partition: Option<TopicPartition>,
+    },
+    /// `resume-fetch 2 [orders-0]`
+    ResumeFetch {
+        broker: NodeId,
+        partition: Option<TopicPartition>,
+    },
+
+    // --- time ----------------------------------------------------------------------------
+    /// `step [N]`: deliver N messages or timers (default 1).
+    Step { count: i64 },
+    /// `step --until election|isr-change|produce-ack|controller-change|hw [--max N]`.
+    StepUntil { filter: EventFilter, max_steps: i64 },
+    /// `run 5s` / `run 250ms`: advance simulated time, processing everything due.
+    Run { duration_ms: i64 },
+
+    // --- time travel (handled by the timeline, not by the simulation) ------------------
+    /// `back [N]`: go back N steps (default 1).
+    Back { steps: i64 },
+    /// `seek N`: go to step N of the current branch.
+    Seek { step: i64 },
+    /// `fork`: start a new branch at the current step; later commands apply to it.
+    Fork,
+}
+
+/// A parsed script line: the command and where it came from, for error messages.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Located<T> {
+    /// 1-based line number in the script.
+    pub line: usize,
+    pub value: T,
+}
+
+/// A whole script: an optional `cluster ...` header, then commands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Script {
+    pub cluster: ClusterSpec,
+    pub commands: Vec<Located<Command>>,
+}
