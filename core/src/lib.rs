@@ -12,5 +12,7 @@ pub mod example;
 pub mod java;
 pub mod parse;
 pub mod placement;
+pub mod raft;
+pub mod rng;
 pub mod vectors;
 pub mod view;
