@@ -3,6 +3,10 @@
 
 use std::fmt::Write;
 
+use crate::command::ConfigEntity;
+use crate::config::{Scope, CONFIGS};
+use crate::metadata::MetadataImage;
+use crate::sim::Simulation;
 use crate::view::ClusterView;
 
 fn join(ids: impl IntoIterator<Item = i32>) -> String {
@@ -35,6 +39,160 @@ pub fn describe_topics(view: &ClusterView) -> String {
                 join(p.replicas.iter().map(|r| r.broker)),
                 join(p.isr.iter().copied()),
             );
+        }
+    }
+    out
+}
+
+/// What `kafka-configs.sh --describe` prints: the explicitly set configs of one entity
+/// (`ConfigCommand.describeResourceConfig`), then, as the sandbox's addition, the defaults in
+/// force for the rest.
+pub fn describe_configs(image: &MetadataImage, entity: &ConfigEntity) -> String {
+    let mut out = String::new();
+    let (label, set, scope) = match entity {
+        ConfigEntity::Topic(t) => (
+            format!("Dynamic configs for topic {t} are:"),
+            image.topic_configs.get(t).cloned().unwrap_or_default(),
+            Scope::Topic,
+        ),
+        ConfigEntity::Broker(None) => (
+            "Default configs for brokers in the cluster are:".to_string(),
+            image.broker_configs.clone(),
+            Scope::Broker,
+        ),
+        ConfigEntity::Broker(Some(b)) => (
+            format!("Dynamic configs for broker {b} are:"),
+            image.broker_configs.clone(),
+            Scope::Broker,
+        ),
+    };
+    let _ = writeln!(out, "{label}");
+    for (name, value) in &set {
+        let _ = writeln!(
+            out,
+            "  {name}={value} sensitive=false synonyms={{DYNAMIC:{name}={value}}}"
+        );
+    }
+    let defaults: Vec<_> = CONFIGS
+        .iter()
+        .filter(|c| c.scope == scope && !set.contains_key(c.name))
+        .collect();
+    if !defaults.is_empty() {
+        let _ = writeln!(out, "Defaults in force (not set explicitly):");
+        for c in defaults {
+            let _ = writeln!(out, "  {}={}", c.name, c.default);
+        }
+    }
+    out
+}
+
+/// What `kafka-metadata-quorum.sh describe --status` (or `--replication`) prints.
+pub fn describe_quorum(sim: &Simulation, replication: bool) -> String {
+    let mut out = String::new();
+    let active = sim.active_controller();
+    if replication {
+        let _ = writeln!(out, "NodeId\tLogEndOffset\tLag\tStatus");
+        let leader_end = active.map_or(0, |c| c.raft.log_end_offset());
+        for c in sim.controllers.values() {
+            let status = if !c.alive {
+                "Down".to_string()
+            } else if Some(c.id) == active.map(|a| a.id) {
+                "Leader".to_string()
+            } else {
+                "Follower".to_string()
+            };
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{}",
+                c.id,
+                c.raft.log_end_offset(),
+                (leader_end - c.raft.log_end_offset()).max(0),
+                status
+            );
+        }
+        for b in sim.brokers.values() {
+            let _ = writeln!(
+                out,
+                "{}\t{}\t{}\t{}",
+                b.id,
+                b.metadata.log_end_offset(),
+                (leader_end - b.metadata.log_end_offset()).max(0),
+                if b.alive { "Observer" } else { "Down" }
+            );
+        }
+        return out;
+    }
+    let voters: Vec<String> = sim.controllers.keys().map(|id| id.to_string()).collect();
+    let observers: Vec<String> = sim.brokers.keys().map(|id| id.to_string()).collect();
+    let _ = writeln!(out, "ClusterId:              sandbox");
+    let _ = writeln!(
+        out,
+        "LeaderId:               {}",
+        active.map_or("-1".to_string(), |c| c.id.to_string())
+    );
+    let _ = writeln!(
+        out,
+        "LeaderEpoch:            {}",
+        active.map_or(-1, |c| c.raft.epoch())
+    );
+    let _ = writeln!(
+        out,
+        "HighWatermark:          {}",
+        active.map_or(-1, |c| c.raft.high_watermark())
+    );
+    let _ = writeln!(out, "CurrentVoters:          [{}]", voters.join(","));
+    let _ = writeln!(out, "CurrentObservers:       [{}]", observers.join(","));
+    out
+}
+
+/// The whole state as the CLI prints it at the end of a run: controllers, brokers, then the
+/// `kafka-topics.sh --describe` lines with each replica's log start, HW and LEO.
+pub fn describe_cluster(view: &ClusterView) -> String {
+    let mut out = String::new();
+    let _ = writeln!(out, "Controllers:");
+    for c in &view.controllers {
+        let _ = writeln!(
+            out,
+            "  controller {}\t{}\tepoch {}\tlog end {}\tHW {}",
+            c.id, c.role, c.epoch, c.log_end_offset, c.high_watermark
+        );
+    }
+    let _ = writeln!(out, "Brokers:");
+    for b in &view.brokers {
+        let state = match (b.alive, b.fenced) {
+            (false, _) => "down",
+            (true, true) => "fenced",
+            (true, false) => "running",
+        };
+        let _ = writeln!(
+            out,
+            "  broker {}\t{}\track {}",
+            b.id,
+            state,
+            b.rack.as_deref().unwrap_or("-")
+        );
+    }
+    out.push_str(&describe_topics(view));
+    for topic in &view.topics {
+        for p in &topic.partitions {
+            for r in &p.replicas {
+                let _ = writeln!(
+                    out,
+                    "\t\t{}-{} on broker {}{}\tlog start {}\tHW {}\tLEO {}{}",
+                    topic.name,
+                    p.partition,
+                    r.broker,
+                    if r.is_leader { " (leader)" } else { "" },
+                    r.log_start_offset,
+                    r.high_watermark,
+                    r.log_end_offset,
+                    if r.truncated > 0 {
+                        format!("\ttruncated {}", r.truncated)
+                    } else {
+                        String::new()
+                    }
+                );
+            }
         }
     }
     out

@@ -40,6 +40,7 @@ fn partition(topic: &str, partition: i32, logs: &[ReplicaLog]) -> PartitionView 
             // Followers learn the HW from the leader's fetch responses, clamped to their LEO.
             high_watermark: hw.min(r.log_end_offset),
             log_end_offset: r.log_end_offset,
+            truncated: 0,
         })
         .collect();
     PartitionView {
@@ -49,6 +50,7 @@ fn partition(topic: &str, partition: i32, logs: &[ReplicaLog]) -> PartitionView 
         leader_epoch: 0,
         isr,
         replicas,
+        partition_epoch: 0,
     }
 }
 
@@ -59,6 +61,7 @@ pub fn guide_cluster() -> ClusterView {
             id,
             rack: None,
             alive: true,
+            fenced: false,
         })
         .collect();
     let log = |broker, log_start_offset, log_end_offset, in_isr| ReplicaLog {
@@ -102,6 +105,7 @@ pub fn guide_cluster() -> ClusterView {
             name: "orders".into(),
             partitions,
         }],
+        ..ClusterView::default()
     }
 }
 

@@ -6,13 +6,25 @@
 //! never touches a browser API. Everything the UI shows comes out of it as plain,
 //! serde-serializable view structs (see [`view`]).
 
+pub mod broker;
+pub mod client;
 pub mod command;
+pub mod config;
+pub mod controller;
 pub mod describe;
+pub mod event;
 pub mod example;
+pub mod invariants;
 pub mod java;
+pub mod log;
+pub mod metadata;
 pub mod parse;
 pub mod placement;
+pub mod protocol;
 pub mod raft;
 pub mod rng;
+pub mod script;
+pub mod sim;
+pub mod timeline;
 pub mod vectors;
 pub mod view;

@@ -14,6 +14,9 @@ pub struct BrokerView {
     pub rack: Option<String>,
     /// Whether the broker process is running.
     pub alive: bool,
+    /// Fenced by the controller: registered but not allowed to lead or join an ISR.
+    #[serde(default)]
+    pub fenced: bool,
 }
 
 /// One copy of a partition's log, held by one broker.
@@ -31,6 +34,9 @@ pub struct ReplicaView {
     pub high_watermark: i64,
     /// The offset the next appended record will get.
     pub log_end_offset: i64,
+    /// Records this replica lost to truncation (an unclean election or a diverged log).
+    #[serde(default)]
+    pub truncated: i64,
 }
 
 /// A partition of a topic and its replicas, in assignment order (the first is preferred leader).
@@ -44,6 +50,8 @@ pub struct PartitionView {
     /// Broker ids of the in-sync replicas.
     pub isr: Vec<i32>,
     pub replicas: Vec<ReplicaView>,
+    #[serde(default)]
+    pub partition_epoch: i32,
 }
 
 impl PartitionView {
@@ -60,11 +68,173 @@ pub struct TopicView {
     pub partitions: Vec<PartitionView>,
 }
 
-/// The whole cluster as one picture.
+/// One KRaft controller as the quorum view shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ControllerView {
+    pub id: i32,
+    pub alive: bool,
+    /// Leader, Follower, Candidate, Unattached, Resigned.
+    pub role: String,
+    pub epoch: i32,
+    pub log_end_offset: i64,
+    pub high_watermark: i64,
+}
+
+/// A message on its way, for drawing it between nodes.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlightView {
+    pub from: i32,
+    pub to: i32,
+    pub name: String,
+    pub sent_ms: i64,
+    pub deliver_ms: i64,
+}
+
+/// One committed record of `__cluster_metadata`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataRecordView {
+    pub offset: i64,
+    pub epoch: i32,
+    pub text: String,
+}
+
+/// The whole cluster as one picture.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterView {
+    #[serde(default)]
+    pub time_ms: i64,
+    #[serde(default)]
+    pub step: u64,
     pub brokers: Vec<BrokerView>,
+    #[serde(default)]
+    pub controllers: Vec<ControllerView>,
+    #[serde(default)]
+    pub active_controller: Option<i32>,
     pub topics: Vec<TopicView>,
+    #[serde(default)]
+    pub in_flight: Vec<InFlightView>,
+    #[serde(default)]
+    pub cluster_metadata: Vec<MetadataRecordView>,
+}
+
+/// Builds the view of a simulation: what the UI and the CLI show, without touching internals.
+pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
+    use crate::sim::Item;
+    let image = sim.metadata();
+    let brokers = sim
+        .brokers
+        .values()
+        .map(|b| BrokerView {
+            id: b.id,
+            rack: b.rack.clone(),
+            alive: b.alive,
+            fenced: image.brokers.get(&b.id).is_none_or(|r| r.fenced),
+        })
+        .collect();
+    let controllers = sim
+        .controllers
+        .values()
+        .map(|c| ControllerView {
+            id: c.id,
+            alive: c.alive,
+            role: if c.alive {
+                format!("{:?}", c.raft.role())
+            } else {
+                "Down".to_string()
+            },
+            epoch: c.raft.epoch(),
+            log_end_offset: c.raft.log_end_offset(),
+            high_watermark: c.raft.high_watermark(),
+        })
+        .collect();
+    let mut topics: Vec<TopicView> = Vec::new();
+    let mut names = image.topics.clone();
+    names.sort();
+    for name in names {
+        let partitions = image
+            .partitions
+            .iter()
+            .filter(|(tp, _)| tp.topic == name)
+            .map(|(tp, reg)| {
+                let replicas = reg
+                    .replicas
+                    .iter()
+                    .map(|&r| {
+                        let state = sim.brokers.get(&r).and_then(|b| b.replicas.get(tp));
+                        let log = state.map(|s| &s.log);
+                        ReplicaView {
+                            broker: r,
+                            is_leader: reg.leader == Some(r),
+                            in_isr: reg.isr.contains(&r),
+                            log_start_offset: log.map_or(0, |l| l.log_start_offset()),
+                            high_watermark: log.map_or(0, |l| l.high_watermark()),
+                            log_end_offset: log.map_or(0, |l| l.log_end_offset()),
+                            truncated: state.map_or(0, |s| s.truncated.len() as i64),
+                        }
+                    })
+                    .collect();
+                PartitionView {
+                    topic: tp.topic.clone(),
+                    partition: tp.partition,
+                    leader: reg.leader,
+                    leader_epoch: reg.leader_epoch,
+                    isr: reg.isr.clone(),
+                    replicas,
+                    partition_epoch: reg.partition_epoch,
+                }
+            })
+            .collect();
+        topics.push(TopicView { name, partitions });
+    }
+    let in_flight = sim
+        .queue
+        .iter()
+        .filter_map(|(&(at, _), item)| match item {
+            Item::Message {
+                from,
+                to,
+                sent_ms,
+                message,
+            } => Some(InFlightView {
+                from: *from,
+                to: *to,
+                name: message.name(),
+                sent_ms: *sent_ms,
+                deliver_ms: at,
+            }),
+            Item::Timer { .. } => None,
+        })
+        .collect();
+    let cluster_metadata = sim
+        .active_controller()
+        .or_else(|| sim.controllers.values().find(|c| c.alive))
+        .map(|c| {
+            c.raft
+                .committed()
+                .iter()
+                .map(|e| MetadataRecordView {
+                    offset: e.offset,
+                    epoch: e.epoch,
+                    text: match &e.record {
+                        crate::raft::RaftRecord::Data(r) => crate::controller::describe_record(r),
+                        crate::raft::RaftRecord::LeaderChange { leader, .. } => {
+                            format!("LeaderChangeMessage(leader {leader})")
+                        }
+                    },
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    ClusterView {
+        time_ms: sim.now_ms,
+        step: sim.steps,
+        brokers,
+        controllers,
+        active_controller: sim.active_controller().map(|c| c.id),
+        topics,
+        in_flight,
+        cluster_metadata,
+    }
 }
 
 impl PartitionView {

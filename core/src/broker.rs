@@ -1,0 +1,1166 @@
+//! A broker: its replicas, the replica fetcher, the produce path and its view of the metadata.
+//!
+//! Replication follows Kafka's `Partition.scala`, `ReplicaManager.scala` and
+//! `AbstractFetcherThread.scala`:
+//! - followers *pull*: each follower sends one `Fetch` per leader broker with every partition it
+//!   follows there, carrying its fetch offset (its LEO) and `lastFetchedEpoch`;
+//! - the leader learns each follower's LEO from the fetch offset, updates `lastCaughtUpTimeMs`,
+//!   may add the follower to the ISR, and recomputes the HW (`maybeIncrementLeaderHW`: the lowest
+//!   LEO among the maximal ISR and caught-up replicas, frozen while under `min.insync.replicas`);
+//! - the leader parks a fetch that finds nothing new for `replica.fetch.wait.max.ms`;
+//! - followers learn the HW from the response, so a follower's HW lags one fetch behind;
+//! - a follower whose last fetched epoch is not in the leader's history gets `divergingEpoch`
+//!   and truncates (KIP-101/KIP-279) before fetching again;
+//! - the leader never changes the ISR itself: it asks the controller with `AlterPartition`
+//!   (`isr-expiration` every `replica.lag.time.max.ms / 2` for shrinks; on fetch for expands).
+//!
+//! The broker learns leadership from `__cluster_metadata`, which it reads as a Raft observer and
+//! applies up to the quorum's high watermark (`ReplicaManager.applyDelta`).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::{Acks, NodeId, TopicPartition};
+use crate::event::EventKind;
+use crate::log::{PartitionLog, Record};
+use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
+use crate::protocol::{FetchPartition, FetchPartitionResponse, KafkaError, Message};
+use crate::raft::{RaftNode, RaftOutput};
+use crate::sim::{Ctx, Timer};
+
+/// Bytes the sandbox counts per record when honouring `replica.fetch.max.bytes`.
+pub const RECORD_OVERHEAD_BYTES: i64 = 70;
+
+/// What the leader knows about one follower (`Replica.scala`'s `ReplicaState`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowerState {
+    /// The follower's LEO as its last fetch offset said; -1 when unknown.
+    pub log_end_offset: i64,
+    pub log_start_offset: i64,
+    pub last_caught_up_time_ms: i64,
+    pub last_fetch_leader_log_end_offset: i64,
+    pub last_fetch_time_ms: i64,
+    pub broker_epoch: i64,
+}
+
+/// An ISR change sent to the controller and not answered yet.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PendingIsr {
+    Expand(Vec<NodeId>),
+    Shrink(Vec<NodeId>),
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaderState {
+    pub followers: BTreeMap<NodeId, FollowerState>,
+    pub leader_epoch_start_offset: i64,
+    pub pending_isr: Option<PendingIsr>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ReplicaState {
+    pub log: PartitionLog,
+    /// The partition as this broker last learned it from metadata (replicas, ISR, epochs).
+    pub registration: PartitionRegistration,
+    /// `Some` while this broker leads the partition.
+    pub leader: Option<LeaderState>,
+    /// Records this replica removed by truncation, kept for the UI to show as lost.
+    pub truncated: Vec<Record>,
+}
+
+/// A produce request waiting for the HW (`DelayedProduce`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingProduce {
+    pub request_id: i64,
+    pub client: NodeId,
+    pub partition: TopicPartition,
+    pub base_offset: i64,
+    pub required_offset: i64,
+}
+
+/// A fetch the leader holds until there is data or the wait runs out.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParkedFetch {
+    pub replica_id: NodeId,
+    pub partitions: Vec<FetchPartition>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Broker {
+    pub id: NodeId,
+    pub rack: Option<String>,
+    pub alive: bool,
+    pub metadata: RaftNode<MetadataRecord>,
+    /// Committed metadata applied so far.
+    pub image: MetadataImage,
+    pub applied_offset: i64,
+    pub broker_epoch: Option<i64>,
+    pub registration_in_flight: bool,
+    pub fenced: bool,
+    pub want_shutdown: bool,
+    pub replicas: BTreeMap<TopicPartition, ReplicaState>,
+    /// Leader brokers this broker has a fetch outstanding to.
+    pub fetching_from: BTreeSet<NodeId>,
+    pub parked_fetches: Vec<ParkedFetch>,
+    pub purgatory: Vec<PendingProduce>,
+    /// Partitions whose fetching the user paused (`None` = all).
+    pub paused: BTreeSet<Option<TopicPartition>>,
+    pub timers: Vec<(Timer, i64)>,
+}
+
+fn ids(list: &[NodeId]) -> String {
+    let items: Vec<String> = list.iter().map(|i| i.to_string()).collect();
+    format!("[{}]", items.join(","))
+}
+
+impl Broker {
+    pub fn new(id: NodeId, rack: Option<String>, metadata: RaftNode<MetadataRecord>) -> Broker {
+        Broker {
+            id,
+            rack,
+            alive: true,
+            metadata,
+            image: MetadataImage::default(),
+            applied_offset: 0,
+            broker_epoch: None,
+            registration_in_flight: false,
+            fenced: true,
+            want_shutdown: false,
+            replicas: BTreeMap::new(),
+            fetching_from: BTreeSet::new(),
+            parked_fetches: Vec::new(),
+            purgatory: Vec::new(),
+            paused: BTreeSet::new(),
+            timers: Vec::new(),
+        }
+    }
+
+    pub fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+        let at = ctx.now + after_ms;
+        self.timers.retain(|(t, _)| t != &timer);
+        self.timers.push((timer.clone(), at));
+        ctx.timer(after_ms, timer);
+    }
+
+    /// Whether a timer that fires now is still the one this broker set.
+    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+        if let Some(pos) = self
+            .timers
+            .iter()
+            .position(|(t, at)| t == timer && *at == now)
+        {
+            self.timers.remove(pos);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn config(&self, name: &str) -> i64 {
+        self.image.broker_config_i64(name)
+    }
+
+    /// Starts the broker's timers: heartbeats and ISR expiration.
+    pub fn start(&mut self, ctx: &mut Ctx, raft_outputs: Vec<RaftOutput<MetadataRecord>>) {
+        self.apply_raft_outputs(ctx, raft_outputs);
+        self.set_timer(ctx, Timer::Heartbeat, 0);
+        let lag = crate::config::default_value("replica.lag.time.max.ms")
+            .parse::<i64>()
+            .unwrap_or(30000);
+        self.set_timer(ctx, Timer::IsrExpiration, lag / 2);
+    }
+
+    pub fn apply_raft_outputs(&mut self, ctx: &mut Ctx, outputs: Vec<RaftOutput<MetadataRecord>>) {
+        for output in outputs {
+            match output {
+                RaftOutput::Send { to, message } => ctx.send(to, Message::Raft(message)),
+                RaftOutput::SetTimer { timer, after_ms } => ctx.timer(after_ms, Timer::Raft(timer)),
+                RaftOutput::Event(_) => {}
+            }
+        }
+        self.apply_committed_metadata(ctx);
+    }
+
+    // ------------------------------------------------------------------ metadata
+
+    /// Applies newly committed metadata records and reacts to partition changes
+    /// (become leader / become follower), as `ReplicaManager.applyDelta` does.
+    fn apply_committed_metadata(&mut self, ctx: &mut Ctx) {
+        let committed: Vec<(i64, MetadataRecord)> = self
+            .metadata
+            .committed()
+            .iter()
+            .filter(|e| e.offset >= self.applied_offset)
+            .filter_map(|e| match &e.record {
+                crate::raft::RaftRecord::Data(r) => Some((e.offset, r.clone())),
+                _ => None,
+            })
+            .collect();
+        let hw = self.metadata.high_watermark();
+        if hw <= self.applied_offset {
+            return;
+        }
+        let mut changed: BTreeSet<TopicPartition> = BTreeSet::new();
+        for (_, record) in &committed {
+            self.image.apply(record);
+            match record {
+                MetadataRecord::Partition {
+                    topic, partition, ..
+                }
+                | MetadataRecord::PartitionChange {
+                    topic, partition, ..
+                } => {
+                    changed.insert(TopicPartition::new(topic.clone(), *partition));
+                }
+                _ => {}
+            }
+        }
+        self.applied_offset = hw;
+        for tp in changed {
+            self.on_partition_metadata(ctx, &tp);
+        }
+        self.maybe_fetch(ctx);
+    }
+
+    fn on_partition_metadata(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let Some(reg) = self.image.partitions.get(tp).cloned() else {
+            return;
+        };
+        if !reg.replicas.contains(&self.id) {
+            self.replicas.remove(tp);
+            return;
+        }
+        let me = self.id;
+        let now = ctx.now;
+        let is_new = !self.replicas.contains_key(tp);
+        let replica = self
+            .replicas
+            .entry(tp.clone())
+            .or_insert_with(|| ReplicaState {
+                log: PartitionLog::new(),
+                registration: reg.clone(),
+                leader: None,
+                truncated: Vec::new(),
+            });
+        let previous = std::mem::replace(&mut replica.registration, reg.clone());
+        let leadership_changed =
+            is_new || previous.leader_epoch != reg.leader_epoch || previous.leader != reg.leader;
+        if reg.leader == Some(me) {
+            if replica.leader.is_none() || previous.leader_epoch != reg.leader_epoch {
+                // makeLeader: record where this epoch starts and reset follower state.
+                let leo = replica.log.log_end_offset();
+                replica.log.assign_epoch_start(reg.leader_epoch, leo);
+                let followers = reg
+                    .replicas
+                    .iter()
+                    .filter(|&&r| r != me)
+                    .map(|&r| {
+                        (
+                            r,
+                            FollowerState {
+                                log_end_offset: -1,
+                                log_start_offset: -1,
+                                last_caught_up_time_ms: if reg.isr.contains(&r) { now } else { 0 },
+                                last_fetch_leader_log_end_offset: -1,
+                                last_fetch_time_ms: 0,
+                                broker_epoch: -1,
+                            },
+                        )
+                    })
+                    .collect();
+                // After an unclean election the partition is RECOVERING; the new leader tells
+                // the controller it has recovered (KIP-704), which lets the ISR grow again.
+                let recovering = reg.leader_recovering;
+                replica.leader = Some(LeaderState {
+                    followers,
+                    leader_epoch_start_offset: leo,
+                    pending_isr: recovering.then(|| PendingIsr::Expand(reg.isr.clone())),
+                });
+                if let (true, Some(broker_epoch), Some(controller)) =
+                    (recovering, self.broker_epoch, self.metadata.leader())
+                {
+                    ctx.send(
+                        controller,
+                        Message::AlterPartition {
+                            broker_id: me,
+                            broker_epoch,
+                            partition: tp.clone(),
+                            leader_epoch: reg.leader_epoch,
+                            partition_epoch: reg.partition_epoch,
+                            new_isr: reg.isr.clone(),
+                        },
+                    );
+                }
+                ctx.event(
+                    EventKind::Election,
+                    Some(tp.clone()),
+                    format!(
+                        "Broker {me} becomes leader of {tp} in leader epoch {} (ISR {}); the epoch starts at offset {leo}",
+                        reg.leader_epoch,
+                        ids(&reg.isr)
+                    ),
+                );
+            } else if let Some(leader) = replica.leader.as_mut() {
+                // Same epoch: an ISR change committed. Clear a matching pending change.
+                let done = match &leader.pending_isr {
+                    Some(PendingIsr::Expand(isr)) | Some(PendingIsr::Shrink(isr)) => {
+                        *isr == reg.isr
+                    }
+                    None => false,
+                };
+                if done {
+                    leader.pending_isr = None;
+                }
+            }
+            self.maybe_increment_hw(ctx, tp);
+        } else {
+            let was_leader = replica.leader.take().is_some();
+            if leadership_changed || was_leader {
+                let text = match reg.leader {
+                    Some(l) => format!(
+                        "Broker {me} follows broker {l} for {tp} in leader epoch {}",
+                        reg.leader_epoch
+                    ),
+                    None => format!("{tp} has no leader: no replica in the ISR is alive"),
+                };
+                ctx.event(EventKind::Election, Some(tp.clone()), text);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------------ follower side
+
+    /// Sends one fetch to each leader that this broker follows partitions on and that has no
+    /// fetch outstanding.
+    pub fn maybe_fetch(&mut self, ctx: &mut Ctx) {
+        if !self.alive || self.paused.contains(&None) {
+            return;
+        }
+        let Some(broker_epoch) = self.broker_epoch else {
+            return;
+        };
+        let mut by_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
+        for (tp, replica) in &self.replicas {
+            if replica.leader.is_some() || self.paused.contains(&Some(tp.clone())) {
+                continue;
+            }
+            let Some(leader) = replica.registration.leader else {
+                continue;
+            };
+            let leo = replica.log.log_end_offset();
+            by_leader.entry(leader).or_default().push(FetchPartition {
+                partition: tp.clone(),
+                fetch_offset: leo,
+                last_fetched_epoch: replica.log.epoch_before(leo),
+                current_leader_epoch: replica.registration.leader_epoch,
+                log_start_offset: replica.log.log_start_offset(),
+            });
+        }
+        for (leader, partitions) in by_leader {
+            if self.fetching_from.contains(&leader) {
+                continue;
+            }
+            self.fetching_from.insert(leader);
+            ctx.send(
+                leader,
+                Message::Fetch {
+                    replica_id: self.id,
+                    broker_epoch,
+                    max_wait_ms: self.config("replica.fetch.wait.max.ms"),
+                    partitions,
+                },
+            );
+        }
+    }
+
+    pub fn handle_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        partitions: Vec<FetchPartitionResponse>,
+    ) {
+        self.fetching_from.remove(&from);
+        let me = self.id;
+        let mut retry_later = false;
+        for part in partitions {
+            let tp = part.partition.clone();
+            let Some(replica) = self.replicas.get_mut(&tp) else {
+                continue;
+            };
+            // A response from a broker that no longer leads the partition is stale.
+            if replica.leader.is_some() || replica.registration.leader != Some(from) {
+                continue;
+            }
+            if let Some(error) = part.error {
+                retry_later = true;
+                ctx.event(
+                    EventKind::Deliver,
+                    Some(tp.clone()),
+                    format!("Broker {me}'s fetch of {tp} from broker {from} failed with {error}; it waits for new metadata"),
+                );
+                continue;
+            }
+            if let Some((epoch, end_offset)) = part.diverging_epoch {
+                // KIP-279: truncate to the smaller of the leader's end offset for that epoch
+                // and our own end offset for it.
+                let (own_epoch, own_end) = replica.log.end_offset_for_epoch(epoch);
+                let target = if own_epoch == epoch {
+                    end_offset.min(own_end)
+                } else {
+                    end_offset.min(replica.log.log_end_offset())
+                }
+                .min(replica.log.log_end_offset());
+                let before = replica.log.log_end_offset();
+                let removed = replica.log.truncate_to(target);
+                let n = removed.len();
+                replica.truncated.extend(removed);
+                ctx.event(
+                    EventKind::Truncate,
+                    Some(tp.clone()),
+                    format!(
+                        "Broker {me} truncates {tp} from LEO {before} to {target}: the leader says epoch {epoch} ends at {end_offset}, so its {n} record(s) from there on never existed on the leader (KIP-279)"
+                    ),
+                );
+                continue;
+            }
+            let before_leo = replica.log.log_end_offset();
+            replica.log.append_as_follower(&part.records);
+            let leo = replica.log.log_end_offset();
+            let old_hw = replica.log.high_watermark();
+            replica.log.update_high_watermark(part.high_watermark);
+            replica
+                .log
+                .maybe_increment_log_start_offset(part.log_start_offset);
+            let hw = replica.log.high_watermark();
+            if leo > before_leo || hw != old_hw {
+                ctx.event(
+                    EventKind::Deliver,
+                    Some(tp.clone()),
+                    format!(
+                        "Broker {me} appends {} record(s) to {tp} (LEO {before_leo} → {leo}) and takes HW {hw} from the leader's response (leader HW {}, clamped to its own LEO)",
+                        leo - before_leo,
+                        part.high_watermark
+                    ),
+                );
+            }
+        }
+        if retry_later {
+            // `replica.fetch.backoff.ms` = 1000 after an error.
+            self.set_timer(ctx, Timer::FetchBackoff { leader: from }, 1000);
+        } else {
+            self.maybe_fetch(ctx);
+        }
+    }
+
+    // ------------------------------------------------------------------ leader side
+
+    /// `Partition.maybeIncrementLeaderHW`.
+    pub fn maybe_increment_hw(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let min_isr = self
+            .image
+            .topic_config_i64(&tp.topic, "min.insync.replicas");
+        let lag_max = self.config("replica.lag.time.max.ms");
+        let now = ctx.now;
+        let me = self.id;
+        let image_active: BTreeSet<NodeId> = self
+            .image
+            .brokers
+            .values()
+            .filter(|b| b.is_active())
+            .map(|b| b.id)
+            .collect();
+        let Some(replica) = self.replicas.get_mut(tp) else {
+            return;
+        };
+        let Some(leader) = replica.leader.as_ref() else {
+            return;
+        };
+        let isr = &replica.registration.isr;
+        let effective_min_isr = min_isr.min(replica.registration.replicas.len() as i64);
+        let old_hw = replica.log.high_watermark();
+        let leo = replica.log.log_end_offset();
+        if (isr.len() as i64) < effective_min_isr {
+            // Strict min ISR (KAFKA-15583): the HW does not move at all.
+            return;
+        }
+        let mut maximal_isr: Vec<NodeId> = isr.clone();
+        if let Some(PendingIsr::Expand(new)) = &leader.pending_isr {
+            maximal_isr = new.clone();
+        }
+        let mut candidate = leo;
+        let mut holder: Option<NodeId> = None;
+        for (&id, f) in &leader.followers {
+            if f.log_end_offset >= candidate {
+                continue;
+            }
+            let caught_up = f.log_end_offset >= leo || now - f.last_caught_up_time_ms <= lag_max;
+            if maximal_isr.contains(&id) || (caught_up && image_active.contains(&id)) {
+                candidate = f.log_end_offset.max(0);
+                holder = Some(id);
+            }
+        }
+        if candidate > old_hw && replica.log.update_high_watermark(candidate) {
+            let why = match holder {
+                Some(h) => format!(
+                    "in-sync follower {h} has fetched up to {candidate}, the lowest LEO in the ISR {}",
+                    ids(&maximal_isr)
+                ),
+                None => format!("every replica in the ISR {} has reached the leader's LEO", ids(&maximal_isr)),
+            };
+            ctx.event(
+                EventKind::HighWatermark,
+                Some(tp.clone()),
+                format!("HW of {tp} on leader {me} advances {old_hw} → {candidate}: {why}"),
+            );
+            self.complete_produces(ctx, tp);
+            self.answer_parked_fetches(ctx, Some(tp));
+        }
+    }
+
+    pub fn handle_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        replica_id: NodeId,
+        broker_epoch: i64,
+        max_wait_ms: i64,
+        partitions: Vec<FetchPartition>,
+    ) {
+        if replica_id < 0 {
+            self.handle_consumer_fetch(ctx, from, partitions);
+            return;
+        }
+        let now = ctx.now;
+        let me = self.id;
+        let mut any_data = false;
+        let mut touched = Vec::new();
+        for part in &partitions {
+            let tp = &part.partition;
+            // Anything this broker cannot serve is answered at once, with an error.
+            let Some(replica) = self.replicas.get_mut(tp) else {
+                any_data = true;
+                continue;
+            };
+            let Some(leader) = replica.leader.as_mut() else {
+                any_data = true;
+                continue;
+            };
+            if part.current_leader_epoch != replica.registration.leader_epoch {
+                any_data = true;
+                continue;
+            }
+            if part.last_fetched_epoch >= 0 {
+                let (epoch, end) = replica.log.end_offset_for_epoch(part.last_fetched_epoch);
+                if epoch < part.last_fetched_epoch || end < part.fetch_offset {
+                    any_data = true;
+                    continue;
+                }
+            }
+            let leo = replica.log.log_end_offset();
+            if let Some(f) = leader.followers.get_mut(&replica_id) {
+                // `Replica.updateFetchStateOrThrow`.
+                if part.fetch_offset >= leo {
+                    f.last_caught_up_time_ms = now;
+                } else if part.fetch_offset >= f.last_fetch_leader_log_end_offset
+                    && f.last_fetch_leader_log_end_offset >= 0
+                {
+                    f.last_caught_up_time_ms = f.last_fetch_time_ms;
+                }
+                f.log_end_offset = part.fetch_offset;
+                f.log_start_offset = part.log_start_offset;
+                f.last_fetch_leader_log_end_offset = leo;
+                f.last_fetch_time_ms = now;
+                f.broker_epoch = broker_epoch;
+            }
+            if part.fetch_offset < leo {
+                any_data = true;
+            }
+            touched.push(tp.clone());
+        }
+        for tp in &touched {
+            self.maybe_expand_isr(ctx, tp, replica_id);
+            self.maybe_increment_hw(ctx, tp);
+        }
+        let fetch = ParkedFetch {
+            replica_id,
+            partitions,
+        };
+        if any_data || max_wait_ms <= 0 {
+            self.answer_fetch(ctx, from, &fetch);
+        } else {
+            ctx.event(
+                EventKind::Deliver,
+                None,
+                format!(
+                    "Leader {me} holds broker {from}'s fetch: nothing new past its fetch offsets, so it waits up to replica.fetch.wait.max.ms={max_wait_ms}"
+                ),
+            );
+            self.parked_fetches.retain(|p| p.replica_id != replica_id);
+            self.parked_fetches.push(fetch);
+            self.set_timer(
+                ctx,
+                Timer::FetchWait {
+                    replica: replica_id,
+                },
+                max_wait_ms,
+            );
+        }
+    }
+
+    /// Builds and sends the response to a follower fetch.
+    fn answer_fetch(&mut self, ctx: &mut Ctx, to: NodeId, fetch: &ParkedFetch) {
+        let max_bytes = self.config("replica.fetch.max.bytes");
+        let mut responses = Vec::new();
+        for part in &fetch.partitions {
+            let tp = &part.partition;
+            let mut response = FetchPartitionResponse {
+                partition: tp.clone(),
+                error: None,
+                high_watermark: -1,
+                log_start_offset: -1,
+                records: Vec::new(),
+                diverging_epoch: None,
+            };
+            match self.replicas.get(tp) {
+                Some(replica) if replica.leader.is_some() => {
+                    let epoch = replica.registration.leader_epoch;
+                    response.high_watermark = replica.log.high_watermark();
+                    response.log_start_offset = replica.log.log_start_offset();
+                    if part.current_leader_epoch < epoch {
+                        response.error = Some(KafkaError::FENCED_LEADER_EPOCH);
+                    } else if part.current_leader_epoch > epoch {
+                        response.error = Some(KafkaError::UNKNOWN_LEADER_EPOCH);
+                    } else {
+                        let (e, end) = if part.last_fetched_epoch >= 0 {
+                            replica.log.end_offset_for_epoch(part.last_fetched_epoch)
+                        } else {
+                            (-1, -1)
+                        };
+                        if part.last_fetched_epoch >= 0
+                            && (e < part.last_fetched_epoch || end < part.fetch_offset)
+                        {
+                            response.diverging_epoch = Some((e, end));
+                        } else {
+                            let mut budget = max_bytes;
+                            for r in replica.log.read(part.fetch_offset, i64::MAX) {
+                                let size = record_size(r);
+                                // Like Kafka, the first record is always returned.
+                                if !response.records.is_empty() && budget < size {
+                                    break;
+                                }
+                                budget -= size;
+                                response.records.push(r.clone());
+                            }
+                        }
+                    }
+                }
+                _ => response.error = Some(KafkaError::NOT_LEADER_OR_FOLLOWER),
+            }
+            responses.push(response);
+        }
+        ctx.send(
+            to,
+            Message::FetchResponse {
+                partitions: responses,
+            },
+        );
+    }
+
+    /// Answers parked fetches that now have something to return (or all, on `None`).
+    pub fn answer_parked_fetches(&mut self, ctx: &mut Ctx, tp: Option<&TopicPartition>) {
+        let parked = std::mem::take(&mut self.parked_fetches);
+        for fetch in parked {
+            let ready = match tp {
+                None => true,
+                Some(tp) => fetch.partitions.iter().any(|p| {
+                    &p.partition == tp
+                        && self
+                            .replicas
+                            .get(tp)
+                            .is_some_and(|r| r.log.log_end_offset() > p.fetch_offset)
+                }),
+            };
+            if ready {
+                self.timers.retain(|(t, _)| {
+                    t != &Timer::FetchWait {
+                        replica: fetch.replica_id,
+                    }
+                });
+                self.answer_fetch(ctx, fetch.replica_id, &fetch);
+            } else {
+                self.parked_fetches.push(fetch);
+            }
+        }
+    }
+
+    pub fn on_fetch_wait(&mut self, ctx: &mut Ctx, replica: NodeId) {
+        if let Some(pos) = self
+            .parked_fetches
+            .iter()
+            .position(|p| p.replica_id == replica)
+        {
+            let fetch = self.parked_fetches.remove(pos);
+            self.answer_fetch(ctx, replica, &fetch);
+        }
+    }
+
+    /// `Partition.maybeExpandIsr`.
+    fn maybe_expand_isr(&mut self, ctx: &mut Ctx, tp: &TopicPartition, follower: NodeId) {
+        let me = self.id;
+        let Some(broker_epoch) = self.broker_epoch else {
+            return;
+        };
+        let eligible = self.image.is_active(follower);
+        let Some(replica) = self.replicas.get_mut(tp) else {
+            return;
+        };
+        let Some(leader) = replica.leader.as_mut() else {
+            return;
+        };
+        let reg = &replica.registration;
+        if reg.isr.contains(&follower)
+            || leader.pending_isr.is_some()
+            || !eligible
+            || reg.leader_recovering
+        {
+            return;
+        }
+        let Some(f) = leader.followers.get(&follower) else {
+            return;
+        };
+        let hw = replica.log.high_watermark();
+        if f.log_end_offset < hw || f.log_end_offset < leader.leader_epoch_start_offset {
+            return;
+        }
+        let mut new_isr = reg.isr.clone();
+        new_isr.push(follower);
+        leader.pending_isr = Some(PendingIsr::Expand(new_isr.clone()));
+        ctx.event(
+            EventKind::IsrExpand,
+            Some(tp.clone()),
+            format!(
+                "Leader {me} asks the controller to add broker {follower} to the ISR of {tp}: its LEO {} has reached the HW {hw} in the current leader epoch (AlterPartition, ISR {} → {})",
+                f.log_end_offset,
+                ids(&reg.isr),
+                ids(&new_isr)
+            ),
+        );
+        let msg = Message::AlterPartition {
+            broker_id: me,
+            broker_epoch,
+            partition: tp.clone(),
+            leader_epoch: reg.leader_epoch,
+            partition_epoch: reg.partition_epoch,
+            new_isr,
+        };
+        if let Some(controller) = self.metadata.leader() {
+            ctx.send(controller, msg);
+        }
+    }
+
+    /// The `isr-expiration` task: shrink the ISR of every led partition with lagging members.
+    pub fn on_isr_expiration(&mut self, ctx: &mut Ctx) {
+        let lag_max = self.config("replica.lag.time.max.ms");
+        self.set_timer(ctx, Timer::IsrExpiration, (lag_max / 2).max(1));
+        let now = ctx.now;
+        let me = self.id;
+        let Some(broker_epoch) = self.broker_epoch else {
+            return;
+        };
+        let controller = self.metadata.leader();
+        for (tp, replica) in self.replicas.iter_mut() {
+            let Some(leader) = replica.leader.as_mut() else {
+                continue;
+            };
+            if leader.pending_isr.is_some() {
+                continue;
+            }
+            let leo = replica.log.log_end_offset();
+            let reg = &replica.registration;
+            let out_of_sync: Vec<NodeId> = reg
+                .isr
+                .iter()
+                .copied()
+                .filter(|&id| id != me)
+                .filter(|id| {
+                    leader.followers.get(id).is_none_or(|f| {
+                        !(f.log_end_offset >= leo || now - f.last_caught_up_time_ms <= lag_max)
+                    })
+                })
+                .collect();
+            if out_of_sync.is_empty() {
+                continue;
+            }
+            let new_isr: Vec<NodeId> = reg
+                .isr
+                .iter()
+                .copied()
+                .filter(|id| !out_of_sync.contains(id))
+                .collect();
+            leader.pending_isr = Some(PendingIsr::Shrink(new_isr.clone()));
+            let lagging: Vec<String> = out_of_sync
+                .iter()
+                .map(|id| {
+                    let f = leader.followers.get(id);
+                    format!(
+                        "broker {id} (LEO {}, last caught up {} ms ago)",
+                        f.map_or(-1, |f| f.log_end_offset),
+                        f.map_or(now, |f| now - f.last_caught_up_time_ms)
+                    )
+                })
+                .collect();
+            ctx.event(
+                EventKind::IsrShrink,
+                Some(tp.clone()),
+                format!(
+                    "Leader {me} asks the controller to shrink the ISR of {tp} {} → {}: {} not caught up to LEO {leo} within replica.lag.time.max.ms={lag_max}",
+                    ids(&reg.isr),
+                    ids(&new_isr),
+                    lagging.join(", ")
+                ),
+            );
+            if let Some(controller) = controller {
+                ctx.send(
+                    controller,
+                    Message::AlterPartition {
+                        broker_id: me,
+                        broker_epoch,
+                        partition: tp.clone(),
+                        leader_epoch: reg.leader_epoch,
+                        partition_epoch: reg.partition_epoch,
+                        new_isr,
+                    },
+                );
+            }
+        }
+    }
+
+    pub fn handle_alter_partition_response(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        error: Option<KafkaError>,
+        isr: Vec<NodeId>,
+        leader_epoch: i32,
+        partition_epoch: i32,
+    ) {
+        let me = self.id;
+        let Some(replica) = self.replicas.get_mut(tp) else {
+            return;
+        };
+        let Some(leader) = replica.leader.as_mut() else {
+            return;
+        };
+        leader.pending_isr = None;
+        match error {
+            None => {
+                if leader_epoch == replica.registration.leader_epoch
+                    && partition_epoch >= replica.registration.partition_epoch
+                {
+                    replica.registration.isr = isr.clone();
+                    replica.registration.partition_epoch = partition_epoch;
+                }
+                ctx.event(
+                    EventKind::Deliver,
+                    Some(tp.clone()),
+                    format!(
+                        "The controller committed ISR {} for {tp} (partition epoch {partition_epoch}); leader {me} uses it from now on",
+                        ids(&isr)
+                    ),
+                );
+                self.maybe_increment_hw(ctx, tp);
+            }
+            Some(e) => ctx.event(
+                EventKind::Deliver,
+                Some(tp.clone()),
+                format!("The controller rejected leader {me}'s ISR change for {tp} with {e}; the leader keeps the last committed ISR"),
+            ),
+        }
+    }
+
+    // ------------------------------------------------------------------ produce
+
+    // The arguments are the Produce request's fields, as Kafka names them.
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        client: NodeId,
+        request_id: i64,
+        tp: TopicPartition,
+        acks: Acks,
+        timeout_ms: i64,
+        records: Vec<Record>,
+    ) {
+        let me = self.id;
+        let reply = |ctx: &mut Ctx, error: Option<KafkaError>, base_offset: i64| {
+            ctx.send(
+                client,
+                Message::ProduceResponse {
+                    request_id,
+                    partition: tp.clone(),
+                    error,
+                    base_offset,
+                },
+            )
+        };
+        let min_isr = self
+            .image
+            .topic_config_i64(&tp.topic, "min.insync.replicas");
+        let Some(replica) = self.replicas.get_mut(&tp) else {
+            ctx.event(
+                EventKind::Deliver,
+                Some(tp.clone()),
+                format!("Broker {me} has no replica of {tp}: NOT_LEADER_OR_FOLLOWER"),
+            );
+            reply(ctx, Some(KafkaError::NOT_LEADER_OR_FOLLOWER), -1);
+            return;
+        };
+        if replica.leader.is_none() {
+            ctx.event(
+                EventKind::Deliver,
+                Some(tp.clone()),
+                format!(
+                    "Broker {me} is not the leader of {tp} (leader: {}): NOT_LEADER_OR_FOLLOWER, the client must refresh its metadata",
+                    replica
+                        .registration
+                        .leader
+                        .map_or("none".to_string(), |l| format!("broker {l}"))
+                ),
+            );
+            reply(ctx, Some(KafkaError::NOT_LEADER_OR_FOLLOWER), -1);
+            return;
+        }
+        let isr_len = replica.registration.isr.len() as i64;
+        let effective_min_isr = min_isr.min(replica.registration.replicas.len() as i64);
+        if acks == Acks::All && isr_len < effective_min_isr {
+            ctx.event(
+                EventKind::ProduceAck,
+                Some(tp.clone()),
+                format!(
+                    "Leader {me} refuses the acks=all write to {tp}: the ISR {} has {isr_len} member(s), fewer than min.insync.replicas={min_isr}, so nothing is appended (NOT_ENOUGH_REPLICAS)",
+                    ids(&replica.registration.isr)
+                ),
+            );
+            reply(ctx, Some(KafkaError::NOT_ENOUGH_REPLICAS), -1);
+            return;
+        }
+        let epoch = replica.registration.leader_epoch;
+        let n = records.len();
+        let (first, last) = replica.log.append_as_leader(epoch, records);
+        let hw = replica.log.high_watermark();
+        ctx.event(
+            EventKind::Append,
+            Some(tp.clone()),
+            format!(
+                "Leader {me} appends {n} record(s) to {tp} at offsets {first}..={last} in leader epoch {epoch}; LEO is now {}, HW stays {hw} until the ISR has them",
+                last + 1
+            ),
+        );
+        match acks {
+            Acks::None => {}
+            Acks::Leader => reply(ctx, None, first),
+            Acks::All => {
+                self.purgatory.push(PendingProduce {
+                    request_id,
+                    client,
+                    partition: tp.clone(),
+                    base_offset: first,
+                    required_offset: last + 1,
+                });
+                self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
+            }
+        }
+        self.maybe_increment_hw(ctx, &tp);
+        self.answer_parked_fetches(ctx, Some(&tp));
+    }
+
+    /// Completes parked acks=all produces whose records are now below the HW
+    /// (`DelayedProduce.tryComplete` / `checkEnoughReplicasReachOffset`).
+    fn complete_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let Some(replica) = self.replicas.get(tp) else {
+            return;
+        };
+        let hw = replica.log.high_watermark();
+        let min_isr = self
+            .image
+            .topic_config_i64(&tp.topic, "min.insync.replicas");
+        let isr_len = replica.registration.isr.len() as i64;
+        let isr_text = ids(&replica.registration.isr);
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.purgatory)
+            .into_iter()
+            .partition(|p| &p.partition == tp && hw >= p.required_offset);
+        self.purgatory = waiting;
+        for p in done {
+            self.timers.retain(|(t, _)| {
+                t != &Timer::ProduceTimeout {
+                    request_id: p.request_id,
+                }
+            });
+            let error = (isr_len < min_isr).then_some(KafkaError::NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+            let text = match error {
+                None => format!(
+                    "The acks=all write to {tp} at offsets {}..{} is committed: HW {hw} has passed it with ISR {isr_text}, so the leader acknowledges it",
+                    p.base_offset, p.required_offset
+                ),
+                Some(_) => format!(
+                    "The write to {tp} reached HW {hw} but the ISR shrank to {isr_text}, below min.insync.replicas={min_isr}: NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records are in the log)"
+                ),
+            };
+            ctx.event(EventKind::ProduceAck, Some(tp.clone()), text);
+            ctx.send(
+                p.client,
+                Message::ProduceResponse {
+                    request_id: p.request_id,
+                    partition: tp.clone(),
+                    error,
+                    base_offset: p.base_offset,
+                },
+            );
+        }
+    }
+
+    pub fn on_produce_timeout(&mut self, ctx: &mut Ctx, request_id: i64) {
+        if let Some(pos) = self
+            .purgatory
+            .iter()
+            .position(|p| p.request_id == request_id)
+        {
+            let p = self.purgatory.remove(pos);
+            let hw = self
+                .replicas
+                .get(&p.partition)
+                .map_or(-1, |r| r.log.high_watermark());
+            ctx.event(
+                EventKind::ProduceAck,
+                Some(p.partition.clone()),
+                format!(
+                    "The acks=all write to {} timed out: HW {hw} never reached {} within request.timeout.ms (REQUEST_TIMED_OUT); the records stay in the leader's log",
+                    p.partition, p.required_offset
+                ),
+            );
+            ctx.send(
+                p.client,
+                Message::ProduceResponse {
+                    request_id,
+                    partition: p.partition,
+                    error: Some(KafkaError::REQUEST_TIMED_OUT),
+                    base_offset: p.base_offset,
+                },
+            );
+        }
+    }
+
+    fn handle_consumer_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        partitions: Vec<FetchPartition>,
+    ) {
+        let me = self.id;
+        let mut responses = Vec::new();
+        for part in partitions {
+            let tp = part.partition.clone();
+            let mut response = FetchPartitionResponse {
+                partition: tp.clone(),
+                error: None,
+                high_watermark: -1,
+                log_start_offset: -1,
+                records: Vec::new(),
+                diverging_epoch: None,
+            };
+            match self.replicas.get(&tp) {
+                Some(r) if r.leader.is_some() => {
+                    let hw = r.log.high_watermark();
+                    let start = r.log.log_start_offset();
+                    response.high_watermark = hw;
+                    response.log_start_offset = start;
+                    if part.fetch_offset < start || part.fetch_offset > r.log.log_end_offset() {
+                        response.error = Some(KafkaError::OFFSET_OUT_OF_RANGE);
+                    } else {
+                        // read_uncommitted consumers read up to the HW, never past it.
+                        response.records = r.log.read(part.fetch_offset, hw).to_vec();
+                    }
+                    let text = match response.error {
+                        Some(e) => format!("A consumer asked {tp} for offset {} on leader {me}: {e} (log start {start}, LEO {})", part.fetch_offset, r.log.log_end_offset()),
+                        None => format!(
+                            "A consumer reads {} record(s) of {tp} from offset {} on leader {me}: it may read only below the HW {hw}, though the LEO is {}",
+                            response.records.len(),
+                            part.fetch_offset,
+                            r.log.log_end_offset()
+                        ),
+                    };
+                    ctx.event(EventKind::Consume, Some(tp.clone()), text);
+                }
+                _ => response.error = Some(KafkaError::NOT_LEADER_OR_FOLLOWER),
+            }
+            responses.push(response);
+        }
+        ctx.send(
+            from,
+            Message::FetchResponse {
+                partitions: responses,
+            },
+        );
+    }
+
+    // ------------------------------------------------------------------ controller traffic
+
+    pub fn on_heartbeat_timer(&mut self, ctx: &mut Ctx) {
+        let interval = self.config("broker.heartbeat.interval.ms");
+        self.set_timer(ctx, Timer::Heartbeat, interval);
+        let Some(controller) = self.metadata.leader() else {
+            return;
+        };
+        match self.broker_epoch {
+            None => {
+                if !self.registration_in_flight {
+                    self.registration_in_flight = true;
+                    ctx.send(
+                        controller,
+                        Message::BrokerRegistration {
+                            broker_id: self.id,
+                            rack: self.rack.clone(),
+                        },
+                    );
+                }
+            }
+            Some(epoch) => ctx.send(
+                controller,
+                Message::BrokerHeartbeat {
+                    broker_id: self.id,
+                    broker_epoch: epoch,
+                    current_metadata_offset: self.applied_offset,
+                    want_shutdown: self.want_shutdown,
+                },
+            ),
+        }
+    }
+
+    /// Forgets everything that does not survive a crash: the process state. The logs stay
+    /// on disk (with their HW checkpoint), as does nothing else.
+    pub fn crash(&mut self) {
+        self.alive = false;
+        self.metadata.crash();
+        self.broker_epoch = None;
+        self.registration_in_flight = false;
+        self.fenced = true;
+        self.want_shutdown = false;
+        self.fetching_from.clear();
+        self.parked_fetches.clear();
+        self.purgatory.clear();
+        self.timers.clear();
+        self.image = MetadataImage::default();
+        self.applied_offset = 0;
+        for replica in self.replicas.values_mut() {
+            replica.leader = None;
+        }
+    }
+}
+
+fn record_size(r: &Record) -> i64 {
+    RECORD_OVERHEAD_BYTES
+        + r.key.as_ref().map_or(0, |k| k.len() as i64)
+        + r.value.as_ref().map_or(0, |v| v.len() as i64)
+}

@@ -1,0 +1,452 @@
+//! A minimal client: enough to produce records with a chosen `acks` and to read a partition as
+//! a `read_uncommitted` consumer. Producer batching, idempotence and transactions, and consumer
+//! groups, are their own modules (issues of their own).
+//!
+//! Like the Java client, it caches partition leaders from a `Metadata` request and, when a
+//! broker answers `NOT_LEADER_OR_FOLLOWER`, refreshes its metadata and sends again after
+//! `retry.backoff.ms` (100 ms) while `delivery.timeout.ms` (120000 ms) allows. Other errors are
+//! reported, not retried, so that each outcome stays visible.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::{Acks, NodeId, TopicPartition};
+use crate::event::EventKind;
+use crate::log::Record;
+use crate::protocol::{FetchPartition, FetchPartitionResponse, KafkaError, Message};
+use crate::sim::{Ctx, Timer};
+
+pub const CLIENT_ID: NodeId = -1;
+pub const RETRY_BACKOFF_MS: i64 = 100;
+pub const DELIVERY_TIMEOUT_MS: i64 = 120_000;
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Request {
+    Produce {
+        partition: TopicPartition,
+        acks: Acks,
+        timeout_ms: i64,
+        records: Vec<Record>,
+        first_attempt_ms: i64,
+    },
+    Consume {
+        partition: TopicPartition,
+        from_offset: i64,
+    },
+}
+
+impl Request {
+    fn partition(&self) -> &TopicPartition {
+        match self {
+            Request::Produce { partition, .. } | Request::Consume { partition, .. } => partition,
+        }
+    }
+}
+
+/// A write the cluster acknowledged, kept to check guarantees against.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AckedWrite {
+    pub partition: TopicPartition,
+    pub acks: Acks,
+    pub base_offset: i64,
+    pub producer_seqs: Vec<i64>,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Client {
+    pub next_request_id: i64,
+    pub next_seq: i64,
+    /// Cached leader and leader epoch per partition.
+    pub leaders: BTreeMap<TopicPartition, (Option<NodeId>, i32)>,
+    /// Requests waiting for metadata or for an answer, by request id.
+    pub in_flight: BTreeMap<i64, Request>,
+    pub waiting_for_metadata: Vec<i64>,
+    pub bootstrap: Vec<NodeId>,
+    pub acked: Vec<AckedWrite>,
+    /// Records returned to consumer reads, newest last.
+    pub consumed: Vec<(TopicPartition, Vec<Record>)>,
+    pub timers: Vec<(Timer, i64)>,
+}
+
+impl Client {
+    pub fn new() -> Client {
+        Client {
+            next_request_id: 1,
+            next_seq: 0,
+            leaders: BTreeMap::new(),
+            in_flight: BTreeMap::new(),
+            waiting_for_metadata: Vec::new(),
+            bootstrap: Vec::new(),
+            acked: Vec::new(),
+            consumed: Vec::new(),
+            timers: Vec::new(),
+        }
+    }
+
+    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+        if let Some(pos) = self
+            .timers
+            .iter()
+            .position(|(t, at)| t == timer && *at == now)
+        {
+            self.timers.remove(pos);
+            true
+        } else {
+            false
+        }
+    }
+
+    fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+        self.timers.retain(|(t, _)| t != &timer);
+        self.timers.push((timer.clone(), ctx.now + after_ms));
+        ctx.timer(after_ms, timer);
+    }
+
+    /// Starts a produce of `count` records.
+    #[allow(clippy::too_many_arguments)]
+    pub fn produce(
+        &mut self,
+        ctx: &mut Ctx,
+        partition: TopicPartition,
+        count: i32,
+        acks: Acks,
+        key: Option<String>,
+        value: Option<String>,
+        timeout_ms: i64,
+    ) {
+        let records = (0..count.max(0))
+            .map(|_| {
+                let seq = self.next_seq;
+                self.next_seq += 1;
+                Record {
+                    offset: -1,
+                    leader_epoch: -1,
+                    producer: "client".into(),
+                    producer_seq: seq,
+                    key: key.clone(),
+                    value: Some(value.clone().unwrap_or_else(|| format!("v{seq}"))),
+                    timestamp_ms: ctx.now,
+                }
+            })
+            .collect();
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        self.in_flight.insert(
+            id,
+            Request::Produce {
+                partition,
+                acks,
+                timeout_ms,
+                records,
+                first_attempt_ms: ctx.now,
+            },
+        );
+        self.send(ctx, id);
+    }
+
+    pub fn consume(&mut self, ctx: &mut Ctx, partition: TopicPartition, from_offset: i64) {
+        let id = self.next_request_id;
+        self.next_request_id += 1;
+        self.in_flight.insert(
+            id,
+            Request::Consume {
+                partition,
+                from_offset,
+            },
+        );
+        self.send(ctx, id);
+    }
+
+    /// Sends a request to the cached leader, or asks for metadata first.
+    fn send(&mut self, ctx: &mut Ctx, id: i64) {
+        let Some(request) = self.in_flight.get(&id) else {
+            return;
+        };
+        let tp = request.partition().clone();
+        let Some(&(Some(leader), epoch)) = self.leaders.get(&tp) else {
+            self.waiting_for_metadata.push(id);
+            self.request_metadata(ctx);
+            return;
+        };
+        let message = match request {
+            Request::Produce {
+                acks,
+                timeout_ms,
+                records,
+                ..
+            } => Message::Produce {
+                request_id: id,
+                partition: tp,
+                acks: *acks,
+                timeout_ms: *timeout_ms,
+                records: records.clone(),
+            },
+            Request::Consume { from_offset, .. } => Message::Fetch {
+                replica_id: -1,
+                broker_epoch: -1,
+                max_wait_ms: 0,
+                partitions: vec![FetchPartition {
+                    partition: tp,
+                    fetch_offset: *from_offset,
+                    last_fetched_epoch: -1,
+                    current_leader_epoch: epoch,
+                    log_start_offset: -1,
+                }],
+            },
+        };
+        ctx.send(leader, message);
+        if matches!(
+            request,
+            Request::Produce {
+                acks: Acks::None,
+                ..
+            }
+        ) {
+            // acks=0: fire and forget; there will be no response.
+            self.in_flight.remove(&id);
+        } else {
+            let timeout = match request {
+                Request::Produce { timeout_ms, .. } => *timeout_ms,
+                Request::Consume { .. } => 30_000,
+            };
+            self.set_timer(ctx, Timer::ClientRequestTimeout { request_id: id }, timeout);
+        }
+    }
+
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        // A real client tries its bootstrap servers; a refused connection fails at once, so
+        // the sandbox asks the first broker that is running.
+        if let Some(&broker) = self.bootstrap.first() {
+            ctx.send(broker, Message::MetadataRequest);
+        } else {
+            ctx.event(
+                EventKind::Deliver,
+                None,
+                "The client cannot reach any broker to ask for metadata".to_string(),
+            );
+        }
+    }
+
+    pub fn handle_metadata(
+        &mut self,
+        ctx: &mut Ctx,
+        leaders: Vec<(TopicPartition, Option<NodeId>, i32)>,
+    ) {
+        for (tp, leader, epoch) in leaders {
+            self.leaders.insert(tp, (leader, epoch));
+        }
+        let waiting = std::mem::take(&mut self.waiting_for_metadata);
+        for id in waiting {
+            let Some(request) = self.in_flight.get(&id) else {
+                continue;
+            };
+            let tp = request.partition().clone();
+            match self.leaders.get(&tp) {
+                Some((Some(_), _)) => self.send(ctx, id),
+                Some((None, _)) => {
+                    ctx.event(
+                        EventKind::Deliver,
+                        Some(tp.clone()),
+                        format!("The client learns that {tp} has no leader; it retries in retry.backoff.ms={RETRY_BACKOFF_MS}"),
+                    );
+                    self.retry_later(ctx, id);
+                }
+                None => {
+                    ctx.event(
+                        EventKind::ProduceAck,
+                        Some(tp.clone()),
+                        format!("The client's request for {tp} fails: UNKNOWN_TOPIC_OR_PARTITION"),
+                    );
+                    self.in_flight.remove(&id);
+                }
+            }
+        }
+    }
+
+    fn retry_later(&mut self, ctx: &mut Ctx, id: i64) {
+        if let Some(Request::Produce {
+            first_attempt_ms, ..
+        }) = self.in_flight.get(&id)
+        {
+            if ctx.now - first_attempt_ms > DELIVERY_TIMEOUT_MS {
+                ctx.event(
+                    EventKind::ProduceAck,
+                    None,
+                    format!("The client gives up on request {id}: delivery.timeout.ms={DELIVERY_TIMEOUT_MS} has passed"),
+                );
+                self.in_flight.remove(&id);
+                return;
+            }
+        }
+        self.set_timer(ctx, Timer::ClientRetry { request_id: id }, RETRY_BACKOFF_MS);
+    }
+
+    pub fn on_retry(&mut self, ctx: &mut Ctx, id: i64) {
+        if let Some(request) = self.in_flight.get(&id) {
+            let tp = request.partition().clone();
+            self.leaders.remove(&tp);
+            self.send(ctx, id);
+        }
+    }
+
+    pub fn on_request_timeout(&mut self, ctx: &mut Ctx, id: i64) {
+        if let Some(request) = self.in_flight.remove(&id) {
+            let tp = request.partition().clone();
+            ctx.event(
+                EventKind::ProduceAck,
+                Some(tp.clone()),
+                format!("The client's request {id} for {tp} got no answer within request.timeout.ms: REQUEST_TIMED_OUT (the leader may have crashed or be cut off)"),
+            );
+        }
+    }
+
+    pub fn handle_produce_response(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        request_id: i64,
+        tp: TopicPartition,
+        error: Option<KafkaError>,
+        base_offset: i64,
+    ) {
+        self.timers
+            .retain(|(t, _)| t != &Timer::ClientRequestTimeout { request_id });
+        let Some(Request::Produce { acks, records, .. }) = self.in_flight.get(&request_id).cloned()
+        else {
+            return;
+        };
+        match error {
+            None => {
+                self.in_flight.remove(&request_id);
+                self.acked.push(AckedWrite {
+                    partition: tp.clone(),
+                    acks,
+                    base_offset,
+                    producer_seqs: records.iter().map(|r| r.producer_seq).collect(),
+                });
+                ctx.event(
+                    EventKind::ProduceAck,
+                    Some(tp.clone()),
+                    format!(
+                        "The client's write of {} record(s) to {tp} is acknowledged by broker {from} at base offset {base_offset} ({})",
+                        records.len(),
+                        match acks {
+                            Acks::All => "acks=all: every in-sync replica has it",
+                            Acks::Leader => "acks=1: only the leader is known to have it",
+                            Acks::None => "acks=0",
+                        }
+                    ),
+                );
+            }
+            Some(KafkaError::NOT_LEADER_OR_FOLLOWER) | Some(KafkaError::FENCED_LEADER_EPOCH) => {
+                ctx.event(
+                    EventKind::ProduceAck,
+                    Some(tp.clone()),
+                    format!("Broker {from} answered {} for {tp}: the client's metadata is stale, so it refreshes it and retries", error.map_or(String::new(), |e| e.to_string())),
+                );
+                self.leaders.remove(&tp);
+                self.retry_later(ctx, request_id);
+            }
+            Some(e) => {
+                self.in_flight.remove(&request_id);
+                ctx.event(
+                    EventKind::ProduceAck,
+                    Some(tp.clone()),
+                    format!("The client's write to {tp} failed with {e}"),
+                );
+            }
+        }
+    }
+
+    /// A request could not be sent: the broker is down and refused the connection. Like the
+    /// Java client, forget the leaders on that broker, refresh metadata and retry.
+    pub fn handle_disconnect(&mut self, ctx: &mut Ctx, broker: NodeId, message: &Message) {
+        let request_id = match message {
+            Message::Produce { request_id, .. } => Some(*request_id),
+            _ => None,
+        };
+        self.leaders
+            .retain(|_, (leader, _)| *leader != Some(broker));
+        self.bootstrap.retain(|&b| b != broker);
+        let ids: Vec<i64> = match message {
+            Message::Produce { .. } => request_id.into_iter().collect(),
+            Message::Fetch { partitions, .. } => self
+                .in_flight
+                .iter()
+                .filter(|(_, r)| matches!(r, Request::Consume { partition, .. } if partitions.iter().any(|p| &p.partition == partition)))
+                .map(|(&id, _)| id)
+                .collect(),
+            Message::MetadataRequest => std::mem::take(&mut self.waiting_for_metadata),
+            _ => Vec::new(),
+        };
+        for id in ids {
+            self.timers
+                .retain(|(t, _)| t != &Timer::ClientRequestTimeout { request_id: id });
+            if self.in_flight.contains_key(&id) {
+                ctx.event(
+                    EventKind::Deliver,
+                    None,
+                    format!("The client cannot connect to broker {broker} (it is down): it refreshes its metadata and retries in retry.backoff.ms={RETRY_BACKOFF_MS}"),
+                );
+                self.retry_later(ctx, id);
+            }
+        }
+    }
+
+    pub fn handle_fetch_response(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        partitions: Vec<FetchPartitionResponse>,
+    ) {
+        for part in partitions {
+            let found = self.in_flight.iter().find_map(|(&id, r)| match r {
+                Request::Consume { partition, .. } if *partition == part.partition => Some(id),
+                _ => None,
+            });
+            let Some(id) = found else {
+                continue;
+            };
+            self.in_flight.remove(&id);
+            self.timers
+                .retain(|(t, _)| t != &Timer::ClientRequestTimeout { request_id: id });
+            let tp = part.partition.clone();
+            match part.error {
+                Some(KafkaError::NOT_LEADER_OR_FOLLOWER) => {
+                    ctx.event(
+                        EventKind::Consume,
+                        Some(tp.clone()),
+                        format!("Broker {from} no longer leads {tp}; the consumer would refresh its metadata and fetch again"),
+                    );
+                    self.leaders.remove(&tp);
+                }
+                Some(e) => ctx.event(
+                    EventKind::Consume,
+                    Some(tp.clone()),
+                    format!("The consumer's fetch of {tp} failed with {e}"),
+                ),
+                None => {
+                    let text = match (part.records.first(), part.records.last()) {
+                        (Some(first), Some(last)) => format!(
+                            "The consumer receives offsets {}..={} of {tp} (HW {})",
+                            first.offset, last.offset, part.high_watermark
+                        ),
+                        _ => format!(
+                            "The consumer receives nothing new from {tp}: it is at the HW {}",
+                            part.high_watermark
+                        ),
+                    };
+                    ctx.event(EventKind::Consume, Some(tp.clone()), text);
+                    self.consumed.push((tp, part.records));
+                }
+            }
+        }
+    }
+}
+
+impl Default for Client {
+    fn default() -> Self {
+        Client::new()
+    }
+}

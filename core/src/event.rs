@@ -1,0 +1,98 @@
+//! What a step did, as data and as one plain sentence.
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::{NodeId, TopicPartition};
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum EventKind {
+    /// A message was delivered (the sentence says what it carried and what it did).
+    Deliver,
+    /// A message was lost: its destination is down or cut off.
+    Drop,
+    /// A timer fired.
+    Timer,
+    /// A user command changed the cluster (a fault, a topic, a config).
+    Command,
+    /// The controller quorum changed: a vote, a new active controller, a resignation.
+    Quorum,
+    /// A record was committed to `__cluster_metadata`.
+    Metadata,
+    /// A broker registered, was fenced or unfenced, or shut down.
+    Broker,
+    /// A partition got a new leader (or none).
+    Election,
+    IsrShrink,
+    IsrExpand,
+    /// A leader's high watermark moved.
+    HighWatermark,
+    /// A leader appended records.
+    Append,
+    /// A replica truncated its log to match its leader.
+    Truncate,
+    /// A produce request was answered (successfully or not).
+    ProduceAck,
+    /// A consumer fetch returned records.
+    Consume,
+}
+
+impl EventKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            EventKind::Deliver => "deliver",
+            EventKind::Drop => "drop",
+            EventKind::Timer => "timer",
+            EventKind::Command => "command",
+            EventKind::Quorum => "quorum",
+            EventKind::Metadata => "metadata",
+            EventKind::Broker => "broker",
+            EventKind::Election => "election",
+            EventKind::IsrShrink => "isr-shrink",
+            EventKind::IsrExpand => "isr-expand",
+            EventKind::HighWatermark => "hw",
+            EventKind::Append => "append",
+            EventKind::Truncate => "truncate",
+            EventKind::ProduceAck => "produce-ack",
+            EventKind::Consume => "consume",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// The step that produced it (0 for commands applied between steps).
+    pub step: u64,
+    pub time_ms: i64,
+    /// The node where it happened.
+    pub node: NodeId,
+    pub kind: EventKind,
+    pub partition: Option<TopicPartition>,
+    /// One sentence naming the rule and the config that decided the outcome.
+    pub text: String,
+}
+
+/// How a node is named in the trace: brokers `broker 1`, controllers `controller 100`,
+/// the client `client`.
+pub fn node_label(node: NodeId) -> String {
+    if node < 0 {
+        "client".to_string()
+    } else if node >= crate::command::CONTROLLER_ID_BASE {
+        format!("controller {node}")
+    } else {
+        format!("broker {node}")
+    }
+}
+
+impl Event {
+    /// The trace line: step, simulated time, node, kind, sentence. Stable for snapshots.
+    pub fn trace_line(&self) -> String {
+        format!(
+            "#{:<5} {:>8}ms  {:<14} {:<12} {}",
+            self.step,
+            self.time_ms,
+            node_label(self.node),
+            self.kind.label(),
+            self.text
+        )
+    }
+}

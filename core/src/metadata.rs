@@ -1,0 +1,254 @@
+//! The cluster metadata that the KRaft controllers keep in `__cluster_metadata`, and the image
+//! that applying it builds.
+//!
+//! Record names and fields follow Kafka's metadata records
+//! (`metadata/src/main/resources/common/metadata/*.json`): `RegisterBrokerRecord`,
+//! `BrokerRegistrationChangeRecord`, `TopicRecord`, `PartitionRecord`, `PartitionChangeRecord`,
+//! `ConfigRecord`. Brokers apply the committed records to their image
+//! (`MetadataDelta` / `ReplicaManager.applyDelta`); the active controller decides on its own
+//! image, which includes what it appended but is not yet committed, as `QuorumController` does.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::command::{NodeId, TopicPartition};
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MetadataRecord {
+    RegisterBroker {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        rack: Option<String>,
+    },
+    BrokerRegistrationChange {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        fenced: Option<bool>,
+        in_controlled_shutdown: Option<bool>,
+    },
+    Topic {
+        name: String,
+    },
+    Partition {
+        topic: String,
+        partition: i32,
+        replicas: Vec<NodeId>,
+        isr: Vec<NodeId>,
+        leader: Option<NodeId>,
+        leader_epoch: i32,
+        partition_epoch: i32,
+    },
+    PartitionChange {
+        topic: String,
+        partition: i32,
+        isr: Option<Vec<NodeId>>,
+        /// `Some(None)` makes the partition leaderless (Kafka's leader -1).
+        leader: Option<Option<NodeId>>,
+        /// Set on an unclean election: the leader must recover before the ISR can grow.
+        leader_recovering: Option<bool>,
+    },
+    Config {
+        /// `None` is a cluster-wide broker default; `Some(topic)` a topic config.
+        topic: Option<String>,
+        broker: Option<NodeId>,
+        name: String,
+        /// `None` deletes the config.
+        value: Option<String>,
+    },
+}
+
+impl MetadataRecord {
+    /// Kafka's record type name, as `kafka-dump-log.sh --cluster-metadata-decoder` prints it.
+    pub fn type_name(&self) -> &'static str {
+        match self {
+            MetadataRecord::RegisterBroker { .. } => "REGISTER_BROKER_RECORD",
+            MetadataRecord::BrokerRegistrationChange { .. } => "BROKER_REGISTRATION_CHANGE_RECORD",
+            MetadataRecord::Topic { .. } => "TOPIC_RECORD",
+            MetadataRecord::Partition { .. } => "PARTITION_RECORD",
+            MetadataRecord::PartitionChange { .. } => "PARTITION_CHANGE_RECORD",
+            MetadataRecord::Config { .. } => "CONFIG_RECORD",
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BrokerRegistration {
+    pub id: NodeId,
+    pub epoch: i64,
+    pub rack: Option<String>,
+    pub fenced: bool,
+    pub in_controlled_shutdown: bool,
+}
+
+impl BrokerRegistration {
+    /// `ClusterControlManager.isActive`: registered, unfenced and not shutting down.
+    pub fn is_active(&self) -> bool {
+        !self.fenced && !self.in_controlled_shutdown
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PartitionRegistration {
+    pub replicas: Vec<NodeId>,
+    pub isr: Vec<NodeId>,
+    pub leader: Option<NodeId>,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    pub leader_recovering: bool,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MetadataImage {
+    pub brokers: BTreeMap<NodeId, BrokerRegistration>,
+    pub partitions: BTreeMap<TopicPartition, PartitionRegistration>,
+    /// Topic configs set explicitly, by topic then name.
+    pub topic_configs: BTreeMap<String, BTreeMap<String, String>>,
+    /// Cluster-wide dynamic broker configs.
+    pub broker_configs: BTreeMap<String, String>,
+    pub topics: Vec<String>,
+}
+
+impl MetadataImage {
+    pub fn apply(&mut self, record: &MetadataRecord) {
+        match record {
+            MetadataRecord::RegisterBroker {
+                broker_id,
+                broker_epoch,
+                rack,
+            } => {
+                // A new registration starts fenced until the broker catches up.
+                self.brokers.insert(
+                    *broker_id,
+                    BrokerRegistration {
+                        id: *broker_id,
+                        epoch: *broker_epoch,
+                        rack: rack.clone(),
+                        fenced: true,
+                        in_controlled_shutdown: false,
+                    },
+                );
+            }
+            MetadataRecord::BrokerRegistrationChange {
+                broker_id,
+                broker_epoch,
+                fenced,
+                in_controlled_shutdown,
+            } => {
+                if let Some(b) = self.brokers.get_mut(broker_id) {
+                    if b.epoch == *broker_epoch {
+                        if let Some(f) = fenced {
+                            b.fenced = *f;
+                        }
+                        if let Some(s) = in_controlled_shutdown {
+                            b.in_controlled_shutdown = *s;
+                        }
+                    }
+                }
+            }
+            MetadataRecord::Topic { name } => {
+                if !self.topics.contains(name) {
+                    self.topics.push(name.clone());
+                }
+            }
+            MetadataRecord::Partition {
+                topic,
+                partition,
+                replicas,
+                isr,
+                leader,
+                leader_epoch,
+                partition_epoch,
+            } => {
+                self.partitions.insert(
+                    TopicPartition::new(topic.clone(), *partition),
+                    PartitionRegistration {
+                        replicas: replicas.clone(),
+                        isr: isr.clone(),
+                        leader: *leader,
+                        leader_epoch: *leader_epoch,
+                        partition_epoch: *partition_epoch,
+                        leader_recovering: false,
+                    },
+                );
+            }
+            MetadataRecord::PartitionChange {
+                topic,
+                partition,
+                isr,
+                leader,
+                leader_recovering,
+            } => {
+                let tp = TopicPartition::new(topic.clone(), *partition);
+                if let Some(p) = self.partitions.get_mut(&tp) {
+                    // `PartitionRegistration.merge`: every change bumps the partition epoch;
+                    // a change of leader also bumps the leader epoch.
+                    if let Some(isr) = isr {
+                        p.isr = isr.clone();
+                    }
+                    if let Some(leader) = leader {
+                        if *leader != p.leader {
+                            p.leader_epoch += 1;
+                        }
+                        p.leader = *leader;
+                    }
+                    if let Some(r) = leader_recovering {
+                        p.leader_recovering = *r;
+                    }
+                    p.partition_epoch += 1;
+                }
+            }
+            MetadataRecord::Config {
+                topic,
+                broker: _,
+                name,
+                value,
+            } => {
+                let map = match topic {
+                    Some(t) => self.topic_configs.entry(t.clone()).or_default(),
+                    None => &mut self.broker_configs,
+                };
+                match value {
+                    Some(v) => {
+                        map.insert(name.clone(), v.clone());
+                    }
+                    None => {
+                        map.remove(name);
+                    }
+                }
+            }
+        }
+    }
+
+    /// A config's effective value for a topic: the topic's own, else the cluster default,
+    /// else Kafka's default from [`crate::config`].
+    pub fn topic_config(&self, topic: &str, name: &str) -> String {
+        self.topic_configs
+            .get(topic)
+            .and_then(|m| m.get(name))
+            .or_else(|| self.broker_configs.get(name))
+            .cloned()
+            .unwrap_or_else(|| crate::config::default_value(name).to_string())
+    }
+
+    pub fn topic_config_i64(&self, topic: &str, name: &str) -> i64 {
+        self.topic_config(topic, name).parse().unwrap_or(0)
+    }
+
+    pub fn topic_config_bool(&self, topic: &str, name: &str) -> bool {
+        self.topic_config(topic, name) == "true"
+    }
+
+    pub fn broker_config_i64(&self, name: &str) -> i64 {
+        self.broker_configs
+            .get(name)
+            .cloned()
+            .unwrap_or_else(|| crate::config::default_value(name).to_string())
+            .parse()
+            .unwrap_or(0)
+    }
+
+    pub fn is_active(&self, broker: NodeId) -> bool {
+        self.brokers.get(&broker).is_some_and(|b| b.is_active())
+    }
+}

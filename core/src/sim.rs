@@ -1,0 +1,1328 @@
+//! The discrete-event kernel: simulated time, one seeded PRNG, a queue of in-flight messages
+//! and timers, and the network between nodes.
+//!
+//! One **step** takes the earliest item off the queue, advances the clock to it and delivers
+//! it: a message to its destination node, or a timer to the node that set it. Nodes react by
+//! sending messages, setting timers and reporting events through a [`Ctx`]; they never read a
+//! clock or an OS random source. The queue is a `BTreeMap` keyed by `(time, sequence)`, so ties
+//! are broken by the order items were scheduled and nothing depends on hashing: the same seed
+//! and commands give the same trace on every platform.
+//!
+//! Timers are not cancelled; a node remembers the deadline of each timer it set, and a timer
+//! that fires after being replaced is skipped without counting as a step.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use serde::{Deserialize, Serialize};
+
+use crate::broker::Broker;
+use crate::client::{Client, CLIENT_ID};
+use crate::command::{
+    ClusterSpec, Command, ConfigEntity, NodeId, TopicPartition, CONTROLLER_ID_BASE,
+};
+use crate::controller::Controller;
+use crate::event::{node_label, Event, EventKind};
+use crate::metadata::{MetadataImage, MetadataRecord};
+use crate::protocol::Message;
+use crate::raft::{RaftConfig, RaftNode, RaftTimer};
+use crate::rng::SimRng;
+
+/// Latency of a healthy link, one way.
+pub const DEFAULT_LATENCY_MS: i64 = 2;
+
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Timer {
+    Raft(RaftTimer),
+    Heartbeat,
+    IsrExpiration,
+    FetchWait { replica: NodeId },
+    FetchBackoff { leader: NodeId },
+    ProduceTimeout { request_id: i64 },
+    FenceCheck,
+    LeaderImbalance,
+    ClientRetry { request_id: i64 },
+    ClientRequestTimeout { request_id: i64 },
+}
+
+impl Timer {
+    pub fn name(&self) -> String {
+        match self {
+            Timer::Raft(t) => format!("{t:?}"),
+            Timer::Heartbeat => "heartbeat".into(),
+            Timer::IsrExpiration => "isr-expiration".into(),
+            Timer::FetchWait { .. } => "fetch wait".into(),
+            Timer::FetchBackoff { .. } => "fetch backoff".into(),
+            Timer::ProduceTimeout { .. } => "produce timeout".into(),
+            Timer::FenceCheck => "session check".into(),
+            Timer::LeaderImbalance => "leader imbalance check".into(),
+            Timer::ClientRetry { .. } => "client retry".into(),
+            Timer::ClientRequestTimeout { .. } => "client request timeout".into(),
+        }
+    }
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub enum Item {
+    Message {
+        from: NodeId,
+        to: NodeId,
+        sent_ms: i64,
+        message: Message,
+    },
+    Timer {
+        node: NodeId,
+        timer: Timer,
+    },
+}
+
+/// What a node asks of the kernel while handling one input.
+pub enum Output {
+    Send(NodeId, Message),
+    Timer(i64, Timer),
+    Event(EventKind, Option<TopicPartition>, String),
+}
+
+/// The handle a node gets while it handles a message or timer.
+pub struct Ctx<'a> {
+    pub now: i64,
+    pub node: NodeId,
+    pub rng: &'a mut SimRng,
+    pub out: Vec<Output>,
+}
+
+impl Ctx<'_> {
+    pub fn send(&mut self, to: NodeId, message: Message) {
+        self.out.push(Output::Send(to, message));
+    }
+    pub fn timer(&mut self, after_ms: i64, timer: Timer) {
+        self.out.push(Output::Timer(after_ms.max(0), timer));
+    }
+    pub fn event(&mut self, kind: EventKind, partition: Option<TopicPartition>, text: String) {
+        self.out.push(Output::Event(kind, partition, text));
+    }
+}
+
+/// The network as a value: cut links and per-link latency.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Network {
+    /// Unordered pairs `(low, high)` that cannot talk.
+    pub cut: BTreeSet<(NodeId, NodeId)>,
+    /// Latency overrides per unordered pair.
+    pub latency_ms: BTreeMap<(NodeId, NodeId), i64>,
+    /// The last delivery time scheduled per directed link, so a link stays FIFO like TCP.
+    pub last_delivery: BTreeMap<(NodeId, NodeId), i64>,
+}
+
+fn pair(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
+    (a.min(b), a.max(b))
+}
+
+impl Network {
+    pub fn is_cut(&self, a: NodeId, b: NodeId) -> bool {
+        self.cut.contains(&pair(a, b))
+    }
+    pub fn latency(&self, a: NodeId, b: NodeId) -> i64 {
+        self.latency_ms
+            .get(&pair(a, b))
+            .copied()
+            .unwrap_or(DEFAULT_LATENCY_MS)
+    }
+}
+
+/// A user command that could not be applied, with a sentence a learner understands.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CommandError {
+    pub message: String,
+}
+
+impl std::fmt::Display for CommandError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+fn fail<T>(message: impl Into<String>) -> Result<T, CommandError> {
+    Err(CommandError {
+        message: message.into(),
+    })
+}
+
+/// What applying a command produced: the events of the steps it ran, and text output for
+/// the query commands (`--describe`, `--list`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Outcome {
+    pub events: Vec<Event>,
+    pub output: Option<String>,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Simulation {
+    pub spec: ClusterSpec,
+    pub now_ms: i64,
+    /// Steps taken so far.
+    pub steps: u64,
+    seq: u64,
+    rng: SimRng,
+    pub queue: BTreeMap<(i64, u64), Item>,
+    pub brokers: BTreeMap<NodeId, Broker>,
+    pub controllers: BTreeMap<NodeId, Controller>,
+    pub client: Client,
+    pub network: Network,
+    pub raft_config: RaftConfig,
+}
+
+impl Simulation {
+    /// A cluster as the spec describes it, with every process just started (no controller
+    /// elected yet, no broker registered). [`Simulation::boot`] runs it until it is ready.
+    pub fn new(spec: ClusterSpec) -> Simulation {
+        let mut sim = Simulation {
+            now_ms: 0,
+            steps: 0,
+            seq: 0,
+            rng: SimRng::new(spec.seed),
+            queue: BTreeMap::new(),
+            brokers: BTreeMap::new(),
+            controllers: BTreeMap::new(),
+            client: Client::new(),
+            network: Network::default(),
+            raft_config: RaftConfig::default(),
+            spec: spec.clone(),
+        };
+        let voters: Vec<NodeId> = (0..spec.controllers.max(1))
+            .map(|i| CONTROLLER_ID_BASE + i)
+            .collect();
+        for &id in &voters {
+            let mut ctx = Ctx {
+                now: 0,
+                node: id,
+                rng: &mut sim.rng,
+                out: Vec::new(),
+            };
+            let (raft, outputs) =
+                RaftNode::new_voter(id, voters.clone(), sim.raft_config.clone(), 0, ctx.rng);
+            let mut controller = Controller::new(id, raft);
+            controller.apply_raft_outputs(&mut ctx, outputs);
+            let out = ctx.out;
+            sim.controllers.insert(id, controller);
+            sim.apply_outputs(id, out, &mut Vec::new());
+        }
+        for id in 0..spec.brokers.max(1) {
+            let rack = spec.racks.get(id as usize).cloned();
+            let mut ctx = Ctx {
+                now: 0,
+                node: id,
+                rng: &mut sim.rng,
+                out: Vec::new(),
+            };
+            let (raft, outputs) =
+                RaftNode::new_observer(id, voters.clone(), sim.raft_config.clone(), 0, ctx.rng);
+            let mut broker = Broker::new(id, rack, raft);
+            broker.start(&mut ctx, outputs);
+            let out = ctx.out;
+            sim.brokers.insert(id, broker);
+            sim.apply_outputs(id, out, &mut Vec::new());
+        }
+        sim
+    }
+
+    /// Steps until a controller is active and every broker is registered and unfenced (or
+    /// 60 s of simulated time pass). Returns the events, which are part of the run's history.
+    pub fn boot(&mut self, mut after_step: impl FnMut(&Simulation)) -> Vec<Event> {
+        let mut events = Vec::new();
+        while self.now_ms < 60_000 && !self.is_ready() {
+            let step = self.step();
+            if step.is_empty() {
+                break;
+            }
+            after_step(self);
+            events.extend(step);
+        }
+        events
+    }
+
+    /// Whether a controller is active and every running broker is registered and unfenced.
+    pub fn is_ready(&self) -> bool {
+        let Some(image) = self.active_controller().map(|c| c.image()) else {
+            return false;
+        };
+        self.brokers
+            .values()
+            .all(|b| !b.alive || (image.brokers.get(&b.id).is_some_and(|r| !r.fenced) && !b.fenced))
+    }
+
+    pub fn active_controller(&self) -> Option<&Controller> {
+        self.controllers.values().find(|c| c.is_active())
+    }
+
+    fn active_controller_id(&self) -> Option<NodeId> {
+        self.active_controller().map(|c| c.id)
+    }
+
+    /// The committed metadata as the active controller has it (or the most advanced
+    /// controller's, when none is active).
+    pub fn metadata(&self) -> MetadataImage {
+        let source = self.active_controller().or_else(|| {
+            self.controllers
+                .values()
+                .max_by_key(|c| (c.raft.high_watermark(), c.id))
+        });
+        let mut image = MetadataImage::default();
+        if let Some(c) = source {
+            for entry in c.raft.committed() {
+                if let crate::raft::RaftRecord::Data(r) = &entry.record {
+                    image.apply(r);
+                }
+            }
+        }
+        image
+    }
+
+    pub fn is_alive(&self, node: NodeId) -> bool {
+        if node == CLIENT_ID {
+            return true;
+        }
+        self.brokers
+            .get(&node)
+            .map(|b| b.alive)
+            .or_else(|| self.controllers.get(&node).map(|c| c.alive))
+            .unwrap_or(false)
+    }
+
+    fn node_exists(&self, node: NodeId) -> bool {
+        self.brokers.contains_key(&node) || self.controllers.contains_key(&node)
+    }
+
+    fn schedule(&mut self, at: i64, item: Item) {
+        self.seq += 1;
+        self.queue.insert((at, self.seq), item);
+    }
+
+    fn event(
+        &self,
+        node: NodeId,
+        kind: EventKind,
+        partition: Option<TopicPartition>,
+        text: String,
+    ) -> Event {
+        Event {
+            step: self.steps,
+            time_ms: self.now_ms,
+            node,
+            kind,
+            partition,
+            text,
+        }
+    }
+
+    fn apply_outputs(&mut self, node: NodeId, outputs: Vec<Output>, events: &mut Vec<Event>) {
+        for output in outputs {
+            match output {
+                Output::Send(to, message) => {
+                    let latency = self.network.latency(node, to);
+                    let last = self
+                        .network
+                        .last_delivery
+                        .get(&(node, to))
+                        .copied()
+                        .unwrap_or(0);
+                    let at = (self.now_ms + latency).max(last);
+                    self.network.last_delivery.insert((node, to), at);
+                    self.schedule(
+                        at,
+                        Item::Message {
+                            from: node,
+                            to,
+                            sent_ms: self.now_ms,
+                            message,
+                        },
+                    );
+                }
+                Output::Timer(after, timer) => {
+                    self.schedule(self.now_ms + after, Item::Timer { node, timer })
+                }
+                Output::Event(kind, partition, text) => {
+                    events.push(self.event(node, kind, partition, text))
+                }
+            }
+        }
+    }
+
+    fn timer_is_live(&self, node: NodeId, timer: &Timer, at: i64) -> bool {
+        if node == CLIENT_ID {
+            return self
+                .client
+                .timers
+                .iter()
+                .any(|(t, when)| t == timer && *when == at);
+        }
+        if let Some(b) = self.brokers.get(&node) {
+            if !b.alive {
+                return false;
+            }
+            return match timer {
+                Timer::Raft(t) => b.metadata.is_timer_live(t, at),
+                _ => b.timers.iter().any(|(t, when)| t == timer && *when == at),
+            };
+        }
+        if let Some(c) = self.controllers.get(&node) {
+            if !c.alive {
+                return false;
+            }
+            return match timer {
+                Timer::Raft(t) => c.raft.is_timer_live(t, at),
+                _ => c.timers.iter().any(|(t, when)| t == timer && *when == at),
+            };
+        }
+        false
+    }
+
+    /// Takes one step: delivers the next message or fires the next live timer.
+    /// Returns its events (at least one), or nothing when the queue is empty.
+    pub fn step(&mut self) -> Vec<Event> {
+        loop {
+            let Some((&key, _)) = self.queue.first_key_value() else {
+                return Vec::new();
+            };
+            let Some(item) = self.queue.remove(&key) else {
+                return Vec::new();
+            };
+            if let Item::Timer { node, timer } = &item {
+                if !self.timer_is_live(*node, timer, key.0) {
+                    continue;
+                }
+            }
+            self.now_ms = key.0;
+            self.steps += 1;
+            return self.dispatch(item);
+        }
+    }
+
+    fn dispatch(&mut self, item: Item) -> Vec<Event> {
+        let mut events = Vec::new();
+        match item {
+            Item::Message {
+                from, to, message, ..
+            } => {
+                let name = message.name();
+                if from == CLIENT_ID && !self.is_alive(to) && !self.network.is_cut(from, to) {
+                    // A client's connection to a stopped broker is refused at once.
+                    let now = self.now_ms;
+                    let mut ctx = Ctx {
+                        now,
+                        node: CLIENT_ID,
+                        rng: &mut self.rng,
+                        out: Vec::new(),
+                    };
+                    self.client.handle_disconnect(&mut ctx, to, &message);
+                    let out = ctx.out;
+                    events.push(self.event(
+                        to,
+                        EventKind::Drop,
+                        None,
+                        format!(
+                            "{name} from the client is refused: {} is down",
+                            node_label(to)
+                        ),
+                    ));
+                    self.apply_outputs(CLIENT_ID, out, &mut events);
+                    return events;
+                }
+                if !self.is_alive(to) {
+                    events.push(self.event(
+                        to,
+                        EventKind::Drop,
+                        None,
+                        format!(
+                            "{name} from {} is lost: {} is down",
+                            node_label(from),
+                            node_label(to)
+                        ),
+                    ));
+                    return events;
+                }
+                if self.network.is_cut(from, to) {
+                    events.push(self.event(
+                        to,
+                        EventKind::Drop,
+                        None,
+                        format!(
+                            "{name} from {} to {} is lost: the network between them is partitioned",
+                            node_label(from),
+                            node_label(to)
+                        ),
+                    ));
+                    return events;
+                }
+                let summary = summarize(&message);
+                let out = self.deliver(from, to, message);
+                let before = events.len();
+                self.apply_outputs(to, out, &mut events);
+                if events.len() == before {
+                    events.push(self.event(
+                        to,
+                        EventKind::Deliver,
+                        None,
+                        format!(
+                            "{} receives {summary} from {}",
+                            node_label(to),
+                            node_label(from)
+                        ),
+                    ));
+                }
+            }
+            Item::Timer { node, timer } => {
+                let name = timer.name();
+                let out = self.fire(node, timer);
+                let before = events.len();
+                self.apply_outputs(node, out, &mut events);
+                if events.len() == before {
+                    events.push(self.event(
+                        node,
+                        EventKind::Timer,
+                        None,
+                        format!("{} {} timer fires", node_label(node), name),
+                    ));
+                }
+            }
+        }
+        events
+    }
+
+    fn deliver(&mut self, from: NodeId, to: NodeId, message: Message) -> Vec<Output> {
+        let now = self.now_ms;
+        let Simulation {
+            rng,
+            brokers,
+            controllers,
+            client,
+            ..
+        } = self;
+        let mut ctx = Ctx {
+            now,
+            node: to,
+            rng,
+            out: Vec::new(),
+        };
+        if to == CLIENT_ID {
+            match message {
+                Message::MetadataResponse { leaders } => client.handle_metadata(&mut ctx, leaders),
+                Message::ProduceResponse {
+                    request_id,
+                    partition,
+                    error,
+                    base_offset,
+                } => client.handle_produce_response(
+                    &mut ctx,
+                    from,
+                    request_id,
+                    partition,
+                    error,
+                    base_offset,
+                ),
+                Message::FetchResponse { partitions } => {
+                    client.handle_fetch_response(&mut ctx, from, partitions)
+                }
+                _ => {}
+            }
+        } else if let Some(broker) = brokers.get_mut(&to) {
+            match message {
+                Message::Raft(m) => {
+                    let outputs = broker.metadata.handle_message(now, from, m, ctx.rng);
+                    broker.apply_raft_outputs(&mut ctx, outputs);
+                }
+                Message::BrokerRegistrationResponse {
+                    error,
+                    broker_epoch,
+                } => {
+                    broker.registration_in_flight = false;
+                    if error.is_none() {
+                        broker.broker_epoch = Some(broker_epoch);
+                        ctx.event(
+                            EventKind::Broker,
+                            None,
+                            format!("Broker {to} is registered with broker epoch {broker_epoch}; it stays fenced until its metadata catches up to its registration"),
+                        );
+                        broker.maybe_fetch(&mut ctx);
+                    }
+                }
+                Message::BrokerHeartbeatResponse {
+                    error,
+                    is_fenced,
+                    should_shutdown,
+                } => {
+                    if matches!(
+                        error,
+                        Some(crate::protocol::KafkaError::STALE_BROKER_EPOCH)
+                            | Some(crate::protocol::KafkaError::BROKER_ID_NOT_REGISTERED)
+                    ) {
+                        broker.broker_epoch = None;
+                    }
+                    if error.is_none() && broker.fenced != is_fenced {
+                        broker.fenced = is_fenced;
+                        ctx.event(
+                            EventKind::Broker,
+                            None,
+                            if is_fenced {
+                                format!("Broker {to} learns it is fenced: it may not lead or join an ISR")
+                            } else {
+                                format!("Broker {to} is unfenced: its metadata has caught up, so it can lead partitions and join ISRs")
+                            },
+                        );
+                    }
+                    if should_shutdown {
+                        ctx.event(
+                            EventKind::Broker,
+                            None,
+                            format!("Broker {to} leads nothing any more and the controller answers SHUTDOWN_NOW: it stops"),
+                        );
+                        broker.crash();
+                    }
+                }
+                Message::AlterPartitionResponse {
+                    partition,
+                    error,
+                    isr,
+                    leader_epoch,
+                    partition_epoch,
+                } => broker.handle_alter_partition_response(
+                    &mut ctx,
+                    &partition,
+                    error,
+                    isr,
+                    leader_epoch,
+                    partition_epoch,
+                ),
+                Message::Fetch {
+                    replica_id,
+                    broker_epoch,
+                    max_wait_ms,
+                    partitions,
+                } => broker.handle_fetch(
+                    &mut ctx,
+                    from,
+                    replica_id,
+                    broker_epoch,
+                    max_wait_ms,
+                    partitions,
+                ),
+                Message::FetchResponse { partitions } => {
+                    broker.handle_fetch_response(&mut ctx, from, partitions)
+                }
+                Message::Produce {
+                    request_id,
+                    partition,
+                    acks,
+                    timeout_ms,
+                    records,
+                } => broker.handle_produce(
+                    &mut ctx, from, request_id, partition, acks, timeout_ms, records,
+                ),
+                Message::MetadataRequest => {
+                    let leaders = broker
+                        .image
+                        .partitions
+                        .iter()
+                        .map(|(tp, p)| (tp.clone(), p.leader, p.leader_epoch))
+                        .collect();
+                    ctx.send(from, Message::MetadataResponse { leaders });
+                }
+                _ => {}
+            }
+        } else if let Some(controller) = controllers.get_mut(&to) {
+            match message {
+                Message::Raft(m) => {
+                    let outputs = controller.raft.handle_message(now, from, m, ctx.rng);
+                    controller.apply_raft_outputs(&mut ctx, outputs);
+                }
+                Message::BrokerRegistration { broker_id, rack } => {
+                    controller.handle_registration(&mut ctx, broker_id, rack)
+                }
+                Message::BrokerHeartbeat {
+                    broker_id,
+                    broker_epoch,
+                    current_metadata_offset,
+                    want_shutdown,
+                } => controller.handle_heartbeat(
+                    &mut ctx,
+                    broker_id,
+                    broker_epoch,
+                    current_metadata_offset,
+                    want_shutdown,
+                ),
+                Message::AlterPartition {
+                    broker_id,
+                    broker_epoch,
+                    partition,
+                    leader_epoch,
+                    partition_epoch,
+                    new_isr,
+                } => controller.handle_alter_partition(
+                    &mut ctx,
+                    broker_id,
+                    broker_epoch,
+                    partition,
+                    leader_epoch,
+                    partition_epoch,
+                    new_isr,
+                ),
+                _ => {}
+            }
+        }
+        ctx.out
+    }
+
+    fn fire(&mut self, node: NodeId, timer: Timer) -> Vec<Output> {
+        let now = self.now_ms;
+        let Simulation {
+            rng,
+            brokers,
+            controllers,
+            client,
+            ..
+        } = self;
+        let mut ctx = Ctx {
+            now,
+            node,
+            rng,
+            out: Vec::new(),
+        };
+        if node == CLIENT_ID {
+            if client.take_timer(&timer, now) {
+                match timer {
+                    Timer::ClientRetry { request_id } => client.on_retry(&mut ctx, request_id),
+                    Timer::ClientRequestTimeout { request_id } => {
+                        client.on_request_timeout(&mut ctx, request_id)
+                    }
+                    _ => {}
+                }
+            }
+        } else if let Some(broker) = brokers.get_mut(&node) {
+            match timer {
+                Timer::Raft(t) => {
+                    let outputs = broker.metadata.handle_timer(now, t, ctx.rng);
+                    broker.apply_raft_outputs(&mut ctx, outputs);
+                }
+                other => {
+                    if broker.take_timer(&other, now) {
+                        match other {
+                            Timer::Heartbeat => broker.on_heartbeat_timer(&mut ctx),
+                            Timer::IsrExpiration => broker.on_isr_expiration(&mut ctx),
+                            Timer::FetchWait { replica } => broker.on_fetch_wait(&mut ctx, replica),
+                            Timer::FetchBackoff { .. } => broker.maybe_fetch(&mut ctx),
+                            Timer::ProduceTimeout { request_id } => {
+                                broker.on_produce_timeout(&mut ctx, request_id)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        } else if let Some(controller) = controllers.get_mut(&node) {
+            match timer {
+                Timer::Raft(t) => {
+                    let outputs = controller.raft.handle_timer(now, t, ctx.rng);
+                    controller.apply_raft_outputs(&mut ctx, outputs);
+                }
+                other => {
+                    if controller.take_timer(&other, now) {
+                        match other {
+                            Timer::FenceCheck => controller.on_fence_check(&mut ctx),
+                            Timer::LeaderImbalance => {
+                                controller.on_leader_imbalance_check(&mut ctx)
+                            }
+                            _ => {}
+                        }
+                    }
+                }
+            }
+        }
+        ctx.out
+    }
+
+    // ------------------------------------------------------------------ commands
+
+    /// Applies one user command. Time-travel commands belong to the timeline and are refused.
+    pub fn apply(&mut self, command: &Command) -> Result<Outcome, CommandError> {
+        self.apply_observed(command, |_| {})
+    }
+
+    /// Like [`Simulation::apply`], calling `after_step` after every step a time command takes
+    /// (the timeline takes its snapshots there).
+    pub fn apply_observed(
+        &mut self,
+        command: &Command,
+        mut after_step: impl FnMut(&Simulation),
+    ) -> Result<Outcome, CommandError> {
+        let mut outcome = Outcome::default();
+        match command {
+            Command::Step { count } => {
+                for _ in 0..(*count).max(0) {
+                    let events = self.step();
+                    if events.is_empty() {
+                        break;
+                    }
+                    after_step(self);
+                    outcome.events.extend(events);
+                }
+            }
+            Command::StepUntil { filter, max_steps } => {
+                for _ in 0..(*max_steps).max(0) {
+                    let events = self.step();
+                    if events.is_empty() {
+                        break;
+                    }
+                    after_step(self);
+                    let hit = events.iter().any(|e| crate::timeline::matches(*filter, e));
+                    outcome.events.extend(events);
+                    if hit {
+                        break;
+                    }
+                }
+            }
+            Command::Run { duration_ms } => {
+                let until = self.now_ms + (*duration_ms).max(0);
+                while self
+                    .queue
+                    .first_key_value()
+                    .is_some_and(|(&(t, _), _)| t <= until)
+                {
+                    outcome.events.extend(self.step());
+                    after_step(self);
+                }
+                self.now_ms = until;
+            }
+            Command::Back { .. } | Command::Seek { .. } | Command::Fork => {
+                return fail("back, seek and fork move through the run's history: they need a timeline, not a single state");
+            }
+            other => {
+                let outputs = self.apply_action(other, &mut outcome)?;
+                let mut events = Vec::new();
+                for (node, out) in outputs {
+                    self.apply_outputs(node, out, &mut events);
+                }
+                outcome.events.extend(events);
+            }
+        }
+        Ok(outcome)
+    }
+
+    fn with_controller(
+        &mut self,
+        f: impl FnOnce(&mut Controller, &mut Ctx) -> Result<(), CommandError>,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        let Some(id) = self.active_controller_id() else {
+            return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
+        };
+        let now = self.now_ms;
+        let Simulation {
+            rng, controllers, ..
+        } = self;
+        let Some(controller) = controllers.get_mut(&id) else {
+            return fail("the active controller vanished");
+        };
+        let mut ctx = Ctx {
+            now,
+            node: id,
+            rng,
+            out: Vec::new(),
+        };
+        f(controller, &mut ctx)?;
+        Ok(vec![(id, ctx.out)])
+    }
+
+    fn apply_action(
+        &mut self,
+        command: &Command,
+        outcome: &mut Outcome,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        match command {
+            Command::CreateTopic {
+                topic,
+                partitions,
+                replication_factor,
+                configs,
+                replica_assignment,
+            } => self.create_topic(
+                topic,
+                *partitions,
+                *replication_factor,
+                configs,
+                replica_assignment.as_ref(),
+            ),
+            Command::DescribeTopics { topic } => {
+                let view = crate::view::cluster_view(self);
+                if let Some(t) = topic {
+                    if !view.topics.iter().any(|x| &x.name == t) {
+                        return fail(format!(
+                            "topic '{t}' does not exist (UNKNOWN_TOPIC_OR_PARTITION)"
+                        ));
+                    }
+                }
+                let filtered = crate::view::ClusterView {
+                    topics: view
+                        .topics
+                        .into_iter()
+                        .filter(|x| topic.as_ref().is_none_or(|t| &x.name == t))
+                        .collect(),
+                    ..view
+                };
+                outcome.output = Some(crate::describe::describe_topics(&filtered));
+                Ok(Vec::new())
+            }
+            Command::ListTopics => {
+                let image = self.metadata();
+                let mut topics = image.topics.clone();
+                topics.sort();
+                outcome.output = Some(topics.iter().map(|t| format!("{t}\n")).collect());
+                Ok(Vec::new())
+            }
+            Command::DescribeConfigs { entity } => {
+                outcome.output = Some(crate::describe::describe_configs(&self.metadata(), entity));
+                Ok(Vec::new())
+            }
+            Command::DescribeQuorum { replication } => {
+                outcome.output = Some(crate::describe::describe_quorum(self, *replication));
+                Ok(Vec::new())
+            }
+            Command::AlterConfigs {
+                entity,
+                set,
+                delete,
+            } => {
+                let image = self.metadata();
+                let topic = match entity {
+                    ConfigEntity::Topic(t) => {
+                        if !image.topics.contains(t) {
+                            return fail(format!("topic '{t}' does not exist"));
+                        }
+                        Some(t.clone())
+                    }
+                    ConfigEntity::Broker(_) => None,
+                };
+                let mut records = Vec::new();
+                for (name, value) in set {
+                    let Some(def) = crate::config::find(name) else {
+                        return fail(format!(
+                            "unknown config '{name}': the sandbox knows {}",
+                            crate::config::CONFIGS
+                                .iter()
+                                .map(|c| c.name)
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ));
+                    };
+                    if topic.is_some() && def.scope != crate::config::Scope::Topic {
+                        return fail(format!("'{name}' is a broker config, not a topic config: use --entity-type brokers"));
+                    }
+                    records.push(MetadataRecord::Config {
+                        topic: topic.clone(),
+                        broker: None,
+                        name: name.clone(),
+                        value: Some(value.clone()),
+                    });
+                }
+                for name in delete {
+                    records.push(MetadataRecord::Config {
+                        topic: topic.clone(),
+                        broker: None,
+                        name: name.clone(),
+                        value: None,
+                    });
+                }
+                self.with_controller(|c, ctx| {
+                    c.append_records(ctx, records);
+                    Ok(())
+                })
+            }
+            Command::ElectLeaders {
+                election,
+                partition,
+            } => {
+                let election = *election;
+                let only = partition.clone();
+                self.with_controller(|c, ctx| {
+                    let image = c.image();
+                    if let Some(tp) = &only {
+                        if !image.partitions.contains_key(tp) {
+                            return fail(format!(
+                                "{tp} does not exist (UNKNOWN_TOPIC_OR_PARTITION)"
+                            ));
+                        }
+                    }
+                    let records = c.elect(ctx, &image, election, only.as_ref(), false);
+                    c.append_records(ctx, records);
+                    Ok(())
+                })
+            }
+            Command::Produce {
+                partition,
+                count,
+                acks,
+                key,
+                value,
+                timeout_ms,
+            } => {
+                self.refresh_bootstrap();
+                let mut ctx = Ctx {
+                    now: self.now_ms,
+                    node: CLIENT_ID,
+                    rng: &mut self.rng,
+                    out: Vec::new(),
+                };
+                self.client.produce(
+                    &mut ctx,
+                    partition.clone(),
+                    *count,
+                    *acks,
+                    key.clone(),
+                    value.clone(),
+                    *timeout_ms,
+                );
+                Ok(vec![(CLIENT_ID, ctx.out)])
+            }
+            Command::Consume {
+                partition,
+                from_offset,
+            } => {
+                self.refresh_bootstrap();
+                let mut ctx = Ctx {
+                    now: self.now_ms,
+                    node: CLIENT_ID,
+                    rng: &mut self.rng,
+                    out: Vec::new(),
+                };
+                self.client
+                    .consume(&mut ctx, partition.clone(), *from_offset);
+                Ok(vec![(CLIENT_ID, ctx.out)])
+            }
+            Command::Crash { node } => self.crash(*node, outcome),
+            Command::Restart { node } => self.restart(*node, outcome),
+            Command::Shutdown { node } => {
+                let node = *node;
+                let Some(broker) = self.brokers.get_mut(&node) else {
+                    return fail(format!(
+                        "controlled shutdown applies to brokers; {} is not one",
+                        node_label(node)
+                    ));
+                };
+                if !broker.alive {
+                    return fail(format!("broker {node} is already down"));
+                }
+                broker.want_shutdown = true;
+                outcome.events.push(self.event(
+                    node,
+                    EventKind::Command,
+                    None,
+                    format!("Broker {node} begins a controlled shutdown: its next heartbeat asks the controller to move its leaderships away first"),
+                ));
+                Ok(Vec::new())
+            }
+            Command::Partition { side_a, side_b } => {
+                for &n in side_a.iter().chain(side_b) {
+                    if !self.node_exists(n) {
+                        return fail(format!("there is no node {n}"));
+                    }
+                }
+                for &a in side_a {
+                    for &b in side_b {
+                        self.network.cut.insert(pair(a, b));
+                    }
+                }
+                let list = |v: &[NodeId]| {
+                    v.iter()
+                        .map(|n| n.to_string())
+                        .collect::<Vec<_>>()
+                        .join(",")
+                };
+                outcome.events.push(self.event(
+                    side_a[0],
+                    EventKind::Command,
+                    None,
+                    format!("The network is partitioned between {{{}}} and {{{}}}: messages between the two sides are lost", list(side_a), list(side_b)),
+                ));
+                Ok(Vec::new())
+            }
+            Command::Heal { sides } => {
+                match sides {
+                    None => self.network.cut.clear(),
+                    Some((a, b)) => {
+                        for &x in a {
+                            for &y in b {
+                                self.network.cut.remove(&pair(x, y));
+                            }
+                        }
+                    }
+                }
+                outcome.events.push(self.event(
+                    0,
+                    EventKind::Command,
+                    None,
+                    "The network heals: messages flow again".to_string(),
+                ));
+                Ok(Vec::new())
+            }
+            Command::SlowLink { a, b, latency_ms } => {
+                if !self.node_exists(*a) || !self.node_exists(*b) {
+                    return fail("slow needs two existing node ids");
+                }
+                if *latency_ms == DEFAULT_LATENCY_MS {
+                    self.network.latency_ms.remove(&pair(*a, *b));
+                } else {
+                    self.network.latency_ms.insert(pair(*a, *b), *latency_ms);
+                }
+                outcome.events.push(self.event(
+                    *a,
+                    EventKind::Command,
+                    None,
+                    format!(
+                        "Messages between {} and {} now take {latency_ms} ms each way",
+                        node_label(*a),
+                        node_label(*b)
+                    ),
+                ));
+                Ok(Vec::new())
+            }
+            Command::PauseFetch { broker, partition }
+            | Command::ResumeFetch { broker, partition } => {
+                let pause = matches!(command, Command::PauseFetch { .. });
+                let id = *broker;
+                let Some(b) = self.brokers.get_mut(&id) else {
+                    return fail(format!("there is no broker {id}"));
+                };
+                if pause {
+                    b.paused.insert(partition.clone());
+                } else {
+                    b.paused.remove(partition);
+                }
+                let what = partition
+                    .as_ref()
+                    .map_or("every partition".to_string(), |p| p.to_string());
+                let text = if pause {
+                    format!("Broker {id} stops fetching {what} as a follower: it will fall behind and, after replica.lag.time.max.ms, out of the ISR")
+                } else {
+                    format!("Broker {id} fetches {what} again")
+                };
+                let now = self.now_ms;
+                let Simulation { rng, brokers, .. } = self;
+                let mut ctx = Ctx {
+                    now,
+                    node: id,
+                    rng,
+                    out: Vec::new(),
+                };
+                if let Some(b) = brokers.get_mut(&id) {
+                    b.maybe_fetch(&mut ctx);
+                }
+                let out = ctx.out;
+                outcome
+                    .events
+                    .push(self.event(id, EventKind::Command, partition.clone(), text));
+                Ok(vec![(id, out)])
+            }
+            Command::Step { .. }
+            | Command::StepUntil { .. }
+            | Command::Run { .. }
+            | Command::Back { .. }
+            | Command::Seek { .. }
+            | Command::Fork => Ok(Vec::new()),
+        }
+    }
+
+    fn refresh_bootstrap(&mut self) {
+        // A refused connection fails at once, so the client effectively reaches a live broker.
+        self.client.bootstrap = self
+            .brokers
+            .values()
+            .filter(|b| b.alive && !self.network.is_cut(CLIENT_ID, b.id))
+            .map(|b| b.id)
+            .collect();
+    }
+
+    fn create_topic(
+        &mut self,
+        topic: &str,
+        partitions: i32,
+        replication_factor: i32,
+        configs: &[(String, String)],
+        assignment: Option<&Vec<Vec<NodeId>>>,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        let Some(controller) = self.active_controller() else {
+            return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
+        };
+        let image = controller.image();
+        if image.topics.iter().any(|t| t == topic) {
+            return fail(format!(
+                "Topic '{topic}' already exists. (TOPIC_ALREADY_EXISTS)"
+            ));
+        }
+        for (name, _) in configs {
+            match crate::config::find(name) {
+                Some(def) if def.scope == crate::config::Scope::Topic => {}
+                _ => return fail(format!("unknown topic config '{name}'")),
+            }
+        }
+        let replicas: Vec<Vec<NodeId>> = match assignment {
+            Some(a) => {
+                for r in a.iter().flatten() {
+                    if !image.brokers.contains_key(r) {
+                        return fail(format!(
+                            "--replica-assignment names broker {r}, which is not registered"
+                        ));
+                    }
+                }
+                a.clone()
+            }
+            None => {
+                let brokers: Vec<crate::placement::BrokerMetadata> = image
+                    .brokers
+                    .values()
+                    .map(|b| {
+                        crate::placement::BrokerMetadata::new(b.id, b.rack.as_deref(), b.fenced)
+                    })
+                    .collect();
+                // KRaft's StripedReplicaPlacer draws from java.util.Random; the sandbox seeds
+                // it from its own PRNG so placement is random across seeds but reproducible.
+                let seed = self.rng.next_u64() as i64;
+                let mut random = crate::java::JavaRandom::new(seed);
+                crate::placement::place(&brokers, partitions, replication_factor, &mut random)
+                    .map_err(|e| CommandError {
+                        message: format!(
+                            "{e} ({})",
+                            e.kafka_exception()
+                                .unwrap_or("InvalidReplicationFactorException")
+                        ),
+                    })?
+            }
+        };
+        let mut records = vec![MetadataRecord::Topic {
+            name: topic.to_string(),
+        }];
+        for (name, value) in configs {
+            records.push(MetadataRecord::Config {
+                topic: Some(topic.to_string()),
+                broker: None,
+                name: name.clone(),
+                value: Some(value.clone()),
+            });
+        }
+        for (p, reps) in replicas.iter().enumerate() {
+            let isr: Vec<NodeId> = reps
+                .iter()
+                .copied()
+                .filter(|r| image.is_active(*r))
+                .collect();
+            records.push(MetadataRecord::Partition {
+                topic: topic.to_string(),
+                partition: p as i32,
+                replicas: reps.clone(),
+                leader: isr.first().copied(),
+                isr,
+                leader_epoch: 0,
+                partition_epoch: 0,
+            });
+        }
+        self.with_controller(|c, ctx| {
+            c.append_records(ctx, records);
+            Ok(())
+        })
+    }
+
+    fn crash(
+        &mut self,
+        node: NodeId,
+        outcome: &mut Outcome,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        if let Some(b) = self.brokers.get_mut(&node) {
+            if !b.alive {
+                return fail(format!("broker {node} is already down"));
+            }
+            b.crash();
+        } else if let Some(c) = self.controllers.get_mut(&node) {
+            if !c.alive {
+                return fail(format!("controller {node} is already down"));
+            }
+            c.crash();
+        } else {
+            return fail(format!(
+                "there is no node {node}: brokers are 0..{}, controllers {}..{}",
+                self.spec.brokers,
+                CONTROLLER_ID_BASE,
+                CONTROLLER_ID_BASE + self.spec.controllers
+            ));
+        }
+        outcome.events.push(self.event(
+            node,
+            EventKind::Command,
+            None,
+            format!(
+                "{} crashes: it stops answering; what it wrote to disk stays",
+                node_label(node)
+            ),
+        ));
+        Ok(Vec::new())
+    }
+
+    fn restart(
+        &mut self,
+        node: NodeId,
+        outcome: &mut Outcome,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        let now = self.now_ms;
+        let Simulation {
+            rng,
+            brokers,
+            controllers,
+            ..
+        } = self;
+        let mut ctx = Ctx {
+            now,
+            node,
+            rng,
+            out: Vec::new(),
+        };
+        if let Some(b) = brokers.get_mut(&node) {
+            if b.alive {
+                return fail(format!("broker {node} is already running"));
+            }
+            b.alive = true;
+            let outputs = b.metadata.restart(now, ctx.rng);
+            b.start(&mut ctx, outputs);
+        } else if let Some(c) = controllers.get_mut(&node) {
+            if c.alive {
+                return fail(format!("controller {node} is already running"));
+            }
+            c.alive = true;
+            let outputs = c.raft.restart(now, ctx.rng);
+            c.apply_raft_outputs(&mut ctx, outputs);
+        } else {
+            return fail(format!("there is no node {node}"));
+        }
+        let out = ctx.out;
+        outcome.events.push(self.event(
+            node,
+            EventKind::Command,
+            None,
+            format!("{} restarts and rejoins the cluster", node_label(node)),
+        ));
+        Ok(vec![(node, out)])
+    }
+}
+
+/// A short description of a message for the trace when the handler said nothing more.
+fn summarize(message: &Message) -> String {
+    match message {
+        Message::Fetch { partitions, .. } => format!(
+            "Fetch({})",
+            partitions
+                .iter()
+                .map(|p| format!("{} @{}", p.partition, p.fetch_offset))
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        Message::FetchResponse { partitions } => {
+            let n: usize = partitions.iter().map(|p| p.records.len()).sum();
+            format!("FetchResponse({n} record(s))")
+        }
+        other => other.name(),
+    }
+}

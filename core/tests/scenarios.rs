@@ -1,0 +1,132 @@
+//! Scenario tests as data: every `tests/scenarios/*.txt` script is run, and its trace (the
+//! events that explain something: elections, ISR changes, HW moves, appends, acks, truncation,
+//! quorum and broker changes; not every fetch) plus the final state is compared with the
+//! snapshot `*.trace` beside it. `UPDATE_EXPECT=1 cargo test -p sandbox-core --test scenarios`
+//! rewrites the snapshots; review them with `git diff`.
+//!
+//! Each scenario is also replayed step by step with every invariant checked after every step,
+//! and run twice to prove the same script gives the same trace.
+
+use std::path::{Path, PathBuf};
+
+use sandbox_core::command::Command;
+use sandbox_core::event::{Event, EventKind};
+use sandbox_core::invariants::Checker;
+use sandbox_core::script::{self, trace_hash};
+use sandbox_core::sim::Simulation;
+
+fn scenario_files() -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios");
+    let mut files: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .expect("tests/scenarios exists")
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "txt"))
+        .collect();
+    files.sort();
+    files
+}
+
+/// Events worth reading in a snapshot: everything except plain deliveries, timers and drops.
+fn explains_something(event: &Event) -> bool {
+    !matches!(
+        event.kind,
+        EventKind::Deliver | EventKind::Timer | EventKind::Drop
+    )
+}
+
+fn snapshot(path: &Path) -> (String, u64) {
+    let source = std::fs::read_to_string(path).unwrap();
+    let parsed = sandbox_core::parse::parse_script(&source)
+        .unwrap_or_else(|e| panic!("{}: {e}", path.display()));
+    let run = script::run(&parsed)
+        .unwrap_or_else(|f| panic!("{}:{}: {}", path.display(), f.line, f.error));
+    let hash = trace_hash(&run.trace);
+    let view = sandbox_core::view::cluster_view(&run.timeline.state);
+    let text = format!(
+        "# trace-hash: {hash:016x} ({} events, {} steps)\n{}\n== final state at step {}, {} ms ==\n{}",
+        run.trace.len(),
+        run.timeline.state.steps,
+        run.render_filtered(&source, explains_something),
+        run.timeline.state.steps,
+        run.timeline.state.now_ms,
+        sandbox_core::describe::describe_cluster(&view)
+    );
+    (text, hash)
+}
+
+#[test]
+fn scenario_traces_match_their_snapshots() {
+    let update = std::env::var_os("UPDATE_EXPECT").is_some();
+    let mut failures = Vec::new();
+    let files = scenario_files();
+    assert!(!files.is_empty(), "no scenarios found");
+    for path in &files {
+        let (actual, hash) = snapshot(path);
+        let expected_path = path.with_extension("trace");
+        let (again, hash_again) = snapshot(path);
+        assert_eq!(
+            hash,
+            hash_again,
+            "{}: two runs gave different traces",
+            path.display()
+        );
+        assert_eq!(actual, again);
+        if update {
+            std::fs::write(&expected_path, &actual).unwrap();
+            continue;
+        }
+        let expected = std::fs::read_to_string(&expected_path).unwrap_or_default();
+        if expected != actual {
+            let first_diff = expected
+                .lines()
+                .zip(actual.lines())
+                .position(|(a, b)| a != b)
+                .unwrap_or(expected.lines().count().min(actual.lines().count()));
+            failures.push(format!(
+                "{}: differs from {} at line {}\n  expected: {}\n  actual:   {}",
+                path.display(),
+                expected_path.display(),
+                first_diff + 1,
+                expected.lines().nth(first_diff).unwrap_or("<end>"),
+                actual.lines().nth(first_diff).unwrap_or("<end>")
+            ));
+        }
+    }
+    assert!(
+        failures.is_empty(),
+        "{}\n(run with UPDATE_EXPECT=1 to accept, then review git diff)",
+        failures.join("\n")
+    );
+}
+
+#[test]
+fn every_scenario_keeps_every_invariant_after_every_step() {
+    for path in scenario_files() {
+        let source = std::fs::read_to_string(&path).unwrap();
+        let parsed = sandbox_core::parse::parse_script(&source).unwrap();
+        let clean_only = !source.contains("unclean");
+        let mut sim = Simulation::new(parsed.cluster.clone());
+        let mut checker = Checker::new();
+        let mut violation = None;
+        let mut check = |s: &Simulation| {
+            if violation.is_none() {
+                if let Err(v) = checker.check(s, clean_only) {
+                    violation = Some(format!("step {}: {v}", s.steps));
+                }
+            }
+        };
+        sim.boot(&mut check);
+        for command in &parsed.commands {
+            if matches!(
+                command.value,
+                Command::Back { .. } | Command::Seek { .. } | Command::Fork
+            ) {
+                continue;
+            }
+            let _ = sim.apply_observed(&command.value, &mut check);
+        }
+        if let Some(v) = violation {
+            panic!("{}: {v}", path.display());
+        }
+    }
+}
