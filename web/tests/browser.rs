@@ -56,3 +56,38 @@ async fn diagram_draws_every_broker_and_replica_with_its_role() {
         Some("true")
     );
 }
+
+/// The same script gives the same trace in the browser as natively: the hash in the native
+/// snapshot header (written by `core/tests/scenarios.rs`) must match the wasm run's.
+#[wasm_bindgen_test]
+fn wasm_runs_give_the_native_trace() {
+    let cases = [
+        (
+            include_str!("../../core/tests/scenarios/hw-guide-example.txt"),
+            include_str!("../../core/tests/scenarios/hw-guide-example.trace"),
+        ),
+        (
+            include_str!("../../core/tests/scenarios/unclean-election.txt"),
+            include_str!("../../core/tests/scenarios/unclean-election.trace"),
+        ),
+        (
+            include_str!("../../core/tests/scenarios/controller-failover.txt"),
+            include_str!("../../core/tests/scenarios/controller-failover.trace"),
+        ),
+    ];
+    for (script, snapshot) in cases {
+        let parsed = sandbox_core::parse::parse_script(script).expect("scenario parses");
+        let run = sandbox_core::script::run(&parsed).expect("scenario runs");
+        let header = format!(
+            "# trace-hash: {:016x} ({} events, {} steps)",
+            sandbox_core::script::trace_hash(&run.trace),
+            run.trace.len(),
+            run.timeline.state.steps
+        );
+        assert_eq!(
+            snapshot.lines().next(),
+            Some(header.as_str()),
+            "wasm trace differs from the native snapshot"
+        );
+    }
+}
