@@ -88,8 +88,14 @@ fn placement_computes_a_vector_case() {
     assert_eq!(code, 0, "{stderr}");
     let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
     // The table in AdminUtils' javadoc.
-    assert_eq!(value["expected_assignment"]["5"], serde_json::json!([0, 2, 3]));
-    assert_eq!(value["expected_assignment"]["9"], serde_json::json!([4, 1, 2]));
+    assert_eq!(
+        value["expected_assignment"]["5"],
+        serde_json::json!([0, 2, 3])
+    );
+    assert_eq!(
+        value["expected_assignment"]["9"],
+        serde_json::json!([4, 1, 2])
+    );
 }
 
 #[test]
@@ -97,4 +103,31 @@ fn bad_usage_exits_2_with_the_usage() {
     let (code, _, stderr) = kafka_sandbox(&["frobnicate"], "");
     assert_eq!(code, 2);
     assert!(stderr.contains("usage:"));
+}
+
+/// The README's CLI example runs, and the lines the README quotes are what it prints.
+#[test]
+fn the_readme_example_prints_what_the_readme_says() {
+    let readme = include_str!("../../README.md");
+    let script = readme
+        .split("<<'SCRIPT'\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\nSCRIPT\n").next())
+        .expect("README has the example script");
+    let (code, stdout, stderr) = kafka_sandbox(&["run", "-"], script);
+    assert_eq!(code, 0, "{stderr}");
+    let quoted = readme
+        .split("```text\n")
+        .nth(1)
+        .and_then(|rest| rest.split("```").next())
+        .expect("README quotes the output");
+    let mut checked = 0;
+    for line in quoted.lines().filter(|l| *l != "...") {
+        assert!(
+            stdout.contains(line),
+            "README quotes a line the CLI did not print:\n{line}"
+        );
+        checked += 1;
+    }
+    assert!(checked >= 4);
 }
