@@ -680,7 +680,7 @@ pub fn describe_record(record: &MetadataRecord) -> String {
                 parts.join(", ")
             )
         }
-        MetadataRecord::Topic { name } => format!("TopicRecord({name})"),
+        MetadataRecord::Topic { name, topic_id } => format!("TopicRecord({name}, id {topic_id})"),
         MetadataRecord::Partition {
             topic,
             partition,

@@ -3,9 +3,10 @@
 
 use std::fmt::Write;
 
-use crate::command::ConfigEntity;
+use crate::command::{ConfigEntity, ElectionType, TopicPartition};
 use crate::config::{Scope, CONFIGS};
 use crate::metadata::MetadataImage;
+use crate::metadata::MetadataRecord;
 use crate::sim::Simulation;
 use crate::view::ClusterView;
 
@@ -22,12 +23,23 @@ pub fn describe_topics(view: &ClusterView) -> String {
     let mut out = String::new();
     for topic in &view.topics {
         let replication_factor = topic.partitions.first().map_or(0, |p| p.replicas.len());
+        let configs: Vec<String> = topic
+            .configs
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
+        let id = if topic.topic_id.is_empty() {
+            String::new()
+        } else {
+            format!("\tTopicId: {}", topic.topic_id)
+        };
         let _ = writeln!(
             out,
-            "Topic: {}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: ",
+            "Topic: {}{id}\tPartitionCount: {}\tReplicationFactor: {}\tConfigs: {}",
             topic.name,
             topic.partitions.len(),
-            replication_factor
+            replication_factor,
+            configs.join(",")
         );
         for p in &topic.partitions {
             let _ = writeln!(
@@ -194,6 +206,75 @@ pub fn describe_cluster(view: &ClusterView) -> String {
                 );
             }
         }
+    }
+    out
+}
+
+/// What `kafka-leader-election.sh` prints (`LeaderElectionCommand`): the partitions whose
+/// election succeeded, those that needed none, and those that failed with their error.
+pub fn describe_election(
+    image: &MetadataImage,
+    election: ElectionType,
+    only: Option<&TopicPartition>,
+    records: &[MetadataRecord],
+) -> String {
+    let elected: Vec<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            MetadataRecord::PartitionChange {
+                topic,
+                partition,
+                leader: Some(Some(_)),
+                ..
+            } => Some(format!("{topic}-{partition}")),
+            _ => None,
+        })
+        .collect();
+    let mut not_needed = Vec::new();
+    let mut failed = Vec::new();
+    for (tp, p) in &image.partitions {
+        if only.is_some_and(|o| o != tp) || elected.contains(&tp.to_string()) {
+            continue;
+        }
+        let needed = match election {
+            ElectionType::Preferred => p.leader != p.replicas.first().copied(),
+            ElectionType::Unclean => p.leader.is_none(),
+        };
+        if needed {
+            failed.push(tp.to_string());
+        } else {
+            not_needed.push(tp.to_string());
+        }
+    }
+    let kind = match election {
+        ElectionType::Preferred => "PREFERRED",
+        ElectionType::Unclean => "UNCLEAN",
+    };
+    let mut out = String::new();
+    if !elected.is_empty() {
+        let _ = writeln!(
+            out,
+            "Successfully completed leader election ({kind}) for partitions {}",
+            elected.join(", ")
+        );
+    }
+    if !not_needed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Valid replica already elected for partitions {}",
+            not_needed.join(", ")
+        );
+    }
+    if !failed.is_empty() {
+        let error = match election {
+            ElectionType::Preferred => "PreferredLeaderNotAvailableException",
+            ElectionType::Unclean => "EligibleLeadersNotAvailableException",
+        };
+        let _ = writeln!(
+            out,
+            "Error completing leader election ({kind}) for partition: {}: {error}",
+            failed.join(", ")
+        );
     }
     out
 }

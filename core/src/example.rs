@@ -104,6 +104,8 @@ pub fn guide_cluster() -> ClusterView {
         topics: vec![TopicView {
             name: "orders".into(),
             partitions,
+            topic_id: String::new(),
+            configs: Vec::new(),
         }],
         ..ClusterView::default()
     }

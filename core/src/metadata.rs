@@ -29,6 +29,8 @@ pub enum MetadataRecord {
     },
     Topic {
         name: String,
+        /// Kafka's topic id, a random UUID printed in base64url (`Uuid.toString`).
+        topic_id: String,
     },
     Partition {
         topic: String,
@@ -107,6 +109,7 @@ pub struct MetadataImage {
     /// Cluster-wide dynamic broker configs.
     pub broker_configs: BTreeMap<String, String>,
     pub topics: Vec<String>,
+    pub topic_ids: BTreeMap<String, String>,
 }
 
 impl MetadataImage {
@@ -146,9 +149,10 @@ impl MetadataImage {
                     }
                 }
             }
-            MetadataRecord::Topic { name } => {
+            MetadataRecord::Topic { name, topic_id } => {
                 if !self.topics.contains(name) {
                     self.topics.push(name.clone());
+                    self.topic_ids.insert(name.clone(), topic_id.clone());
                 }
             }
             MetadataRecord::Partition {

@@ -940,7 +940,8 @@ impl Simulation {
             } => {
                 let election = *election;
                 let only = partition.clone();
-                self.with_controller(|c, ctx| {
+                let mut text = String::new();
+                let outputs = self.with_controller(|c, ctx| {
                     let image = c.image();
                     if let Some(tp) = &only {
                         if !image.partitions.contains_key(tp) {
@@ -950,9 +951,17 @@ impl Simulation {
                         }
                     }
                     let records = c.elect(ctx, &image, election, only.as_ref(), false);
+                    text = crate::describe::describe_election(
+                        &image,
+                        election,
+                        only.as_ref(),
+                        &records,
+                    );
                     c.append_records(ctx, records);
                     Ok(())
-                })
+                })?;
+                outcome.output = Some(text);
+                Ok(outputs)
             }
             Command::Produce {
                 partition,
@@ -1195,6 +1204,7 @@ impl Simulation {
             }
         };
         let mut records = vec![MetadataRecord::Topic {
+            topic_id: topic_id(&mut self.rng),
             name: topic.to_string(),
         }];
         for (name, value) in configs {
@@ -1306,6 +1316,25 @@ impl Simulation {
         ));
         Ok(vec![(node, out)])
     }
+}
+
+/// A topic id as Kafka prints one (`Uuid.toString`: 16 random bytes in unpadded base64url),
+/// drawn from the run's PRNG so it is the same on every replay.
+fn topic_id(rng: &mut SimRng) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    // 22 characters of 6 bits cover the 128 bits (the last character carries 2).
+    (0..22)
+        .map(|i| {
+            let shift = 128i32 - 6 * (i + 1);
+            let index = if shift >= 0 {
+                (bits >> shift) & 0x3f
+            } else {
+                (bits << -shift) & 0x3f
+            };
+            ALPHABET[index as usize] as char
+        })
+        .collect()
 }
 
 /// A short description of a message for the trace when the handler said nothing more.

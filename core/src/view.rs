@@ -66,6 +66,12 @@ impl PartitionView {
 pub struct TopicView {
     pub name: String,
     pub partitions: Vec<PartitionView>,
+    /// Kafka's topic id; empty for the fixed example.
+    #[serde(default)]
+    pub topic_id: String,
+    /// Configs set on the topic, as `kafka-topics.sh --describe` lists them.
+    #[serde(default)]
+    pub configs: Vec<(String, String)>,
 }
 
 /// One KRaft controller as the quorum view shows it.
@@ -184,7 +190,18 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                 }
             })
             .collect();
-        topics.push(TopicView { name, partitions });
+        let topic_id = image.topic_ids.get(&name).cloned().unwrap_or_default();
+        let configs = image
+            .topic_configs
+            .get(&name)
+            .map(|m| m.iter().map(|(k, v)| (k.clone(), v.clone())).collect())
+            .unwrap_or_default();
+        topics.push(TopicView {
+            name,
+            partitions,
+            topic_id,
+            configs,
+        });
     }
     let in_flight = sim
         .queue
