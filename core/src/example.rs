@@ -62,6 +62,7 @@ pub fn guide_cluster() -> ClusterView {
             rack: None,
             alive: true,
             fenced: false,
+            fetch_paused: false,
         })
         .collect();
     let log = |broker, log_start_offset, log_end_offset, in_isr| ReplicaLog {

@@ -17,6 +17,9 @@ pub struct BrokerView {
     /// Fenced by the controller: registered but not allowed to lead or join an ISR.
     #[serde(default)]
     pub fenced: bool,
+    /// The user paused this broker's follower fetching (`pause-fetch`).
+    #[serde(default)]
+    pub fetch_paused: bool,
 }
 
 /// One copy of a partition's log, held by one broker.
@@ -135,6 +138,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             rack: b.rack.clone(),
             alive: b.alive,
             fenced: image.brokers.get(&b.id).is_none_or(|r| r.fenced),
+            fetch_paused: !b.paused.is_empty(),
         })
         .collect();
     let controllers = sim

@@ -1,4 +1,4 @@
 //! End-to-end flows in a real headless Chromium against the built site.
 //! One binary, one module per area of the app.
 
-mod foundation;
+mod workshop;

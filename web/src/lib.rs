@@ -1,31 +1,92 @@
 //! The Kafka Sandbox page.
 //!
 //! The UI is thin: it renders the plain view structs that `sandbox-core` produces and keeps
-//! only UI state (what is selected) itself. It holds no simulation logic.
+//! only UI state (what is selected, whether it is playing) itself. Every change goes through
+//! the reducer in [`state`], which forwards commands to core's `Timeline`.
 
 pub mod components;
+pub mod state;
 
 use std::rc::Rc;
 
-use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
+use components::actions::{NodeActions, ProduceForm};
 use components::cluster::ClusterDiagram;
+use components::console::Console;
+use components::controls::Controls;
+use components::event_log::EventLog;
 use components::partition_detail::PartitionDetail;
+use state::{Action, AppState};
 
 /// Which partition the user is looking at, by topic and partition number.
 pub type PartitionKey = (String, i32);
 
+/// How often a playing timeline advances, in real milliseconds.
+const TICK_MS: u32 = 250;
+
 #[component]
 pub fn App() -> Html {
-    let view = use_memo((), |_| sandbox_core::example::guide_cluster());
-    let selected = use_state(|| None::<PartitionKey>);
-    let on_select = {
-        let selected = selected.clone();
-        Callback::from(move |key: PartitionKey| selected.set(Some(key)))
+    let state = use_reducer(AppState::new);
+    let dispatch = {
+        let state = state.clone();
+        Callback::from(move |action: Action| state.dispatch(action))
     };
-    let view: Rc<ClusterView> = view;
-    let detail = selected.as_ref().and_then(|(topic, partition)| {
+
+    // Playing: advance on a timer while `playing` is set.
+    {
+        let state = state.clone();
+        use_effect_with(state.playing, move |&playing| {
+            let interval = playing.then(|| {
+                let state = state.clone();
+                gloo_timers::callback::Interval::new(TICK_MS, move || state.dispatch(Action::Tick))
+            });
+            move || drop(interval)
+        });
+    }
+
+    // Keyboard: space plays or pauses, arrows and a clicker's page keys step.
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            let listener = web_sys::window()
+                .and_then(|w| w.document())
+                .map(|document| {
+                    gloo_events::EventListener::new(&document, "keydown", move |event| {
+                        let Some(event) = event.dyn_ref::<web_sys::KeyboardEvent>() else {
+                            return;
+                        };
+                        let typing = event
+                            .target()
+                            .and_then(|t| t.dyn_into::<web_sys::Element>().ok())
+                            .map(|el| el.tag_name().to_ascii_lowercase())
+                            .is_some_and(|tag| {
+                                matches!(tag.as_str(), "input" | "select" | "textarea" | "button")
+                            });
+                        if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
+                            return;
+                        }
+                        let action = match event.key().as_str() {
+                            " " => Action::TogglePlay,
+                            "ArrowRight" | "PageDown" => Action::StepForward,
+                            "ArrowLeft" | "PageUp" => Action::StepBack,
+                            _ => return,
+                        };
+                        event.prevent_default();
+                        state.dispatch(action);
+                    })
+                });
+            move || drop(listener)
+        });
+    }
+
+    let session = state.session.borrow();
+    let timeline = &session.timeline;
+    let events = Rc::new(timeline.branch().events.clone());
+    let lines = Rc::new(session.console.clone());
+    let history = Rc::new(session.history.clone());
+    let view = state.view.clone();
+    let detail = state.selected.as_ref().and_then(|(topic, partition)| {
         view.topics
             .iter()
             .filter(|t| &t.name == topic)
@@ -33,21 +94,43 @@ pub fn App() -> Html {
             .find(|p| p.partition == *partition)
             .cloned()
     });
+    let on_select = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |key: PartitionKey| dispatch.emit(Action::Select(key)))
+    };
     html! {
-        <>
+        <div class={classes!("app", state.presenter.then_some("presenter"))}>
             <header class="topbar">
-                <h1>{ "Kafka Sandbox" }</h1>
-                <p class="tagline">{ "A Kafka 4 cluster (KRaft), simulated in your browser." }</p>
+                <div class="brand">
+                    <h1>{ "Kafka Sandbox" }</h1>
+                    <p class="tagline">{ "A Kafka 4 cluster (KRaft), simulated in your browser." }</p>
+                </div>
+                <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
+                          time_ms={timeline.state.now_ms} branch={timeline.current_branch}
+                          branches={timeline.branches.len()} playing={state.playing}
+                          speed_ms={state.speed_ms} presenter={state.presenter}
+                          dispatch={dispatch.clone()} />
             </header>
             <div class="layout">
-                <section class="panel" aria-labelledby="cluster-heading">
+                <section class="panel cluster-panel" aria-labelledby="cluster-heading">
                     <h2 id="cluster-heading">{ "Cluster" }</h2>
-                    <ClusterDiagram view={view.clone()} selected={(*selected).clone()} {on_select} />
+                    <ClusterDiagram view={view.clone()} selected={state.selected.clone()} {on_select} />
                 </section>
-                <aside class="panel" aria-live="polite">
-                    <PartitionDetail partition={detail} />
+                <aside class="side">
+                    <div class="panel" aria-live="polite">
+                        <PartitionDetail partition={detail} />
+                    </div>
+                    <ProduceForm view={view.clone()} dispatch={dispatch.clone()} />
+                    <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
                 </aside>
             </div>
-        </>
+            <div class="bottom">
+                <EventLog events={events} current_step={timeline.state.steps}
+                          show_all={state.show_all_events} dispatch={dispatch.clone()} />
+                <Console lines={lines} history={history} dispatch={dispatch} />
+            </div>
+        </div>
     }
 }
+
+use wasm_bindgen::JsCast;

@@ -1,8 +1,9 @@
-//! The cluster diagram: brokers as columns, partitions as rows, one cell per replica with a
-//! small picture of its log (log start, HW and LEO).
+//! The cluster diagram: the controller quorum, brokers as columns, partitions as rows, one cell
+//! per replica with a window of its log and markers for the log start offset, HW and LEO.
 //!
 //! State is never shown by colour alone: the leader carries a star and the word "Leader", an
-//! out-of-sync replica a dashed border and the words "Out of sync".
+//! out-of-sync replica a dashed border and the words "Out of sync", a crashed broker a cross and
+//! the word "crashed".
 
 use std::rc::Rc;
 
@@ -12,11 +13,12 @@ use yew::prelude::*;
 use crate::PartitionKey;
 
 const LABEL_WIDTH: f64 = 140.0;
-const COLUMN_WIDTH: f64 = 240.0;
-const HEADER_HEIGHT: f64 = 96.0;
-const ROW_HEIGHT: f64 = 84.0;
+const COLUMN_WIDTH: f64 = 250.0;
+const QUORUM_HEIGHT: f64 = 56.0;
+const HEADER_HEIGHT: f64 = 84.0;
+const ROW_HEIGHT: f64 = 100.0;
 const CELL_PAD: f64 = 8.0;
-/// How many of the newest offsets each replica cell draws.
+/// How many of the newest offsets each replica cell draws; older ones are summarised.
 const LOG_WINDOW: i64 = 12;
 
 #[derive(Properties, PartialEq)]
@@ -37,28 +39,60 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         .flat_map(|t| t.partitions.iter())
         .collect();
     let column_of = |broker: i32| view.brokers.iter().position(|b| b.id == broker);
-    let width = LABEL_WIDTH + COLUMN_WIDTH * view.brokers.len() as f64 + 8.0;
-    let height = HEADER_HEIGHT + ROW_HEIGHT * partitions.len() as f64 + 8.0;
+    let width = LABEL_WIDTH + COLUMN_WIDTH * view.brokers.len().max(1) as f64 + 8.0;
+    let quorum = if view.controllers.is_empty() {
+        0.0
+    } else {
+        QUORUM_HEIGHT
+    };
+    let top = quorum + HEADER_HEIGHT;
+    let height = top + ROW_HEIGHT * partitions.len() as f64 + 8.0;
+
+    let controllers = view.controllers.iter().enumerate().map(|(i, c)| {
+        let x = LABEL_WIDTH + 170.0 * i as f64;
+        let (symbol, class) = match (c.alive, c.role.as_str()) {
+            (false, _) => ("✕", "down"),
+            (true, "Leader") => ("★", "active"),
+            (true, _) => ("●", "standby"),
+        };
+        let role = if c.role == "Leader" {
+            "active".to_string()
+        } else {
+            c.role.to_lowercase()
+        };
+        html! {
+            <g class={classes!("controller", class)} data-controller={c.id.to_string()}
+               transform={format!("translate({x},6)")}>
+                <title>{ format!("Controller {}: {} in epoch {}, metadata log end {}, HW {}",
+                    c.id, c.role, c.epoch, c.log_end_offset, c.high_watermark) }</title>
+                <rect class="controller-box" width="160" height="40" rx="8" />
+                <text class="controller-name" x="10" y="17">{ format!("{symbol} controller {}", c.id) }</text>
+                <text class="controller-meta" x="10" y="33">{ format!("{role} · epoch {}", c.epoch) }</text>
+            </g>
+        }
+    });
 
     let brokers = view.brokers.iter().enumerate().map(|(column, broker)| {
         let x = LABEL_WIDTH + COLUMN_WIDTH * column as f64;
-        let status = if broker.alive { "alive" } else { "crashed" };
+        let (status, label) = match (broker.alive, broker.fenced) {
+            (false, _) => ("crashed", "✕ crashed"),
+            (true, true) => ("fenced", "⊘ fenced"),
+            (true, false) => ("alive", "● alive"),
+        };
         let rack = broker.rack.as_deref().unwrap_or("no rack");
         html! {
             <g class={classes!("broker", status)} data-broker={broker.id.to_string()}
-               transform={format!("translate({x},8)")}>
+               data-status={status} transform={format!("translate({x},{})", quorum + 6.0)}>
                 <rect class="broker-box" width={(COLUMN_WIDTH - 12.0).to_string()}
-                      height={(HEADER_HEIGHT - 20.0).to_string()} rx="10" />
-                <text class="broker-name" x="14" y="30">{ format!("Broker {}", broker.id) }</text>
-                <text class="broker-meta" x="14" y="54">
-                    { format!("{} · {}", rack, if broker.alive { "● alive" } else { "✕ crashed" }) }
-                </text>
+                      height={(HEADER_HEIGHT - 18.0).to_string()} rx="10" />
+                <text class="broker-name" x="14" y="28">{ format!("Broker {}", broker.id) }</text>
+                <text class="broker-meta" x="14" y="52">{ format!("{rack} · {label}") }</text>
             </g>
         }
     });
 
     let rows = partitions.iter().enumerate().map(|(row, partition)| {
-        let y = HEADER_HEIGHT + ROW_HEIGHT * row as f64;
+        let y = top + ROW_HEIGHT * row as f64;
         let key: PartitionKey = (partition.topic.clone(), partition.partition);
         let is_selected = props.selected.as_ref() == Some(&key);
         let window_end = partition
@@ -82,13 +116,19 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
                 }
             })
         };
+        let alive = |b: i32| view.brokers.iter().any(|x| x.id == b && x.alive);
         let cells = partition.replicas.iter().filter_map(|replica| {
             let column = column_of(replica.broker)?;
             let x = LABEL_WIDTH + COLUMN_WIDTH * column as f64;
-            Some(replica_cell(partition, replica, x, y, window_end))
+            Some(replica_cell(partition, replica, alive(replica.broker), x, y, window_end))
         });
+        let status = match partition.leader {
+            Some(l) => format!("leader {l} · epoch {}", partition.leader_epoch),
+            None => "✕ offline".to_string(),
+        };
         html! {
-            <g class={classes!("partition-row", is_selected.then_some("selected"))}>
+            <g class={classes!("partition-row", is_selected.then_some("selected"),
+                               partition.leader.is_none().then_some("offline"))}>
                 <rect class="row-band" x="0" y={(y - 4.0).to_string()} width={width.to_string()}
                       height={(ROW_HEIGHT - 4.0).to_string()} rx="8" />
                 <g class="partition-label" role="button" tabindex="0"
@@ -98,9 +138,10 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
                    onclick={select} onkeydown={select_key}>
                     <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
                           height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
-                    <text class="partition-name" x="16" y={(y + 30.0).to_string()}>{ partition.name() }</text>
-                    <text class="partition-meta" x="16" y={(y + 52.0).to_string()}>
-                        { format!("epoch {}", partition.leader_epoch) }
+                    <text class="partition-name" x="14" y={(y + 28.0).to_string()}>{ partition.name() }</text>
+                    <text class="partition-meta" x="14" y={(y + 50.0).to_string()}>{ status }</text>
+                    <text class="partition-meta" x="14" y={(y + 68.0).to_string()}>
+                        { format!("ISR {}", ids(&partition.isr)) }
                     </text>
                 </g>
                 { for cells }
@@ -111,25 +152,37 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     html! {
         <svg class="cluster-diagram" viewBox={format!("0 0 {width} {height}")}
              role="img" aria-label={summary(view)} preserveAspectRatio="xMinYMin meet">
+            if quorum > 0.0 {
+                <text class="quorum-label" x="8" y="31">{ "KRaft quorum" }</text>
+            }
+            { for controllers }
             { for brokers }
             { for rows }
         </svg>
     }
 }
 
+fn ids(list: &[i32]) -> String {
+    let items: Vec<String> = list.iter().map(i32::to_string).collect();
+    format!("[{}]", items.join(","))
+}
+
 /// A screen-reader summary of the picture.
 fn summary(view: &ClusterView) -> String {
     let partitions: usize = view.topics.iter().map(|t| t.partitions.len()).sum();
+    let alive = view.brokers.iter().filter(|b| b.alive).count();
     format!(
-        "Cluster of {} brokers with {} partitions",
+        "Cluster of {} brokers ({alive} running) with {partitions} partitions{}",
         view.brokers.len(),
-        partitions
+        view.active_controller
+            .map_or(String::new(), |c| format!("; controller {c} is active"))
     )
 }
 
 fn replica_cell(
     partition: &PartitionView,
     replica: &ReplicaView,
+    broker_alive: bool,
     x: f64,
     y: f64,
     window_end: i64,
@@ -140,12 +193,11 @@ fn replica_cell(
         (false, false) => ("follower", "Out of sync"),
     };
     let cell_width = COLUMN_WIDTH - 12.0;
-    // The last LOG_WINDOW offsets of the partition, one square each, so a difference of a few
-    // records between replicas is visible. Older offsets are summarised by a leading ellipsis.
     let window_start = (window_end - LOG_WINDOW).max(0);
     let slot = (cell_width - 2.0 * CELL_PAD - 20.0) / LOG_WINDOW as f64;
     let first_x = x + CELL_PAD + 16.0;
-    let bar_y = y + 30.0;
+    let bar_y = y + 36.0;
+    let offset_x = |offset: i64| first_x + slot * (offset - window_start) as f64 - 1.0;
     let squares = (window_start..window_end).map(|offset| {
         let state = if offset >= replica.log_end_offset {
             "absent"
@@ -159,29 +211,56 @@ fn replica_cell(
         let sx = first_x + slot * (offset - window_start) as f64;
         html! {
             <rect class={classes!("record", state)} x={sx.to_string()} y={bar_y.to_string()}
-                  width={(slot - 2.0).to_string()} height="16" rx="2" />
+                  width={(slot - 2.0).to_string()} height="16" rx="2">
+                <title>{ format!("offset {offset}: {state}") }</title>
+            </rect>
         }
     });
-    let hw_x = first_x + slot * (replica.high_watermark - window_start).max(0) as f64 - 1.0;
+    let marker = |name: &'static str, offset: i64, label_y: f64| {
+        (offset >= window_start && offset <= window_end).then(|| {
+            let mx = offset_x(offset);
+            html! {
+                <g class={classes!("marker", name)} data-marker={name} data-offset={offset.to_string()}>
+                    <line x1={mx.to_string()} x2={mx.to_string()}
+                          y1={(bar_y - 5.0).to_string()} y2={(bar_y + 21.0).to_string()} />
+                    <text x={(mx + 2.0).to_string()} y={label_y.to_string()}>{ name }</text>
+                </g>
+            }
+        })
+    };
+    let hw_marker = marker("HW", replica.high_watermark, bar_y - 6.0);
+    let leo_marker = (replica.log_end_offset != replica.high_watermark)
+        .then(|| marker("LEO", replica.log_end_offset, bar_y + 29.0))
+        .flatten();
+    let start_marker = (replica.log_start_offset > 0)
+        .then(|| marker("LS", replica.log_start_offset, bar_y + 29.0))
+        .flatten();
     html! {
-        <g class={classes!("replica", role, (!replica.in_isr).then_some("out-of-sync"))}
+        <g class={classes!("replica", role, (!replica.in_isr).then_some("out-of-sync"),
+                           (!broker_alive).then_some("down"))}
            data-replica={format!("{}@{}", partition.name(), replica.broker)}
-           data-role={role} data-isr={replica.in_isr.to_string()}>
-            <title>{ format!("{} on broker {}: {}, log start {}, HW {}, LEO {}",
+           data-role={role} data-isr={replica.in_isr.to_string()}
+           data-hw={replica.high_watermark.to_string()}
+           data-leo={replica.log_end_offset.to_string()}>
+            <title>{ format!("{} on broker {}: {}, log start {}, HW {}, LEO {}{}",
                 partition.name(), replica.broker, label, replica.log_start_offset,
-                replica.high_watermark, replica.log_end_offset) }</title>
+                replica.high_watermark, replica.log_end_offset,
+                if replica.truncated > 0 { format!(", {} record(s) truncated", replica.truncated) } else { String::new() }) }</title>
             <rect class="cell" x={x.to_string()} y={y.to_string()} width={cell_width.to_string()}
                   height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
-            <text class="role" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 22.0).to_string()}>{ label }</text>
+            <text class="role" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 17.0).to_string()}>{ label }</text>
+            if replica.truncated > 0 {
+                <text class="truncated" x={(x + cell_width - 8.0).to_string()} y={(y + 18.0).to_string()}
+                      text-anchor="end">{ format!("✂ {} lost", replica.truncated) }</text>
+            }
             if window_start > 0 {
                 <text class="ellipsis" x={(x + CELL_PAD + 2.0).to_string()} y={(bar_y + 13.0).to_string()}>{ "…" }</text>
             }
             { for squares }
-            if replica.high_watermark >= window_start {
-                <line class="hw-marker" x1={hw_x.to_string()} x2={hw_x.to_string()}
-                      y1={(bar_y - 4.0).to_string()} y2={(bar_y + 20.0).to_string()} />
-            }
-            <text class="offsets" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 64.0).to_string()}>
+            { for hw_marker }
+            { for leo_marker }
+            { for start_marker }
+            <text class="offsets" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 81.0).to_string()}>
                 { format!("start {} · HW {} · LEO {}", replica.log_start_offset,
                     replica.high_watermark, replica.log_end_offset) }
             </text>

@@ -1,4 +1,8 @@
 //! Components, one file each. Each renders view structs from `sandbox-core`.
 
+pub mod actions;
 pub mod cluster;
+pub mod console;
+pub mod controls;
+pub mod event_log;
 pub mod partition_detail;

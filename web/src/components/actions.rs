@@ -1,0 +1,157 @@
+//! Direct manipulation: crash, restart or shut down a node, cut a broker off the network,
+//! pause a follower, produce records. Every click runs the same command the console would,
+//! and the console shows it.
+
+use std::rc::Rc;
+
+use sandbox_core::command::{Acks, Command, TopicPartition};
+use sandbox_core::view::ClusterView;
+use yew::prelude::*;
+
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct ActionsProps {
+    pub view: Rc<ClusterView>,
+    pub dispatch: Callback<Action>,
+}
+
+#[component]
+pub fn NodeActions(props: &ActionsProps) -> Html {
+    let command = |c: Command| {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::Command(c.clone())))
+    };
+    let everyone: Vec<i32> = props
+        .view
+        .brokers
+        .iter()
+        .map(|b| b.id)
+        .chain(props.view.controllers.iter().map(|c| c.id))
+        .collect();
+    let brokers = props.view.brokers.iter().map(|b| {
+        let id = b.id;
+        let others: Vec<i32> = everyone.iter().copied().filter(|&n| n != id).collect();
+        html! {
+            <li class="node-actions" data-node={id.to_string()}>
+                <span class="node-name">{ format!("Broker {id}") }</span>
+                if b.alive {
+                    <button class="crash" onclick={command(Command::Crash { node: id })}>{ "Crash" }</button>
+                    <button class="shutdown" onclick={command(Command::Shutdown { node: id })}>{ "Shut down" }</button>
+                    <button class="isolate" onclick={command(Command::Partition { side_a: vec![id], side_b: others })}>{ "Isolate" }</button>
+                    if b.fetch_paused {
+                        <button class="resume" onclick={command(Command::ResumeFetch { broker: id, partition: None })}>{ "Resume fetching" }</button>
+                    } else {
+                        <button class="pause" onclick={command(Command::PauseFetch { broker: id, partition: None })}>{ "Pause fetching" }</button>
+                    }
+                } else {
+                    <button class="restart" onclick={command(Command::Restart { node: id })}>{ "Restart" }</button>
+                }
+            </li>
+        }
+    });
+    let controllers = props.view.controllers.iter().map(|c| {
+        let id = c.id;
+        html! {
+            <li class="node-actions" data-node={id.to_string()}>
+                <span class="node-name">{ format!("Controller {id}") }</span>
+                if c.alive {
+                    <button class="crash" onclick={command(Command::Crash { node: id })}>{ "Crash" }</button>
+                } else {
+                    <button class="restart" onclick={command(Command::Restart { node: id })}>{ "Restart" }</button>
+                }
+            </li>
+        }
+    });
+    html! {
+        <section class="panel actions" aria-labelledby="actions-heading">
+            <h2 id="actions-heading">{ "Break it" }</h2>
+            <ul class="node-list">{ for brokers }{ for controllers }</ul>
+            <p class="hint">
+                <button class="heal" onclick={command(Command::Heal { sides: None })}>{ "Heal the network" }</button>
+            </p>
+        </section>
+    }
+}
+
+#[component]
+pub fn ProduceForm(props: &ActionsProps) -> Html {
+    let partitions: Vec<TopicPartition> = props
+        .view
+        .topics
+        .iter()
+        .flat_map(|t| t.partitions.iter())
+        .map(|p| TopicPartition::new(p.topic.clone(), p.partition))
+        .collect();
+    let partition = use_state(|| 0usize);
+    let count = use_state(|| 5i32);
+    let acks = use_state(|| Acks::All);
+    let on_partition = {
+        let partition = partition.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            partition.set(el.value().parse().unwrap_or(0));
+        })
+    };
+    let on_count = {
+        let count = count.clone();
+        Callback::from(move |e: InputEvent| {
+            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
+            count.set(el.value().parse::<i32>().unwrap_or(1).clamp(1, 1000));
+        })
+    };
+    let on_acks = {
+        let acks = acks.clone();
+        Callback::from(move |e: Event| {
+            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
+            acks.set(match el.value().as_str() {
+                "0" => Acks::None,
+                "1" => Acks::Leader,
+                _ => Acks::All,
+            });
+        })
+    };
+    let send = {
+        let dispatch = props.dispatch.clone();
+        let target = partitions.get(*partition).cloned();
+        let count = *count;
+        let acks = *acks;
+        Callback::from(move |e: SubmitEvent| {
+            e.prevent_default();
+            if let Some(tp) = target.clone() {
+                dispatch.emit(Action::Command(Command::Produce {
+                    partition: tp,
+                    count,
+                    acks,
+                    key: None,
+                    value: None,
+                    timeout_ms: 30_000,
+                }));
+            }
+        })
+    };
+    html! {
+        <form class="panel produce" onsubmit={send} aria-labelledby="produce-heading">
+            <h2 id="produce-heading">{ "Produce" }</h2>
+            <label>{ "Partition " }
+                <select class="produce-partition" onchange={on_partition}>
+                    { for partitions.iter().enumerate().map(|(i, tp)| html! {
+                        <option value={i.to_string()} selected={i == *partition}>{ tp.to_string() }</option>
+                    }) }
+                </select>
+            </label>
+            <label>{ "Records " }
+                <input class="produce-count" type="number" min="1" max="1000"
+                       value={count.to_string()} oninput={on_count} />
+            </label>
+            <label>{ "acks " }
+                <select class="produce-acks" onchange={on_acks}>
+                    <option value="all" selected={*acks == Acks::All}>{ "all" }</option>
+                    <option value="1" selected={*acks == Acks::Leader}>{ "1" }</option>
+                    <option value="0" selected={*acks == Acks::None}>{ "0" }</option>
+                </select>
+            </label>
+            <button type="submit" class="produce-send" disabled={partitions.is_empty()}>{ "Send" }</button>
+        </form>
+    }
+}

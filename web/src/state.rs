@@ -1,0 +1,265 @@
+//! The page's state: one run (a `Timeline` from core), the console's lines and history, and
+//! what the user is looking at. All changes go through [`Action`]s in one reducer, the way
+//! Yew's `function_todomvc` example keeps its state; the simulation itself stays in core.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use sandbox_core::command::{ClusterSpec, Command, EventFilter};
+use sandbox_core::parse::{format_command, parse_command, parse_script};
+use sandbox_core::timeline::Timeline;
+use sandbox_core::view::{cluster_view, ClusterView};
+use yew::prelude::*;
+
+use crate::PartitionKey;
+
+/// What a fresh page runs after the cluster boots, so there is something to look at.
+pub const WELCOME_SCRIPT: &str = "\
+kafka-topics.sh --create --topic orders --partitions 3 --replication-factor 3
+run 1s
+";
+
+/// One line in the console's output.
+#[derive(Clone, Debug, PartialEq)]
+pub enum ConsoleLine {
+    /// A command as the user typed it (or as a click produced it).
+    Input(String),
+    /// Text a command printed, such as `kafka-topics.sh --describe`.
+    Output(String),
+    /// A command that could not be applied, or did not parse (with the column of the error).
+    Error {
+        message: String,
+        column: Option<usize>,
+        input: String,
+    },
+    /// A one-line summary of what a command did.
+    Note(String),
+}
+
+/// The run and everything that is not rendering.
+pub struct Session {
+    pub timeline: Timeline,
+    pub console: Vec<ConsoleLine>,
+    /// Commands typed, oldest first, for the up / down keys.
+    pub history: Vec<String>,
+}
+
+impl Session {
+    pub fn new(spec: ClusterSpec, script: &str) -> Session {
+        let mut session = Session {
+            timeline: Timeline::new(spec),
+            console: Vec::new(),
+            history: Vec::new(),
+        };
+        if let Ok(parsed) = parse_script(script) {
+            for command in parsed.commands {
+                session.execute(&command.value, &format_command(&command.value));
+            }
+        }
+        session
+    }
+
+    /// Parses and runs one console line.
+    pub fn run_line(&mut self, line: &str) {
+        let line = line.trim();
+        if line.is_empty() {
+            return;
+        }
+        if self.history.last().map(String::as_str) != Some(line) {
+            self.history.push(line.to_string());
+        }
+        match parse_command(line) {
+            Ok(command) => self.execute(&command, line),
+            Err(e) => {
+                self.console.push(ConsoleLine::Input(line.to_string()));
+                let mut message = e.message.clone();
+                if let Some(s) = &e.suggestion {
+                    message.push_str(&format!("; did you mean `{s}`?"));
+                }
+                self.console.push(ConsoleLine::Error {
+                    message,
+                    column: Some(e.column),
+                    input: line.to_string(),
+                });
+            }
+        }
+    }
+
+    /// Runs a command, echoing it to the console as `text` (the console form of a click).
+    pub fn execute(&mut self, command: &Command, text: &str) {
+        self.console.push(ConsoleLine::Input(text.to_string()));
+        let before = self.timeline.state.steps;
+        match self.timeline.apply(command) {
+            Ok(outcome) => {
+                if let Some(output) = outcome.output {
+                    self.console.push(ConsoleLine::Output(output));
+                }
+                let after = self.timeline.state.steps;
+                let note = match command {
+                    Command::Step { .. }
+                    | Command::StepUntil { .. }
+                    | Command::Run { .. }
+                    | Command::Back { .. }
+                    | Command::Seek { .. } => Some(format!(
+                        "now at step {after} ({} ms)",
+                        self.timeline.state.now_ms
+                    )),
+                    Command::Fork => Some(format!(
+                        "branch {} starts at step {after}",
+                        self.timeline.current_branch
+                    )),
+                    _ if outcome.events.is_empty() && after == before => None,
+                    _ => outcome.events.last().map(|e| e.text.clone()),
+                };
+                if let Some(note) = note {
+                    self.console.push(ConsoleLine::Note(note));
+                }
+            }
+            Err(e) => self.console.push(ConsoleLine::Error {
+                message: e.message,
+                column: None,
+                input: text.to_string(),
+            }),
+        }
+        // Keep the console bounded; the run itself is in the timeline.
+        if self.console.len() > 400 {
+            let excess = self.console.len() - 400;
+            self.console.drain(..excess);
+        }
+    }
+}
+
+/// Everything the page renders from.
+pub struct AppState {
+    pub session: Rc<RefCell<Session>>,
+    /// Bumped on every change so components re-render.
+    pub version: u64,
+    pub view: Rc<ClusterView>,
+    pub selected: Option<PartitionKey>,
+    pub playing: bool,
+    /// Simulated milliseconds per tick while playing.
+    pub speed_ms: i64,
+    pub presenter: bool,
+    pub show_all_events: bool,
+}
+
+impl PartialEq for AppState {
+    fn eq(&self, other: &Self) -> bool {
+        self.version == other.version
+    }
+}
+
+impl AppState {
+    pub fn new() -> AppState {
+        let session = Session::new(ClusterSpec::default(), WELCOME_SCRIPT);
+        let view = Rc::new(cluster_view(&session.timeline.state));
+        AppState {
+            session: Rc::new(RefCell::new(session)),
+            version: 0,
+            view,
+            selected: Some(("orders".to_string(), 0)),
+            playing: false,
+            speed_ms: 100,
+            presenter: false,
+            show_all_events: false,
+        }
+    }
+}
+
+impl Default for AppState {
+    fn default() -> Self {
+        AppState::new()
+    }
+}
+
+pub enum Action {
+    /// A console line, parsed and run.
+    Console(String),
+    /// A command from a click, shown in the console as its text form.
+    Command(Command),
+    StepForward,
+    StepBack,
+    /// Go to a step of the current branch.
+    Seek(u64),
+    /// Advance while playing: one tick.
+    Tick,
+    TogglePlay,
+    SetSpeed(i64),
+    JumpTo(EventFilter),
+    Select(PartitionKey),
+    TogglePresenter,
+    ToggleAllEvents,
+}
+
+impl Reducible for AppState {
+    type Action = Action;
+
+    fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let mut playing = self.playing;
+        let mut selected = self.selected.clone();
+        let mut speed_ms = self.speed_ms;
+        let mut presenter = self.presenter;
+        let mut show_all_events = self.show_all_events;
+        {
+            let mut session = self.session.borrow_mut();
+            match action {
+                Action::Console(line) => session.run_line(&line),
+                Action::Command(command) => {
+                    let text = format_command(&command);
+                    session.execute(&command, &text);
+                }
+                Action::StepForward => {
+                    session.execute(&Command::Step { count: 1 }, "step");
+                }
+                Action::StepBack => session.execute(&Command::Back { steps: 1 }, "back"),
+                Action::Seek(step) => {
+                    let text = format!("seek {step}");
+                    session.execute(&Command::Seek { step: step as i64 }, &text);
+                }
+                Action::Tick => {
+                    if session.timeline.at_head() {
+                        // Live: advance simulated time.
+                        let _ = session.timeline.apply(&Command::Run {
+                            duration_ms: speed_ms,
+                        });
+                    } else {
+                        // Replaying recorded history: move through it step by step.
+                        let _ = session.timeline.apply(&Command::Step { count: 5 });
+                    }
+                }
+                Action::TogglePlay => playing = !playing,
+                Action::SetSpeed(ms) => speed_ms = ms.clamp(1, 60_000),
+                Action::JumpTo(filter) => {
+                    let text = match filter {
+                        EventFilter::Election => "step --until election",
+                        EventFilter::IsrChange => "step --until isr-change",
+                        EventFilter::ProduceAck => "step --until produce-ack",
+                        EventFilter::ControllerChange => "step --until controller-change",
+                        EventFilter::HighWatermark => "step --until hw",
+                    };
+                    session.execute(
+                        &Command::StepUntil {
+                            filter,
+                            max_steps: 20_000,
+                        },
+                        text,
+                    );
+                }
+                Action::Select(key) => selected = Some(key),
+                Action::TogglePresenter => presenter = !presenter,
+                Action::ToggleAllEvents => show_all_events = !show_all_events,
+            }
+        }
+        let view = Rc::new(cluster_view(&self.session.borrow().timeline.state));
+        Rc::new(AppState {
+            session: Rc::clone(&self.session),
+            version: self.version + 1,
+            view,
+            selected,
+            playing,
+            speed_ms,
+            presenter,
+            show_all_events,
+        })
+    }
+}
