@@ -1,4 +1,5 @@
 //! End-to-end flows in a real headless Chromium against the built site.
 //! One binary, one module per area of the app.
 
+mod links;
 mod workshop;

@@ -204,7 +204,10 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     let reference = serde_json::to_value(&line).unwrap();
     session
         .client
-        .execute("arguments[0].scrollIntoView({block: 'center'})", vec![reference])
+        .execute(
+            "arguments[0].scrollIntoView({block: 'center'})",
+            vec![reference],
+        )
         .await
         .unwrap();
     line.click().await.expect("clicking the log line");

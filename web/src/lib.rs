@@ -27,7 +27,26 @@ const TICK_MS: u32 = 250;
 
 #[component]
 pub fn App() -> Html {
-    let state = use_reducer(AppState::new);
+    let state = use_reducer(AppState::from_location);
+
+    // The address always holds the run, so a reload or a shared link restores it exactly.
+    {
+        let session = state.session.clone();
+        use_effect_with(state.version, move |_| {
+            let script = session.borrow().script();
+            let encoded = String::from(js_sys::encode_uri_component(&script));
+            if let Some(window) = web_sys::window() {
+                if let Ok(history) = window.history() {
+                    let url = format!("#run={encoded}");
+                    let _ = history.replace_state_with_url(
+                        &wasm_bindgen::JsValue::NULL,
+                        "",
+                        Some(&url),
+                    );
+                }
+            }
+        });
+    }
     let dispatch = {
         let state = state.clone();
         Callback::from(move |action: Action| state.dispatch(action))

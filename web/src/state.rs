@@ -42,14 +42,20 @@ pub struct Session {
     pub console: Vec<ConsoleLine>,
     /// Commands typed, oldest first, for the up / down keys.
     pub history: Vec<String>,
+    /// Every command that changed the run, in order: replaying them on the same cluster gives
+    /// the same run and step, so this is what the page's address keeps.
+    pub journal: Vec<Command>,
+    spec: ClusterSpec,
 }
 
 impl Session {
     pub fn new(spec: ClusterSpec, script: &str) -> Session {
         let mut session = Session {
-            timeline: Timeline::new(spec),
+            timeline: Timeline::new(spec.clone()),
             console: Vec::new(),
             history: Vec::new(),
+            journal: Vec::new(),
+            spec,
         };
         if let Ok(parsed) = parse_script(script) {
             for command in parsed.commands {
@@ -57,6 +63,93 @@ impl Session {
             }
         }
         session
+    }
+
+    /// Restores a run from a script (a shared link). A script that does not parse or whose
+    /// commands fail is not lost silently: the console says what was wrong and where, and
+    /// the page starts from the welcome script instead.
+    pub fn restore(script: &str) -> Session {
+        match parse_script(script) {
+            Ok(parsed) => {
+                let mut session = Session::new(parsed.cluster.clone(), "");
+                let mut failed = None;
+                for command in &parsed.commands {
+                    if let Err(e) = session.timeline.apply(&command.value) {
+                        failed = Some(format!("line {}: {e}", command.line));
+                        break;
+                    }
+                    session.record(&command.value);
+                }
+                session.console.push(ConsoleLine::Note(match &failed {
+                    None => format!(
+                        "Restored the run from the link: {} command(s), step {}",
+                        session.journal.len(),
+                        session.timeline.state.steps
+                    ),
+                    Some(_) => "Restored the link's run up to the command that failed".into(),
+                }));
+                if let Some(message) = failed {
+                    session.console.push(ConsoleLine::Error {
+                        message,
+                        column: None,
+                        input: String::new(),
+                    });
+                }
+                session
+            }
+            Err(e) => {
+                let mut session = Session::new(ClusterSpec::default(), WELCOME_SCRIPT);
+                session.console.push(ConsoleLine::Error {
+                    message: format!(
+                        "the link's run could not be read, so a fresh cluster was started: {e}"
+                    ),
+                    column: None,
+                    input: String::new(),
+                });
+                session
+            }
+        }
+    }
+
+    /// Appends a command to the journal, merging runs of `run` and `step` so a played
+    /// timeline stays a short link.
+    fn record(&mut self, command: &Command) {
+        match (self.journal.last_mut(), command) {
+            (Some(Command::Run { duration_ms: a }), Command::Run { duration_ms: b }) => *a += b,
+            (Some(Command::Step { count: a }), Command::Step { count: b }) => *a += b,
+            _ => self.journal.push(command.clone()),
+        }
+    }
+
+    /// The run as a script: the cluster, then every command in order.
+    pub fn script(&self) -> String {
+        sandbox_core::parse::format_script(&sandbox_core::command::Script {
+            cluster: self.spec.clone(),
+            commands: self
+                .journal
+                .iter()
+                .map(|c| sandbox_core::command::Located {
+                    line: 0,
+                    value: c.clone(),
+                })
+                .collect(),
+        })
+    }
+
+    /// Advances a playing timeline by one tick.
+    pub fn tick(&mut self, speed_ms: i64) {
+        let command = if self.timeline.at_head() {
+            // Live: advance simulated time.
+            Command::Run {
+                duration_ms: speed_ms,
+            }
+        } else {
+            // Replaying recorded history: move through it step by step.
+            Command::Step { count: 5 }
+        };
+        if self.timeline.apply(&command).is_ok() {
+            self.record(&command);
+        }
     }
 
     /// Parses and runs one console line.
@@ -91,6 +184,7 @@ impl Session {
         let before = self.timeline.state.steps;
         match self.timeline.apply(command) {
             Ok(outcome) => {
+                self.record(command);
                 if let Some(output) = outcome.output {
                     self.console.push(ConsoleLine::Output(output));
                 }
@@ -151,7 +245,27 @@ impl PartialEq for AppState {
 
 impl AppState {
     pub fn new() -> AppState {
-        let session = Session::new(ClusterSpec::default(), WELCOME_SCRIPT);
+        AppState::with_session(Session::new(ClusterSpec::default(), WELCOME_SCRIPT))
+    }
+
+    /// The page's starting state: the run in the address if there is one, else the welcome.
+    pub fn from_location() -> AppState {
+        let hash = web_sys::window()
+            .and_then(|w| w.location().hash().ok())
+            .unwrap_or_default();
+        match hash.strip_prefix("#run=") {
+            Some(encoded) => {
+                let script = js_sys::decode_uri_component(encoded)
+                    .ok()
+                    .and_then(|s| s.as_string())
+                    .unwrap_or_default();
+                AppState::with_session(Session::restore(&script))
+            }
+            None => AppState::new(),
+        }
+    }
+
+    pub fn with_session(session: Session) -> AppState {
         let view = Rc::new(cluster_view(&session.timeline.state));
         AppState {
             session: Rc::new(RefCell::new(session)),
@@ -216,17 +330,7 @@ impl Reducible for AppState {
                     let text = format!("seek {step}");
                     session.execute(&Command::Seek { step: step as i64 }, &text);
                 }
-                Action::Tick => {
-                    if session.timeline.at_head() {
-                        // Live: advance simulated time.
-                        let _ = session.timeline.apply(&Command::Run {
-                            duration_ms: speed_ms,
-                        });
-                    } else {
-                        // Replaying recorded history: move through it step by step.
-                        let _ = session.timeline.apply(&Command::Step { count: 5 });
-                    }
-                }
+                Action::Tick => session.tick(speed_ms),
                 Action::TogglePlay => playing = !playing,
                 Action::SetSpeed(ms) => speed_ms = ms.clamp(1, 60_000),
                 Action::JumpTo(filter) => {
