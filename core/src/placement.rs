@@ -133,7 +133,9 @@ pub enum PlacementError {
     /// would throw `IndexOutOfBoundsException` or produce a wrong assignment.
     IntOverflow,
     /// Not in Kafka: no broker can take the next replica, a state in which Kafka's striped
-    /// placer would loop forever.
+    /// placer would loop forever. Only seen when one [`RackList`] is asked for different
+    /// replication factors in turn (Kafka uses one per request): a rack's broker list can
+    /// then be left used up for the current epoch from an earlier round.
     NoEligibleBroker { replication_factor: i32 },
 }
 

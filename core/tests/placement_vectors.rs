@@ -587,3 +587,125 @@ fn striped_placer_single_unfenced_broker_keeps_leading() {
         assert_eq!(sorted, [0, 1, 2]);
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Cases computed by running Kafka's own `StripedReplicaPlacer` and `AdminUtils` (trunk
+// commit 1eb7644349cb07139d6a3c1ad1986979647cac99, as the vectors) on random inputs with
+// a seeded `java.util.Random`. `after` is the random source's next `nextInt()` once the
+// call returns, which checks that exactly Kafka's draws were made.
+// ---------------------------------------------------------------------------------------
+
+fn with_fencing(brokers: &[(i32, &str, bool)]) -> Vec<BrokerMetadata> {
+    brokers
+        .iter()
+        .map(|&(id, rack, fenced)| BrokerMetadata::new(id, Some(rack), fenced))
+        .collect()
+}
+
+#[test]
+fn striped_placer_with_colliding_rack_hash_codes() {
+    // The four 8-character racks share one String.hashCode, so the per-rack draws
+    // follow their first-seen order inside one hash-map bucket.
+    let brokers = with_fencing(&[
+        (25, "BBBBBBBB", false),
+        (0, "AaAaBBAa", true),
+        (4, "x", false),
+        (31, "AaAaBBBB", false),
+        (37, "AaBBBBBB", false),
+    ]);
+    let mut rng = JavaRandom::new(78238);
+    let placements = place(&brokers, 6, 2, &mut rng).unwrap();
+    assert_eq!(
+        placements,
+        [
+            vec![25, 4],
+            vec![4, 0],
+            vec![31, 0],
+            vec![31, 37],
+            vec![4, 0],
+            vec![4, 25]
+        ]
+    );
+    assert_eq!(rng.next_int(), 5_507_736);
+}
+
+#[test]
+fn striped_placer_with_more_racks_than_a_small_hash_table() {
+    // 13 racks make Kafka's HashMap grow from 16 to 32 buckets, which reorders the draws.
+    let brokers = with_fencing(&[
+        (14, "6", false),
+        (9, "12", false),
+        (32, "7", false),
+        (10, "16", false),
+        (38, "A", true),
+        (1, "13", false),
+        (16, "5", false),
+        (31, "1", true),
+        (18, "17", true),
+        (35, "18", false),
+        (24, "Q", false),
+        (25, "Q", false),
+        (2, "11", false),
+        (4, "4", true),
+        (15, "18", false),
+        (20, "5", false),
+    ]);
+    let mut rng = MockRandom::new(46066);
+    let placements = place(&brokers, 119, 6, &mut rng).unwrap();
+    assert_eq!(
+        placements[..4],
+        [
+            vec![15, 18, 4, 16, 14, 32],
+            vec![35, 4, 20, 14, 32, 38],
+            vec![16, 4, 14, 32, 38, 25],
+            vec![20, 14, 32, 38, 24, 31],
+        ]
+    );
+    assert_eq!(placements[118], [10, 18, 24, 38, 9, 1]);
+    assert_eq!(rng.next_int(), 1_858_176_342);
+}
+
+#[test]
+fn admin_utils_random_start_with_utf16_rack_order() {
+    // Racks sort by UTF-16 code units: "\u{1F600}" (a surrogate pair) before "\u{FF61}".
+    let brokers = racked(&[
+        (32, "A"),
+        (0, "a"),
+        (2, "Aa"),
+        (25, "d"),
+        (36, "\u{1F600}"),
+        (30, "A"),
+        (39, "\u{1F600}"),
+        (31, "\u{FF61}"),
+    ]);
+    let racks: BTreeMap<i32, String> = brokers
+        .iter()
+        .map(|b| (b.id, b.rack.clone().unwrap()))
+        .collect();
+    assert_eq!(
+        rack_alternated_broker_list(&racks),
+        [30, 2, 0, 25, 36, 31, 32, 39]
+    );
+    let mut rng = JavaRandom::new(385);
+    let assignment = assign_replicas_to_brokers(&brokers, 1, 4, -1, 17, &mut rng).unwrap();
+    let expected: BTreeMap<i32, Vec<i32>> = [(17, vec![39, 2, 0, 25])].into_iter().collect();
+    assert_eq!(assignment, expected);
+    assert_eq!(rng.next_int(), 1_310_105_239);
+}
+
+#[test]
+fn rack_list_reports_where_kafka_would_loop_forever() {
+    // Mixing replication factors on one RackList (Kafka uses one per request) can leave a
+    // rack's list exhausted for the current epoch; Kafka's follower loop then never ends.
+    let brokers = racked(&[(31, "r3"), (37, "r1")]);
+    let mut rack_list = RackList::new(JavaRandom::new(25080), &brokers).unwrap();
+    for expected in [[31], [37], [37], [31]] {
+        assert_eq!(rack_list.place(1).unwrap(), expected);
+    }
+    assert_eq!(
+        rack_list.place(2),
+        Err(PlacementError::NoEligibleBroker {
+            replication_factor: 2
+        })
+    );
+}
