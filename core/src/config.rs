@@ -99,6 +99,32 @@ pub const CONFIGS: &[ConfigDef] = &[
     },
 ];
 
+/// Checks a value the way Kafka's `ConfigDef` would for this config's type: booleans are
+/// `true` or `false`, numbers are whole and in range (`min.insync.replicas` at least 1).
+pub fn validate(def: &ConfigDef, value: &str) -> Result<(), String> {
+    let name = def.name;
+    if def.default == "true" || def.default == "false" {
+        return match value {
+            "true" | "false" => Ok(()),
+            _ => Err(format!(
+                "Invalid value {value} for configuration {name}: Expected value to be either true or false"
+            )),
+        };
+    }
+    let Ok(number) = value.parse::<i64>() else {
+        return Err(format!(
+            "Invalid value {value} for configuration {name}: Not a number of type INT"
+        ));
+    };
+    let min = if name == "min.insync.replicas" { 1 } else { 0 };
+    if number < min {
+        return Err(format!(
+            "Invalid value {value} for configuration {name}: Value must be at least {min}"
+        ));
+    }
+    Ok(())
+}
+
 /// The default of a known config, or "" for an unknown name.
 pub fn default_value(name: &str) -> &'static str {
     CONFIGS

@@ -900,6 +900,7 @@ impl Simulation {
                     ConfigEntity::Broker(_) => None,
                 };
                 let mut records = Vec::new();
+                let mut static_configs = Vec::new();
                 for (name, value) in set {
                     let Some(def) = crate::config::find(name) else {
                         return fail(format!(
@@ -913,6 +914,11 @@ impl Simulation {
                     };
                     if topic.is_some() && def.scope != crate::config::Scope::Topic {
                         return fail(format!("'{name}' is a broker config, not a topic config: use --entity-type brokers"));
+                    }
+                    crate::config::validate(def, value)
+                        .map_err(|message| CommandError { message })?;
+                    if !def.dynamic {
+                        static_configs.push(name.clone());
                     }
                     records.push(MetadataRecord::Config {
                         topic: topic.clone(),
@@ -929,10 +935,24 @@ impl Simulation {
                         value: None,
                     });
                 }
-                self.with_controller(|c, ctx| {
+                let outputs = self.with_controller(|c, ctx| {
                     c.append_records(ctx, records);
                     Ok(())
-                })
+                })?;
+                let target = match entity {
+                    ConfigEntity::Topic(t) => format!("topic {t}"),
+                    ConfigEntity::Broker(Some(b)) => format!("broker {b}"),
+                    ConfigEntity::Broker(None) => "the cluster's brokers".to_string(),
+                };
+                let mut text = format!("Completed updating config for {target}.\n");
+                if !static_configs.is_empty() {
+                    text.push_str(&format!(
+                        "Note: in Kafka {} is read from server.properties at startup; the sandbox applies it to the running brokers at once.\n",
+                        static_configs.join(", ")
+                    ));
+                }
+                outcome.output = Some(text);
+                Ok(outputs)
             }
             Command::ElectLeaders {
                 election,

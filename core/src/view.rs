@@ -124,6 +124,9 @@ pub struct ClusterView {
     pub in_flight: Vec<InFlightView>,
     #[serde(default)]
     pub cluster_metadata: Vec<MetadataRecordView>,
+    /// Cluster-wide broker configs set with `kafka-configs.sh --entity-default`.
+    #[serde(default)]
+    pub broker_configs: Vec<(String, String)>,
 }
 
 /// Builds the view of a simulation: what the UI and the CLI show, without touching internals.
@@ -255,6 +258,11 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
         topics,
         in_flight,
         cluster_metadata,
+        broker_configs: image
+            .broker_configs
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect(),
     }
 }
 
@@ -262,6 +270,47 @@ impl PartitionView {
     /// The replica that leads, if the partition is online.
     pub fn leader_replica(&self) -> Option<&ReplicaView> {
         self.replicas.iter().find(|r| r.is_leader)
+    }
+
+    /// What each marker on one replica means, as `(marker, offset, sentence)`: log start,
+    /// HW and LEO, each with the rule that put it there.
+    pub fn explain_markers(&self, broker: i32) -> Vec<(&'static str, i64, String)> {
+        let Some(r) = self.replicas.iter().find(|r| r.broker == broker) else {
+            return Vec::new();
+        };
+        let name = self.name();
+        let hw = if r.is_leader {
+            format!(
+                "HW = {}: the lowest log end offset among the in-sync replicas {:?}; consumers read only below it",
+                r.high_watermark, self.isr
+            )
+        } else {
+            format!(
+                "HW = {}: what leader {} said in its last fetch response, capped at this replica's own LEO; a follower's HW lags the leader's by one fetch",
+                r.high_watermark,
+                self.leader.map_or("(none)".to_string(), |l| l.to_string())
+            )
+        };
+        let leo = if r.is_leader {
+            format!(
+                "LEO = {}: the offset the next record produced to {name} gets",
+                r.log_end_offset
+            )
+        } else {
+            format!(
+                "LEO = {}: how far this follower has copied the leader's log; its next fetch asks for offset {}",
+                r.log_end_offset, r.log_end_offset
+            )
+        };
+        let start = format!(
+            "Log start = {}: the first offset still readable; retention and DeleteRecords only ever raise it",
+            r.log_start_offset
+        );
+        vec![
+            ("log start", r.log_start_offset, start),
+            ("HW", r.high_watermark, hw),
+            ("LEO", r.log_end_offset, leo),
+        ]
     }
 
     /// One sentence on why the leader's high watermark is where it is.

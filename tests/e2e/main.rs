@@ -2,4 +2,5 @@
 //! One binary, one module per area of the app.
 
 mod links;
+mod panels;
 mod workshop;

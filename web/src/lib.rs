@@ -13,6 +13,7 @@ use yew::prelude::*;
 
 use components::actions::{NodeActions, ProduceForm};
 use components::cluster::ClusterDiagram;
+use components::config_panel::ConfigPanel;
 use components::console::Console;
 use components::controls::Controls;
 use components::event_log::EventLog;
@@ -51,6 +52,16 @@ pub fn App() -> Html {
         let state = state.clone();
         Callback::from(move |action: Action| state.dispatch(action))
     };
+
+    // The theme lives on the root element so the whole page, body included, follows it.
+    use_effect_with(state.theme, |theme| {
+        if let Some(root) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.document_element())
+        {
+            root.set_class_name(theme.class());
+        }
+    });
 
     // Playing: advance on a timer while `playing` is set.
     {
@@ -128,6 +139,7 @@ pub fn App() -> Html {
                           time_ms={timeline.state.now_ms} branch={timeline.current_branch}
                           branches={timeline.branches.len()} playing={state.playing}
                           speed_ms={state.speed_ms} presenter={state.presenter}
+                          theme_label={state.theme.label()}
                           dispatch={dispatch.clone()} />
             </header>
             <div class="layout">
@@ -141,6 +153,7 @@ pub fn App() -> Html {
                     </div>
                     <ProduceForm view={view.clone()} dispatch={dispatch.clone()} />
                     <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
+                    <ConfigPanel view={view.clone()} dispatch={dispatch.clone()} />
                 </aside>
             </div>
             <div class="bottom">

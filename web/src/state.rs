@@ -235,6 +235,40 @@ pub struct AppState {
     pub speed_ms: i64,
     pub presenter: bool,
     pub show_all_events: bool,
+    pub theme: Theme,
+}
+
+/// The colour theme: the system's, or one the user chose.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Theme {
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    /// The class on the root element (`""` follows the system).
+    pub fn class(self) -> &'static str {
+        match self {
+            Theme::Auto => "",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+    pub fn label(self) -> &'static str {
+        match self {
+            Theme::Auto => "Theme: system",
+            Theme::Light => "Theme: light",
+            Theme::Dark => "Theme: dark",
+        }
+    }
+    fn next(self) -> Theme {
+        match self {
+            Theme::Auto => Theme::Light,
+            Theme::Light => Theme::Dark,
+            Theme::Dark => Theme::Auto,
+        }
+    }
 }
 
 impl PartialEq for AppState {
@@ -276,6 +310,7 @@ impl AppState {
             speed_ms: 100,
             presenter: false,
             show_all_events: false,
+            theme: Theme::Auto,
         }
     }
 }
@@ -303,6 +338,7 @@ pub enum Action {
     Select(PartitionKey),
     TogglePresenter,
     ToggleAllEvents,
+    CycleTheme,
 }
 
 impl Reducible for AppState {
@@ -314,6 +350,7 @@ impl Reducible for AppState {
         let mut speed_ms = self.speed_ms;
         let mut presenter = self.presenter;
         let mut show_all_events = self.show_all_events;
+        let mut theme = self.theme;
         {
             let mut session = self.session.borrow_mut();
             match action {
@@ -352,6 +389,7 @@ impl Reducible for AppState {
                 Action::Select(key) => selected = Some(key),
                 Action::TogglePresenter => presenter = !presenter,
                 Action::ToggleAllEvents => show_all_events = !show_all_events,
+                Action::CycleTheme => theme = theme.next(),
             }
         }
         let view = Rc::new(cluster_view(&self.session.borrow().timeline.state));
@@ -364,6 +402,7 @@ impl Reducible for AppState {
             speed_ms,
             presenter,
             show_all_events,
+            theme,
         })
     }
 }

@@ -16,6 +16,7 @@ pub struct ControlsProps {
     pub playing: bool,
     pub speed_ms: i64,
     pub presenter: bool,
+    pub theme_label: &'static str,
     pub dispatch: Callback<Action>,
 }
 
@@ -98,6 +99,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
             <button class="fork" onclick={fork} title="Start a new branch from this step">{ "Fork here" }</button>
             <button class="presenter-toggle" onclick={send(|| Action::TogglePresenter)}
                     aria-pressed={props.presenter.to_string()}>{ "Presenter" }</button>
+            <button class="theme-toggle" onclick={send(|| Action::CycleTheme)}>{ props.theme_label }</button>
         </div>
     }
 }

@@ -2,6 +2,7 @@
 
 pub mod actions;
 pub mod cluster;
+pub mod config_panel;
 pub mod console;
 pub mod controls;
 pub mod event_log;
