@@ -158,8 +158,46 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             { for controllers }
             { for brokers }
             { for rows }
+            { in_flight(view, quorum) }
         </svg>
     }
+}
+
+/// Where a node sits in the picture, for drawing messages between nodes.
+fn node_anchor(view: &ClusterView, node: i32, quorum: f64) -> Option<(f64, f64)> {
+    if let Some(i) = view.controllers.iter().position(|c| c.id == node) {
+        return Some((LABEL_WIDTH + 170.0 * i as f64 + 80.0, 26.0));
+    }
+    if let Some(i) = view.brokers.iter().position(|b| b.id == node) {
+        return Some((
+            LABEL_WIDTH + COLUMN_WIDTH * i as f64 + COLUMN_WIDTH / 2.0,
+            quorum + 40.0,
+        ));
+    }
+    // The client sits at the left edge, beside the brokers.
+    (node < 0).then_some((30.0, quorum + 40.0))
+}
+
+/// Messages on their way, each a dot on the line between its two nodes, placed by how much of
+/// its latency has passed at the current simulated time, and labelled with its RPC name.
+fn in_flight(view: &ClusterView, quorum: f64) -> Html {
+    let now = view.time_ms;
+    let dots = view.in_flight.iter().filter_map(|m| {
+        let (x1, y1) = node_anchor(view, m.from, quorum)?;
+        let (x2, y2) = node_anchor(view, m.to, quorum)?;
+        let span = (m.deliver_ms - m.sent_ms).max(1) as f64;
+        let t = ((now - m.sent_ms) as f64 / span).clamp(0.0, 1.0);
+        let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
+        Some(html! {
+            <g class="message" data-message={m.name.clone()}>
+                <line class="message-path" x1={x1.to_string()} y1={y1.to_string()}
+                      x2={x2.to_string()} y2={y2.to_string()} />
+                <circle cx={x.to_string()} cy={y.to_string()} r="5" />
+                <text x={(x + 7.0).to_string()} y={(y - 6.0).to_string()}>{ &m.name }</text>
+            </g>
+        })
+    });
+    html! { <g class="in-flight" aria-label="Messages in flight">{ for dots }</g> }
 }
 
 fn ids(list: &[i32]) -> String {
