@@ -18,6 +18,7 @@ pub mod invariants;
 pub mod java;
 pub mod log;
 pub mod metadata;
+pub mod metrics;
 pub mod parse;
 pub mod placement;
 pub mod protocol;

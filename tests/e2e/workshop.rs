@@ -159,6 +159,10 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     let label = session.text("[data-partition='payments-0']").await;
     assert!(label.contains("epoch 1"), "{label}");
     assert!(session.text(".event-log").await.contains("fences broker"));
+    // The operator's view: with a broker gone, partitions are under-replicated, an alert.
+    let urp = "[data-metric='Under-replicated partitions']";
+    assert_ne!(session.text(&format!("{urp} .metric-value")).await, "0");
+    assert_eq!(session.count(&format!("{urp}.alert")).await, 1);
     session.screenshot("04-after-election").await;
 
     // Step back to before the crash: the old leader leads again and is alive.

@@ -17,6 +17,7 @@ use components::config_panel::ConfigPanel;
 use components::console::Console;
 use components::controls::Controls;
 use components::event_log::EventLog;
+use components::metrics::MetricsPanel;
 use components::partition_detail::PartitionDetail;
 use state::{Action, AppState};
 
@@ -153,11 +154,12 @@ pub fn App() -> Html {
                     </div>
                     <ProduceForm view={view.clone()} dispatch={dispatch.clone()} />
                     <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
+                    <MetricsPanel view={view.clone()} events={events.clone()} />
                     <ConfigPanel view={view.clone()} dispatch={dispatch.clone()} />
                 </aside>
             </div>
             <div class="bottom">
-                <EventLog events={events} current_step={timeline.state.steps}
+                <EventLog events={events.clone()} current_step={timeline.state.steps}
                           show_all={state.show_all_events} dispatch={dispatch.clone()} />
                 <Console lines={lines} history={history} dispatch={dispatch} />
             </div>

@@ -6,4 +6,5 @@ pub mod config_panel;
 pub mod console;
 pub mod controls;
 pub mod event_log;
+pub mod metrics;
 pub mod partition_detail;
