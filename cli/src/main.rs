@@ -1,21 +1,35 @@
 //! `kafka-sandbox`: the simulation without a browser.
 //!
 //! ```text
-//! kafka-sandbox run SCRIPT [--json] [--quiet]   run a script ('-' reads stdin); print the trace and the final state
+//! kafka-sandbox run SCRIPT [--json] [--quiet] [--check]
+//!                                                run a script ('-' reads stdin); print the trace and the final state;
+//!                                                --check also checks every invariant after every step
 //! kafka-sandbox placement                        read one replica-placement case (JSON) on stdin, print the assignment
 //! kafka-sandbox commands                         print the command language reference (Markdown)
+//! kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
+//!                                                random fault schedules from seeds S..S+N, invariants after every step
+//!                                                (--print prints the schedules as scripts instead)
 //! ```
 //!
-//! Exit codes: 0 on success, 1 when a command in the script fails, 2 on a bad script or usage.
+//! Exit codes: 0 on success, 1 when a command in the script fails or an invariant breaks, 2 on
+//! a bad script or usage.
 
 use std::io::Read;
 use std::process::ExitCode;
 
 const USAGE: &str = "\
 usage:
-  kafka-sandbox run SCRIPT [--json] [--quiet]   run a script ('-' reads stdin): trace, then final state
-  kafka-sandbox placement                        read a replica-placement case (JSON) on stdin, print the assignment
-  kafka-sandbox commands                         print the command reference (Markdown)
+  kafka-sandbox run SCRIPT [--json] [--quiet] [--check]
+                     run a script ('-' reads stdin): trace, then final state;
+                     --check also checks every invariant after every step
+  kafka-sandbox placement
+                     read a replica-placement case (JSON) on stdin, print the assignment
+  kafka-sandbox commands
+                     print the command reference (Markdown)
+  kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
+                     play the random fault schedules of seeds S..S+N (default 0..1000, 60 commands
+                     each) with every invariant checked after every step; print the first failure
+                     with its seed and shortest failing script (--print: print the scripts only)
 ";
 
 fn main() -> ExitCode {
@@ -23,6 +37,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("placement") => placement(),
+        Some("swarm") => swarm(&args[1..]),
         Some("commands") => {
             print!("{}", sandbox_core::parse::help_markdown());
             Ok(())
@@ -68,6 +83,7 @@ fn read_input(path: &str) -> Result<String, Failure> {
 fn run(args: &[String]) -> Result<(), Failure> {
     let json = args.iter().any(|a| a == "--json");
     let quiet = args.iter().any(|a| a == "--quiet");
+    let check = args.iter().any(|a| a == "--check");
     let Some(path) = args
         .iter()
         .find(|a| !a.starts_with("--") || a.as_str() == "-")
@@ -78,7 +94,7 @@ fn run(args: &[String]) -> Result<(), Failure> {
     };
     if let Some(unknown) = args
         .iter()
-        .find(|a| a.starts_with("--") && !["--json", "--quiet"].contains(&a.as_str()))
+        .find(|a| a.starts_with("--") && !["--json", "--quiet", "--check"].contains(&a.as_str()))
     {
         return Err(Failure::Usage(format!(
             "unknown option {unknown}\n\n{USAGE}"
@@ -116,10 +132,123 @@ fn run(args: &[String]) -> Result<(), Failure> {
         );
         print!("{}", sandbox_core::describe::describe_cluster(&view));
     }
-    match failure {
-        Some((line, error)) => Err(Failure::Command(format!("{path}:{line}: {error}"))),
-        None => Ok(()),
+    if let Some((line, error)) = failure {
+        return Err(Failure::Command(format!("{path}:{line}: {error}")));
     }
+    if check {
+        // Played again on a bare simulation, with the invariants checked after every step.
+        let commands: Vec<sandbox_core::command::Command> =
+            script.commands.iter().map(|c| c.value.clone()).collect();
+        let played = sandbox_core::swarm::play(&script.cluster, &commands, false);
+        match played.failure {
+            None => eprintln!(
+                "every invariant held after each of the {} steps{}",
+                played.steps,
+                if played.convergence_checked {
+                    ", and the cluster converged"
+                } else {
+                    " (the script ends too soon after a fault to check that the cluster converged)"
+                }
+            ),
+            Some(f) => {
+                let line = f
+                    .command
+                    .and_then(|i| script.commands.get(i))
+                    .map_or("boot".to_string(), |c| format!("{path}:{}", c.line));
+                return Err(Failure::Command(format!(
+                    "invariant broken during {line}: {f}"
+                )));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Plays the random fault schedules of many seeds (see `sandbox_core::swarm`) and stops at the
+/// first that breaks an invariant, printing its report.
+fn swarm(args: &[String]) -> Result<(), Failure> {
+    use sandbox_core::swarm::{self, Flavour};
+    let mut seeds: u64 = 1000;
+    let mut start: u64 = 0;
+    let mut length = swarm::DEFAULT_LENGTH;
+    let mut flavour = Flavour::Clean;
+    let mut print = false;
+    let mut rest = args.iter();
+    while let Some(arg) = rest.next() {
+        let mut number = |name: &str| -> Result<u64, Failure> {
+            let value = rest
+                .next()
+                .ok_or_else(|| Failure::Usage(format!("{name} needs a number\n\n{USAGE}")))?;
+            value
+                .parse()
+                .map_err(|_| Failure::Usage(format!("{name} wants a whole number, got {value:?}")))
+        };
+        match arg.as_str() {
+            "--seeds" => seeds = number("--seeds")?,
+            "--start" => start = number("--start")?,
+            "--length" => length = number("--length")? as usize,
+            "--unclean" => flavour = Flavour::Unclean,
+            "--print" => print = true,
+            other => {
+                return Err(Failure::Usage(format!(
+                    "unknown swarm option {other}\n\n{USAGE}"
+                )))
+            }
+        }
+    }
+    if print {
+        for seed in start..start.saturating_add(seeds) {
+            let (spec, commands) = swarm::schedule_flavoured(seed, length, flavour);
+            // Played once so that the commands the simulation refuses are printed as comments:
+            // `run` stops at a refused command, and leaving one out changes nothing.
+            let refused = swarm::play(&spec, &commands, false).refused;
+            println!("# swarm seed={seed} ({flavour:?}, length {length})");
+            print!("{}", swarm::script_text(&spec, &commands, &refused));
+        }
+        return Ok(());
+    }
+    // The release build aborts on a panic (the browser wants it small), so the seed must be
+    // printed by the hook: the last one started is the one that panicked.
+    let current = std::sync::Arc::new(std::sync::atomic::AtomicU64::new(start));
+    let seen = current.clone();
+    let default_hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(move |info| {
+        let seed = seen.load(std::sync::atomic::Ordering::Relaxed);
+        eprintln!(
+            "swarm seed={seed} panicked (invariant no-panic); a debug build shrinks it: \
+             cargo run -p sandbox-cli -- swarm --start {seed} --seeds 1"
+        );
+        default_hook(info);
+    }));
+    let began = std::time::Instant::now();
+    let mut steps: u64 = 0;
+    for seed in start..start.saturating_add(seeds) {
+        current.store(seed, std::sync::atomic::Ordering::Relaxed);
+        let (spec, commands) = swarm::schedule_flavoured(seed, length, flavour);
+        match swarm::check(&spec, &commands) {
+            Ok(n) => steps += n,
+            Err(failure) => {
+                print!("{}", swarm::report(seed, &spec, &commands, &failure));
+                return Err(Failure::Command(format!(
+                    "seed={seed} breaks {}",
+                    failure.invariant
+                )));
+            }
+        }
+        let done = seed - start + 1;
+        if done.is_multiple_of(1000) {
+            eprintln!(
+                "swarm: {done} seeds passed ({steps} steps, {:.1} s)",
+                began.elapsed().as_secs_f64()
+            );
+        }
+    }
+    println!(
+        "swarm: seeds {start}..{} passed, {steps} steps in {:.1} s",
+        start.saturating_add(seeds),
+        began.elapsed().as_secs_f64()
+    );
+    Ok(())
 }
 
 fn placement() -> Result<(), Failure> {

@@ -131,3 +131,23 @@ fn the_readme_example_prints_what_the_readme_says() {
     }
     assert!(checked >= 4);
 }
+
+#[test]
+fn swarm_plays_seeds_and_prints_their_schedules() {
+    let (code, stdout, stderr) = kafka_sandbox(&["swarm", "--seeds", "2", "--length", "10"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stdout.contains("swarm: seeds 0..2 passed"), "{stdout}");
+
+    let (code, script, stderr) =
+        kafka_sandbox(&["swarm", "--start", "5", "--seeds", "1", "--print"], "");
+    assert_eq!(code, 0, "{stderr}");
+    assert!(script.starts_with("# swarm seed=5"), "{script}");
+    // The printed schedule replays, with every invariant checked after every step.
+    let (code, _, stderr) = kafka_sandbox(&["run", "-", "--check", "--quiet"], &script);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(stderr.contains("every invariant held"), "{stderr}");
+
+    let (code, _, stderr) = kafka_sandbox(&["swarm", "--seeds", "many"], "");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("--seeds wants a whole number"), "{stderr}");
+}

@@ -32,6 +32,20 @@ use crate::sim::{Ctx, Timer};
 /// Bytes the sandbox counts per record when honouring `replica.fetch.max.bytes`.
 pub const RECORD_OVERHEAD_BYTES: i64 = 70;
 
+/// `replica.socket.timeout.ms` (Kafka's default): how long a follower waits for the answer to
+/// a fetch before it gives up on the connection and fetches again.
+pub const REPLICA_SOCKET_TIMEOUT_MS: i64 = 30_000;
+
+/// `replica.fetch.backoff.ms` (Kafka's default): the pause before fetching again after an error.
+pub const REPLICA_FETCH_BACKOFF_MS: i64 = 1_000;
+
+/// `controller.socket.timeout.ms` (Kafka's default): how long a request to the controller
+/// (here AlterPartition) waits for its answer before it is sent again.
+pub const CONTROLLER_SOCKET_TIMEOUT_MS: i64 = 30_000;
+
+/// The pause before an AlterPartition answered NOT_CONTROLLER is sent again (`retry.backoff.ms`).
+pub const ALTER_PARTITION_RETRY_BACKOFF_MS: i64 = 100;
+
 /// What the leader knows about one follower (`Replica.scala`'s `ReplicaState`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FollowerState {
@@ -97,6 +111,9 @@ pub struct Broker {
     pub applied_offset: i64,
     pub broker_epoch: Option<i64>,
     pub registration_in_flight: bool,
+    /// When the registration in flight was sent.
+    #[serde(default)]
+    pub registration_sent_ms: i64,
     pub fenced: bool,
     pub want_shutdown: bool,
     pub replicas: BTreeMap<TopicPartition, ReplicaState>,
@@ -125,6 +142,7 @@ impl Broker {
             applied_offset: 0,
             broker_epoch: None,
             registration_in_flight: false,
+            registration_sent_ms: 0,
             fenced: true,
             want_shutdown: false,
             replicas: BTreeMap::new(),
@@ -277,20 +295,8 @@ impl Broker {
                     leader_epoch_start_offset: leo,
                     pending_isr: recovering.then(|| PendingIsr::Expand(reg.isr.clone())),
                 });
-                if let (true, Some(broker_epoch), Some(controller)) =
-                    (recovering, self.broker_epoch, self.metadata.leader())
-                {
-                    ctx.send(
-                        controller,
-                        Message::AlterPartition {
-                            broker_id: me,
-                            broker_epoch,
-                            partition: tp.clone(),
-                            leader_epoch: reg.leader_epoch,
-                            partition_epoch: reg.partition_epoch,
-                            new_isr: reg.isr.clone(),
-                        },
-                    );
+                if recovering {
+                    self.send_alter_partition(ctx, tp);
                 }
                 ctx.event(
                     EventKind::Election,
@@ -311,6 +317,11 @@ impl Broker {
                 };
                 if done {
                     leader.pending_isr = None;
+                    self.timers.retain(|(t, _)| {
+                        t != &Timer::AlterPartitionTimeout {
+                            partition: tp.clone(),
+                        }
+                    });
                 }
             }
             self.maybe_increment_hw(ctx, tp);
@@ -326,6 +337,47 @@ impl Broker {
                 };
                 ctx.event(EventKind::Election, Some(tp.clone()), text);
             }
+            if was_leader {
+                // `ReplicaManager.applyLocalFollowersDelta` completes the delayed operations of
+                // partitions made followers: a waiting acks=all produce is answered with
+                // NOT_LEADER_OR_FOLLOWER (`checkEnoughReplicasReachOffset` finds no leader log).
+                // Left waiting, it could be acknowledged after this broker leads again, for
+                // offsets its truncation as a follower gave to other records.
+                self.fail_produces(ctx, tp, KafkaError::NOT_LEADER_OR_FOLLOWER);
+            }
+        }
+    }
+
+    /// Answers every acks=all produce waiting on `tp` with `error`.
+    fn fail_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition, error: KafkaError) {
+        let me = self.id;
+        let (failed, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.purgatory)
+            .into_iter()
+            .partition(|p| &p.partition == tp);
+        self.purgatory = waiting;
+        for p in failed {
+            self.timers.retain(|(t, _)| {
+                t != &Timer::ProduceTimeout {
+                    request_id: p.request_id,
+                }
+            });
+            ctx.event(
+                EventKind::ProduceAck,
+                Some(tp.clone()),
+                format!(
+                    "Broker {me} no longer leads {tp}: the acks=all write waiting at offsets {}..{} is answered {error}, the client retries on the new leader",
+                    p.base_offset, p.required_offset
+                ),
+            );
+            ctx.send(
+                p.client,
+                Message::ProduceResponse {
+                    request_id: p.request_id,
+                    partition: tp.clone(),
+                    error: Some(error),
+                    base_offset: -1,
+                },
+            );
         }
     }
 
@@ -371,6 +423,13 @@ impl Broker {
                     partitions,
                 },
             );
+            // A request or answer lost to a network partition never arrives: like the
+            // fetcher's network client, give up after replica.socket.timeout.ms.
+            self.set_timer(
+                ctx,
+                Timer::FetchTimeout { leader },
+                REPLICA_SOCKET_TIMEOUT_MS,
+            );
         }
     }
 
@@ -381,6 +440,8 @@ impl Broker {
         partitions: Vec<FetchPartitionResponse>,
     ) {
         self.fetching_from.remove(&from);
+        self.timers
+            .retain(|(t, _)| t != &Timer::FetchTimeout { leader: from });
         let me = self.id;
         let mut retry_later = false;
         for part in partitions {
@@ -402,13 +463,17 @@ impl Broker {
                 continue;
             }
             if let Some((epoch, end_offset)) = part.diverging_epoch {
-                // KIP-279: truncate to the smaller of the leader's end offset for that epoch
-                // and our own end offset for it.
+                // KIP-279 (`AbstractFetcherThread.getOffsetTruncationState`): when we know the
+                // leader's epoch, truncate to the smaller of its end offset on the leader and on
+                // us; when we do not, to our own end offset of the largest epoch below it (the
+                // next fetch then asks again from there); with no epoch at all, to the leader's.
                 let (own_epoch, own_end) = replica.log.end_offset_for_epoch(epoch);
-                let target = if own_epoch == epoch {
+                let target = if own_end < 0 {
+                    end_offset
+                } else if own_epoch == epoch {
                     end_offset.min(own_end)
                 } else {
-                    end_offset.min(replica.log.log_end_offset())
+                    own_end
                 }
                 .min(replica.log.log_end_offset());
                 let before = replica.log.log_end_offset();
@@ -446,11 +511,37 @@ impl Broker {
             }
         }
         if retry_later {
-            // `replica.fetch.backoff.ms` = 1000 after an error.
-            self.set_timer(ctx, Timer::FetchBackoff { leader: from }, 1000);
+            self.set_timer(
+                ctx,
+                Timer::FetchBackoff { leader: from },
+                REPLICA_FETCH_BACKOFF_MS,
+            );
         } else {
             self.maybe_fetch(ctx);
         }
+    }
+
+    /// The fetch sent to `leader` got no answer within `replica.socket.timeout.ms`: the request
+    /// or its response was lost. Without this the follower would wait for it forever and never
+    /// fetch from that leader again. The fetcher thread treats it as an error: it backs off for
+    /// `replica.fetch.backoff.ms`, then fetches again.
+    pub fn on_fetch_timeout(&mut self, ctx: &mut Ctx, leader: NodeId) {
+        if !self.fetching_from.remove(&leader) {
+            return;
+        }
+        ctx.event(
+            EventKind::Deliver,
+            None,
+            format!(
+                "Broker {}'s fetch from broker {leader} got no answer within replica.socket.timeout.ms={REPLICA_SOCKET_TIMEOUT_MS}: it drops the connection and fetches again after replica.fetch.backoff.ms={REPLICA_FETCH_BACKOFF_MS}",
+                self.id
+            ),
+        );
+        self.set_timer(
+            ctx,
+            Timer::FetchBackoff { leader },
+            REPLICA_FETCH_BACKOFF_MS,
+        );
     }
 
     // ------------------------------------------------------------------ leader side
@@ -708,9 +799,9 @@ impl Broker {
     /// `Partition.maybeExpandIsr`.
     fn maybe_expand_isr(&mut self, ctx: &mut Ctx, tp: &TopicPartition, follower: NodeId) {
         let me = self.id;
-        let Some(broker_epoch) = self.broker_epoch else {
+        if self.broker_epoch.is_none() {
             return;
-        };
+        }
         let eligible = self.image.is_active(follower);
         let Some(replica) = self.replicas.get_mut(tp) else {
             return;
@@ -746,7 +837,27 @@ impl Broker {
                 ids(&new_isr)
             ),
         );
-        let msg = Message::AlterPartition {
+        self.send_alter_partition(ctx, tp);
+    }
+
+    /// Sends the pending ISR change of `tp` to the active controller. Like Kafka's
+    /// `AlterPartitionManager`, whose channel to the controller resends a request that got no
+    /// answer, it is sent again after `controller.socket.timeout.ms` until an answer or a
+    /// metadata update settles it: a request lost to a stopped controller or a cut link (or
+    /// never sent, with no controller known) would otherwise block every later ISR change of
+    /// the partition.
+    fn send_alter_partition(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let me = self.id;
+        let (Some(broker_epoch), Some(replica)) = (self.broker_epoch, self.replicas.get(tp)) else {
+            return;
+        };
+        let Some(PendingIsr::Expand(new_isr) | PendingIsr::Shrink(new_isr)) =
+            replica.leader.as_ref().and_then(|l| l.pending_isr.clone())
+        else {
+            return;
+        };
+        let reg = &replica.registration;
+        let message = Message::AlterPartition {
             broker_id: me,
             broker_epoch,
             partition: tp.clone(),
@@ -754,8 +865,41 @@ impl Broker {
             partition_epoch: reg.partition_epoch,
             new_isr,
         };
-        if let Some(controller) = self.metadata.leader() {
-            ctx.send(controller, msg);
+        // With no active controller known yet, look again after a backoff.
+        let retry_after_ms = match self.metadata.leader() {
+            Some(controller) => {
+                ctx.send(controller, message);
+                CONTROLLER_SOCKET_TIMEOUT_MS
+            }
+            None => ALTER_PARTITION_RETRY_BACKOFF_MS,
+        };
+        self.set_timer(
+            ctx,
+            Timer::AlterPartitionTimeout {
+                partition: tp.clone(),
+            },
+            retry_after_ms,
+        );
+    }
+
+    /// The pending AlterPartition of `tp` got no answer in time, or a NOT_CONTROLLER one: send
+    /// it again.
+    pub fn on_alter_partition_timeout(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let pending = self
+            .replicas
+            .get(tp)
+            .and_then(|r| r.leader.as_ref())
+            .is_some_and(|l| l.pending_isr.is_some());
+        if pending {
+            ctx.event(
+                EventKind::Deliver,
+                Some(tp.clone()),
+                format!(
+                    "Leader {} sends its AlterPartition for {tp} again (no answer within controller.socket.timeout.ms={CONTROLLER_SOCKET_TIMEOUT_MS}, or NOT_CONTROLLER)",
+                    self.id
+                ),
+            );
+            self.send_alter_partition(ctx, tp);
         }
     }
 
@@ -765,10 +909,10 @@ impl Broker {
         self.set_timer(ctx, Timer::IsrExpiration, (lag_max / 2).max(1));
         let now = ctx.now;
         let me = self.id;
-        let Some(broker_epoch) = self.broker_epoch else {
+        if self.broker_epoch.is_none() {
             return;
-        };
-        let controller = self.metadata.leader();
+        }
+        let mut shrinking = Vec::new();
         for (tp, replica) in self.replicas.iter_mut() {
             let Some(leader) = replica.leader.as_mut() else {
                 continue;
@@ -820,19 +964,10 @@ impl Broker {
                     lagging.join(", ")
                 ),
             );
-            if let Some(controller) = controller {
-                ctx.send(
-                    controller,
-                    Message::AlterPartition {
-                        broker_id: me,
-                        broker_epoch,
-                        partition: tp.clone(),
-                        leader_epoch: reg.leader_epoch,
-                        partition_epoch: reg.partition_epoch,
-                        new_isr,
-                    },
-                );
-            }
+            shrinking.push(tp.clone());
+        }
+        for tp in shrinking {
+            self.send_alter_partition(ctx, &tp);
         }
     }
 
@@ -852,7 +987,32 @@ impl Broker {
         let Some(leader) = replica.leader.as_mut() else {
             return;
         };
+        if error == Some(KafkaError::NOT_CONTROLLER) && leader.pending_isr.is_some() {
+            // The channel to the controller (`NodeToControllerRequestThread`) does not hand
+            // NOT_CONTROLLER to the partition: it drops the connection and sends the request
+            // again to the active controller once it knows it. Clearing the change instead
+            // lost it for good when it was the only one coming: a leader elected uncleanly
+            // then stayed RECOVERING, and its ISR could never grow again.
+            ctx.event(
+                EventKind::Deliver,
+                Some(tp.clone()),
+                format!("Leader {me}'s AlterPartition for {tp} reached a controller that is not the active one (NOT_CONTROLLER): it sends it again after retry.backoff.ms={ALTER_PARTITION_RETRY_BACKOFF_MS}"),
+            );
+            self.set_timer(
+                ctx,
+                Timer::AlterPartitionTimeout {
+                    partition: tp.clone(),
+                },
+                ALTER_PARTITION_RETRY_BACKOFF_MS,
+            );
+            return;
+        }
         leader.pending_isr = None;
+        self.timers.retain(|(t, _)| {
+            t != &Timer::AlterPartitionTimeout {
+                partition: tp.clone(),
+            }
+        });
         match error {
             None => {
                 if leader_epoch == replica.registration.leader_epoch
@@ -1115,8 +1275,25 @@ impl Broker {
         };
         match self.broker_epoch {
             None => {
+                // The registration travels on the heartbeat channel, whose requests time out
+                // after broker.session.timeout.ms / 2 (`BrokerServer`, KAFKA-14392); the
+                // lifecycle manager then registers again. Without this, a registration lost
+                // to a stopped controller or a cut link left the broker unregistered forever.
+                let timeout = self.config("broker.session.timeout.ms") / 2;
+                if self.registration_in_flight && ctx.now - self.registration_sent_ms >= timeout {
+                    self.registration_in_flight = false;
+                    ctx.event(
+                        EventKind::Broker,
+                        None,
+                        format!(
+                            "Broker {}'s registration got no answer within broker.session.timeout.ms / 2 = {timeout} ms: it registers again",
+                            self.id
+                        ),
+                    );
+                }
                 if !self.registration_in_flight {
                     self.registration_in_flight = true;
+                    self.registration_sent_ms = ctx.now;
                     ctx.send(
                         controller,
                         Message::BrokerRegistration {

@@ -3,8 +3,8 @@
 
 use std::collections::BTreeMap;
 
-use crate::client::AckedWrite;
 use crate::command::{Acks, NodeId, TopicPartition};
+use crate::metadata::MetadataImage;
 use crate::sim::Simulation;
 
 /// A broken invariant: its name and what was seen.
@@ -47,13 +47,49 @@ pub const INVARIANTS: &[(&str, &str)] = &[
         "an acks=all write acknowledged with the ISR at or above min.insync.replicas is on every \
          ISR member, and clean elections only pick ISR members, so it is never lost",
     ),
+    (
+        "consumed-survives-clean-election",
+        "a read_uncommitted consumer reads only below the leader's HW, which every ISR member has \
+         reached, and clean elections only pick ISR members: a record a consumer saw is never \
+         lost, whatever acks wrote it",
+    ),
 ];
 
 /// State carried between steps for the invariants that compare with the past.
+///
+/// It is meant to see every step (the tests call it after each one). That also lets it compare
+/// logs incrementally: records never change once appended and only a truncation removes them,
+/// so what was found on a log stays there until that log truncates.
 #[derive(Clone, Debug, Default)]
 pub struct Checker {
-    leaders: BTreeMap<(TopicPartition, i32), NodeId>,
-    leader_hw: BTreeMap<(TopicPartition, NodeId, i32), i64>,
+    /// What each partition's checks remember, keyed by partition so that a check after every
+    /// step makes one lookup per replica and allocates nothing.
+    partitions: BTreeMap<TopicPartition, PartitionWatch>,
+    /// How many of the client's acknowledged writes were sorted into `partitions`.
+    acked_seen: usize,
+    /// How many of the client's consumer reads were sorted into `partitions`.
+    consumed_seen: usize,
+    /// The committed metadata image and the `(controller, high watermark)` it was built from.
+    image: Option<((NodeId, i64), MetadataImage)>,
+}
+
+#[derive(Clone, Debug, Default)]
+struct PartitionWatch {
+    /// The leader seen in each leader epoch.
+    leaders: BTreeMap<i32, NodeId>,
+    /// The HW last seen on each `(leader, epoch)`.
+    leader_hw: BTreeMap<(NodeId, i32), i64>,
+    /// `(leader, ISR member)`: their logs were found equal below this offset.
+    verified: BTreeMap<(NodeId, NodeId), i64>,
+    /// Per broker: its replica's LEO and truncation count at the last check.
+    log_marks: BTreeMap<NodeId, (i64, usize)>,
+    /// Records that must survive: `(offset, producer sequence, invariant)`, from acknowledged
+    /// acks=all writes and from what consumers read.
+    durable: Vec<(i64, i64, &'static str)>,
+    /// How many of `durable` were found on the leader marked by `durable_leader`.
+    durable_found: usize,
+    /// `(leader, leader epoch, truncation count)` of the replica `durable_found` counts on.
+    durable_leader: Option<(NodeId, i32, usize)>,
 }
 
 impl Checker {
@@ -64,6 +100,7 @@ impl Checker {
     /// Checks every invariant against the current state. `clean_only` says no unclean election
     /// was allowed in this run (so acknowledged acks=all writes must survive).
     pub fn check(&mut self, sim: &Simulation, clean_only: bool) -> Result<(), Violation> {
+        self.forget_truncated_comparisons(sim);
         for broker in sim.brokers.values() {
             for (tp, replica) in &broker.replicas {
                 let log = &replica.log;
@@ -84,24 +121,20 @@ impl Checker {
                 if !broker.alive || replica.leader.is_none() {
                     continue;
                 }
+                let watch = watch(&mut self.partitions, tp);
                 let epoch = replica.registration.leader_epoch;
-                let key = (tp.clone(), epoch);
-                match self.leaders.get(&key) {
-                    Some(&other) if other != broker.id => {
+                if let Some(other) = watch.leaders.insert(epoch, broker.id) {
+                    if other != broker.id {
                         return Err(Violation {
                             invariant: "one-leader-per-epoch",
                             detail: format!(
                                 "{tp} epoch {epoch} is led by broker {other} and broker {}",
                                 broker.id
                             ),
-                        })
-                    }
-                    _ => {
-                        self.leaders.insert(key, broker.id);
+                        });
                     }
                 }
-                let hw_key = (tp.clone(), broker.id, epoch);
-                if let Some(&previous) = self.leader_hw.get(&hw_key) {
+                if let Some(previous) = watch.leader_hw.insert((broker.id, epoch), hw) {
                     if hw < previous {
                         return Err(Violation {
                             invariant: "leader-hw-monotonic",
@@ -112,7 +145,6 @@ impl Checker {
                         });
                     }
                 }
-                self.leader_hw.insert(hw_key, hw);
                 for &member in &replica.registration.isr {
                     if member == broker.id {
                         continue;
@@ -131,7 +163,16 @@ impl Checker {
                     if known_leo < hw {
                         continue;
                     }
-                    let from = log.log_start_offset().max(follower.log.log_start_offset());
+                    let verified = watch
+                        .verified
+                        .get(&(broker.id, member))
+                        .copied()
+                        .unwrap_or(0);
+                    let from = log
+                        .log_start_offset()
+                        .max(follower.log.log_start_offset())
+                        .max(verified);
+                    let mut compared_to = verified;
                     for (a, b) in log.read(from, hw).iter().zip(follower.log.read(from, hw)) {
                         if a.offset != b.offset || a.producer_seq != b.producer_seq {
                             return Err(Violation {
@@ -142,49 +183,141 @@ impl Checker {
                                 ),
                             });
                         }
+                        compared_to = a.offset + 1;
                     }
+                    watch.verified.insert((broker.id, member), compared_to);
                 }
             }
         }
         if clean_only {
-            self.check_acked(sim, &sim.client.acked)?;
+            self.check_acked(sim)?;
         }
         Ok(())
     }
 
-    fn check_acked(&self, sim: &Simulation, acked: &[AckedWrite]) -> Result<(), Violation> {
-        for write in acked.iter().filter(|w| w.acks == Acks::All) {
-            let tp = &write.partition;
-            let image = sim.metadata();
-            let Some(reg) = image.partitions.get(tp) else {
-                continue;
-            };
-            let Some(leader) = reg.leader else {
-                continue;
-            };
-            let Some(replica) = sim.brokers.get(&leader).and_then(|b| b.replicas.get(tp)) else {
-                continue;
-            };
-            if replica.leader.is_none() {
-                // The new leader has not applied its election yet.
+    /// Forgets what was found on logs that lost records (their LEO went down or they
+    /// truncated) since the last check.
+    fn forget_truncated_comparisons(&mut self, sim: &Simulation) {
+        for broker in sim.brokers.values() {
+            for (tp, replica) in &broker.replicas {
+                let mark = (replica.log.log_end_offset(), replica.truncated.len());
+                let watch = watch(&mut self.partitions, tp);
+                let lost_records = watch
+                    .log_marks
+                    .insert(broker.id, mark)
+                    .is_some_and(|(leo, truncations)| mark.0 < leo || mark.1 != truncations);
+                if lost_records {
+                    watch
+                        .verified
+                        .retain(|&(leader, member), _| leader != broker.id && member != broker.id);
+                }
+            }
+        }
+    }
+
+    /// `acked-all-survives-clean-election` and `consumed-survives-clean-election`: every record
+    /// of an acknowledged acks=all write, and every record a consumer read, is on the leader the
+    /// committed metadata names, once that leader has taken up its election. A record found
+    /// there stays found until the leader changes or its log truncates.
+    fn check_acked(&mut self, sim: &Simulation) -> Result<(), Violation> {
+        let acked = &sim.client.acked;
+        for write in acked.iter().skip(self.acked_seen) {
+            if write.acks == Acks::All {
+                let durable = &mut watch(&mut self.partitions, &write.partition).durable;
+                for (i, &seq) in write.producer_seqs.iter().enumerate() {
+                    let offset = write.base_offset + i as i64;
+                    durable.push((offset, seq, "acked-all-survives-clean-election"));
+                }
+            }
+        }
+        self.acked_seen = acked.len();
+        let consumed = &sim.client.consumed;
+        for (tp, records) in consumed.iter().skip(self.consumed_seen) {
+            let durable = &mut watch(&mut self.partitions, tp).durable;
+            for r in records {
+                durable.push((r.offset, r.producer_seq, "consumed-survives-clean-election"));
+            }
+        }
+        self.consumed_seen = consumed.len();
+        if !self.partitions.values().any(|w| !w.durable.is_empty()) {
+            return Ok(());
+        }
+        refresh_committed_image(&mut self.image, sim);
+        let Some((_, image)) = &self.image else {
+            return Ok(());
+        };
+        for (tp, watch) in self.partitions.iter_mut() {
+            if watch.durable.is_empty() {
                 continue;
             }
-            for (i, seq) in write.producer_seqs.iter().enumerate() {
-                let offset = write.base_offset + i as i64;
+            let leader_replica = image
+                .partitions
+                .get(tp)
+                .and_then(|reg| reg.leader)
+                .and_then(|leader| {
+                    let replica = sim.brokers.get(&leader)?.replicas.get(tp)?;
+                    // Until the new leader has applied its election there is nothing to check.
+                    replica.leader.as_ref().map(|_| (leader, replica))
+                });
+            let Some((leader, replica)) = leader_replica else {
+                watch.durable_leader = None;
+                continue;
+            };
+            let mark = (
+                leader,
+                replica.registration.leader_epoch,
+                replica.truncated.len(),
+            );
+            if watch.durable_leader != Some(mark) {
+                watch.durable_leader = Some(mark);
+                watch.durable_found = 0;
+            }
+            for &(offset, seq, invariant) in &watch.durable[watch.durable_found..] {
                 if offset < replica.log.log_start_offset() {
                     continue;
                 }
                 let found = replica.log.read(offset, offset + 1).first();
-                if found.map(|r| r.producer_seq) != Some(*seq) {
+                if found.map(|r| r.producer_seq) != Some(seq) {
+                    let what = if invariant == "acked-all-survives-clean-election" {
+                        "acknowledged"
+                    } else {
+                        "consumed"
+                    };
                     return Err(Violation {
-                        invariant: "acked-all-survives-clean-election",
+                        invariant,
                         detail: format!(
-                            "{tp}: acknowledged record seq {seq} at offset {offset} is missing on leader {leader}"
+                            "{tp}: {what} record seq {seq} at offset {offset} is missing on leader {leader}"
                         ),
                     });
                 }
             }
+            watch.durable_found = watch.durable.len();
         }
         Ok(())
     }
+}
+
+/// [`Simulation::metadata`], rebuilt only when the committed metadata grew (or its source, the
+/// active or most advanced controller, changed).
+fn refresh_committed_image(cache: &mut Option<((NodeId, i64), MetadataImage)>, sim: &Simulation) {
+    let source = sim.active_controller().or_else(|| {
+        sim.controllers
+            .values()
+            .max_by_key(|c| (c.raft.high_watermark(), c.id))
+    });
+    let key = source.map_or((-1, -1), |c| (c.id, c.raft.high_watermark()));
+    if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+        *cache = Some((key, sim.metadata()));
+    }
+}
+
+/// The watch of `tp`, made on first use (cloning the partition name once).
+fn watch<'a>(
+    partitions: &'a mut BTreeMap<TopicPartition, PartitionWatch>,
+    tp: &TopicPartition,
+) -> &'a mut PartitionWatch {
+    if !partitions.contains_key(tp) {
+        partitions.insert(tp.clone(), PartitionWatch::default());
+    }
+    partitions.get_mut(tp).expect("inserted above")
 }

@@ -26,6 +26,7 @@ pub mod raft;
 pub mod rng;
 pub mod script;
 pub mod sim;
+pub mod swarm;
 pub mod timeline;
 pub mod vectors;
 pub mod view;

@@ -88,10 +88,19 @@ impl PartitionLog {
     }
 
     /// `LeaderEpochFileCache.endOffsetFor(requestedEpoch)`: the largest epoch `<=` the requested
-    /// one and its end offset; `(-1, -1)` when no such epoch is known.
+    /// one and its end offset; `(-1, -1)` for epoch -1 or an empty cache. For an epoch older
+    /// than every known one it answers, as Kafka does, the requested epoch and the start offset
+    /// of the first known epoch: what came before is not in this log, so a follower truncates
+    /// there and replicates from it.
     pub fn end_offset_for_epoch(&self, requested: i32) -> (i32, i64) {
-        let Some(pos) = self.epochs.iter().rposition(|&(e, _)| e <= requested) else {
+        if requested < 0 {
             return (-1, -1);
+        }
+        let Some(pos) = self.epochs.iter().rposition(|&(e, _)| e <= requested) else {
+            return self
+                .epochs
+                .first()
+                .map_or((-1, -1), |&(_, start)| (requested, start));
         };
         let epoch = self.epochs[pos].0;
         let end = self
@@ -111,12 +120,30 @@ impl PartitionLog {
             .map_or(-1, |&(e, _)| e)
     }
 
-    /// Records a new leader epoch starting at the current LEO (`makeLeader`, or a follower
-    /// seeing the first record of a new epoch).
+    /// Records a new leader epoch starting at `start_offset` (`makeLeader` at the LEO, or a
+    /// follower appending the first record of an epoch), as `LeaderEpochFileCache.assign` does:
+    /// an entry that is not the latest one continued (another epoch, or an earlier start)
+    /// first removes every entry from the end that it contradicts, one with an epoch or a
+    /// start offset at or past its own (`maybeTruncateNonMonotonicEntries`). That keeps the
+    /// cache strictly increasing in both, even when a broker that became leader without
+    /// appending anything (its entry starts at its LEO) then fetches older-epoch records to
+    /// that offset as a follower.
     pub fn assign_epoch_start(&mut self, epoch: i32, start_offset: i64) {
-        if epoch > self.latest_epoch() {
-            self.epochs.push((epoch, start_offset));
+        let update_needed = self
+            .epochs
+            .last()
+            .is_none_or(|&(e, start)| epoch != e || start_offset < start);
+        if !update_needed {
+            return;
         }
+        while self
+            .epochs
+            .last()
+            .is_some_and(|&(e, start)| e >= epoch || start >= start_offset)
+        {
+            self.epochs.pop();
+        }
+        self.epochs.push((epoch, start_offset));
     }
 
     /// Appends records as leader, giving them consecutive offsets in `epoch`.
@@ -208,6 +235,13 @@ mod tests {
         assert_eq!(log.end_offset_for_epoch(1), (0, 3));
         assert_eq!(log.end_offset_for_epoch(2), (2, 5));
         assert_eq!(log.end_offset_for_epoch(-1), (-1, -1));
+        let mut later = PartitionLog::new();
+        later.append_as_leader(3, vec![record(); 2]);
+        assert_eq!(
+            later.end_offset_for_epoch(1),
+            (1, 0),
+            "an epoch older than the cache ends where the cache starts"
+        );
         assert_eq!(log.epoch_before(4), 2);
         assert_eq!(log.epoch_before(3), 0);
 
@@ -217,6 +251,23 @@ mod tests {
         assert_eq!(log.log_end_offset(), 3);
         assert_eq!(log.high_watermark(), 3, "HW is clamped to the new LEO");
         assert_eq!(log.epoch_entries(), &[(0, 0)]);
+    }
+
+    #[test]
+    fn assigning_an_epoch_removes_the_entries_it_contradicts() {
+        // A broker led epoch 2 without appending (its entry starts at its LEO, 0); as a follower
+        // it then fetches records of epoch 1 from offset 0: epoch 2's entry goes.
+        let mut log = PartitionLog::new();
+        log.assign_epoch_start(0, 0);
+        log.assign_epoch_start(2, 0);
+        assert_eq!(log.epoch_entries(), &[(2, 0)]);
+        let mut r = record();
+        r.leader_epoch = 1;
+        log.append_as_follower(&[r]);
+        assert_eq!(log.epoch_entries(), &[(1, 0)]);
+        // Continuing the latest epoch changes nothing.
+        log.assign_epoch_start(1, 1);
+        assert_eq!(log.epoch_entries(), &[(1, 0)]);
     }
 
     #[test]

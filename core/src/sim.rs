@@ -37,6 +37,8 @@ pub enum Timer {
     IsrExpiration,
     FetchWait { replica: NodeId },
     FetchBackoff { leader: NodeId },
+    FetchTimeout { leader: NodeId },
+    AlterPartitionTimeout { partition: TopicPartition },
     ProduceTimeout { request_id: i64 },
     FenceCheck,
     LeaderImbalance,
@@ -52,6 +54,8 @@ impl Timer {
             Timer::IsrExpiration => "isr-expiration".into(),
             Timer::FetchWait { .. } => "fetch wait".into(),
             Timer::FetchBackoff { .. } => "fetch backoff".into(),
+            Timer::FetchTimeout { .. } => "fetch request timeout".into(),
+            Timer::AlterPartitionTimeout { .. } => "AlterPartition timeout".into(),
             Timer::ProduceTimeout { .. } => "produce timeout".into(),
             Timer::FenceCheck => "session check".into(),
             Timer::LeaderImbalance => "leader imbalance check".into(),
@@ -709,6 +713,12 @@ impl Simulation {
                             Timer::IsrExpiration => broker.on_isr_expiration(&mut ctx),
                             Timer::FetchWait { replica } => broker.on_fetch_wait(&mut ctx, replica),
                             Timer::FetchBackoff { .. } => broker.maybe_fetch(&mut ctx),
+                            Timer::FetchTimeout { leader } => {
+                                broker.on_fetch_timeout(&mut ctx, leader)
+                            }
+                            Timer::AlterPartitionTimeout { partition } => {
+                                broker.on_alter_partition_timeout(&mut ctx, &partition)
+                            }
                             Timer::ProduceTimeout { request_id } => {
                                 broker.on_produce_timeout(&mut ctx, request_id)
                             }
