@@ -404,7 +404,13 @@ impl Broker {
             by_leader.entry(leader).or_default().push(FetchPartition {
                 partition: tp.clone(),
                 fetch_offset: leo,
-                last_fetched_epoch: replica.log.epoch_before(leo),
+                // `lastFetchedEpoch` is the latest epoch of the log's epoch cache
+                // (`AbstractFetcherThread` takes `log.latestEpoch`), even one that starts at the
+                // LEO because this broker led that epoch without writing: the leader then names
+                // the divergence and the truncation removes that entry. Sending the epoch of the
+                // last record instead left the entry behind, and a later record of an older
+                // epoch erased the cache's true start of that epoch.
+                last_fetched_epoch: replica.log.latest_epoch(),
                 current_leader_epoch: replica.registration.leader_epoch,
                 log_start_offset: replica.log.log_start_offset(),
             });
@@ -480,13 +486,17 @@ impl Broker {
                 let removed = replica.log.truncate_to(target);
                 let n = removed.len();
                 replica.truncated.extend(removed);
-                ctx.event(
-                    EventKind::Truncate,
-                    Some(tp.clone()),
+                let text = if n == 0 {
+                    // `UnifiedLog.truncateTo` past the LEO still trims the epoch cache.
+                    format!(
+                        "Broker {me} keeps its LEO {before} of {tp} but drops the leader epochs its cache starts at {target} or later (epochs it led without writing): the leader says epoch {epoch} ends at {end_offset} (KIP-279)"
+                    )
+                } else {
                     format!(
                         "Broker {me} truncates {tp} from LEO {before} to {target}: the leader says epoch {epoch} ends at {end_offset}, so its {n} record(s) from there on never existed on the leader (KIP-279)"
-                    ),
-                );
+                    )
+                };
+                ctx.event(EventKind::Truncate, Some(tp.clone()), text);
                 continue;
             }
             let before_leo = replica.log.log_end_offset();

@@ -45,7 +45,8 @@ pub const INVARIANTS: &[(&str, &str)] = &[
     (
         "acked-all-survives-clean-election",
         "an acks=all write acknowledged with the ISR at or above min.insync.replicas is on every \
-         ISR member, and clean elections only pick ISR members, so it is never lost",
+         ISR member, and clean elections only pick ISR members, so it is never lost: it is on \
+         the leader the committed metadata names, once that leader has taken up that election",
     ),
     (
         "consumed-survives-clean-election",
@@ -250,15 +251,14 @@ impl Checker {
             if watch.durable.is_empty() {
                 continue;
             }
-            let leader_replica = image
-                .partitions
-                .get(tp)
-                .and_then(|reg| reg.leader)
-                .and_then(|leader| {
-                    let replica = sim.brokers.get(&leader)?.replicas.get(tp)?;
-                    // Until the new leader has applied its election there is nothing to check.
-                    replica.leader.as_ref().map(|_| (leader, replica))
-                });
+            let leader_replica = image.partitions.get(tp).and_then(|reg| {
+                let leader = reg.leader?;
+                let replica = sim.brokers.get(&leader)?.replicas.get(tp)?;
+                // Until the new leader has applied this very election there is nothing to
+                // check (a broker restarting may lead an older epoch from its stale metadata).
+                (replica.leader.is_some() && replica.registration.leader_epoch == reg.leader_epoch)
+                    .then_some((leader, replica))
+            });
             let Some((leader, replica)) = leader_replica else {
                 watch.durable_leader = None;
                 continue;
@@ -297,17 +297,28 @@ impl Checker {
     }
 }
 
-/// [`Simulation::metadata`], rebuilt only when the committed metadata grew (or its source, the
-/// active or most advanced controller, changed).
+/// The committed metadata as far as any controller knows it: the committed prefix of the
+/// controller with the highest Raft high watermark (every controller's committed prefix is a
+/// prefix of the same log). Not [`Simulation::metadata`], which prefers the active controller:
+/// a newly elected one may not know yet how far its log is committed, and the image it gives
+/// can name a leader that was already replaced. Rebuilt only when that point moves.
 fn refresh_committed_image(cache: &mut Option<((NodeId, i64), MetadataImage)>, sim: &Simulation) {
-    let source = sim.active_controller().or_else(|| {
-        sim.controllers
-            .values()
-            .max_by_key(|c| (c.raft.high_watermark(), c.id))
-    });
-    let key = source.map_or((-1, -1), |c| (c.id, c.raft.high_watermark()));
+    let Some(source) = sim
+        .controllers
+        .values()
+        .max_by_key(|c| (c.raft.high_watermark(), c.id))
+    else {
+        return;
+    };
+    let key = (source.id, source.raft.high_watermark());
     if cache.as_ref().is_none_or(|(k, _)| *k != key) {
-        *cache = Some((key, sim.metadata()));
+        let mut image = MetadataImage::default();
+        for entry in source.raft.committed() {
+            if let crate::raft::RaftRecord::Data(record) = &entry.record {
+                image.apply(record);
+            }
+        }
+        *cache = Some((key, image));
     }
 }
 

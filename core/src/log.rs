@@ -110,8 +110,8 @@ impl PartitionLog {
         (epoch, end)
     }
 
-    /// The epoch of the record just below `offset`, which a follower sends as
-    /// `lastFetchedEpoch` (-1 when it has nothing).
+    /// The epoch of the record just below `offset` (-1 when there is none). A follower sends
+    /// the latest cached epoch as `lastFetchedEpoch` instead, see [`PartitionLog::latest_epoch`].
     pub fn epoch_before(&self, offset: i64) -> i32 {
         self.epochs
             .iter()
