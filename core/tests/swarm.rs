@@ -9,9 +9,10 @@
 use sandbox_core::script::trace_hash;
 use sandbox_core::swarm::{self, Flavour};
 
-/// Clean seeds per run when `SWARM_SEEDS` is not set; half as many unclean ones run too. Measured
-/// on the 2-core development machine: a debug build plays a seed in about 0.15 s, so the 240
-/// seeds take about 35 s of CPU, about 18 s of wall time on the two cores the three tests share.
+/// Clean seeds per run when `SWARM_SEEDS` is not set; half as many unclean ones run too.
+/// Measured on the 2-core development machine: a debug build plays a seed in about 0.15 s, so
+/// the 240 seeds take about 35 s of CPU: about 18 s of wall time when the two tests' threads
+/// have both cores, about 36 s when something else keeps one busy.
 const DEFAULT_SEEDS: u64 = 160;
 
 fn env_u64(name: &str, default: u64) -> u64 {
@@ -34,9 +35,16 @@ fn run_seeds(flavour: Flavour, from: u64, to: u64) {
     for seed in start + from..start + to {
         let (spec, commands) = swarm::schedule_flavoured(seed, length(seed), flavour);
         if let Err(failure) = swarm::check(&spec, &commands) {
+            let unclean = if flavour == Flavour::Unclean {
+                " --unclean"
+            } else {
+                ""
+            };
             panic!(
-                "{}\n(flavour {flavour:?}; rerun just this seed with SWARM_START={seed} SWARM_SEEDS=1)",
-                swarm::report(seed, &spec, &commands, &failure)
+                "{}\n(rerun just this seed with SWARM_START={seed} SWARM_SEEDS=1, or with \
+                 `cargo run -p sandbox-cli -- swarm --start {seed} --seeds 1 --length {}{unclean}`)",
+                swarm::report(seed, &spec, &commands, &failure),
+                length(seed)
             );
         }
     }
@@ -59,7 +67,7 @@ fn clean_schedules_keep_every_invariant_second_half() {
 }
 
 #[test]
-fn unclean_schedules_keep_every_invariant_but_acked_write_survival() {
+fn unclean_schedules_keep_every_invariant_but_write_survival() {
     // Half as many: the clean flavour is the one whose guarantees matter most.
     run_seeds(Flavour::Unclean, 0, seeds().div_ceil(2));
 }
