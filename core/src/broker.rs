@@ -27,7 +27,7 @@ use crate::log::{PartitionLog, Record};
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{FetchPartition, FetchPartitionResponse, KafkaError, Message};
 use crate::raft::{RaftNode, RaftOutput};
-use crate::sim::{Ctx, Timer};
+use crate::sim::{Ctx, Timer, Timers};
 
 /// Bytes the sandbox counts per record when honouring `replica.fetch.max.bytes`.
 pub const RECORD_OVERHEAD_BYTES: i64 = 70;
@@ -123,7 +123,7 @@ pub struct Broker {
     pub purgatory: Vec<PendingProduce>,
     /// Partitions whose fetching the user paused (`None` = all).
     pub paused: BTreeSet<Option<TopicPartition>>,
-    pub timers: Vec<(Timer, i64)>,
+    pub timers: Timers,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -150,29 +150,17 @@ impl Broker {
             parked_fetches: Vec::new(),
             purgatory: Vec::new(),
             paused: BTreeSet::new(),
-            timers: Vec::new(),
+            timers: Timers::default(),
         }
     }
 
     pub fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
-        let at = ctx.now + after_ms;
-        self.timers.retain(|(t, _)| t != &timer);
-        self.timers.push((timer.clone(), at));
-        ctx.timer(after_ms, timer);
+        self.timers.set(ctx, timer, after_ms);
     }
 
     /// Whether a timer that fires now is still the one this broker set.
     pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
-        if let Some(pos) = self
-            .timers
-            .iter()
-            .position(|(t, at)| t == timer && *at == now)
-        {
-            self.timers.remove(pos);
-            true
-        } else {
-            false
-        }
+        self.timers.take(timer, now)
     }
 
     fn config(&self, name: &str) -> i64 {
@@ -317,10 +305,8 @@ impl Broker {
                 };
                 if done {
                     leader.pending_isr = None;
-                    self.timers.retain(|(t, _)| {
-                        t != &Timer::AlterPartitionTimeout {
-                            partition: tp.clone(),
-                        }
+                    self.timers.cancel(&Timer::AlterPartitionTimeout {
+                        partition: tp.clone(),
                     });
                 }
             }
@@ -356,10 +342,8 @@ impl Broker {
             .partition(|p| &p.partition == tp);
         self.purgatory = waiting;
         for p in failed {
-            self.timers.retain(|(t, _)| {
-                t != &Timer::ProduceTimeout {
-                    request_id: p.request_id,
-                }
+            self.timers.cancel(&Timer::ProduceTimeout {
+                request_id: p.request_id,
             });
             ctx.event(
                 EventKind::ProduceAck,
@@ -446,8 +430,7 @@ impl Broker {
         partitions: Vec<FetchPartitionResponse>,
     ) {
         self.fetching_from.remove(&from);
-        self.timers
-            .retain(|(t, _)| t != &Timer::FetchTimeout { leader: from });
+        self.timers.cancel(&Timer::FetchTimeout { leader: from });
         let me = self.id;
         let mut retry_later = false;
         for part in partitions {
@@ -783,10 +766,8 @@ impl Broker {
                 }),
             };
             if ready {
-                self.timers.retain(|(t, _)| {
-                    t != &Timer::FetchWait {
-                        replica: fetch.replica_id,
-                    }
+                self.timers.cancel(&Timer::FetchWait {
+                    replica: fetch.replica_id,
                 });
                 self.answer_fetch(ctx, fetch.replica_id, &fetch);
             } else {
@@ -1018,10 +999,8 @@ impl Broker {
             return;
         }
         leader.pending_isr = None;
-        self.timers.retain(|(t, _)| {
-            t != &Timer::AlterPartitionTimeout {
-                partition: tp.clone(),
-            }
+        self.timers.cancel(&Timer::AlterPartitionTimeout {
+            partition: tp.clone(),
         });
         match error {
             None => {
@@ -1163,10 +1142,8 @@ impl Broker {
             .partition(|p| &p.partition == tp && hw >= p.required_offset);
         self.purgatory = waiting;
         for p in done {
-            self.timers.retain(|(t, _)| {
-                t != &Timer::ProduceTimeout {
-                    request_id: p.request_id,
-                }
+            self.timers.cancel(&Timer::ProduceTimeout {
+                request_id: p.request_id,
             });
             let error = (isr_len < min_isr).then_some(KafkaError::NOT_ENOUGH_REPLICAS_AFTER_APPEND);
             let text = match error {

@@ -15,7 +15,7 @@ use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::log::Record;
 use crate::protocol::{FetchPartition, FetchPartitionResponse, KafkaError, Message};
-use crate::sim::{Ctx, Timer};
+use crate::sim::{Ctx, Timer, Timers};
 
 pub const CLIENT_ID: NodeId = -1;
 pub const RETRY_BACKOFF_MS: i64 = 100;
@@ -66,7 +66,7 @@ pub struct Client {
     pub acked: Vec<AckedWrite>,
     /// Records returned to consumer reads, newest last.
     pub consumed: Vec<(TopicPartition, Vec<Record>)>,
-    pub timers: Vec<(Timer, i64)>,
+    pub timers: Timers,
 }
 
 impl Client {
@@ -80,27 +80,16 @@ impl Client {
             bootstrap: Vec::new(),
             acked: Vec::new(),
             consumed: Vec::new(),
-            timers: Vec::new(),
+            timers: Timers::default(),
         }
     }
 
     pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
-        if let Some(pos) = self
-            .timers
-            .iter()
-            .position(|(t, at)| t == timer && *at == now)
-        {
-            self.timers.remove(pos);
-            true
-        } else {
-            false
-        }
+        self.timers.take(timer, now)
     }
 
     fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
-        self.timers.retain(|(t, _)| t != &timer);
-        self.timers.push((timer.clone(), ctx.now + after_ms));
-        ctx.timer(after_ms, timer);
+        self.timers.set(ctx, timer, after_ms);
     }
 
     /// Starts a produce of `count` records.
@@ -311,7 +300,7 @@ impl Client {
         base_offset: i64,
     ) {
         self.timers
-            .retain(|(t, _)| t != &Timer::ClientRequestTimeout { request_id });
+            .cancel(&Timer::ClientRequestTimeout { request_id });
         let Some(Request::Produce { acks, records, .. }) = self.in_flight.get(&request_id).cloned()
         else {
             return;
@@ -382,7 +371,7 @@ impl Client {
         };
         for id in ids {
             self.timers
-                .retain(|(t, _)| t != &Timer::ClientRequestTimeout { request_id: id });
+                .cancel(&Timer::ClientRequestTimeout { request_id: id });
             if self.in_flight.contains_key(&id) {
                 ctx.event(
                     EventKind::Deliver,
@@ -410,7 +399,7 @@ impl Client {
             };
             self.in_flight.remove(&id);
             self.timers
-                .retain(|(t, _)| t != &Timer::ClientRequestTimeout { request_id: id });
+                .cancel(&Timer::ClientRequestTimeout { request_id: id });
             let tp = part.partition.clone();
             match part.error {
                 Some(KafkaError::NOT_LEADER_OR_FOLLOWER) => {

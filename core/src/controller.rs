@@ -28,7 +28,7 @@ use crate::event::EventKind;
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{KafkaError, Message};
 use crate::raft::{RaftNode, RaftOutput, RaftRecord, RaftRole};
-use crate::sim::{Ctx, Timer};
+use crate::sim::{Ctx, Timer, Timers};
 
 /// How often the active controller looks for brokers whose session expired.
 pub const FENCE_CHECK_INTERVAL_MS: i64 = 1000;
@@ -43,7 +43,7 @@ pub struct Controller {
     /// Last heartbeat time per broker, kept by the active controller only.
     pub last_heartbeat_ms: BTreeMap<NodeId, i64>,
     pub was_leader: bool,
-    pub timers: Vec<(Timer, i64)>,
+    pub timers: Timers,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -60,7 +60,7 @@ impl Controller {
             pending_replies: Vec::new(),
             last_heartbeat_ms: BTreeMap::new(),
             was_leader: false,
-            timers: Vec::new(),
+            timers: Timers::default(),
         }
     }
 
@@ -81,23 +81,11 @@ impl Controller {
     }
 
     pub fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
-        let at = ctx.now + after_ms;
-        self.timers.retain(|(t, _)| t != &timer);
-        self.timers.push((timer.clone(), at));
-        ctx.timer(after_ms, timer);
+        self.timers.set(ctx, timer, after_ms);
     }
 
     pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
-        if let Some(pos) = self
-            .timers
-            .iter()
-            .position(|(t, at)| t == timer && *at == now)
-        {
-            self.timers.remove(pos);
-            true
-        } else {
-            false
-        }
+        self.timers.take(timer, now)
     }
 
     /// Routes Raft outputs into the simulation and reacts to leadership and commits.

@@ -106,6 +106,45 @@ impl Ctx<'_> {
     }
 }
 
+/// The deadlines of the timers one node has set. The kernel never removes a queued timer, so a
+/// node keeps the latest deadline per timer and a timer that fires counts only if it matches
+/// (setting a timer again replaces it; cancelling forgets it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Timers(Vec<(Timer, i64)>);
+
+impl Timers {
+    /// Sets (or resets) `timer` to fire `after_ms` from now.
+    pub fn set(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+        self.cancel(&timer);
+        self.0.push((timer.clone(), ctx.now + after_ms.max(0)));
+        ctx.timer(after_ms, timer);
+    }
+
+    /// Whether `timer` firing at `now` is the one last set, forgetting it if so.
+    pub fn take(&mut self, timer: &Timer, now: i64) -> bool {
+        match self.0.iter().position(|(t, at)| t == timer && *at == now) {
+            Some(pos) => {
+                self.0.remove(pos);
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Whether `timer` firing at `at` is the one last set.
+    pub fn is_live(&self, timer: &Timer, at: i64) -> bool {
+        self.0.iter().any(|(t, when)| t == timer && *when == at)
+    }
+
+    pub fn cancel(&mut self, timer: &Timer) {
+        self.0.retain(|(t, _)| t != timer);
+    }
+
+    pub fn clear(&mut self) {
+        self.0.clear();
+    }
+}
+
 /// The network as a value: cut links and per-link latency.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Network {
@@ -353,11 +392,7 @@ impl Simulation {
 
     fn timer_is_live(&self, node: NodeId, timer: &Timer, at: i64) -> bool {
         if node == CLIENT_ID {
-            return self
-                .client
-                .timers
-                .iter()
-                .any(|(t, when)| t == timer && *when == at);
+            return self.client.timers.is_live(timer, at);
         }
         if let Some(b) = self.brokers.get(&node) {
             if !b.alive {
@@ -365,7 +400,7 @@ impl Simulation {
             }
             return match timer {
                 Timer::Raft(t) => b.metadata.is_timer_live(t, at),
-                _ => b.timers.iter().any(|(t, when)| t == timer && *when == at),
+                _ => b.timers.is_live(timer, at),
             };
         }
         if let Some(c) = self.controllers.get(&node) {
@@ -374,7 +409,7 @@ impl Simulation {
             }
             return match timer {
                 Timer::Raft(t) => c.raft.is_timer_live(t, at),
-                _ => c.timers.iter().any(|(t, when)| t == timer && *when == at),
+                _ => c.timers.is_live(timer, at),
             };
         }
         false
