@@ -40,7 +40,10 @@ pub const INVARIANTS: &[(&str, &str)] = &[
     (
         "committed-on-isr",
         "a record below the leader's HW is on every in-sync replica at the same offset: the HW is \
-         the lowest LEO of the ISR, and a replica joins the ISR only once it reached the HW",
+         the lowest LEO of the ISR, and a replica joins the ISR only once it reached the HW. \
+         (With unclean elections allowed, only for leaders not yet deposed by a committed \
+         election: an unclean election voids the old ISR, whose members may then truncate \
+         below the old leader's HW.)",
     ),
     (
         "acked-all-survives-clean-election",
@@ -102,6 +105,9 @@ impl Checker {
     /// was allowed in this run (so acknowledged acks=all writes must survive).
     pub fn check(&mut self, sim: &Simulation, clean_only: bool) -> Result<(), Violation> {
         self.forget_truncated_comparisons(sim);
+        if !clean_only {
+            refresh_committed_image(&mut self.image, sim);
+        }
         for broker in sim.brokers.values() {
             for (tp, replica) in &broker.replicas {
                 let log = &replica.log;
@@ -146,7 +152,22 @@ impl Checker {
                         });
                     }
                 }
-                for &member in &replica.registration.isr {
+                // With unclean elections allowed, a deposed leader that has not heard of an
+                // unclean election yet still counts its old ISR, which that election voided:
+                // the new leader may have made those members truncate below the old HW.
+                let deposed = !clean_only
+                    && self.image.as_ref().is_some_and(|(_, image)| {
+                        image
+                            .partitions
+                            .get(tp)
+                            .is_some_and(|reg| reg.leader_epoch > epoch)
+                    });
+                let isr: &[NodeId] = if deposed {
+                    &[]
+                } else {
+                    &replica.registration.isr
+                };
+                for &member in isr {
                     if member == broker.id {
                         continue;
                     }
@@ -297,11 +318,13 @@ impl Checker {
     }
 }
 
-/// The committed metadata as far as any controller knows it: the committed prefix of the
-/// controller with the highest Raft high watermark (every controller's committed prefix is a
-/// prefix of the same log). Not [`Simulation::metadata`], which prefers the active controller:
-/// a newly elected one may not know yet how far its log is committed, and the image it gives
-/// can name a leader that was already replaced. Rebuilt only when that point moves.
+/// The committed metadata as far as it was ever known: the committed prefix of the controller
+/// with the highest Raft high watermark seen so far (committed records never change, and every
+/// controller's committed prefix is a prefix of the same log). Not [`Simulation::metadata`],
+/// which prefers the active controller: a newly elected one may not know yet how far its log
+/// is committed, and when the leader crashes (forgetting its high watermark) the followers
+/// know it one fetch late; an older image can name a leader that was already replaced. Rebuilt
+/// only when that point moves forward.
 fn refresh_committed_image(cache: &mut Option<((NodeId, i64), MetadataImage)>, sim: &Simulation) {
     let Some(source) = sim
         .controllers
@@ -310,15 +333,15 @@ fn refresh_committed_image(cache: &mut Option<((NodeId, i64), MetadataImage)>, s
     else {
         return;
     };
-    let key = (source.id, source.raft.high_watermark());
-    if cache.as_ref().is_none_or(|(k, _)| *k != key) {
+    let hw = source.raft.high_watermark();
+    if cache.as_ref().is_none_or(|((_, known), _)| hw > *known) {
         let mut image = MetadataImage::default();
         for entry in source.raft.committed() {
             if let crate::raft::RaftRecord::Data(record) = &entry.record {
                 image.apply(record);
             }
         }
-        *cache = Some((key, image));
+        *cache = Some(((source.id, hw), image));
     }
 }
 
