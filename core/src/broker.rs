@@ -698,14 +698,7 @@ impl Broker {
         let mut responses = Vec::new();
         for part in &fetch.partitions {
             let tp = &part.partition;
-            let mut response = FetchPartitionResponse {
-                partition: tp.clone(),
-                error: None,
-                high_watermark: -1,
-                log_start_offset: -1,
-                records: Vec::new(),
-                diverging_epoch: None,
-            };
+            let mut response = FetchPartitionResponse::empty(tp.clone());
             match self.replicas.get(tp) {
                 Some(replica) if replica.leader.is_some() => {
                     let epoch = replica.registration.leader_epoch;
@@ -1209,14 +1202,7 @@ impl Broker {
         let mut responses = Vec::new();
         for part in partitions {
             let tp = part.partition.clone();
-            let mut response = FetchPartitionResponse {
-                partition: tp.clone(),
-                error: None,
-                high_watermark: -1,
-                log_start_offset: -1,
-                records: Vec::new(),
-                diverging_epoch: None,
-            };
+            let mut response = FetchPartitionResponse::empty(tp.clone());
             match self.replicas.get(&tp) {
                 Some(r) if r.leader.is_some() => {
                     let hw = r.log.high_watermark();

@@ -58,6 +58,20 @@ pub struct FetchPartitionResponse {
     pub diverging_epoch: Option<(i32, i64)>,
 }
 
+impl FetchPartitionResponse {
+    /// A response for `partition` with nothing filled in yet (-1 for unknown offsets).
+    pub fn empty(partition: TopicPartition) -> Self {
+        FetchPartitionResponse {
+            partition,
+            error: None,
+            high_watermark: -1,
+            log_start_offset: -1,
+            records: Vec::new(),
+            diverging_epoch: None,
+        }
+    }
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Message {
     /// The controller quorum's Raft traffic, and brokers fetching `__cluster_metadata`.
