@@ -18,6 +18,7 @@
 //! applies up to the quorum's high watermark (`ReplicaManager.applyDelta`).
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -107,7 +108,8 @@ pub struct Broker {
     pub alive: bool,
     pub metadata: RaftNode<MetadataRecord>,
     /// Committed metadata applied so far.
-    pub image: MetadataImage,
+    /// Shared with the timeline's snapshots until it changes (`Arc::make_mut`).
+    pub image: Arc<MetadataImage>,
     pub applied_offset: i64,
     pub broker_epoch: Option<i64>,
     pub registration_in_flight: bool,
@@ -138,7 +140,7 @@ impl Broker {
             rack,
             alive: true,
             metadata,
-            image: MetadataImage::default(),
+            image: Arc::default(),
             applied_offset: 0,
             broker_epoch: None,
             registration_in_flight: false,
@@ -198,7 +200,7 @@ impl Broker {
             .committed()
             .iter()
             .filter(|e| e.offset >= self.applied_offset)
-            .filter_map(|e| match &e.record {
+            .filter_map(|e| match &*e.record {
                 crate::raft::RaftRecord::Data(r) => Some((e.offset, r.clone())),
                 _ => None,
             })
@@ -209,7 +211,7 @@ impl Broker {
         }
         let mut changed: BTreeSet<TopicPartition> = BTreeSet::new();
         for (_, record) in &committed {
-            self.image.apply(record);
+            Arc::make_mut(&mut self.image).apply(record);
             match record {
                 MetadataRecord::Partition {
                     topic, partition, ..
@@ -1301,7 +1303,7 @@ impl Broker {
         self.parked_fetches.clear();
         self.purgatory.clear();
         self.timers.clear();
-        self.image = MetadataImage::default();
+        self.image = Arc::default();
         self.applied_offset = 0;
         for replica in self.replicas.values_mut() {
             replica.leader = None;

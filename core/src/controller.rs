@@ -20,14 +20,15 @@
 //! controller completes its futures on commit.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::command::{ElectionType, NodeId, TopicPartition};
 use crate::event::EventKind;
-use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
+use crate::metadata::{ImageCache, MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{KafkaError, Message};
-use crate::raft::{RaftNode, RaftOutput, RaftRecord, RaftRole};
+use crate::raft::{RaftNode, RaftOutput, RaftRole};
 use crate::sim::{Ctx, Timer, Timers};
 
 /// How often the active controller looks for brokers whose session expired.
@@ -44,6 +45,10 @@ pub struct Controller {
     pub last_heartbeat_ms: BTreeMap<NodeId, i64>,
     pub was_leader: bool,
     pub timers: Timers,
+    /// The image over the whole local log (what the active controller decides on).
+    local_image: ImageCache,
+    /// The image over the committed part of the log (what the cluster has agreed on).
+    committed_image: ImageCache,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -61,6 +66,8 @@ impl Controller {
             last_heartbeat_ms: BTreeMap::new(),
             was_leader: false,
             timers: Timers::default(),
+            local_image: ImageCache::default(),
+            committed_image: ImageCache::default(),
         }
     }
 
@@ -70,14 +77,29 @@ impl Controller {
 
     /// The metadata image over the whole local log, uncommitted records included: what the
     /// active controller decides on.
-    pub fn image(&self) -> MetadataImage {
-        let mut image = MetadataImage::default();
-        for entry in self.raft.log() {
-            if let RaftRecord::Data(record) = &entry.record {
-                image.apply(record);
-            }
-        }
-        image
+    pub fn image(&mut self) -> Arc<MetadataImage> {
+        self.local_image
+            .follow(self.raft.log(), self.raft.truncations())
+    }
+
+    /// [`Controller::image`] without updating the cache: cheap when the cache is current,
+    /// which it is after every step this controller takes.
+    pub fn peek_image(&self) -> Arc<MetadataImage> {
+        let mut cache = self.local_image.clone();
+        cache.follow(self.raft.log(), self.raft.truncations())
+    }
+
+    /// The image over the committed records, as of the last step this controller took
+    /// (see [`Controller::refresh_committed_image`]).
+    pub fn committed_image(&self) -> &Arc<MetadataImage> {
+        self.committed_image.image()
+    }
+
+    /// Brings [`Controller::committed_image`] up to the current high watermark; the simulation
+    /// calls it after every step this controller takes.
+    pub fn refresh_committed_image(&mut self) {
+        self.committed_image
+            .follow(self.raft.committed(), self.raft.truncations());
     }
 
     pub fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
@@ -268,7 +290,7 @@ impl Controller {
                 in_controlled_shutdown: None,
             });
             fenced = false;
-            let mut after = image.clone();
+            let mut after = (*image).clone();
             for r in &records {
                 after.apply(r);
             }

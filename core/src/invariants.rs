@@ -337,7 +337,7 @@ fn refresh_committed_image(cache: &mut Option<((NodeId, i64), MetadataImage)>, s
     if cache.as_ref().is_none_or(|((_, known), _)| hw > *known) {
         let mut image = MetadataImage::default();
         for entry in source.raft.committed() {
-            if let crate::raft::RaftRecord::Data(record) = &entry.record {
+            if let crate::raft::RaftRecord::Data(record) = &*entry.record {
                 image.apply(record);
             }
         }

@@ -8,8 +8,12 @@
 //!   the start offset of the next larger epoch, or the LEO for the latest one
 //!   (`LeaderEpochFileCache.endOffsetFor`), which is what follower truncation (KIP-101/279) asks.
 //!
-//! Records are kept whole in a `Vec`: a rewind clones the log, which costs O(records); at the
-//! sizes a workshop uses (about 10,000 records) that is well under a millisecond.
+//! Records are kept whole in a `Vec` behind an `Arc`: the timeline snapshots the whole cluster
+//! every few dozen steps, and a snapshot then shares each log instead of copying it. A log is
+//! copied only when it changes while a snapshot still holds it (`Arc::make_mut`), so a
+//! snapshot costs O(logs that changed), not O(records).
+
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -31,7 +35,7 @@ pub struct Record {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionLog {
-    records: Vec<Record>,
+    records: Arc<Vec<Record>>,
     log_start_offset: i64,
     high_watermark: i64,
     /// `(epoch, start offset)`, strictly increasing in both.
@@ -155,7 +159,7 @@ impl PartitionLog {
             record.leader_epoch = epoch;
         }
         let last = first + records.len() as i64 - 1;
-        self.records.extend(records);
+        Arc::make_mut(&mut self.records).extend(records);
         (first, last)
     }
 
@@ -167,7 +171,7 @@ impl PartitionLog {
                 continue;
             }
             self.assign_epoch_start(record.leader_epoch, record.offset);
-            self.records.push(record.clone());
+            Arc::make_mut(&mut self.records).push(record.clone());
         }
     }
 
@@ -175,7 +179,7 @@ impl PartitionLog {
     /// truncated). The HW and epoch cache follow (`UnifiedLog.truncateTo`).
     pub fn truncate_to(&mut self, offset: i64) -> Vec<Record> {
         let index = self.index_of(offset);
-        let removed = self.records.split_off(index);
+        let removed = Arc::make_mut(&mut self.records).split_off(index);
         let leo = self.log_end_offset();
         // `LeaderEpochFileCache.truncateFromEnd`: epochs that start at or past the new LEO go.
         self.epochs.retain(|&(_, start)| start < leo);
@@ -203,7 +207,7 @@ impl PartitionLog {
         }
         self.log_start_offset = target;
         let index = self.index_of(target);
-        self.records.drain(..index);
+        Arc::make_mut(&mut self.records).drain(..index);
         true
     }
 }

@@ -9,10 +9,12 @@
 //! image, which includes what it appended but is not yet committed, as `QuorumController` does.
 
 use std::collections::BTreeMap;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
 use crate::command::{NodeId, TopicPartition};
+use crate::raft::{Entry, RaftRecord};
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetadataRecord {
@@ -254,5 +256,51 @@ impl MetadataImage {
 
     pub fn is_active(&self, broker: NodeId) -> bool {
         self.brokers.get(&broker).is_some_and(|b| b.is_active())
+    }
+}
+
+/// A [`MetadataImage`] kept in step with a growing log, instead of rebuilt from the whole log
+/// at every look: with a thousand partitions the log holds thousands of records, and the
+/// controller and the page look at the image on every heartbeat and every step.
+///
+/// The image is shared (`Arc`), so the timeline's snapshots and the views hold it without
+/// copying; it is copied only when it changes while shared.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImageCache {
+    applied: usize,
+    truncations: u64,
+    image: Arc<MetadataImage>,
+}
+
+impl ImageCache {
+    /// Brings the image up to `entries` (a prefix of a Raft log) and returns it. `truncations`
+    /// is the log's truncation count: when it changed, or when the log is shorter than what
+    /// was applied, the image starts again from nothing.
+    pub fn follow(
+        &mut self,
+        entries: &[Entry<MetadataRecord>],
+        truncations: u64,
+    ) -> Arc<MetadataImage> {
+        if truncations != self.truncations || entries.len() < self.applied {
+            *self = ImageCache {
+                truncations,
+                ..ImageCache::default()
+            };
+        }
+        if entries.len() > self.applied {
+            let image = Arc::make_mut(&mut self.image);
+            for entry in &entries[self.applied..] {
+                if let RaftRecord::Data(record) = &*entry.record {
+                    image.apply(record);
+                }
+            }
+            self.applied = entries.len();
+        }
+        Arc::clone(&self.image)
+    }
+
+    /// The image as of the last [`ImageCache::follow`].
+    pub fn image(&self) -> &Arc<MetadataImage> {
+        &self.image
     }
 }

@@ -111,6 +111,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt::Debug;
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -181,7 +182,9 @@ pub enum RaftRecord<R> {
 pub struct Entry<R> {
     pub offset: i64,
     pub epoch: i32,
-    pub record: RaftRecord<R>,
+    /// Shared, not copied: every voter and observer holds the same records, and the timeline
+    /// snapshots every node's log, so a clone of a log must not copy its records.
+    pub record: Arc<RaftRecord<R>>,
 }
 
 /// The Kafka error codes the quorum RPCs use (`org.apache.kafka.common.protocol.Errors`).
@@ -975,6 +978,8 @@ pub struct RaftNode<R> {
     voted_for: Option<NodeId>,
     elected_leader: Option<NodeId>,
     log: Vec<Entry<R>>,
+    /// How many times the log was truncated, so views kept over it know to start again.
+    truncations: u64,
     // Volatile.
     crashed: bool,
     state: State,
@@ -1037,6 +1042,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             voted_for: None,
             elected_leader: None,
             log: Vec::new(),
+            truncations: 0,
             crashed: false,
             state: State::Unattached,
             quorum_hw: None,
@@ -1242,6 +1248,11 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
     }
 
     /// The records below [`RaftNode::high_watermark`].
+    /// Bumped on every truncation of the log (see [`crate::metadata::ImageCache`]).
+    pub fn truncations(&self) -> u64 {
+        self.truncations
+    }
+
     pub fn committed(&self) -> &[Entry<R>] {
         let end = (self.log_hw.max(0) as usize).min(self.log.len());
         &self.log[..end]
@@ -1596,7 +1607,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
         self.log.push(Entry {
             offset,
             epoch: self.epoch,
-            record,
+            record: Arc::new(record),
         });
     }
 
@@ -2659,6 +2670,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             }
             if to < leo {
                 self.log.truncate(to.max(0) as usize);
+                self.truncations += 1;
                 if let Some(hw) = self.quorum_hw {
                     self.quorum_hw = Some(hw.min(to));
                 }
@@ -2846,7 +2858,7 @@ mod tests {
                             // Leader Completeness: the new leader holds every committed record.
                             let log = self.nodes[&node].log();
                             for (i, c) in self.committed.iter().enumerate() {
-                                let e = log.get(i).map(|e| (e.epoch, e.record.clone()));
+                                let e = log.get(i).map(|e| (e.epoch, (*e.record).clone()));
                                 assert_eq!(
                                     e.as_ref(),
                                     Some(c),
@@ -2892,7 +2904,7 @@ mod tests {
             *seen = node.high_watermark();
             for (i, e) in node.committed().iter().enumerate() {
                 assert_eq!(e.offset, i as i64);
-                let item = (e.epoch, e.record.clone());
+                let item = (e.epoch, (*e.record).clone());
                 match self.committed.get(i) {
                     Some(c) => assert_eq!(
                         c, &item,
@@ -3000,7 +3012,7 @@ mod tests {
             };
             entries
                 .iter()
-                .filter_map(|e| match &e.record {
+                .filter_map(|e| match &*e.record {
                     RaftRecord::Data(r) => Some(*r),
                     RaftRecord::LeaderChange { .. } => None,
                 })
@@ -3060,7 +3072,7 @@ mod tests {
             for n in sim.nodes.values() {
                 assert!(n.high_watermark() >= 1, "seed {seed}");
                 assert!(
-                    matches!(n.committed()[0].record, RaftRecord::LeaderChange { leader: l, .. } if l == leader)
+                    matches!(*n.committed()[0].record, RaftRecord::LeaderChange { leader: l, .. } if l == leader)
                 );
             }
         }
@@ -3530,15 +3542,15 @@ mod tests {
             Entry {
                 offset: 0,
                 epoch: 1,
-                record: RaftRecord::LeaderChange {
+                record: Arc::new(RaftRecord::LeaderChange {
                     leader: 101,
                     voters: VOTERS.to_vec(),
-                },
+                }),
             },
             Entry {
                 offset: 1,
                 epoch: 1,
-                record: RaftRecord::Data(4),
+                record: Arc::new(RaftRecord::Data(4)),
             },
         ];
         // A response to a request never sent is ignored.
@@ -3634,7 +3646,7 @@ mod tests {
                         .map(|k| Entry {
                             offset: offset + k as i64,
                             epoch: rng.range(0, 6) as i32,
-                            record: RaftRecord::Data(5),
+                            record: Arc::new(RaftRecord::Data(5)),
                         })
                         .collect(),
                     high_watermark: rng.range(-1, 10),

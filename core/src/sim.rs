@@ -12,6 +12,7 @@
 //! that fires after being replaced is skipped without counting as a step.
 
 use std::collections::{BTreeMap, BTreeSet};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
@@ -285,7 +286,7 @@ impl Simulation {
 
     /// Whether a controller is active and every running broker is registered and unfenced.
     pub fn is_ready(&self) -> bool {
-        let Some(image) = self.active_controller().map(|c| c.image()) else {
+        let Some(image) = self.active_controller().map(|c| c.peek_image()) else {
             return false;
         };
         self.brokers
@@ -303,21 +304,15 @@ impl Simulation {
 
     /// The committed metadata as the active controller has it (or the most advanced
     /// controller's, when none is active).
-    pub fn metadata(&self) -> MetadataImage {
-        let source = self.active_controller().or_else(|| {
-            self.controllers
-                .values()
-                .max_by_key(|c| (c.raft.high_watermark(), c.id))
-        });
-        let mut image = MetadataImage::default();
-        if let Some(c) = source {
-            for entry in c.raft.committed() {
-                if let crate::raft::RaftRecord::Data(r) = &entry.record {
-                    image.apply(r);
-                }
-            }
-        }
-        image
+    pub fn metadata(&self) -> Arc<MetadataImage> {
+        self.active_controller()
+            .or_else(|| {
+                self.controllers
+                    .values()
+                    .max_by_key(|c| (c.raft.high_watermark(), c.id))
+            })
+            .map(|c| Arc::clone(c.committed_image()))
+            .unwrap_or_default()
     }
 
     pub fn is_alive(&self, node: NodeId) -> bool {
@@ -432,7 +427,18 @@ impl Simulation {
             }
             self.now_ms = key.0;
             self.steps += 1;
-            return self.dispatch(item);
+            let events = self.dispatch(item);
+            self.refresh_images();
+            return events;
+        }
+    }
+
+    /// Keeps every controller's cached metadata images in step with its log, so looking at
+    /// them (the page does, every step) costs nothing.
+    fn refresh_images(&mut self) {
+        for controller in self.controllers.values_mut() {
+            controller.image();
+            controller.refresh_committed_image();
         }
     }
 
@@ -794,6 +800,16 @@ impl Simulation {
     /// Like [`Simulation::apply`], calling `after_step` after every step a time command takes
     /// (the timeline takes its snapshots there).
     pub fn apply_observed(
+        &mut self,
+        command: &Command,
+        after_step: impl FnMut(&Simulation),
+    ) -> Result<Outcome, CommandError> {
+        let result = self.apply_command(command, after_step);
+        self.refresh_images();
+        result
+    }
+
+    fn apply_command(
         &mut self,
         command: &Command,
         mut after_step: impl FnMut(&Simulation),
@@ -1223,7 +1239,7 @@ impl Simulation {
         let Some(controller) = self.active_controller() else {
             return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
         };
-        let image = controller.image();
+        let image = controller.peek_image();
         if image.topics.iter().any(|t| t == topic) {
             return fail(format!(
                 "Topic '{topic}' already exists. (TOPIC_ALREADY_EXISTS)"

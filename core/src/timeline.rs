@@ -63,8 +63,9 @@ pub struct Timeline {
     pub current_branch: usize,
     /// The state being looked at.
     pub state: Simulation,
-    /// The state at the branch's head, kept so stepping forward after a seek back is cheap.
-    head: Simulation,
+    /// The state at the branch's head while `state` is in the past, kept so stepping forward
+    /// after a seek back is cheap. `None` when `state` is the head.
+    head: Option<Simulation>,
 }
 
 impl Timeline {
@@ -74,7 +75,7 @@ impl Timeline {
         let mut snapshots = BTreeMap::new();
         snapshots.insert(0, sim.clone());
         let events = sim.boot(|s| {
-            if s.steps % SNAPSHOT_INTERVAL == 0 {
+            if s.steps.is_multiple_of(SNAPSHOT_INTERVAL) {
                 snapshots.insert(s.steps, s.clone());
             }
         });
@@ -88,7 +89,7 @@ impl Timeline {
         Timeline {
             branches: vec![branch],
             current_branch: 0,
-            head: sim.clone(),
+            head: None,
             state: sim,
         }
     }
@@ -143,18 +144,28 @@ impl Timeline {
         }
         let before_step = self.state.steps;
         let before_time = self.state.now_ms;
-        let mut sim = self.state.clone();
-        let branch = &mut self.branches[self.current_branch];
-        let outcome = sim.apply_observed(command, |s| {
-            if s.steps % SNAPSHOT_INTERVAL == 0 {
-                branch.snapshots.insert(s.steps, s.clone());
-            }
-        })?;
-        // Record the command at the position it was issued; the steps it took follow.
         let is_time = matches!(
             command,
             Command::Step { .. } | Command::StepUntil { .. } | Command::Run { .. }
         );
+        let branch = &mut self.branches[self.current_branch];
+        let mut snapshot = |s: &Simulation| {
+            if s.steps.is_multiple_of(SNAPSHOT_INTERVAL) {
+                branch.snapshots.insert(s.steps, s.clone());
+            }
+        };
+        let outcome = if is_time {
+            // Time never fails, so it runs on the state itself: no copy per step.
+            self.state.apply_observed(command, &mut snapshot)?
+        } else {
+            // A refused command must leave no trace, so it runs on a copy.
+            let mut sim = self.state.clone();
+            let outcome = sim.apply_observed(command, &mut snapshot)?;
+            self.state = sim;
+            outcome
+        };
+        let sim = &self.state;
+        // Record the command at the position it was issued; the steps it took follow.
         if !is_time {
             branch
                 .actions
@@ -169,8 +180,7 @@ impl Timeline {
         }
         branch.events.extend(outcome.events.iter().cloned());
         branch.head_step = sim.steps;
-        self.head = sim.clone();
-        self.state = sim;
+        self.head = None;
         Ok(outcome)
     }
 
@@ -180,7 +190,9 @@ impl Timeline {
         let branch = self.branch();
         let target = step.min(branch.head_step);
         if target == branch.head_step {
-            self.state = self.head.clone();
+            if let Some(head) = self.head.take() {
+                self.state = head;
+            }
             return;
         }
         let (&base, snapshot) = branch
@@ -214,7 +226,10 @@ impl Timeline {
                 break;
             }
         }
-        self.state = sim;
+        let previous = std::mem::replace(&mut self.state, sim);
+        if self.head.is_none() {
+            self.head = Some(previous);
+        }
     }
 
     /// Starts a new branch at the current step; the old branch stays as it was.
@@ -247,7 +262,7 @@ impl Timeline {
             head_step: at,
         });
         self.current_branch = self.branches.len() - 1;
-        self.head = self.state.clone();
+        self.head = None;
     }
 
     /// Switches to another branch, at its head.
@@ -258,19 +273,17 @@ impl Timeline {
         self.current_branch = index;
         let head = self.branches[index].head_step;
         // Rebuild the head state by replaying from the nearest snapshot.
-        self.head = self.branches[index]
+        let start = self.branches[index]
             .snapshots
             .range(..=head)
             .next_back()
             .map(|(_, s)| s.clone())
             .unwrap_or_else(|| self.state.clone());
-        self.state = self.head.clone();
-        self.seek_head_by_replay(head);
+        self.seek_head_by_replay(start, head);
         true
     }
 
-    fn seek_head_by_replay(&mut self, head: u64) {
-        let mut sim = self.head.clone();
+    fn seek_head_by_replay(&mut self, mut sim: Simulation, head: u64) {
         let actions = self.branch().actions.clone();
         let mut next = actions
             .iter()
@@ -290,7 +303,7 @@ impl Timeline {
                 break;
             }
         }
-        self.head = sim.clone();
+        self.head = None;
         self.state = sim;
     }
 

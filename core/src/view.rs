@@ -239,7 +239,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                 .map(|e| MetadataRecordView {
                     offset: e.offset,
                     epoch: e.epoch,
-                    text: match &e.record {
+                    text: match &*e.record {
                         crate::raft::RaftRecord::Data(r) => crate::controller::describe_record(r),
                         crate::raft::RaftRecord::LeaderChange { leader, .. } => {
                             format!("LeaderChangeMessage(leader {leader})")
