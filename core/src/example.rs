@@ -41,6 +41,8 @@ fn partition(topic: &str, partition: i32, logs: &[ReplicaLog]) -> PartitionView 
             high_watermark: hw.min(r.log_end_offset),
             log_end_offset: r.log_end_offset,
             truncated: 0,
+            recent: Vec::new(),
+            lost: Vec::new(),
         })
         .collect();
     PartitionView {
@@ -164,4 +166,43 @@ mod explanation_tests {
             HW of orders-1 is 87: every in-sync replica has every record up to the leader's log end offset 87. Consumers read only offsets below the HW.
             HW of orders-2 is 64: every in-sync replica has every record up to the leader's log end offset 64; broker 0 is out of sync, so it does not hold the HW back. Consumers read only offsets below the HW."#]].assert_eq(&text.join("\n"));
     }
+}
+
+/// The benchmarks' workshop-sized run: 6 brokers, 3 topics of 12 partitions with replication
+/// factor 3, and 10,008 records (278 per partition, `acks=all`), settled.
+pub fn workshop_script() -> String {
+    let topics = ["orders", "payments", "clicks"];
+    let mut script = String::from("cluster --brokers 6 --controllers 3 --seed 3\n");
+    for topic in topics {
+        script.push_str(&format!(
+            "kafka-topics.sh --create --topic {topic} --partitions 12 --replication-factor 3\n"
+        ));
+    }
+    script.push_str("run 2s\n");
+    for topic in topics {
+        for p in 0..12 {
+            script.push_str(&format!("produce {topic}-{p} --count 278 --acks all\n"));
+        }
+    }
+    script.push_str("run 2s\n");
+    script
+}
+
+/// The benchmarks' large run: 30 brokers, 10 topics of 100 partitions (1,000 partitions,
+/// 3,000 replicas) and 50 records on every seventh partition, settled.
+pub fn large_script() -> String {
+    let mut script = String::from("cluster --brokers 30 --controllers 3 --seed 3\n");
+    for t in 0..10 {
+        script.push_str(&format!(
+            "kafka-topics.sh --create --topic t{t} --partitions 100 --replication-factor 3\n"
+        ));
+    }
+    script.push_str("run 2s\n");
+    for t in 0..10 {
+        for p in (0..100).step_by(7) {
+            script.push_str(&format!("produce t{t}-{p} --count 50 --acks all\n"));
+        }
+    }
+    script.push_str("run 2s\n");
+    script
 }

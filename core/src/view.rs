@@ -40,6 +40,25 @@ pub struct ReplicaView {
     /// Records this replica lost to truncation (an unclean election or a diverged log).
     #[serde(default)]
     pub truncated: i64,
+    /// The newest records (at most [`RECENT_RECORDS`]), oldest first, for drawing each one
+    /// in its producer's colour.
+    #[serde(default)]
+    pub recent: Vec<RecordMark>,
+    /// Offsets of the newest records this replica lost to truncation (at most
+    /// [`RECENT_RECORDS`]), with who produced them: the picture keeps them visible.
+    #[serde(default)]
+    pub lost: Vec<RecordMark>,
+}
+
+/// How many of each replica's newest records the view carries.
+pub const RECENT_RECORDS: usize = 12;
+
+/// One record as the picture draws it: its offset and which producer wrote it (an index into
+/// [`ClusterView::producers`], so each producer keeps one colour everywhere).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordMark {
+    pub offset: i64,
+    pub producer: usize,
 }
 
 /// A partition of a topic and its replicas, in assignment order (the first is preferred leader).
@@ -127,7 +146,20 @@ pub struct ClusterView {
     /// Cluster-wide broker configs set with `kafka-configs.sh --entity-default`.
     #[serde(default)]
     pub broker_configs: Vec<(String, String)>,
+    /// Network cuts, as unordered pairs of node ids `(low, high)`.
+    #[serde(default)]
+    pub cut_links: Vec<(i32, i32)>,
+    /// Producers that wrote the records shown, in order of first appearance.
+    #[serde(default)]
+    pub producers: Vec<String>,
+    /// How many records `__cluster_metadata` has committed; `cluster_metadata` holds only the
+    /// newest [`METADATA_RECORDS_SHOWN`].
+    #[serde(default)]
+    pub cluster_metadata_total: i64,
 }
+
+/// How many of the newest committed metadata records the view describes.
+pub const METADATA_RECORDS_SHOWN: usize = 100;
 
 /// Builds the view of a simulation: what the UI and the CLI show, without touching internals.
 pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
@@ -160,6 +192,14 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             high_watermark: c.raft.high_watermark(),
         })
         .collect();
+    let mut producers: Vec<String> = Vec::new();
+    let mut producer_index = |name: &str| match producers.iter().position(|p| p == name) {
+        Some(i) => i,
+        None => {
+            producers.push(name.to_string());
+            producers.len() - 1
+        }
+    };
     let mut topics: Vec<TopicView> = Vec::new();
     let mut names = image.topics.clone();
     names.sort();
@@ -175,6 +215,24 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                     .map(|&r| {
                         let state = sim.brokers.get(&r).and_then(|b| b.replicas.get(tp));
                         let log = state.map(|s| &s.log);
+                        let mut newest = |records: &[crate::log::Record]| -> Vec<RecordMark> {
+                            let from = records.len().saturating_sub(RECENT_RECORDS);
+                            records[from..]
+                                .iter()
+                                .map(|r| RecordMark {
+                                    offset: r.offset,
+                                    producer: producer_index(&r.producer),
+                                })
+                                .collect()
+                        };
+                        let recent = match log {
+                            Some(l) => newest(l.records()),
+                            None => Vec::new(),
+                        };
+                        let lost = match state {
+                            Some(s) => newest(&s.truncated),
+                            None => Vec::new(),
+                        };
                         ReplicaView {
                             broker: r,
                             is_leader: reg.leader == Some(r),
@@ -183,6 +241,8 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                             high_watermark: log.map_or(0, |l| l.high_watermark()),
                             log_end_offset: log.map_or(0, |l| l.log_end_offset()),
                             truncated: state.map_or(0, |s| s.truncated.len() as i64),
+                            recent,
+                            lost,
                         }
                     })
                     .collect();
@@ -229,26 +289,25 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             Item::Timer { .. } => None,
         })
         .collect();
-    let cluster_metadata = sim
+    let committed = sim
         .active_controller()
         .or_else(|| sim.controllers.values().find(|c| c.alive))
-        .map(|c| {
-            c.raft
-                .committed()
-                .iter()
-                .map(|e| MetadataRecordView {
-                    offset: e.offset,
-                    epoch: e.epoch,
-                    text: match &*e.record {
-                        crate::raft::RaftRecord::Data(r) => crate::controller::describe_record(r),
-                        crate::raft::RaftRecord::LeaderChange { leader, .. } => {
-                            format!("LeaderChangeMessage(leader {leader})")
-                        }
-                    },
-                })
-                .collect()
-        })
+        .map(|c| c.raft.committed())
         .unwrap_or_default();
+    let cluster_metadata_total = committed.len() as i64;
+    let cluster_metadata = committed[committed.len().saturating_sub(METADATA_RECORDS_SHOWN)..]
+        .iter()
+        .map(|e| MetadataRecordView {
+            offset: e.offset,
+            epoch: e.epoch,
+            text: match &*e.record {
+                crate::raft::RaftRecord::Data(r) => crate::controller::describe_record(r),
+                crate::raft::RaftRecord::LeaderChange { leader, .. } => {
+                    format!("LeaderChangeMessage(leader {leader})")
+                }
+            },
+        })
+        .collect();
     ClusterView {
         time_ms: sim.now_ms,
         step: sim.steps,
@@ -263,6 +322,9 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect(),
+        cut_links: sim.network.cut.iter().copied().collect(),
+        producers,
+        cluster_metadata_total,
     }
 }
 

@@ -11,14 +11,7 @@ async fn a_link_restores_the_run_and_a_reload_keeps_it() {
                   run 1s\n\
                   produce links-0 --count 7 --acks all\n\
                   run 1s\n";
-    let encoded: String = script
-        .bytes()
-        .map(|b| match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
-            _ => format!("%{b:02X}"),
-        })
-        .collect();
-    session.open(&format!("/#run={encoded}")).await;
+    session.open(&e2e::run_link(script)).await;
     assert_eq!(session.count("[data-broker]").await, 4);
     assert_eq!(session.count("[data-controller]").await, 1);
     let leader = session.wait_for("[data-replica='links-0@3']").await;

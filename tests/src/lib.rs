@@ -69,6 +69,18 @@ fn find_program(name: &str, env_override: &str) -> PathBuf {
         })
 }
 
+/// The page's address for a run: `/#run=` and the script, percent-encoded.
+pub fn run_link(script: &str) -> String {
+    let encoded: String = script
+        .bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'.' | b'_' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    format!("/#run={encoded}")
+}
+
 impl Session {
     /// Serves the site, starts ChromeDriver and opens a fresh headless Chromium.
     pub async fn start() -> Session {
@@ -177,6 +189,60 @@ impl Session {
         std::fs::write(&path, png).expect("writing the screenshot");
         println!("screenshot: {}", path.display());
         path
+    }
+
+    /// Resizes the browser window, to check the layout on a phone or a 4K projector.
+    pub async fn resize(&self, width: u32, height: u32) {
+        self.client
+            .set_window_size(width, height)
+            .await
+            .unwrap_or_else(|e| panic!("resizing the window to {width}x{height}: {e}"));
+    }
+
+    /// Clicks the first element matching a CSS selector, scrolled to the middle of the window
+    /// first so the sticky top bar cannot be in the way.
+    pub async fn click(&self, css: &str) {
+        let element = self.wait_for(css).await;
+        let arg = serde_json::to_value(&element).expect("an element as a script argument");
+        self.client
+            .execute("arguments[0].scrollIntoView({block: 'center'})", vec![arg])
+            .await
+            .unwrap_or_else(|e| panic!("scrolling to `{css}`: {e}"));
+        element
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
+    }
+
+    /// Focuses the first element matching a CSS selector and presses Enter, as a keyboard
+    /// user would.
+    pub async fn press_enter_on(&self, css: &str) {
+        let element = self.wait_for(css).await;
+        let arg = serde_json::to_value(&element).expect("an element as a script argument");
+        self.client
+            .execute("arguments[0].focus()", vec![arg])
+            .await
+            .unwrap_or_else(|e| panic!("focusing `{css}`: {e}"));
+        element
+            .send_keys("\u{E007}")
+            .await
+            .unwrap_or_else(|e| panic!("pressing Enter on `{css}`: {e}"));
+    }
+
+    /// Waits up to 20 s until the console shows `text`, failing with the console's lines.
+    pub async fn console_shows(&self, text: &str) {
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let lines = self.text(".console-lines").await;
+            if lines.contains(text) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the console never showed `{text}`:\n{lines}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
     }
 
     /// Ends the browser session (ChromeDriver is stopped on drop).

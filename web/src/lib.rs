@@ -11,13 +11,14 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
-use components::actions::{NodeActions, ProduceForm};
+use components::actions::{NodeActions, NodeMenu, ProduceForm};
 use components::cluster::ClusterDiagram;
 use components::config_panel::ConfigPanel;
 use components::console::Console;
 use components::controls::Controls;
 use components::event_log::EventLog;
 use components::metrics::MetricsPanel;
+use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
 use state::{Action, AppState};
 
@@ -113,7 +114,7 @@ pub fn App() -> Html {
 
     let session = state.session.borrow();
     let timeline = &session.timeline;
-    let events = Rc::new(timeline.branch().events.clone());
+    let events = state::Events::of(&state.session);
     let lines = Rc::new(session.console.clone());
     let history = Rc::new(session.history.clone());
     let view = state.view.clone();
@@ -128,6 +129,10 @@ pub fn App() -> Html {
     let on_select = {
         let dispatch = dispatch.clone();
         Callback::from(move |key: PartitionKey| dispatch.emit(Action::Select(key)))
+    };
+    let on_node = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |node: i32| dispatch.emit(Action::SelectNode(Some(node))))
     };
     html! {
         <div class={classes!("app", state.presenter.then_some("presenter"))}>
@@ -146,7 +151,11 @@ pub fn App() -> Html {
             <div class="layout">
                 <section class="panel cluster-panel" aria-labelledby="cluster-heading">
                     <h2 id="cluster-heading">{ "Cluster" }</h2>
-                    <ClusterDiagram view={view.clone()} selected={state.selected.clone()} {on_select} />
+                    if let Some(node) = state.selected_node {
+                        <NodeMenu view={view.clone()} {node} dispatch={dispatch.clone()} />
+                    }
+                    <ClusterDiagram view={view.clone()} selected={state.selected.clone()} {on_select}
+                                    {on_node} selected_node={state.selected_node} />
                 </section>
                 <aside class="side">
                     <div class="panel" aria-live="polite">
@@ -154,6 +163,7 @@ pub fn App() -> Html {
                     </div>
                     <ProduceForm view={view.clone()} dispatch={dispatch.clone()} />
                     <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
+                    <NetworkPanel view={view.clone()} dispatch={dispatch.clone()} />
                     <MetricsPanel view={view.clone()} events={events.clone()} />
                     <ConfigPanel view={view.clone()} dispatch={dispatch.clone()} />
                 </aside>

@@ -223,6 +223,42 @@ impl Session {
     }
 }
 
+/// The current branch's events, read in place from the session: a run has thousands of
+/// events, and copying them for every step's render cost more than the render itself.
+/// Two handles are equal when they see the same events (same session, branch and count).
+#[derive(Clone)]
+pub struct Events {
+    session: Rc<RefCell<Session>>,
+    branch: usize,
+    len: usize,
+}
+
+impl Events {
+    pub fn of(session: &Rc<RefCell<Session>>) -> Events {
+        let s = session.borrow();
+        Events {
+            session: Rc::clone(session),
+            branch: s.timeline.current_branch,
+            len: s.timeline.branch().events.len(),
+        }
+    }
+
+    /// Runs `f` over the events.
+    pub fn with<T>(&self, f: impl FnOnce(&[sandbox_core::event::Event]) -> T) -> T {
+        let session = self.session.borrow();
+        let events = &session.timeline.branch().events;
+        f(&events[..self.len.min(events.len())])
+    }
+}
+
+impl PartialEq for Events {
+    fn eq(&self, other: &Events) -> bool {
+        Rc::ptr_eq(&self.session, &other.session)
+            && self.branch == other.branch
+            && self.len == other.len
+    }
+}
+
 /// Everything the page renders from.
 pub struct AppState {
     pub session: Rc<RefCell<Session>>,
@@ -230,6 +266,8 @@ pub struct AppState {
     pub version: u64,
     pub view: Rc<ClusterView>,
     pub selected: Option<PartitionKey>,
+    /// The node whose actions are open above the diagram.
+    pub selected_node: Option<i32>,
     pub playing: bool,
     /// Simulated milliseconds per tick while playing.
     pub speed_ms: i64,
@@ -306,6 +344,7 @@ impl AppState {
             version: 0,
             view,
             selected: Some(("orders".to_string(), 0)),
+            selected_node: None,
             playing: false,
             speed_ms: 100,
             presenter: false,
@@ -336,6 +375,8 @@ pub enum Action {
     SetSpeed(i64),
     JumpTo(EventFilter),
     Select(PartitionKey),
+    /// A node clicked in the diagram (its actions open), or `None` to close them.
+    SelectNode(Option<i32>),
     TogglePresenter,
     ToggleAllEvents,
     CycleTheme,
@@ -347,6 +388,7 @@ impl Reducible for AppState {
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
         let mut playing = self.playing;
         let mut selected = self.selected.clone();
+        let mut selected_node = self.selected_node;
         let mut speed_ms = self.speed_ms;
         let mut presenter = self.presenter;
         let mut show_all_events = self.show_all_events;
@@ -387,6 +429,13 @@ impl Reducible for AppState {
                     );
                 }
                 Action::Select(key) => selected = Some(key),
+                Action::SelectNode(node) => {
+                    selected_node = if node == self.selected_node {
+                        None
+                    } else {
+                        node
+                    }
+                }
                 Action::TogglePresenter => presenter = !presenter,
                 Action::ToggleAllEvents => show_all_events = !show_all_events,
                 Action::CycleTheme => theme = theme.next(),
@@ -398,6 +447,7 @@ impl Reducible for AppState {
             version: self.version + 1,
             view,
             selected,
+            selected_node,
             playing,
             speed_ms,
             presenter,

@@ -29,6 +29,8 @@ async fn diagram_draws_every_broker_and_replica_with_its_role() {
         view: Rc::new(sandbox_core::example::guide_cluster()),
         selected: Some(("orders".into(), 2)),
         on_select: Default::default(),
+        on_node: Default::default(),
+        selected_node: None,
     };
     yew::Renderer::<ClusterDiagram>::with_root_and_props(root.clone(), props).render();
     next_render().await;

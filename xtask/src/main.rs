@@ -5,6 +5,7 @@
 //! cargo xtask test [--only STAGE]         set up (browser too), then lint and run every test
 //! cargo xtask build [--dev]               set up and build the site into target/site
 //! cargo xtask setup [--browser]           only install what the other commands need
+//! cargo xtask bench                       the render benchmark in headless Chromium (release)
 //! ```
 //!
 //! Every tool is pinned and installed into `.tools/` inside the checkout, so a fresh clone on a
@@ -38,6 +39,10 @@ fn main() -> ExitCode {
             p.setup(false)?;
             p.build_site(args.iter().any(|a| a == "--dev"))
         }),
+        Some("bench") => Project::new().and_then(|p| {
+            p.setup(true)?;
+            p.bench()
+        }),
         Some("setup") => {
             Project::new().and_then(|p| p.setup(args.iter().any(|a| a == "--browser")))
         }
@@ -64,6 +69,7 @@ usage: cargo xtask <command>
   test [--only STAGE]       set up (Chromium too) and run every test: lint, native, wasm, e2e
   build [--dev]             set up and build the site into target/site
   setup [--browser]         install the pinned tools into .tools/ (and Chromium with --browser)
+  bench                     time one step + render of the whole page in headless Chromium
 ";
 
 struct Project {
@@ -356,6 +362,27 @@ impl Project {
             .args(["test", "--package", "sandbox-web", "--target", WASM_TARGET])
             .env("CHROMEDRIVER", chromedriver)
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
+    }
+
+    /// The render benchmark (web/benches/render.rs): optimised wasm in the same headless
+    /// Chromium the tests use. Criterion's report goes to the terminal.
+    fn bench(&self) -> Result {
+        step("render benchmark in headless Chromium (wasm-bindgen-test bench)");
+        let chromedriver =
+            find_on_path("chromedriver", &self.path_env()).ok_or("chromedriver is not on PATH")?;
+        run(self
+            .cargo()
+            .args([
+                "bench",
+                "--package",
+                "sandbox-web",
+                "--bench",
+                "render",
+                "--target",
+                WASM_TARGET,
+            ])
+            .env("CHROMEDRIVER", chromedriver)
+            .env("WASM_BINDGEN_TEST_TIMEOUT", "600"))
     }
 
     fn e2e_tests(&self) -> Result {

@@ -16,61 +16,128 @@ pub struct ActionsProps {
     pub dispatch: Callback<Action>,
 }
 
-#[component]
-pub fn NodeActions(props: &ActionsProps) -> Html {
+/// The buttons for one node: what can be done to it in its current state.
+fn node_buttons(view: &ClusterView, id: i32, dispatch: &Callback<Action>) -> Html {
     let command = |c: Command| {
-        let dispatch = props.dispatch.clone();
+        let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.emit(Action::Command(c.clone())))
     };
-    let everyone: Vec<i32> = props
+    let others: Vec<i32> = view
+        .brokers
+        .iter()
+        .map(|b| b.id)
+        .chain(view.controllers.iter().map(|c| c.id))
+        .filter(|&n| n != id)
+        .collect();
+    if let Some(b) = view.brokers.iter().find(|b| b.id == id) {
+        return html! {
+            <>
+            if b.alive {
+                <button class="crash" onclick={command(Command::Crash { node: id })}>{ "Crash" }</button>
+                <button class="shutdown" onclick={command(Command::Shutdown { node: id })}>{ "Shut down" }</button>
+                <button class="isolate" onclick={command(Command::Partition { side_a: vec![id], side_b: others })}>{ "Isolate" }</button>
+                if b.fetch_paused {
+                    <button class="resume" onclick={command(Command::ResumeFetch { broker: id, partition: None })}>{ "Resume fetching" }</button>
+                } else {
+                    <button class="pause" onclick={command(Command::PauseFetch { broker: id, partition: None })}>{ "Pause fetching" }</button>
+                }
+            } else {
+                <button class="restart" onclick={command(Command::Restart { node: id })}>{ "Restart" }</button>
+            }
+            </>
+        };
+    }
+    match view.controllers.iter().find(|c| c.id == id) {
+        Some(c) if c.alive => html! {
+            <>
+            <button class="crash" onclick={command(Command::Crash { node: id })}>{ "Crash" }</button>
+            <button class="isolate" onclick={command(Command::Partition { side_a: vec![id], side_b: others })}>{ "Isolate" }</button>
+            </>
+        },
+        Some(_) => html! {
+            <button class="restart" onclick={command(Command::Restart { node: id })}>{ "Restart" }</button>
+        },
+        None => Html::default(),
+    }
+}
+
+fn node_name(id: i32) -> String {
+    if id >= sandbox_core::command::CONTROLLER_ID_BASE {
+        format!("Controller {id}")
+    } else {
+        format!("Broker {id}")
+    }
+}
+
+/// Up to this many nodes the panel lists every node's buttons; above, the diagram's node menu.
+const LISTED_NODES: usize = 12;
+
+#[component]
+pub fn NodeActions(props: &ActionsProps) -> Html {
+    let heal = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Action::Command(Command::Heal { sides: None }))
+        })
+    };
+    let count = props.view.brokers.len() + props.view.controllers.len();
+    if count > LISTED_NODES {
+        return html! {
+            <section class="panel actions" aria-labelledby="actions-heading">
+                <h2 id="actions-heading">{ "Break it" }</h2>
+                <p class="hint">{ format!("{count} nodes: click a broker or controller in the diagram for its actions (crash, restart, shut down, isolate, pause fetching).") }</p>
+                <p class="hint">
+                    <button class="heal" onclick={heal}>{ "Heal the network" }</button>
+                </p>
+            </section>
+        };
+    }
+    let nodes = props
         .view
         .brokers
         .iter()
         .map(|b| b.id)
         .chain(props.view.controllers.iter().map(|c| c.id))
-        .collect();
-    let brokers = props.view.brokers.iter().map(|b| {
-        let id = b.id;
-        let others: Vec<i32> = everyone.iter().copied().filter(|&n| n != id).collect();
-        html! {
-            <li class="node-actions" data-node={id.to_string()}>
-                <span class="node-name">{ format!("Broker {id}") }</span>
-                if b.alive {
-                    <button class="crash" onclick={command(Command::Crash { node: id })}>{ "Crash" }</button>
-                    <button class="shutdown" onclick={command(Command::Shutdown { node: id })}>{ "Shut down" }</button>
-                    <button class="isolate" onclick={command(Command::Partition { side_a: vec![id], side_b: others })}>{ "Isolate" }</button>
-                    if b.fetch_paused {
-                        <button class="resume" onclick={command(Command::ResumeFetch { broker: id, partition: None })}>{ "Resume fetching" }</button>
-                    } else {
-                        <button class="pause" onclick={command(Command::PauseFetch { broker: id, partition: None })}>{ "Pause fetching" }</button>
-                    }
-                } else {
-                    <button class="restart" onclick={command(Command::Restart { node: id })}>{ "Restart" }</button>
-                }
-            </li>
-        }
-    });
-    let controllers = props.view.controllers.iter().map(|c| {
-        let id = c.id;
-        html! {
-            <li class="node-actions" data-node={id.to_string()}>
-                <span class="node-name">{ format!("Controller {id}") }</span>
-                if c.alive {
-                    <button class="crash" onclick={command(Command::Crash { node: id })}>{ "Crash" }</button>
-                } else {
-                    <button class="restart" onclick={command(Command::Restart { node: id })}>{ "Restart" }</button>
-                }
-            </li>
-        }
-    });
+        .map(|id| {
+            html! {
+                <li class="node-actions" data-node={id.to_string()}>
+                    <span class="node-name">{ node_name(id) }</span>
+                    { node_buttons(&props.view, id, &props.dispatch) }
+                </li>
+            }
+        });
     html! {
         <section class="panel actions" aria-labelledby="actions-heading">
             <h2 id="actions-heading">{ "Break it" }</h2>
-            <ul class="node-list">{ for brokers }{ for controllers }</ul>
+            <ul class="node-list">{ for nodes }</ul>
             <p class="hint">
-                <button class="heal" onclick={command(Command::Heal { sides: None })}>{ "Heal the network" }</button>
+                <button class="heal" onclick={heal}>{ "Heal the network" }</button>
             </p>
         </section>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+pub struct NodeMenuProps {
+    pub view: Rc<ClusterView>,
+    pub node: i32,
+    pub dispatch: Callback<Action>,
+}
+
+/// The actions of the node clicked in the diagram, shown right above it.
+#[component]
+pub fn NodeMenu(props: &NodeMenuProps) -> Html {
+    let close = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::SelectNode(None)))
+    };
+    html! {
+        <div class="node-menu" data-node={props.node.to_string()} role="group"
+             aria-label={format!("Actions for {}", node_name(props.node))}>
+            <span class="node-name">{ node_name(props.node) }</span>
+            { node_buttons(&props.view, props.node, &props.dispatch) }
+            <button class="close" onclick={close} aria-label="Close the node's actions">{ "✕" }</button>
+        </div>
     }
 }
 

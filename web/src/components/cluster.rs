@@ -3,7 +3,13 @@
 //!
 //! State is never shown by colour alone: the leader carries a star and the word "Leader", an
 //! out-of-sync replica a dashed border and the words "Out of sync", a crashed broker a cross and
-//! the word "crashed".
+//! the word "crashed". Records take their producer's colour; uncommitted ones also get a dashed
+//! outline.
+//!
+//! A big cluster (more than [`COMPACT_BROKERS`] brokers or [`COMPACT_PARTITIONS`] partitions) is
+//! drawn compactly: one small cell per replica with its role, HW and how far its LEO is ahead,
+//! [`PAGE_ROWS`] partitions per page, and a filter for the partitions that need attention. That
+//! keeps a step within a frame at 30 brokers and 1,000 partitions (`cargo xtask bench`).
 
 use std::rc::Rc;
 
@@ -19,7 +25,46 @@ const HEADER_HEIGHT: f64 = 84.0;
 const ROW_HEIGHT: f64 = 100.0;
 const CELL_PAD: f64 = 8.0;
 /// How many of the newest offsets each replica cell draws; older ones are summarised.
-const LOG_WINDOW: i64 = 12;
+const LOG_WINDOW: i64 = sandbox_core::view::RECENT_RECORDS as i64;
+/// Above this many brokers, or partitions, the diagram switches to its compact drawing.
+pub const COMPACT_BROKERS: usize = 8;
+pub const COMPACT_PARTITIONS: usize = 48;
+/// Partitions per page in the compact drawing.
+pub const PAGE_ROWS: usize = 40;
+const COMPACT_COLUMN: f64 = 62.0;
+const COMPACT_ROW: f64 = 30.0;
+const COMPACT_HEADER: f64 = 50.0;
+/// How many producer colours the stylesheet defines (`.producer-0` …).
+const PRODUCER_COLOURS: usize = 6;
+
+/// Sizes of the drawing, full or compact.
+#[derive(Clone, Copy)]
+struct Layout {
+    compact: bool,
+    column: f64,
+    row: f64,
+    header: f64,
+}
+
+impl Layout {
+    fn new(compact: bool) -> Layout {
+        if compact {
+            Layout {
+                compact,
+                column: COMPACT_COLUMN,
+                row: COMPACT_ROW,
+                header: COMPACT_HEADER,
+            }
+        } else {
+            Layout {
+                compact,
+                column: COLUMN_WIDTH,
+                row: ROW_HEIGHT,
+                header: HEADER_HEIGHT,
+            }
+        }
+    }
+}
 
 #[derive(Properties, PartialEq)]
 pub struct ClusterDiagramProps {
@@ -28,25 +73,73 @@ pub struct ClusterDiagramProps {
     pub selected: Option<PartitionKey>,
     #[prop_or_default]
     pub on_select: Callback<PartitionKey>,
+    /// A click on a broker or controller (the page opens its actions).
+    #[prop_or_default]
+    pub on_node: Callback<i32>,
+    #[prop_or_default]
+    pub selected_node: Option<i32>,
+}
+
+/// Whether a partition needs attention: offline, or not every replica in sync.
+fn needs_attention(p: &PartitionView) -> bool {
+    p.leader.is_none() || p.isr.len() < p.replicas.len()
 }
 
 #[component]
 pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     let view = &props.view;
-    let partitions: Vec<&PartitionView> = view
+    let page = use_state(|| 0usize);
+    let attention_only = use_state(|| false);
+    let all: Vec<&PartitionView> = view
         .topics
         .iter()
         .flat_map(|t| t.partitions.iter())
         .collect();
+    let layout =
+        Layout::new(view.brokers.len() > COMPACT_BROKERS || all.len() > COMPACT_PARTITIONS);
+    let filtered: Vec<&PartitionView> = all
+        .iter()
+        .copied()
+        .filter(|p| !*attention_only || needs_attention(p))
+        .collect();
+    let pages = filtered.len().div_ceil(PAGE_ROWS).max(1);
+    let current_page = if layout.compact {
+        (*page).min(pages - 1)
+    } else {
+        0
+    };
+    let partitions: Vec<&PartitionView> = if layout.compact {
+        filtered
+            .iter()
+            .copied()
+            .skip(current_page * PAGE_ROWS)
+            .take(PAGE_ROWS)
+            .collect()
+    } else {
+        all.clone()
+    };
     let column_of = |broker: i32| view.brokers.iter().position(|b| b.id == broker);
-    let width = LABEL_WIDTH + COLUMN_WIDTH * view.brokers.len().max(1) as f64 + 8.0;
+    let width = LABEL_WIDTH + layout.column * view.brokers.len().max(1) as f64 + 8.0;
     let quorum = if view.controllers.is_empty() {
         0.0
     } else {
         QUORUM_HEIGHT
     };
-    let top = quorum + HEADER_HEIGHT;
-    let height = top + ROW_HEIGHT * partitions.len() as f64 + 8.0;
+    let top = quorum + layout.header;
+    let height = top + layout.row * partitions.len().max(1) as f64 + 8.0;
+    let node_click = |id: i32| {
+        let on_node = props.on_node.clone();
+        Callback::from(move |_: MouseEvent| on_node.emit(id))
+    };
+    let node_key = |id: i32| {
+        let on_node = props.on_node.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_node.emit(id);
+            }
+        })
+    };
 
     let controllers = view.controllers.iter().enumerate().map(|(i, c)| {
         let x = LABEL_WIDTH + 170.0 * i as f64;
@@ -61,7 +154,10 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             c.role.to_lowercase()
         };
         html! {
-            <g class={classes!("controller", class)} data-controller={c.id.to_string()}
+            <g class={classes!("controller", class, (props.selected_node == Some(c.id)).then_some("chosen"))}
+               data-controller={c.id.to_string()} role="button" tabindex="0"
+               aria-label={format!("Controller {}: actions", c.id)}
+               onclick={node_click(c.id)} onkeydown={node_key(c.id)}
                transform={format!("translate({x},6)")}>
                 <title>{ format!("Controller {}: {} in epoch {}, metadata log end {}, HW {}",
                     c.id, c.role, c.epoch, c.log_end_offset, c.high_watermark) }</title>
@@ -73,26 +169,37 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     });
 
     let brokers = view.brokers.iter().enumerate().map(|(column, broker)| {
-        let x = LABEL_WIDTH + COLUMN_WIDTH * column as f64;
+        let x = LABEL_WIDTH + layout.column * column as f64;
         let (status, label) = match (broker.alive, broker.fenced) {
             (false, _) => ("crashed", "✕ crashed"),
             (true, true) => ("fenced", "⊘ fenced"),
             (true, false) => ("alive", "● alive"),
         };
         let rack = broker.rack.as_deref().unwrap_or("no rack");
+        let chosen = props.selected_node == Some(broker.id);
         html! {
-            <g class={classes!("broker", status)} data-broker={broker.id.to_string()}
-               data-status={status} transform={format!("translate({x},{})", quorum + 6.0)}>
-                <rect class="broker-box" width={(COLUMN_WIDTH - 12.0).to_string()}
-                      height={(HEADER_HEIGHT - 18.0).to_string()} rx="10" />
-                <text class="broker-name" x="14" y="28">{ format!("Broker {}", broker.id) }</text>
-                <text class="broker-meta" x="14" y="52">{ format!("{rack} · {label}") }</text>
+            <g class={classes!("broker", status, chosen.then_some("chosen"))}
+               data-broker={broker.id.to_string()} data-status={status}
+               role="button" tabindex="0" aria-pressed={chosen.to_string()}
+               aria-label={format!("Broker {} ({rack}, {label}): actions", broker.id)}
+               onclick={node_click(broker.id)} onkeydown={node_key(broker.id)}
+               transform={format!("translate({x},{})", quorum + 6.0)}>
+                <title>{ format!("Broker {}: {rack}, {label}. Click for crash, restart, shut down, isolate.", broker.id) }</title>
+                <rect class="broker-box" width={(layout.column - 12.0).to_string()}
+                      height={(layout.header - 18.0).to_string()} rx={if layout.compact { "6" } else { "10" }} />
+                if layout.compact {
+                    <text class="broker-name compact" x="6" y="15">{ format!("B{}", broker.id) }</text>
+                    <text class="broker-meta compact" x="6" y="28">{ label.split(' ').next().unwrap_or("") }</text>
+                } else {
+                    <text class="broker-name" x="14" y="28">{ format!("Broker {}", broker.id) }</text>
+                    <text class="broker-meta" x="14" y="52">{ format!("{rack} · {label}") }</text>
+                }
             </g>
         }
     });
 
     let rows = partitions.iter().enumerate().map(|(row, partition)| {
-        let y = top + ROW_HEIGHT * row as f64;
+        let y = top + layout.row * row as f64;
         let key: PartitionKey = (partition.topic.clone(), partition.partition);
         let is_selected = props.selected.as_ref() == Some(&key);
         let window_end = partition
@@ -119,13 +226,38 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         let alive = |b: i32| view.brokers.iter().any(|x| x.id == b && x.alive);
         let cells = partition.replicas.iter().filter_map(|replica| {
             let column = column_of(replica.broker)?;
-            let x = LABEL_WIDTH + COLUMN_WIDTH * column as f64;
-            Some(replica_cell(partition, replica, alive(replica.broker), x, y, window_end))
+            let x = LABEL_WIDTH + layout.column * column as f64;
+            Some(if layout.compact {
+                compact_cell(partition, replica, alive(replica.broker), x, y)
+            } else {
+                replica_cell(partition, replica, alive(replica.broker), x, y, window_end)
+            })
         });
         let status = match partition.leader {
             Some(l) => format!("leader {l} · epoch {}", partition.leader_epoch),
             None => "✕ offline".to_string(),
         };
+        if layout.compact {
+            return html! {
+                <g class={classes!("partition-row", "compact", is_selected.then_some("selected"),
+                                   partition.leader.is_none().then_some("offline"))}>
+                    <rect class="row-band" x="0" y={(y - 2.0).to_string()} width={width.to_string()}
+                          height={(layout.row - 2.0).to_string()} rx="4" />
+                    <g class="partition-label" role="button" tabindex="0"
+                       data-partition={partition.name()}
+                       aria-pressed={is_selected.to_string()}
+                       aria-label={format!("Show partition {} ({status}, ISR {})", partition.name(), ids(&partition.isr))}
+                       onclick={select} onkeydown={select_key}>
+                        <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
+                              height={(layout.row - 6.0).to_string()} rx="4" />
+                        <text class="partition-name compact" x="10" y={(y + 17.0).to_string()}>
+                            { format!("{}{}", if partition.leader.is_none() { "✕ " } else { "" }, partition.name()) }
+                        </text>
+                    </g>
+                    { for cells }
+                </g>
+            };
+        }
         html! {
             <g class={classes!("partition-row", is_selected.then_some("selected"),
                                partition.leader.is_none().then_some("offline"))}>
@@ -149,8 +281,48 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         }
     });
 
+    let pager = layout.compact.then(|| {
+        let go = |to: usize| {
+            let page = page.clone();
+            Callback::from(move |_: MouseEvent| page.set(to))
+        };
+        let toggle = {
+            let attention_only = attention_only.clone();
+            let page = page.clone();
+            Callback::from(move |_: Event| {
+                attention_only.set(!*attention_only);
+                page.set(0);
+            })
+        };
+        let first = current_page * PAGE_ROWS;
+        let shown_to = (first + partitions.len()).min(filtered.len());
+        html! {
+            <div class="pager" role="navigation" aria-label="Partitions">
+                <button class="page-prev" disabled={current_page == 0}
+                        onclick={go(current_page.saturating_sub(1))}>{ "◀ Previous" }</button>
+                <span class="page-position">
+                    { if filtered.is_empty() {
+                        "no partition needs attention".to_string()
+                    } else {
+                        format!("partitions {}–{shown_to} of {}", first + 1, filtered.len())
+                    } }
+                </span>
+                <button class="page-next" disabled={current_page + 1 >= pages}
+                        onclick={go(current_page + 1)}>{ "Next ▶" }</button>
+                <label class="toggle">
+                    <input type="checkbox" class="attention-only" checked={*attention_only} onchange={toggle} />
+                    { format!(" only under-replicated or offline ({})", all.iter().filter(|p| needs_attention(p)).count()) }
+                </label>
+                <span class="hint">{ "Compact drawing: ★ leader, ● in sync, ○ out of sync, the number is the HW, +N records not yet committed." }</span>
+            </div>
+        }
+    });
     html! {
-        <svg class="cluster-diagram" viewBox={format!("0 0 {width} {height}")}
+        <>
+        { for pager }
+        <svg class={classes!("cluster-diagram", layout.compact.then_some("compact"))}
+             viewBox={format!("0 0 {width} {height}")}
+             style={layout.compact.then(|| format!("width: {width}px"))}
              role="img" aria-label={summary(view)} preserveAspectRatio="xMinYMin meet">
             if quorum > 0.0 {
                 <text class="quorum-label" x="8" y="31">{ "KRaft quorum" }</text>
@@ -158,20 +330,21 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             { for controllers }
             { for brokers }
             { for rows }
-            { in_flight(view, quorum) }
+            { in_flight(view, quorum, layout) }
         </svg>
+        </>
     }
 }
 
 /// Where a node sits in the picture, for drawing messages between nodes.
-fn node_anchor(view: &ClusterView, node: i32, quorum: f64) -> Option<(f64, f64)> {
+fn node_anchor(view: &ClusterView, node: i32, quorum: f64, layout: Layout) -> Option<(f64, f64)> {
     if let Some(i) = view.controllers.iter().position(|c| c.id == node) {
         return Some((LABEL_WIDTH + 170.0 * i as f64 + 80.0, 26.0));
     }
     if let Some(i) = view.brokers.iter().position(|b| b.id == node) {
         return Some((
-            LABEL_WIDTH + COLUMN_WIDTH * i as f64 + COLUMN_WIDTH / 2.0,
-            quorum + 40.0,
+            LABEL_WIDTH + layout.column * i as f64 + layout.column / 2.0,
+            quorum + layout.header / 2.0,
         ));
     }
     // The client sits at the left edge, beside the brokers.
@@ -180,11 +353,11 @@ fn node_anchor(view: &ClusterView, node: i32, quorum: f64) -> Option<(f64, f64)>
 
 /// Messages on their way, each a dot on the line between its two nodes, placed by how much of
 /// its latency has passed at the current simulated time, and labelled with its RPC name.
-fn in_flight(view: &ClusterView, quorum: f64) -> Html {
+fn in_flight(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
     let now = view.time_ms;
     let dots = view.in_flight.iter().filter_map(|m| {
-        let (x1, y1) = node_anchor(view, m.from, quorum)?;
-        let (x2, y2) = node_anchor(view, m.to, quorum)?;
+        let (x1, y1) = node_anchor(view, m.from, quorum, layout)?;
+        let (x2, y2) = node_anchor(view, m.to, quorum, layout)?;
         let span = (m.deliver_ms - m.sent_ms).max(1) as f64;
         let t = ((now - m.sent_ms) as f64 / span).clamp(0.0, 1.0);
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
@@ -236,7 +409,15 @@ fn replica_cell(
     let first_x = x + CELL_PAD + 16.0;
     let bar_y = y + 36.0;
     let offset_x = |offset: i64| first_x + slot * (offset - window_start) as f64 - 1.0;
+    let producer_of = |offset: i64| {
+        replica
+            .recent
+            .iter()
+            .find(|r| r.offset == offset)
+            .map(|r| r.producer)
+    };
     let squares = (window_start..window_end).map(|offset| {
+        let producer = producer_of(offset);
         let state = if offset >= replica.log_end_offset {
             "absent"
         } else if offset < replica.log_start_offset {
@@ -247,13 +428,32 @@ fn replica_cell(
             "uncommitted"
         };
         let sx = first_x + slot * (offset - window_start) as f64;
+        let colour = producer.map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
+        let by = producer.map_or(String::new(), |p| format!(", producer #{}", p + 1));
         html! {
-            <rect class={classes!("record", state)} x={sx.to_string()} y={bar_y.to_string()}
-                  width={(slot - 2.0).to_string()} height="16" rx="2">
-                <title>{ format!("offset {offset}: {state}") }</title>
+            <rect class={classes!("record", state, colour)} x={sx.to_string()} y={bar_y.to_string()}
+                  width={(slot - 2.0).to_string()} height="16" rx="2" data-offset={offset.to_string()}>
+                <title>{ format!("offset {offset}: {state}{by}") }</title>
             </rect>
         }
     });
+    // Records this replica lost to truncation stay visible under the log, crossed out.
+    let lost = replica
+        .lost
+        .iter()
+        .filter(|r| r.offset >= window_start && r.offset < window_end)
+        .map(|r| {
+            let sx = first_x + slot * (r.offset - window_start) as f64;
+            html! {
+                <g class="lost-record" data-lost={r.offset.to_string()}>
+                    <title>{ format!("offset {} was truncated from this replica (producer #{})", r.offset, r.producer + 1) }</title>
+                    <rect x={sx.to_string()} y={(bar_y + 19.0).to_string()}
+                          width={(slot - 2.0).to_string()} height="7" rx="1" />
+                    <line x1={sx.to_string()} y1={(bar_y + 19.0).to_string()}
+                          x2={(sx + slot - 2.0).to_string()} y2={(bar_y + 26.0).to_string()} />
+                </g>
+            }
+        });
     let marker = |name: &'static str, offset: i64, label_y: f64| {
         (offset >= window_start && offset <= window_end).then(|| {
             let mx = offset_x(offset);
@@ -295,6 +495,7 @@ fn replica_cell(
                 <text class="ellipsis" x={(x + CELL_PAD + 2.0).to_string()} y={(bar_y + 13.0).to_string()}>{ "…" }</text>
             }
             { for squares }
+            { for lost }
             { for hw_marker }
             { for leo_marker }
             { for start_marker }
@@ -302,6 +503,44 @@ fn replica_cell(
                 { format!("start {} · HW {} · LEO {}", replica.log_start_offset,
                     replica.high_watermark, replica.log_end_offset) }
             </text>
+        </g>
+    }
+}
+
+/// One replica in the compact drawing: its role as a symbol, its HW, and how many records its
+/// LEO is ahead of the HW.
+fn compact_cell(
+    partition: &PartitionView,
+    replica: &ReplicaView,
+    broker_alive: bool,
+    x: f64,
+    y: f64,
+) -> Html {
+    let (role, symbol, label) = match (replica.is_leader, replica.in_isr) {
+        (true, _) => ("leader", "★", "leader"),
+        (false, true) => ("follower", "●", "in sync"),
+        (false, false) => ("follower", "○", "out of sync"),
+    };
+    let ahead = replica.log_end_offset - replica.high_watermark;
+    let text = if ahead > 0 {
+        format!("{symbol}{} +{ahead}", replica.high_watermark)
+    } else {
+        format!("{symbol}{}", replica.high_watermark)
+    };
+    html! {
+        <g class={classes!("replica", "compact", role, (!replica.in_isr).then_some("out-of-sync"),
+                           (!broker_alive).then_some("down"))}
+           data-replica={format!("{}@{}", partition.name(), replica.broker)}
+           data-role={role} data-isr={replica.in_isr.to_string()}
+           data-hw={replica.high_watermark.to_string()}
+           data-leo={replica.log_end_offset.to_string()}>
+            <title>{ format!("{} on broker {}: {label}{}, log start {}, HW {}, LEO {}",
+                partition.name(), replica.broker,
+                if broker_alive { "" } else { " (broker down)" },
+                replica.log_start_offset, replica.high_watermark, replica.log_end_offset) }</title>
+            <rect class="cell" x={x.to_string()} y={y.to_string()} width={(COMPACT_COLUMN - 8.0).to_string()}
+                  height={(COMPACT_ROW - 6.0).to_string()} rx="4" />
+            <text class="compact-text" x={(x + 4.0).to_string()} y={(y + 16.0).to_string()}>{ text }</text>
         </g>
     }
 }

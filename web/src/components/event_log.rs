@@ -1,19 +1,17 @@
 //! The narration: one line per event, each the engine's own sentence. Clicking a line moves
 //! the whole view to that step; the step being looked at is highlighted.
 
-use std::rc::Rc;
-
 use sandbox_core::event::{Event, EventKind};
 use yew::prelude::*;
 
-use crate::state::Action;
+use crate::state::{Action, Events};
 
 /// How many lines the log shows at most (the newest up to the current step).
 const SHOWN: usize = 150;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub events: Rc<Vec<Event>>,
+    pub events: Events,
     pub current_step: u64,
     pub show_all: bool,
     pub dispatch: Callback<Action>,
@@ -29,19 +27,25 @@ pub fn explains_something(event: &Event) -> bool {
 
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
-    let visible: Vec<&Event> = props
-        .events
-        .iter()
-        .filter(|e| e.step <= props.current_step)
-        .filter(|e| props.show_all || explains_something(e))
-        .collect();
-    let current = visible.last().map(|e| e.step);
-    let start = visible.len().saturating_sub(SHOWN);
+    // The newest SHOWN lines up to the current step, found from the end: a run has thousands.
+    let (visible, current) = props.events.with(|events| {
+        let mut newest: Vec<Event> = events
+            .iter()
+            .rev()
+            .skip_while(|e| e.step > props.current_step)
+            .filter(|e| props.show_all || explains_something(e))
+            .take(SHOWN)
+            .cloned()
+            .collect();
+        newest.reverse();
+        let current = newest.last().map(|e| e.step);
+        (newest, current)
+    });
     let toggle = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: yew::Event| dispatch.emit(Action::ToggleAllEvents))
     };
-    let lines = visible[start..].iter().rev().map(|event| {
+    let lines = visible.iter().rev().map(|event| {
         let step = event.step;
         let seek = {
             let dispatch = props.dispatch.clone();

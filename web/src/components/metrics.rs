@@ -3,15 +3,19 @@
 
 use std::rc::Rc;
 
-use sandbox_core::event::Event;
 use sandbox_core::metrics::{metrics, Series};
 use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
+use crate::state::Events;
+
+/// How many partitions the HW / LEO list shows.
+const PARTITIONS_LISTED: usize = 12;
+
 #[derive(Properties, PartialEq)]
 pub struct MetricsPanelProps {
     pub view: Rc<ClusterView>,
-    pub events: Rc<Vec<Event>>,
+    pub events: Events,
 }
 
 /// A bar chart of counts, scaled to its own maximum, with the values as its text.
@@ -38,7 +42,7 @@ fn sparkline(series: &Series) -> Html {
 
 #[component]
 pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
-    let m = metrics(&props.view, &props.events, 12);
+    let m = props.events.with(|events| metrics(&props.view, events, 12));
     let rows = m.metrics.iter().map(|metric| {
         html! {
             <li class={classes!("metric", metric.alert.then_some("alert"))} title={metric.mbean}
@@ -52,7 +56,12 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             </li>
         }
     });
-    let partitions = m.partitions.iter().map(|(name, hw, leo)| {
+    // Partitions with records not yet committed first; a big cluster lists only the first few.
+    let mut listed: Vec<&(String, i64, i64)> = m.partitions.iter().collect();
+    listed.sort_by_key(|(_, hw, leo)| std::cmp::Reverse(leo - hw));
+    let hidden = listed.len().saturating_sub(PARTITIONS_LISTED);
+    listed.truncate(PARTITIONS_LISTED);
+    let partitions = listed.into_iter().map(|(name, hw, leo)| {
         html! { <li>{ format!("{name}: HW {hw} · LEO {leo}") }{ if leo > hw { format!(" · {} not yet committed", leo - hw) } else { String::new() } }</li> }
     });
     html! {
@@ -60,7 +69,12 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
             <h2 id="metrics-heading">{ "Metrics" }</h2>
             <ul class="metric-list">{ for rows }</ul>
             { for m.series.iter().map(sparkline) }
-            <ul class="partition-offsets">{ for partitions }</ul>
+            <ul class="partition-offsets">
+                { for partitions }
+                if hidden > 0 {
+                    <li class="more">{ format!("… and {hidden} more partitions (the console's kafka-topics.sh --describe lists them all)") }</li>
+                }
+            </ul>
         </section>
     }
 }

@@ -7,4 +7,5 @@ pub mod console;
 pub mod controls;
 pub mod event_log;
 pub mod metrics;
+pub mod network;
 pub mod partition_detail;
