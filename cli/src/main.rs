@@ -5,6 +5,8 @@
 //!                                                run a script ('-' reads stdin); print the trace and the final state;
 //!                                                --check also checks every invariant after every step
 //! kafka-sandbox placement                        read one replica-placement case (JSON) on stdin, print the assignment
+//! kafka-sandbox assignors                        read one consumer-assignor case (JSON, or {"cases": [...]}) on stdin,
+//!                                                print the assignment
 //! kafka-sandbox commands                         print the command language reference (Markdown)
 //! kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
 //!                                                random fault schedules from seeds S..S+N, invariants after every step
@@ -24,6 +26,9 @@ usage:
                      --check also checks every invariant after every step
   kafka-sandbox placement
                      read a replica-placement case (JSON) on stdin, print the assignment
+  kafka-sandbox assignors
+                     read a consumer-assignor case (JSON, or {\"cases\": [...]}) on stdin,
+                     print the assignment (cooperative-sticky: first and final round)
   kafka-sandbox commands
                      print the command reference (Markdown)
   kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
@@ -37,6 +42,7 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("run") => run(&args[1..]),
         Some("placement") => placement(),
+        Some("assignors") => assignors(),
         Some("swarm") => swarm(&args[1..]),
         Some("commands") => {
             print!("{}", sandbox_core::parse::help_markdown());
@@ -260,6 +266,45 @@ fn placement() -> Result<(), Failure> {
         .map_err(|e| Failure::Command(format!("placement failed: {e}")))?;
     let json =
         serde_json::to_string_pretty(&result).map_err(|e| Failure::Command(e.to_string()))?;
+    println!("{json}");
+    Ok(())
+}
+
+/// A consumer-assignor case in the format of `core/tests/vectors/assignors.json`, or a file of
+/// them (`{"cases": [...]}`): prints what the sandbox's assignors compute, under the vectors'
+/// key names. Every failure is a fault of the input, so it exits 2.
+fn assignors() -> Result<(), Failure> {
+    use sandbox_core::assignor::vectors::{AssignorCase, AssignorCaseFile};
+
+    let text = read_input("-")?;
+    let invalid =
+        |e: serde_json::Error| Failure::Usage(format!("the case on stdin is not valid: {e}"));
+    // Parsed twice so that an error in a case names its line and column in the input.
+    let value: serde_json::Value = serde_json::from_str(&text).map_err(invalid)?;
+    let compute = |case: &AssignorCase| {
+        case.compute().map_err(|e| {
+            let id = if case.id.is_empty() {
+                String::new()
+            } else {
+                format!(" {}", case.id)
+            };
+            Failure::Usage(format!("the case{id} is not valid: {e}"))
+        })
+    };
+    let output = if value.get("cases").is_some() {
+        let file: AssignorCaseFile = serde_json::from_str(&text).map_err(invalid)?;
+        let results = file
+            .cases
+            .iter()
+            .map(compute)
+            .collect::<Result<Vec<_>, _>>()?;
+        serde_json::json!({ "cases": results })
+    } else {
+        let case: AssignorCase = serde_json::from_str(&text).map_err(invalid)?;
+        serde_json::to_value(compute(&case)?).map_err(|e| Failure::Command(e.to_string()))?
+    };
+    let json =
+        serde_json::to_string_pretty(&output).map_err(|e| Failure::Command(e.to_string()))?;
     println!("{json}");
     Ok(())
 }

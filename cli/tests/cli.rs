@@ -98,6 +98,83 @@ fn placement_computes_a_vector_case() {
     );
 }
 
+/// The case with this id from the assignor vectors.
+fn assignor_vector(id: &str) -> serde_json::Value {
+    let file: serde_json::Value =
+        serde_json::from_str(include_str!("../../core/tests/vectors/assignors.json")).unwrap();
+    file["cases"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|c| c["id"] == id)
+        .cloned()
+        .unwrap_or_else(|| panic!("no vector {id}"))
+}
+
+#[test]
+fn assignors_computes_a_vector_case() {
+    // A cooperative case whose moved partition waits for the follow-up rebalance.
+    let case = assignor_vector("coop-04");
+    let (code, stdout, stderr) = kafka_sandbox(&["assignors"], &case.to_string());
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    for key in [
+        "expected_assignment",
+        "partitions_transferring_ownership",
+        "cooperative_first_round_assignment",
+        "cooperative_followup_rebalances",
+        "cooperative_final_assignment",
+    ] {
+        assert_eq!(value[key], case[key], "{key}");
+    }
+
+    // A file of cases gives a file of results, in order.
+    let file = serde_json::json!({"cases": [assignor_vector("range-10"), assignor_vector("roundrobin-11")]});
+    let (code, stdout, stderr) = kafka_sandbox(&["assignors"], &file.to_string());
+    assert_eq!(code, 0, "{stderr}");
+    let value: serde_json::Value = serde_json::from_str(&stdout).unwrap();
+    let results = value["cases"].as_array().unwrap();
+    assert_eq!(results.len(), 2);
+    assert_eq!(results[0]["id"], "range-10");
+    assert_eq!(
+        results[0]["expected_assignment"],
+        assignor_vector("range-10")["expected_assignment"]
+    );
+    assert_eq!(
+        results[1]["expected_assignment"],
+        assignor_vector("roundrobin-11")["expected_assignment"]
+    );
+}
+
+#[test]
+fn assignors_rejects_bad_input_with_its_position_and_exit_2() {
+    let unknown = "{\"assignor\": \"uniform\",\n \"topics\": {\"t\": 1},\n \"members\": []}";
+    let (code, stdout, stderr) = kafka_sandbox(&["assignors"], unknown);
+    assert_eq!(code, 2);
+    assert!(stdout.is_empty());
+    assert!(
+        stderr.contains("unknown assignor \"uniform\"") && stderr.contains("line 1 column"),
+        "{stderr}"
+    );
+    let bad_partition = "{\"assignor\": \"sticky\", \"topics\": {\"t\": 1},\n \"members\": [{\"member_id\": \"a\", \"topics\": [\"t\"],\n  \"owned_partitions\": [\"t0\"]}]}";
+    let (code, _, stderr) = kafka_sandbox(&["assignors"], bad_partition);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("\"t0\" is not a partition name") && stderr.contains("line 3"),
+        "{stderr}"
+    );
+    let (code, _, stderr) = kafka_sandbox(&["assignors"], "{\"cases\": [1,");
+    assert_eq!(code, 2);
+    assert!(stderr.contains("line 1 column"), "{stderr}");
+    let twice = "{\"id\": \"x\", \"assignor\": \"range\", \"topics\": {\"t\": 1}, \"members\": [{\"member_id\": \"a\", \"topics\": [\"t\"]}, {\"member_id\": \"a\", \"topics\": [\"t\"]}]}";
+    let (code, _, stderr) = kafka_sandbox(&["assignors"], twice);
+    assert_eq!(code, 2);
+    assert!(
+        stderr.contains("case x is not valid") && stderr.contains("more than once"),
+        "{stderr}"
+    );
+}
+
 #[test]
 fn bad_usage_exits_2_with_the_usage() {
     let (code, _, stderr) = kafka_sandbox(&["frobnicate"], "");

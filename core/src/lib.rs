@@ -6,6 +6,7 @@
 //! never touches a browser API. Everything the UI shows comes out of it as plain,
 //! serde-serializable view structs (see [`view`]).
 
+pub mod assignor;
 pub mod broker;
 pub mod client;
 pub mod command;
