@@ -19,9 +19,10 @@ use std::fmt;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{
-    Acks, ClusterSpec, Command, ConfigEntity, ElectionType, EventFilter, Located, NodeId, Script,
-    TopicPartition,
+    Acks, ClusterSpec, Command, ConfigEntity, DescribeGroup, ElectionType, EventFilter,
+    GroupsCommand, Located, NodeId, ResetTo, Script, TopicPartition,
 };
+use crate::config::{consumer_config, ConfigDef, CONSUMER_CONFIGS};
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -138,6 +139,15 @@ pub enum ValueKind {
     Partition,
     /// Any text.
     Text,
+    /// A name such as a consumer's or a group id: any text but the empty string.
+    Name,
+    /// `orders,payments`: topic names, each checked with Kafka's rules.
+    Topics,
+    /// `orders-0,orders-1`: partitions written `TOPIC-N`.
+    Partitions,
+    /// `orders` or `orders:0,1`: a topic, or some of its partitions (`kafka-consumer-groups.sh
+    /// --reset-offsets --topic`).
+    TopicScope,
     /// One of these words, in any case.
     Choice(&'static [&'static str]),
     /// `250ms`, `5s`, `2m`, `1h` or a bare number of milliseconds, at most `max_ms`.
@@ -163,6 +173,10 @@ impl ValueKind {
     fn wants(self) -> String {
         match self {
             ValueKind::Switch | ValueKind::Ignored | ValueKind::Text => "a value".to_string(),
+            ValueKind::Name => "a name".to_string(),
+            ValueKind::Topics => "topics such as orders,payments".to_string(),
+            ValueKind::Partitions => "partitions such as orders-0,orders-1".to_string(),
+            ValueKind::TopicScope => "a topic, or TOPIC:P,P such as orders:0,1".to_string(),
             ValueKind::Int { .. } | ValueKind::Seed => "a whole number".to_string(),
             ValueKind::Node => "a node id such as 1 or 100".to_string(),
             ValueKind::Topic => "a topic name".to_string(),
@@ -182,6 +196,10 @@ impl ValueKind {
     /// help text.
     fn constraint(self) -> Option<String> {
         match self {
+            ValueKind::Int {
+                min: i64::MIN,
+                max: i64::MAX,
+            } => None,
             ValueKind::Int { min, max } if max == i64::MAX => Some(format!("{min} or more.")),
             ValueKind::Int { min, max } => Some(format!("From {min} to {max}.")),
             ValueKind::Seed => Some(format!("From 0 to {}.", u64::MAX)),
@@ -359,6 +377,21 @@ const BOOTSTRAP_CONTROLLER: FlagSpec = flag(
 .hidden();
 
 const TOPICS_ALIASES: &[&str] = &["kafka-topics"];
+const GROUPS_ALIASES: &[&str] = &["kafka-consumer-groups"];
+
+const GROUP_FLAG: FlagSpec = flag(
+    "--group",
+    "GROUP",
+    ValueKind::Name,
+    "The consumer group id.",
+)
+.required();
+
+const CONSUMER_NAME: ArgSpec = arg(
+    "NAME",
+    ValueKind::Name,
+    "The consumer's name, which is also its `client.id`.",
+);
 const CONFIGS_ALIASES: &[&str] = &["kafka-configs"];
 
 const ACKS: &[&str] = &["all", "-1", "1", "0"];
@@ -669,6 +702,124 @@ static COMMANDS: &[CommandSpec] = &[
         build: build_describe_quorum,
     },
     CommandSpec {
+        name: "kafka-consumer-groups.sh",
+        aliases: GROUPS_ALIASES,
+        mode: Some("--list"),
+        group: TOOLS,
+        summary: "List the consumer groups' ids.",
+        usage: "kafka-consumer-groups.sh --list",
+        args: &[],
+        flags: &[BOOTSTRAP_SERVER],
+        example: "kafka-consumer-groups.sh --list",
+        build: build_groups_list,
+    },
+    CommandSpec {
+        name: "kafka-consumer-groups.sh",
+        aliases: GROUPS_ALIASES,
+        mode: Some("--describe"),
+        group: TOOLS,
+        summary: "Describe a consumer group: each partition's committed offset, log end offset, \
+                  lag and owner (the default), its members, or its coordinator and state.",
+        usage: "kafka-consumer-groups.sh --describe --group GROUP [--offsets | --members \
+                [--verbose] | --state]",
+        args: &[],
+        flags: &[
+            GROUP_FLAG,
+            switch(
+                "--offsets",
+                "One line per partition: committed offset, log end offset, lag, and the member \
+                 that owns it. What --describe shows without any of these flags.",
+            ),
+            switch(
+                "--members",
+                "One line per member: consumer id, host, client id and number of partitions.",
+            ),
+            switch(
+                "--verbose",
+                "With --members: each member's epoch and assignment, and the target ones.",
+            ),
+            switch(
+                "--state",
+                "The group's coordinator, assignment strategy, state and number of members.",
+            ),
+            BOOTSTRAP_SERVER,
+        ],
+        example: "kafka-consumer-groups.sh --describe --group billing --members --verbose",
+        build: build_groups_describe,
+    },
+    CommandSpec {
+        name: "kafka-consumer-groups.sh",
+        aliases: GROUPS_ALIASES,
+        mode: Some("--reset-offsets"),
+        group: TOOLS,
+        summary: "Move a group's committed offsets, while the group has no active members. \
+                  Without --execute it is a dry run that only prints the new offsets, as in \
+                  Kafka.",
+        usage: "kafka-consumer-groups.sh --reset-offsets --group GROUP (--topic TOPIC[:P,P]... | \
+                --all-topics) (--to-earliest | --to-latest | --to-offset N | --shift-by N) \
+                [--dry-run | --execute]",
+        args: &[],
+        flags: &[
+            GROUP_FLAG,
+            flag(
+                "--topic",
+                "TOPIC[:P,P]",
+                ValueKind::TopicScope,
+                "A topic, or some of its partitions (`orders:0,1`); repeat the flag for more.",
+            )
+            .repeatable(),
+            switch(
+                "--all-topics",
+                "Every partition the group has a committed offset for.",
+            ),
+            switch("--to-earliest", "To each partition's log start offset."),
+            switch(
+                "--to-latest",
+                "To each partition's log end offset (its high watermark): skip everything \
+                 not read yet.",
+            ),
+            flag(
+                "--to-offset",
+                "N",
+                ValueKind::Int {
+                    min: 0,
+                    max: i64::MAX,
+                },
+                "To this offset, moved into the partition's range (log start to log end) if \
+                 it is outside.",
+            ),
+            flag(
+                "--shift-by",
+                "N",
+                ValueKind::Int {
+                    min: i64::MIN,
+                    max: i64::MAX,
+                },
+                "Forward (or back, if negative) from the committed offset, kept within the \
+                 partition's range.",
+            ),
+            switch("--dry-run", "Only print the new offsets (the default)."),
+            switch("--execute", "Commit the new offsets."),
+            BOOTSTRAP_SERVER,
+        ],
+        example: "kafka-consumer-groups.sh --reset-offsets --group billing --topic orders \
+                  --to-earliest --execute",
+        build: build_groups_reset,
+    },
+    CommandSpec {
+        name: "kafka-consumer-groups.sh",
+        aliases: GROUPS_ALIASES,
+        mode: Some("--delete"),
+        group: TOOLS,
+        summary: "Delete a consumer group that has no active members, with its committed \
+                  offsets.",
+        usage: "kafka-consumer-groups.sh --delete --group GROUP",
+        args: &[],
+        flags: &[GROUP_FLAG, BOOTSTRAP_SERVER],
+        example: "kafka-consumer-groups.sh --delete --group billing",
+        build: build_groups_delete,
+    },
+    CommandSpec {
         name: "produce",
         aliases: &[],
         mode: None,
@@ -747,6 +898,112 @@ static COMMANDS: &[CommandSpec] = &[
         .default("0")],
         example: "consume orders-0 --from 3",
         build: build_consume,
+    },
+    CommandSpec {
+        name: "consumer",
+        aliases: &[],
+        mode: Some("start"),
+        group: CLIENTS,
+        summary: "Start a consumer: it subscribes to topics through a group, whose coordinator \
+                  gives it partitions, or reads the partitions it is assigned; then it polls, \
+                  processes and commits as Kafka's consumer does.",
+        usage: "consumer start NAME (--topic TOPIC,... --group GROUP | --assign PARTITION,... \
+                [--group GROUP]) [--consumer-property KEY=VALUE]...",
+        args: &[CONSUMER_NAME],
+        flags: &[
+            flag(
+                "--topic",
+                "TOPIC,...",
+                ValueKind::Topics,
+                "Subscribe to these topics (needs --group); repeat the flag for more.",
+            )
+            .repeatable(),
+            flag(
+                "--assign",
+                "PARTITION,...",
+                ValueKind::Partitions,
+                "Read these partitions, such as `orders-0,orders-1`, without a group \
+                 assigning them; repeat the flag for more.",
+            )
+            .repeatable(),
+            flag(
+                "--group",
+                "GROUP",
+                ValueKind::Name,
+                "The consumer group (`group.id`). With --assign it is only where offsets are \
+                 committed.",
+            ),
+            flag(
+                "--consumer-property",
+                "KEY=VALUE",
+                ValueKind::Config,
+                "A consumer config, such as `max.poll.records=10` or \
+                 `group.protocol=consumer`; repeat the flag for more.",
+            )
+            .repeatable(),
+        ],
+        example: "consumer start billing-1 --topic orders --group billing --consumer-property \
+                  max.poll.records=10",
+        build: build_consumer_start,
+    },
+    CommandSpec {
+        name: "consumer",
+        aliases: &[],
+        mode: Some("stop"),
+        group: CLIENTS,
+        summary: "Close a consumer: it commits (with auto-commit), leaves its group and stops; \
+                  the group rebalances at once.",
+        usage: "consumer stop NAME",
+        args: &[CONSUMER_NAME],
+        flags: &[],
+        example: "consumer stop billing-1",
+        build: build_consumer_stop,
+    },
+    CommandSpec {
+        name: "consumer",
+        aliases: &[],
+        mode: Some("crash"),
+        group: CLIENTS,
+        summary: "Kill a consumer: it neither commits nor leaves, so its group notices only \
+                  when its session times out.",
+        usage: "consumer crash NAME",
+        args: &[CONSUMER_NAME],
+        flags: &[],
+        example: "consumer crash billing-1",
+        build: build_consumer_crash,
+    },
+    CommandSpec {
+        name: "consumer",
+        aliases: &[],
+        mode: Some("restart"),
+        group: CLIENTS,
+        summary: "Start a stopped or crashed consumer again, with the same configs.",
+        usage: "consumer restart NAME",
+        args: &[CONSUMER_NAME],
+        flags: &[],
+        example: "consumer restart billing-1",
+        build: build_consumer_restart,
+    },
+    CommandSpec {
+        name: "consumer",
+        aliases: &[],
+        mode: Some("set"),
+        group: CLIENTS,
+        summary: "Change a running consumer's sandbox knob, such as how long it works on each \
+                  record (to make it slow).",
+        usage: "consumer set NAME KEY=VALUE",
+        args: &[
+            CONSUMER_NAME,
+            arg(
+                "KEY=VALUE",
+                ValueKind::Config,
+                "A `sandbox.*` consumer config: `sandbox.processing.ms.per.record` or \
+                 `sandbox.commit.after.poll` (the `sandbox.` may be left out).",
+            ),
+        ],
+        flags: &[],
+        example: "consumer set billing-1 sandbox.processing.ms.per.record=200",
+        build: build_consumer_set,
     },
     CommandSpec {
         name: "crash",
@@ -1433,6 +1690,9 @@ fn select_mode(
         return Err(unknown_command(first));
     };
     if !specs.iter().any(|s| s.has_flag_mode()) {
+        if specs.len() > 1 {
+            return select_subcommand(specs, first, rest);
+        }
         return Ok(only);
     }
     let mut chosen: Option<&'static CommandSpec> = None;
@@ -1482,6 +1742,56 @@ fn select_mode(
     ))
 }
 
+/// For a command with subcommands (`consumer start`, `consumer stop`), the one named by the
+/// first argument (flags and their values may come before it).
+fn select_subcommand(
+    specs: &[&'static CommandSpec],
+    first: &Token,
+    rest: &[Token],
+) -> Result<&'static CommandSpec, ParseError> {
+    let name = tool_name(first.text());
+    let words: Vec<&'static str> = specs.iter().filter_map(|s| s.mode).collect();
+    let listed = match words.split_last() {
+        Some((last, [])) => last.to_string(),
+        Some((last, init)) => format!("{} or {last}", init.join(", ")),
+        None => String::new(),
+    };
+    let takes_value = |t: &Token| {
+        t.flag
+            && t.eq.is_none()
+            && specs.iter().any(|s| {
+                s.flag(&t.flag_name())
+                    .is_some_and(|f| f.kind != ValueKind::Switch)
+            })
+    };
+    let mut i = 0;
+    while let Some(t) = rest.get(i) {
+        if !t.flag {
+            return match specs.iter().find(|s| s.mode == Some(t.text())) {
+                Some(spec) => Ok(spec),
+                None => Err(error_with(
+                    t.start(),
+                    format!(
+                        "unknown subcommand `{}` for {name}: use {listed}",
+                        show(t.text())
+                    ),
+                    suggest(t.text(), words.iter().copied()),
+                )),
+            };
+        }
+        let value_follows = rest.get(i + 1).is_some_and(|n| !n.flag);
+        i += if takes_value(t) && value_follows {
+            2
+        } else {
+            1
+        };
+    }
+    Err(error(
+        first.start(),
+        format!("{name} needs a subcommand: {listed}"),
+    ))
+}
+
 /// A value as the table's kind made it.
 #[derive(Clone, Debug)]
 enum Val {
@@ -1493,6 +1803,9 @@ enum Val {
     Choice(&'static str),
     Pairs(Vec<(String, String)>),
     Names(Vec<String>),
+    Partitions(Vec<TopicPartition>),
+    /// A topic and, if given, some of its partitions.
+    TopicScope(String, Option<Vec<i32>>),
     Assignment(Vec<Vec<NodeId>>),
     Sides(Vec<NodeId>, Vec<NodeId>),
 }
@@ -1583,10 +1896,11 @@ fn collect_args(
                     }
                     next => {
                         let what = match fs.kind {
-                            ValueKind::Text | ValueKind::Ignored => String::new(),
+                            ValueKind::Text | ValueKind::Name | ValueKind::Ignored => String::new(),
                             kind => format!(" ({})", kind.wants()),
                         };
-                        let hint = if next.is_some() && fs.kind == ValueKind::Text {
+                        let text = matches!(fs.kind, ValueKind::Text | ValueKind::Name);
+                        let hint = if next.is_some() && text {
                             "; quote a value that starts with --"
                         } else {
                             ""
@@ -1630,7 +1944,11 @@ fn collect_args(
     }
     let mut args: Vec<Got> = Vec::new();
     for a in spec.args {
-        let subject = format!("{} {}", spec.name, a.metavar);
+        let subject = if a.kind == ValueKind::Config {
+            title.clone()
+        } else {
+            format!("{title} {}", a.metavar)
+        };
         if a.kind == ValueKind::Sides {
             let subject = spec.name;
             let rest: Vec<&Token> = positionals.by_ref().collect();
@@ -1736,6 +2054,7 @@ impl Args {
     fn missing(&self, name: &str) -> ParseError {
         let what = match self.spec.args.iter().find(|a| a.metavar == name) {
             Some(a) if a.kind == ValueKind::Sides => a.kind.wants(),
+            Some(a) if a.kind == ValueKind::Config => name.to_string(),
             Some(a) => format!("{name} ({})", a.kind.wants()),
             None => self.usage_of(name),
         };
@@ -1800,6 +2119,17 @@ fn parse_value(kind: ValueKind, p: &Piece, subject: &str) -> Result<Val, ParseEr
     match kind {
         ValueKind::Switch | ValueKind::Ignored => Ok(Val::Switch),
         ValueKind::Text => Ok(Val::Str(p.text.clone())),
+        ValueKind::Name => {
+            if p.text.is_empty() {
+                return Err(error(p.start, format!("{subject} is empty")));
+            }
+            Ok(Val::Str(p.text.clone()))
+        }
+        ValueKind::Topics => parse_topic_list(p, subject).map(Val::Names),
+        ValueKind::Partitions => parse_partition_list(p, subject).map(Val::Partitions),
+        ValueKind::TopicScope => {
+            parse_topic_scope(p, subject).map(|(t, ps)| Val::TopicScope(t, ps))
+        }
         ValueKind::Int { min, max } => parse_int(p, subject, kind, min, max).map(Val::Int),
         ValueKind::Node => parse_int(p, subject, kind, 0, MAX_NODE_ID).map(Val::Int),
         ValueKind::Seed => parse_seed(p, subject).map(Val::U64),
@@ -1852,7 +2182,12 @@ fn parse_int(
 }
 
 fn range_message(subject: &str, min: i64, max: i64, p: &Piece) -> String {
-    if max == i64::MAX {
+    if min == i64::MIN && max == i64::MAX {
+        format!(
+            "{subject} must be between {min} and {max} (a 64-bit number), got {}",
+            got_text(p)
+        )
+    } else if max == i64::MAX {
         format!("{subject} must be {min} or more, got {}", got_text(p))
     } else {
         format!(
@@ -2174,6 +2509,104 @@ fn parse_words(p: &Piece, subject: &str) -> Result<Vec<String>, ParseError> {
         }
     }
     Ok(items.into_iter().map(|i| i.text).collect())
+}
+
+/// `orders,payments`: topic names, none twice.
+fn parse_topic_list(p: &Piece, subject: &str) -> Result<Vec<String>, ParseError> {
+    let items = p.split(',');
+    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    for item in &items {
+        if item.text.is_empty() {
+            return Err(error(item.start, format!("{subject}: empty entry")));
+        }
+        check_topic(item)?;
+        if !seen.insert(&item.text) {
+            return Err(error(
+                item.start,
+                format!("{subject}: `{}` is listed twice", show(&item.text)),
+            ));
+        }
+    }
+    Ok(items.into_iter().map(|i| i.text).collect())
+}
+
+/// `orders-0,orders-1`: partitions, none twice.
+fn parse_partition_list(p: &Piece, subject: &str) -> Result<Vec<TopicPartition>, ParseError> {
+    let mut out = Vec::new();
+    let mut seen: BTreeSet<TopicPartition> = BTreeSet::new();
+    for item in p.split(',') {
+        if item.text.is_empty() {
+            return Err(error(item.start, format!("{subject}: empty entry")));
+        }
+        let tp = parse_partition(&item)?;
+        if !seen.insert(tp.clone()) {
+            return Err(error(
+                item.start,
+                format!("{subject}: `{tp}` is listed twice"),
+            ));
+        }
+        out.push(tp);
+    }
+    Ok(out)
+}
+
+/// `orders` or `orders:0,1`, as `kafka-consumer-groups.sh --reset-offsets --topic` takes it.
+fn parse_topic_scope(p: &Piece, subject: &str) -> Result<(String, Option<Vec<i32>>), ParseError> {
+    let Some(colon) = p.find(':') else {
+        check_topic(p)?;
+        return Ok((p.text.clone(), None));
+    };
+    let topic = p.slice(0, colon);
+    let list = p.slice(colon + 1, p.len());
+    if topic.text.is_empty() {
+        return Err(error(
+            p.start,
+            format!(
+                "{subject}: `{}` has no topic before the `:`: write TOPIC or TOPIC:P,P",
+                show(&p.text)
+            ),
+        ));
+    }
+    check_topic(&topic)?;
+    if let Some(second) = list.find(':') {
+        return Err(error(
+            list.at(second),
+            format!(
+                "{subject}: `{}` has a second `:`: write TOPIC or TOPIC:P,P",
+                show(&p.text)
+            ),
+        ));
+    }
+    if list.text.is_empty() {
+        return Err(error(
+            list.start,
+            format!(
+                "{subject}: `{}` has no partitions after the `:`",
+                show(&p.text)
+            ),
+        ));
+    }
+    let mut partitions: Vec<i32> = Vec::new();
+    let mut seen: BTreeSet<i64> = BTreeSet::new();
+    let what = format!("{subject}: a partition of `{}`", show(&topic.text));
+    for item in list.split(',') {
+        if item.text.is_empty() {
+            return Err(error(item.start, format!("{subject}: empty entry")));
+        }
+        let kind = ValueKind::Int {
+            min: 0,
+            max: MAX_PARTITION_INDEX,
+        };
+        let n = parse_int(&item, &what, kind, 0, MAX_PARTITION_INDEX)?;
+        if !seen.insert(n) {
+            return Err(error(
+                item.start,
+                format!("{subject}: partition {n} is listed twice"),
+            ));
+        }
+        partitions.push(i32::try_from(n).unwrap_or_default());
+    }
+    Ok((topic.text, Some(partitions)))
 }
 
 /// A broker or node id inside a list.
@@ -2699,6 +3132,279 @@ fn build_consume(a: &Args) -> Result<Parsed, ParseError> {
     })
 }
 
+/// "--b cannot be combined with --a", pointing at whichever of the two comes second.
+fn conflict(x: &Got, y: &Got) -> ParseError {
+    let (first, second) = if (x.at.line, x.at.col) <= (y.at.line, y.at.col) {
+        (x, y)
+    } else {
+        (y, x)
+    };
+    error(
+        second.at,
+        format!("{} cannot be combined with {}", second.name, first.name),
+    )
+}
+
+/// The one of these flags that is given, if any; an error if two are.
+fn at_most_one<'a>(a: &'a Args, names: &[&str]) -> Result<Option<&'a Got>, ParseError> {
+    let mut given: Vec<&Got> = names.iter().filter_map(|n| a.flag(n)).collect();
+    given.sort_by_key(|g| (g.at.line, g.at.col));
+    match given.as_slice() {
+        [] => Ok(None),
+        [one] => Ok(Some(one)),
+        [first, second, ..] => Err(conflict(first, second)),
+    }
+}
+
+/// The sandbox knobs `consumer set` can change on a running consumer.
+fn running_consumer_configs() -> impl Iterator<Item = &'static ConfigDef> {
+    CONSUMER_CONFIGS.iter().filter(|c| c.dynamic)
+}
+
+/// A consumer config as `consumer start --consumer-property` and `consumer set` take it: a
+/// config Kafka's consumer (or the sandbox) has, with a value of its type, checked as Kafka's
+/// `ConfigDef` checks it. A sandbox knob may be named without its `sandbox.` prefix; the
+/// result always has the full name. `running`: only what can change on a running consumer.
+fn consumer_property(
+    p: &Piece,
+    subject: &str,
+    running: bool,
+) -> Result<(String, String), ParseError> {
+    parse_pair(p, subject)?;
+    let eq = p.find('=').unwrap_or_default();
+    let key = p.slice(0, eq);
+    let value = p.slice(eq + 1, p.len());
+    let def = consumer_config(&key.text)
+        .or_else(|| consumer_config(&format!("sandbox.{}", key.text)))
+        .filter(|d| !running || d.dynamic || d.name == key.text);
+    let Some(def) = def else {
+        if !running && key.text == "group.id" {
+            return Err(error(
+                key.start,
+                format!("{subject}: give the group with --group GROUP rather than group.id"),
+            ));
+        }
+        if key.text == "client.id" {
+            return Err(error(
+                key.start,
+                format!("{subject}: a consumer's client.id is its NAME"),
+            ));
+        }
+        let names: Vec<&str> = if running {
+            running_consumer_configs().map(|c| c.name).collect()
+        } else {
+            CONSUMER_CONFIGS.iter().map(|c| c.name).collect()
+        };
+        return Err(error_with(
+            key.start,
+            format!("{subject}: unknown consumer config `{}`", show(&key.text)),
+            suggest(&key.text, names.iter().copied()),
+        ));
+    };
+    if running && !def.dynamic {
+        let knobs: Vec<&str> = running_consumer_configs().map(|c| c.name).collect();
+        return Err(error(
+            key.start,
+            format!(
+                "{subject}: {} is fixed when the consumer starts (consumer start \
+                 --consumer-property); a running consumer can change only {}",
+                def.name,
+                knobs.join(" and ")
+            ),
+        ));
+    }
+    if let Err(message) = crate::config::validate(def, &value.text) {
+        return Err(error(value.start, format!("{subject}: {message}")));
+    }
+    Ok((def.name.to_string(), value.text))
+}
+
+fn need_name(a: &Args, name: &str) -> Result<String, ParseError> {
+    a.text(name).ok_or_else(|| a.missing(name))
+}
+
+fn build_consumer_start(a: &Args) -> Result<Parsed, ParseError> {
+    let name = need_name(a, "NAME")?;
+    let mut topics: Vec<String> = Vec::new();
+    let mut assign: Vec<TopicPartition> = Vec::new();
+    let mut properties: Vec<(String, String)> = Vec::new();
+    for g in &a.flags {
+        match (&g.val, g.name) {
+            (Val::Names(list), "--topic") => {
+                if let Some(t) = list.iter().find(|t| topics.contains(t)) {
+                    return Err(error(
+                        g.piece.start,
+                        format!("--topic: `{}` is given twice", show(t)),
+                    ));
+                }
+                topics.extend(list.iter().cloned());
+            }
+            (Val::Partitions(list), _) => {
+                if let Some(tp) = list.iter().find(|tp| assign.contains(tp)) {
+                    return Err(error(
+                        g.piece.start,
+                        format!("--assign: `{tp}` is given twice"),
+                    ));
+                }
+                assign.extend(list.iter().cloned());
+            }
+            (_, "--consumer-property") => {
+                let (key, value) = consumer_property(&g.piece, g.name, false)?;
+                if properties.iter().any(|(k, _)| *k == key) {
+                    return Err(error(
+                        g.piece.start,
+                        format!("--consumer-property: `{key}` is given twice"),
+                    ));
+                }
+                properties.push((key, value));
+            }
+            _ => {}
+        }
+    }
+    let group = a.text("--group");
+    match (a.flag("--topic"), a.flag("--assign")) {
+        (Some(t), Some(s)) => {
+            let mut e = conflict(t, s);
+            e.message
+                .push_str(": a consumer either subscribes to topics or is assigned partitions");
+            return Err(e);
+        }
+        (Some(t), None) if group.is_none() => {
+            return Err(error(
+                t.at,
+                "--topic needs --group GROUP: a consumer subscribes to topics through a group \
+                 (or use --assign PARTITION,... to read partitions without one)",
+            ))
+        }
+        (None, None) => {
+            return Err(error(
+                a.head,
+                "consumer start needs --topic TOPIC,... --group GROUP (to subscribe) or \
+                 --assign PARTITION,... (to read given partitions)",
+            ))
+        }
+        _ => {}
+    }
+    command(Command::ConsumerStart {
+        name,
+        group,
+        topics,
+        assign,
+        properties,
+    })
+}
+
+fn build_consumer_stop(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ConsumerStop {
+        name: need_name(a, "NAME")?,
+    })
+}
+
+fn build_consumer_crash(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ConsumerCrash {
+        name: need_name(a, "NAME")?,
+    })
+}
+
+fn build_consumer_restart(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ConsumerRestart {
+        name: need_name(a, "NAME")?,
+    })
+}
+
+fn build_consumer_set(a: &Args) -> Result<Parsed, ParseError> {
+    let name = need_name(a, "NAME")?;
+    let setting = a.arg("KEY=VALUE").ok_or_else(|| a.missing("KEY=VALUE"))?;
+    let (key, value) = consumer_property(&setting.piece, "consumer set", true)?;
+    command(Command::ConsumerSet { name, key, value })
+}
+
+fn build_groups_list(_: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ConsumerGroups(GroupsCommand::List))
+}
+
+fn build_groups_describe(a: &Args) -> Result<Parsed, ParseError> {
+    let group = need_name(a, "--group")?;
+    let what = match at_most_one(a, &["--offsets", "--members", "--state"])? {
+        Some(g) if g.name == "--members" => DescribeGroup::Members {
+            verbose: a.flag("--verbose").is_some(),
+        },
+        Some(g) if g.name == "--state" => DescribeGroup::State,
+        _ => DescribeGroup::Offsets,
+    };
+    if let Some(v) = a.flag("--verbose") {
+        if !matches!(what, DescribeGroup::Members { .. }) {
+            return Err(error(
+                v.at,
+                "--verbose works with --members only: add --members to see each member's \
+                 assignment",
+            ));
+        }
+    }
+    command(Command::ConsumerGroups(GroupsCommand::Describe {
+        group,
+        what,
+    }))
+}
+
+fn build_groups_reset(a: &Args) -> Result<Parsed, ParseError> {
+    let group = need_name(a, "--group")?;
+    let topics = match at_most_one(a, &["--topic", "--all-topics"])? {
+        Some(g) if g.name == "--all-topics" => None,
+        Some(_) => Some(
+            a.flags
+                .iter()
+                .filter_map(|g| match &g.val {
+                    Val::TopicScope(t, ps) => Some((t.clone(), ps.clone())),
+                    _ => None,
+                })
+                .collect(),
+        ),
+        None => {
+            return Err(error(
+                a.head,
+                "kafka-consumer-groups.sh --reset-offsets needs --topic TOPIC or --all-topics \
+                 (Kafka: One of the reset scopes should be defined: --all-topics, --topic.)",
+            ))
+        }
+    };
+    let scenarios = ["--to-earliest", "--to-latest", "--to-offset", "--shift-by"];
+    let to = match at_most_one(a, &scenarios)?.map(|g| g.name) {
+        Some("--to-earliest") => ResetTo::Earliest,
+        Some("--to-latest") => ResetTo::Latest,
+        Some("--to-offset") => ResetTo::Offset(a.need_int("--to-offset")?),
+        Some(_) => ResetTo::ShiftBy(a.need_int("--shift-by")?),
+        None => {
+            return Err(error(
+                a.head,
+                "kafka-consumer-groups.sh --reset-offsets needs one of --to-earliest, \
+                 --to-latest, --to-offset N, --shift-by N",
+            ))
+        }
+    };
+    let execute = match (a.flag("--dry-run"), a.flag("--execute")) {
+        (Some(d), Some(e)) => {
+            let mut c = conflict(d, e);
+            c.message
+                .push_str(": --reset-offsets does one or the other (--dry-run is the default)");
+            return Err(c);
+        }
+        (_, e) => e.is_some(),
+    };
+    command(Command::ConsumerGroups(GroupsCommand::ResetOffsets {
+        group,
+        topics,
+        to,
+        execute,
+    }))
+}
+
+fn build_groups_delete(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ConsumerGroups(GroupsCommand::Delete {
+        group: need_name(a, "--group")?,
+    }))
+}
+
 fn build_crash(a: &Args) -> Result<Parsed, ParseError> {
     command(Command::Crash {
         node: a.need_node("NODE")?,
@@ -2923,6 +3629,13 @@ pub fn completions(input: &str) -> Vec<String> {
             .iter()
             .find(|s| s.mode.is_some_and(|m| given.iter().any(|g| g == m)))
             .copied()
+    } else if specs.len() > 1 {
+        // Subcommands: the first word after the name that is one.
+        done.iter()
+            .skip(1)
+            .filter(|w| !w.starts_with('-'))
+            .find_map(|w| specs.iter().find(|s| s.mode == Some(*w)))
+            .copied()
     } else {
         specs.first().copied()
     };
@@ -2943,11 +3656,26 @@ pub fn completions(input: &str) -> Vec<String> {
                     .filter(|v| v.to_lowercase().starts_with(&lower))
                     .map(|v| v.to_string())
                     .collect(),
+                ValueKind::Config if f.name == "--consumer-property" => {
+                    config_keys(CONSUMER_CONFIGS.iter(), current)
+                }
                 _ => Vec::new(),
             };
         }
     }
     let Some(spec) = spec else {
+        if !specs.iter().any(|s| s.has_flag_mode()) {
+            // Subcommands.
+            if current.starts_with('-') {
+                return Vec::new();
+            }
+            return specs
+                .iter()
+                .filter_map(|s| s.mode)
+                .filter(|m| matching(m))
+                .map(str::to_string)
+                .collect();
+        }
         if !current.is_empty() && !current.starts_with('-') {
             return Vec::new();
         }
@@ -2958,6 +3686,13 @@ pub fn completions(input: &str) -> Vec<String> {
             .map(str::to_string)
             .collect();
     };
+    // `consumer set NAME `: the knobs a running consumer can change.
+    if spec.name == "consumer" && spec.mode == Some("set") {
+        let positionals = done.iter().skip(1).filter(|w| !w.starts_with('-')).count();
+        if positionals == 2 && !current.starts_with('-') {
+            return config_keys(running_consumer_configs(), current);
+        }
+    }
     let mut out: Vec<String> = Vec::new();
     if let Some(word) = spec.mode.filter(|m| !m.starts_with('-')) {
         if !done.contains(&word) && matching(word) {
@@ -2972,6 +3707,14 @@ pub fn completions(input: &str) -> Vec<String> {
         }
     }
     out
+}
+
+/// `name=` for each config whose name starts with `current`.
+fn config_keys<'a>(configs: impl Iterator<Item = &'a ConfigDef>, current: &str) -> Vec<String> {
+    configs
+        .filter(|c| c.name.starts_with(current))
+        .map(|c| format!("{}=", c.name))
+        .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -3044,10 +3787,96 @@ fn describe(help: &str, kind: ValueKind, default: Option<&str>) -> String {
 // ---------------------------------------------------------------------------------------------
 // Back to text
 
+fn format_groups_command(command: &crate::command::GroupsCommand) -> String {
+    use crate::command::{DescribeGroup, GroupsCommand, ResetTo};
+    let base = "kafka-consumer-groups.sh";
+    match command {
+        GroupsCommand::List => format!("{base} --list"),
+        GroupsCommand::Describe { group, what } => {
+            let extra = match what {
+                DescribeGroup::Offsets => "",
+                DescribeGroup::Members { verbose: false } => " --members",
+                DescribeGroup::Members { verbose: true } => " --members --verbose",
+                DescribeGroup::State => " --state",
+            };
+            format!("{base} --describe --group {}{extra}", quote(group))
+        }
+        GroupsCommand::ResetOffsets {
+            group,
+            topics,
+            to,
+            execute,
+        } => {
+            let mut s = format!("{base} --reset-offsets --group {}", quote(group));
+            match topics {
+                None => s.push_str(" --all-topics"),
+                Some(list) => {
+                    for (topic, partitions) in list {
+                        let spec = match partitions {
+                            None => topic.clone(),
+                            Some(ps) => {
+                                let ps: Vec<String> = ps.iter().map(i32::to_string).collect();
+                                format!("{topic}:{}", ps.join(","))
+                            }
+                        };
+                        s.push_str(&format!(" --topic {}", quote(&spec)));
+                    }
+                }
+            }
+            s.push_str(&match to {
+                ResetTo::Earliest => " --to-earliest".to_string(),
+                ResetTo::Latest => " --to-latest".to_string(),
+                ResetTo::Offset(n) => format!(" --to-offset {n}"),
+                ResetTo::ShiftBy(n) => format!(" --shift-by {n}"),
+            });
+            s.push_str(if *execute { " --execute" } else { " --dry-run" });
+            s
+        }
+        GroupsCommand::Delete { group } => format!("{base} --delete --group {}", quote(group)),
+    }
+}
+
 /// A command as text that [`parse_command`] reads back to the same command (for shared links
 /// and saved scripts). Values cannot contain line breaks.
 pub fn format_command(command: &Command) -> String {
     match command {
+        Command::ConsumerStart {
+            name,
+            group,
+            topics,
+            assign,
+            properties,
+        } => {
+            let mut s = format!("consumer start {}", quote(name));
+            if !topics.is_empty() {
+                s.push_str(&format!(" --topic {}", quote(&topics.join(","))));
+            }
+            if !assign.is_empty() {
+                let list: Vec<String> = assign.iter().map(|tp| tp.to_string()).collect();
+                s.push_str(&format!(" --assign {}", quote(&list.join(","))));
+            }
+            if let Some(g) = group {
+                s.push_str(&format!(" --group {}", quote(g)));
+            }
+            for (k, v) in properties {
+                s.push_str(&format!(
+                    " --consumer-property {}",
+                    quote(&format!("{k}={v}"))
+                ));
+            }
+            s
+        }
+        Command::ConsumerStop { name } => format!("consumer stop {}", quote(name)),
+        Command::ConsumerCrash { name } => format!("consumer crash {}", quote(name)),
+        Command::ConsumerRestart { name } => format!("consumer restart {}", quote(name)),
+        Command::ConsumerSet { name, key, value } => {
+            format!(
+                "consumer set {} {}",
+                quote(name),
+                quote(&format!("{key}={value}"))
+            )
+        }
+        Command::ConsumerGroups(g) => format_groups_command(g),
         Command::CreateTopic {
             topic,
             partitions,

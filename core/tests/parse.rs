@@ -6,7 +6,9 @@
 //! `UPDATE_DOCS=1` rewrites the generated part of `docs/commands.md`.
 
 use expect_test::{expect, Expect};
-use sandbox_core::command::{ClusterSpec, Command, Script};
+use sandbox_core::command::{
+    ClusterSpec, Command, DescribeGroup, GroupsCommand, ResetTo, Script, TopicPartition,
+};
 use sandbox_core::parse::{
     command_names, command_specs, completions, format_command, format_script, help_markdown,
     parse_command, parse_script, ParseError,
@@ -208,6 +210,219 @@ fn clients_errors() {
 
 #[test]
 #[rustfmt::skip]
+fn consumers() {
+    check("consumer start c1 --topic orders --group billing", expect![[r#"ConsumerStart { name: "c1", group: Some("billing"), topics: ["orders"], assign: [], properties: [] }"#]]);
+    check("consumer start \"my consumer\" --topic orders,payments --topic audit --group \"team a\" --consumer-property max.poll.records=10 --consumer-property group.protocol=consumer", expect![[r#"ConsumerStart { name: "my consumer", group: Some("team a"), topics: ["orders", "payments", "audit"], assign: [], properties: [("max.poll.records", "10"), ("group.protocol", "consumer")] }"#]]);
+    check("consumer start c1 --assign orders-0,orders-1 --assign my-topic-2", expect![[r#"ConsumerStart { name: "c1", group: None, topics: [], assign: [TopicPartition { topic: "orders", partition: 0 }, TopicPartition { topic: "orders", partition: 1 }, TopicPartition { topic: "my-topic", partition: 2 }], properties: [] }"#]]);
+    check("consumer start c1 --assign orders-0 --group billing --consumer-property enable.auto.commit=false --consumer-property=auto.offset.reset=earliest", expect![[r#"ConsumerStart { name: "c1", group: Some("billing"), topics: [], assign: [TopicPartition { topic: "orders", partition: 0 }], properties: [("enable.auto.commit", "false"), ("auto.offset.reset", "earliest")] }"#]]);
+    check("consumer start c1 --group g --topic t --consumer-property processing.ms.per.record=50", expect![[r#"ConsumerStart { name: "c1", group: Some("g"), topics: ["t"], assign: [], properties: [("sandbox.processing.ms.per.record", "50")] }"#]]);
+    check("consumer start c1 --group g --topic t --consumer-property partition.assignment.strategy=org.apache.kafka.clients.consumer.CooperativeStickyAssignor", expect![[r#"ConsumerStart { name: "c1", group: Some("g"), topics: ["t"], assign: [], properties: [("partition.assignment.strategy", "org.apache.kafka.clients.consumer.CooperativeStickyAssignor")] }"#]]);
+    check("consumer --group g start c1 --topic t", expect![[r#"ConsumerStart { name: "c1", group: Some("g"), topics: ["t"], assign: [], properties: [] }"#]]);
+    check("consumer stop c1", expect![[r#"ConsumerStop { name: "c1" }"#]]);
+    check("consumer crash c1", expect![[r#"ConsumerCrash { name: "c1" }"#]]);
+    check("consumer restart 'c 1'", expect![[r#"ConsumerRestart { name: "c 1" }"#]]);
+    check("consumer set c1 sandbox.processing.ms.per.record=200", expect![[r#"ConsumerSet { name: "c1", key: "sandbox.processing.ms.per.record", value: "200" }"#]]);
+    check("consumer set c1 commit.after.poll=sync", expect![[r#"ConsumerSet { name: "c1", key: "sandbox.commit.after.poll", value: "sync" }"#]]);
+    check("consumer stop start", expect![[r#"ConsumerStop { name: "start" }"#]]);
+}
+
+#[test]
+#[rustfmt::skip]
+fn consumers_errors() {
+    check("consumer", expect!["error: line 1, column 1: consumer needs a subcommand: start, stop, crash, restart or set"]);
+    check("consumer strat c1", expect!["error: line 1, column 10: unknown subcommand `strat` for consumer: use start, stop, crash, restart or set; did you mean `start`?"]);
+    check("consumer c1 start", expect!["error: line 1, column 10: unknown subcommand `c1` for consumer: use start, stop, crash, restart or set"]);
+    check("consumer start", expect!["error: line 1, column 1: consumer start needs NAME (a name)"]);
+    check("consumer start \"\" --assign t-0", expect!["error: line 1, column 16: consumer start NAME is empty"]);
+    check("consumer stop", expect!["error: line 1, column 1: consumer stop needs NAME (a name)"]);
+    check("consumer stop c1 c2", expect!["error: line 1, column 18: unexpected extra argument `c2`"]);
+    check("consumer stop c1 --topic t", expect!["error: line 1, column 18: --topic does not apply to consumer stop; it is a flag of consumer start"]);
+    check("consumer start c1", expect!["error: line 1, column 1: consumer start needs --topic TOPIC,... --group GROUP (to subscribe) or --assign PARTITION,... (to read given partitions)"]);
+    check("consumer start c1 --topic orders", expect!["error: line 1, column 19: --topic needs --group GROUP: a consumer subscribes to topics through a group (or use --assign PARTITION,... to read partitions without one)"]);
+    check("consumer start c1 --group g --topic orders --assign orders-0", expect!["error: line 1, column 44: --assign cannot be combined with --topic: a consumer either subscribes to topics or is assigned partitions"]);
+    check("consumer start c1 --group g --topic orders,,x", expect!["error: line 1, column 44: --topic: empty entry"]);
+    check("consumer start c1 --group g --topic orders,or/ders", expect!["error: line 1, column 46: the topic name `or/ders` contains `/`: topic names use only letters, digits, `.`, `_` and `-`"]);
+    check("consumer start c1 --group g --topic orders,orders", expect!["error: line 1, column 44: --topic: `orders` is listed twice"]);
+    check("consumer start c1 --group g --topic orders --topic orders", expect!["error: line 1, column 52: --topic: `orders` is given twice"]);
+    check("consumer start c1 --assign orders", expect!["error: line 1, column 28: `orders` is not a partition: write TOPIC-N, such as orders-0; did you mean `orders-0`?"]);
+    check("consumer start c1 --assign orders-0,orders-0", expect!["error: line 1, column 37: --assign: `orders-0` is listed twice"]);
+    check("consumer start c1 --group \"\" --assign t-0", expect!["error: line 1, column 27: --group is empty"]);
+    check("consumer start c1 --group --assign t-0", expect!["error: line 1, column 19: --group needs a value; quote a value that starts with --"]);
+    check("consumer start c1 --group g --topic t --consumer-property max.poll.recods=10", expect!["error: line 1, column 59: --consumer-property: unknown consumer config `max.poll.recods`; did you mean `max.poll.records`?"]);
+    check("consumer start c1 --group g --topic t --consumer-property max.poll.records=abc", expect!["error: line 1, column 76: --consumer-property: Invalid value abc for configuration max.poll.records: Not a number of type INT"]);
+    check("consumer start c1 --group g --topic t --consumer-property enable.auto.commit=yes", expect!["error: line 1, column 78: --consumer-property: Invalid value yes for configuration enable.auto.commit: Expected value to be either true or false"]);
+    check("consumer start c1 --group g --topic t --consumer-property auto.offset.reset=smallest", expect!["error: line 1, column 77: --consumer-property: Invalid value smallest for configuration auto.offset.reset: String must be one of: earliest, latest, none"]);
+    check("consumer start c1 --group g --topic t --consumer-property group.protocol=CONSUMER", expect!["error: line 1, column 74: --consumer-property: Invalid value CONSUMER for configuration group.protocol: String must be one of: classic, consumer"]);
+    check("consumer start c1 --group g --topic t --consumer-property partition.assignment.strategy=nope", expect![[r#"error: line 1, column 89: --consumer-property: Invalid value nope for configuration partition.assignment.strategy: unknown assignor "nope": expected range, roundrobin, sticky or cooperative-sticky (or a class name such as org.apache.kafka.clients.consumer.RangeAssignor)"#]]);
+    check("consumer start c1 --group g --topic t --consumer-property max.poll.records", expect!["error: line 1, column 59: --consumer-property wants KEY=VALUE, got `max.poll.records`"]);
+    check("consumer start c1 --group g --topic t --consumer-property max.poll.records=", expect!["error: line 1, column 76: --consumer-property: `max.poll.records` has no value after `=`"]);
+    check("consumer start c1 --group g --topic t --consumer-property max.poll.records=1 --consumer-property max.poll.records=2", expect!["error: line 1, column 98: --consumer-property: `max.poll.records` is given twice"]);
+    check("consumer start c1 --topic t --consumer-property group.id=g", expect!["error: line 1, column 49: --consumer-property: give the group with --group GROUP rather than group.id"]);
+    check("consumer start c1 --group g --topic t --consumer-property client.id=x", expect!["error: line 1, column 59: --consumer-property: a consumer's client.id is its NAME"]);
+    check("consumer set c1", expect!["error: line 1, column 1: consumer set needs KEY=VALUE"]);
+    check("consumer set c1 processing", expect!["error: line 1, column 17: consumer set wants KEY=VALUE, got `processing`"]);
+    check("consumer set c1 max.poll.records=5", expect!["error: line 1, column 17: consumer set: max.poll.records is fixed when the consumer starts (consumer start --consumer-property); a running consumer can change only sandbox.processing.ms.per.record and sandbox.commit.after.poll"]);
+    check("consumer set c1 sandbox.procesing.ms.per.record=5", expect!["error: line 1, column 17: consumer set: unknown consumer config `sandbox.procesing.ms.per.record`; did you mean `sandbox.processing.ms.per.record`?"]);
+    check("consumer set c1 sandbox.processing.ms.per.record=-5", expect!["error: line 1, column 50: consumer set: Invalid value -5 for configuration sandbox.processing.ms.per.record: Value must be at least 0"]);
+    check("consumer set c1 sandbox.commit.after.poll=always", expect!["error: line 1, column 43: consumer set: Invalid value always for configuration sandbox.commit.after.poll: String must be one of: none, sync, async"]);
+}
+
+#[test]
+#[rustfmt::skip]
+fn kafka_consumer_groups() {
+    check("kafka-consumer-groups.sh --list", expect!["ConsumerGroups(List)"]);
+    check("bin/kafka-consumer-groups.sh --bootstrap-server localhost:9092 --list", expect!["ConsumerGroups(List)"]);
+    check("kafka-consumer-groups --describe --group billing", expect![[r#"ConsumerGroups(Describe { group: "billing", what: Offsets })"#]]);
+    check("kafka-consumer-groups.sh --bootstrap-server localhost:9092 --describe --group billing --offsets", expect![[r#"ConsumerGroups(Describe { group: "billing", what: Offsets })"#]]);
+    check("kafka-consumer-groups.sh --describe --group billing --members", expect![[r#"ConsumerGroups(Describe { group: "billing", what: Members { verbose: false } })"#]]);
+    check("kafka-consumer-groups.sh --describe --verbose --members --group billing", expect![[r#"ConsumerGroups(Describe { group: "billing", what: Members { verbose: true } })"#]]);
+    check("kafka-consumer-groups.sh --describe --group \"my group\" --state", expect![[r#"ConsumerGroups(Describe { group: "my group", what: State })"#]]);
+    check("kafka-consumer-groups.sh --reset-offsets --group billing --topic orders --to-earliest --execute", expect![[r#"ConsumerGroups(ResetOffsets { group: "billing", topics: Some([("orders", None)]), to: Earliest, execute: true })"#]]);
+    check("kafka-consumer-groups.sh --reset-offsets --group billing --topic orders:0,2 --topic payments --to-latest --dry-run", expect![[r#"ConsumerGroups(ResetOffsets { group: "billing", topics: Some([("orders", Some([0, 2])), ("payments", None)]), to: Latest, execute: false })"#]]);
+    check("kafka-consumer-groups.sh --reset-offsets --group billing --all-topics --to-offset 42", expect![[r#"ConsumerGroups(ResetOffsets { group: "billing", topics: None, to: Offset(42), execute: false })"#]]);
+    check("kafka-consumer-groups.sh --reset-offsets --group billing --all-topics --shift-by -5 --execute", expect![[r#"ConsumerGroups(ResetOffsets { group: "billing", topics: None, to: ShiftBy(-5), execute: true })"#]]);
+    check("kafka-consumer-groups.sh --reset-offsets --group billing --all-topics --shift-by=+3", expect![[r#"ConsumerGroups(ResetOffsets { group: "billing", topics: None, to: ShiftBy(3), execute: false })"#]]);
+    check("kafka-consumer-groups.sh --delete --group billing", expect![[r#"ConsumerGroups(Delete { group: "billing" })"#]]);
+}
+
+#[test]
+#[rustfmt::skip]
+fn kafka_consumer_groups_errors() {
+    check("kafka-consumer-groups.sh", expect!["error: line 1, column 1: kafka-consumer-groups.sh needs one of --list, --describe, --reset-offsets, --delete"]);
+    check("kafka-consumer-groups.sh --group billing", expect!["error: line 1, column 1: kafka-consumer-groups.sh needs one of --list, --describe, --reset-offsets, --delete"]);
+    check("kafka-consumer-groups.sh --decsribe --group billing", expect!["error: line 1, column 26: unknown flag `--decsribe` for kafka-consumer-groups.sh; did you mean `--describe`?"]);
+    check("kafka-consumer-groups.sh --list --describe", expect!["error: line 1, column 33: --describe cannot be combined with --list"]);
+    check("kafka-consumer-groups.sh --describe", expect!["error: line 1, column 1: kafka-consumer-groups.sh --describe needs --group GROUP"]);
+    check("kafka-consumer-groups.sh --describe --group", expect!["error: line 1, column 37: --group needs a value"]);
+    check("kafka-consumer-groups.sh --describe --group \"\"", expect!["error: line 1, column 45: --group is empty"]);
+    check("kafka-consumer-groups.sh --describe --group a --group b", expect!["error: line 1, column 47: --group is given twice"]);
+    check("kafka-consumer-groups.sh --describe --group g --members --state", expect!["error: line 1, column 57: --state cannot be combined with --members"]);
+    check("kafka-consumer-groups.sh --describe --group g --state --offsets", expect!["error: line 1, column 55: --offsets cannot be combined with --state"]);
+    check("kafka-consumer-groups.sh --describe --group g --verbose", expect!["error: line 1, column 47: --verbose works with --members only: add --members to see each member's assignment"]);
+    check("kafka-consumer-groups.sh --describe --group g --state=stable", expect!["error: line 1, column 47: --state takes no value"]);
+    check("kafka-consumer-groups.sh --list --group g", expect!["error: line 1, column 33: --group does not apply to kafka-consumer-groups.sh --list; it is a flag of kafka-consumer-groups.sh --describe"]);
+    check("kafka-consumer-groups.sh --delete --group g --topic t", expect!["error: line 1, column 45: --topic does not apply to kafka-consumer-groups.sh --delete; it is a flag of kafka-consumer-groups.sh --reset-offsets"]);
+    check("kafka-consumer-groups.sh --delete", expect!["error: line 1, column 1: kafka-consumer-groups.sh --delete needs --group GROUP"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --to-earliest", expect!["error: line 1, column 1: kafka-consumer-groups.sh --reset-offsets needs --topic TOPIC or --all-topics (Kafka: One of the reset scopes should be defined: --all-topics, --topic.)"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t", expect!["error: line 1, column 1: kafka-consumer-groups.sh --reset-offsets needs one of --to-earliest, --to-latest, --to-offset N, --shift-by N"]);
+    check("kafka-consumer-groups.sh --reset-offsets --topic t --to-earliest", expect!["error: line 1, column 1: kafka-consumer-groups.sh --reset-offsets needs --group GROUP"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --all-topics --to-earliest", expect!["error: line 1, column 62: --all-topics cannot be combined with --topic"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-earliest --to-latest", expect!["error: line 1, column 76: --to-latest cannot be combined with --to-earliest"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-offset", expect!["error: line 1, column 62: --to-offset needs a value (a whole number)"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-offset --execute", expect!["error: line 1, column 62: --to-offset needs a value (a whole number)"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-offset abc", expect!["error: line 1, column 74: --to-offset wants a whole number, got `abc`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-offset -1", expect!["error: line 1, column 74: --to-offset must be 0 or more, got `-1`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --shift-by 1.5", expect!["error: line 1, column 73: --shift-by wants a whole number, got `1.5`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --shift-by 99999999999999999999", expect!["error: line 1, column 73: --shift-by must be between -9223372036854775808 and 9223372036854775807 (a 64-bit number), got `99999999999999999999`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-earliest --dry-run --execute", expect!["error: line 1, column 86: --execute cannot be combined with --dry-run: --reset-offsets does one or the other (--dry-run is the default)"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t --to-earliest --execute --dry-run", expect!["error: line 1, column 86: --dry-run cannot be combined with --execute: --reset-offsets does one or the other (--dry-run is the default)"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t: --to-earliest", expect!["error: line 1, column 62: --topic: `t:` has no partitions after the `:`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic :0 --to-earliest", expect!["error: line 1, column 60: --topic: `:0` has no topic before the `:`: write TOPIC or TOPIC:P,P"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t:0:1 --to-earliest", expect!["error: line 1, column 63: --topic: `t:0:1` has a second `:`: write TOPIC or TOPIC:P,P"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t:0,x --to-earliest", expect!["error: line 1, column 64: --topic: a partition of `t` wants a whole number, got `x`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t:0,0 --to-earliest", expect!["error: line 1, column 64: --topic: partition 0 is listed twice"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t:1000 --to-earliest", expect!["error: line 1, column 62: --topic: a partition of `t` must be between 0 and 999, got `1000`"]);
+    check("kafka-consumer-groups.sh --reset-offsets --group g --topic t/x:1 --to-earliest", expect!["error: line 1, column 61: the topic name `t/x` contains `/`: topic names use only letters, digits, `.`, `_` and `-`"]);
+}
+
+/// Every new command value, however odd its names, formats to text that parses back to it.
+#[test]
+fn consumer_commands_round_trip() {
+    let tp = TopicPartition::new;
+    let odd = [
+        "c1",
+        "my consumer",
+        "--x",
+        "a\"b\\c",
+        "#1",
+        "日本",
+        "start",
+        "'q'",
+    ];
+    let mut commands: Vec<Command> = Vec::new();
+    for name in odd {
+        let name = name.to_string();
+        commands.extend([
+            Command::ConsumerStart {
+                name: name.clone(),
+                group: Some(name.clone()),
+                topics: vec!["orders".into(), "pay.ments_2".into()],
+                assign: Vec::new(),
+                properties: vec![
+                    ("max.poll.records".into(), "10".into()),
+                    ("group.instance.id".into(), format!("{name}=x")),
+                ],
+            },
+            Command::ConsumerStart {
+                name: name.clone(),
+                group: None,
+                topics: Vec::new(),
+                assign: vec![tp("orders", 0), tp("my-topic", 12)],
+                properties: Vec::new(),
+            },
+            Command::ConsumerStop { name: name.clone() },
+            Command::ConsumerCrash { name: name.clone() },
+            Command::ConsumerRestart { name: name.clone() },
+            Command::ConsumerSet {
+                name: name.clone(),
+                key: "sandbox.processing.ms.per.record".into(),
+                value: "250".into(),
+            },
+            Command::ConsumerGroups(GroupsCommand::Describe {
+                group: name.clone(),
+                what: DescribeGroup::Offsets,
+            }),
+            Command::ConsumerGroups(GroupsCommand::Delete {
+                group: name.clone(),
+            }),
+        ]);
+    }
+    for what in [
+        DescribeGroup::Offsets,
+        DescribeGroup::Members { verbose: false },
+        DescribeGroup::Members { verbose: true },
+        DescribeGroup::State,
+    ] {
+        commands.push(Command::ConsumerGroups(GroupsCommand::Describe {
+            group: "g".into(),
+            what,
+        }));
+    }
+    commands.push(Command::ConsumerGroups(GroupsCommand::List));
+    for to in [
+        ResetTo::Earliest,
+        ResetTo::Latest,
+        ResetTo::Offset(0),
+        ResetTo::Offset(i64::MAX),
+        ResetTo::ShiftBy(-3),
+        ResetTo::ShiftBy(i64::MIN),
+        ResetTo::ShiftBy(i64::MAX),
+    ] {
+        for execute in [false, true] {
+            for topics in [
+                None,
+                Some(vec![
+                    ("orders".to_string(), None),
+                    ("payments".to_string(), Some(vec![2, 0])),
+                ]),
+            ] {
+                commands.push(Command::ConsumerGroups(GroupsCommand::ResetOffsets {
+                    group: "g 1".into(),
+                    topics,
+                    to,
+                    execute,
+                }));
+            }
+        }
+    }
+    for c in commands {
+        let text = format_command(&c);
+        assert_eq!(parse_command(&text), Ok(c), "{text}");
+    }
+}
+
+#[test]
+#[rustfmt::skip]
 fn faults() {
     check("crash 1", expect!["Crash { node: 1 }"]);
     check("restart 100", expect!["Restart { node: 100 }"]);
@@ -322,7 +537,7 @@ fn console_lines() {
     check("crash \\\n  1", expect!["Crash { node: 1 }"]);
     check("crash 1\nstep", expect!["error: line 2, column 1: one command at a time: this starts a second command"]);
     check("--create", expect!["error: line 1, column 1: a command starts with its name, not with the flag `--create`"]);
-    check("kafka-consumer-groups.sh --describe --group billing", expect!["error: line 1, column 1: `kafka-consumer-groups.sh` is not available in the sandbox; its Kafka tools are kafka-topics.sh, kafka-configs.sh, kafka-leader-election.sh, kafka-metadata-quorum.sh"]);
+    check("kafka-console-consumer.sh --topic orders", expect!["error: line 1, column 1: `kafka-console-consumer.sh` is not available in the sandbox; its Kafka tools are kafka-topics.sh, kafka-configs.sh, kafka-leader-election.sh, kafka-metadata-quorum.sh, kafka-consumer-groups.sh"]);
     check("bin/kafka-topic.sh --list", expect!["error: line 1, column 1: unknown command `bin/kafka-topic.sh`; did you mean `kafka-topics.sh`?"]);
     check("kafka-topic.sh --list", expect!["error: line 1, column 1: unknown command `kafka-topic.sh`; did you mean `kafka-topics.sh`?"]);
     check("cluster --brokers 3", expect!["error: line 1, column 1: `cluster` sets up the cluster a script starts from: it only works as the first line of a script, not as a console command"]);
@@ -391,8 +606,8 @@ fn completion() {
     check_completions("kafka-topics.sh --create --topic orders --partitions 3 --replication-factor 3 ", expect!["--config --replica-assignment"]);
     check_completions("kafka-topics.sh --create --topic ", expect![[""]]);
     check_completions("bin/kafka-configs.sh --describe --", expect!["--entity-type --entity-name --entity-default --topic --broker --broker-defaults"]);
-    check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh produce consume crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
-    check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh"]);
+    check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-consumer-groups.sh produce consume consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
+    check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-consumer-groups.sh"]);
     check_completions("p", expect!["produce partition pause-fetch"]);
     check_completions("kafka-topics.sh ", expect!["--create --describe --list"]);
     check_completions("kafka-topics.sh --c", expect!["--create"]);
@@ -410,11 +625,22 @@ fn completion() {
     check_completions("crash ", expect![[""]]);
     check_completions("nope ", expect![[""]]);
     check_completions("cluster ", expect!["--brokers --controllers --racks --seed"]);
+    check_completions("consumer ", expect!["start stop crash restart set"]);
+    check_completions("consumer s", expect!["start stop set"]);
+    check_completions("consumer start c1 ", expect!["--topic --assign --group --consumer-property"]);
+    check_completions("consumer start c1 --group g --consumer-property max.poll", expect!["max.poll.interval.ms= max.poll.records="]);
+    check_completions("consumer start c1 --consumer-property ", expect!["group.protocol= partition.assignment.strategy= group.remote.assignor= group.instance.id= session.timeout.ms= heartbeat.interval.ms= max.poll.interval.ms= max.poll.records= fetch.min.bytes= fetch.max.wait.ms= fetch.max.bytes= max.partition.fetch.bytes= auto.offset.reset= enable.auto.commit= auto.commit.interval.ms= isolation.level= client.rack= sandbox.processing.ms.per.record= sandbox.commit.after.poll="]);
+    check_completions("consumer set c1 ", expect!["sandbox.processing.ms.per.record= sandbox.commit.after.poll="]);
+    check_completions("consumer set c1 sandbox.c", expect!["sandbox.commit.after.poll="]);
+    check_completions("consumer stop ", expect![[""]]);
+    check_completions("kafka-consumer-groups.sh ", expect!["--list --describe --reset-offsets --delete"]);
+    check_completions("kafka-consumer-groups.sh --describe --group g --", expect!["--offsets --members --verbose --state"]);
+    check_completions("kafka-consumer-groups.sh --reset-offsets --", expect!["--group --topic --all-topics --to-earliest --to-latest --to-offset --shift-by --dry-run --execute"]);
 }
 
 #[test]
 fn names() {
-    expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh produce consume crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"].assert_eq(&command_names().join(" "));
+    expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-consumer-groups.sh produce consume consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"].assert_eq(&command_names().join(" "));
 }
 
 /// The generated part of `docs/commands.md` is `help_markdown()`; `UPDATE_DOCS=1` rewrites it.
