@@ -1,14 +1,17 @@
 //! Text output shaped like Kafka's own tools, so what the sandbox prints reads like a real
 //! cluster's answer.
 
+use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::command::{ConfigEntity, ElectionType, TopicPartition};
+use crate::command::{
+    ConfigEntity, DescribeGroup, ElectionType, GroupsCommand, ResetTo, TopicPartition,
+};
 use crate::config::{Scope, CONFIGS};
 use crate::metadata::MetadataImage;
 use crate::metadata::MetadataRecord;
 use crate::sim::Simulation;
-use crate::view::ClusterView;
+use crate::view::{ClusterView, GroupView, MemberView};
 
 fn join(ids: impl IntoIterator<Item = i32>) -> String {
     ids.into_iter()
@@ -276,6 +279,576 @@ pub fn describe_election(
             failed.join(", ")
         );
     }
+    out
+}
+
+// ---------------------------------------------------------------------------------------------
+// kafka-consumer-groups.sh (`ConsumerGroupCommand` and `GroupOffsetsResetter` in apache/kafka)
+
+/// `ConsumerGroupCommand.MISSING_COLUMN_VALUE`: what a column shows when there is no value.
+const MISSING: &str = "-";
+
+/// Java's `%-Ns`: left-aligned and padded with spaces to `width` characters, never cut.
+fn pad(text: &str, width: usize) -> String {
+    format!("{text:<width$}")
+}
+
+/// The widest of `min` and the values' lengths, as the tool sizes a column.
+fn width<'a>(min: usize, values: impl IntoIterator<Item = &'a str>) -> usize {
+    values
+        .into_iter()
+        .map(|v| v.chars().count())
+        .fold(min, usize::max)
+}
+
+/// The printed form of an `Option<i64>` column.
+fn or_missing(value: Option<i64>) -> String {
+    value.map_or(MISSING.to_string(), |v| v.to_string())
+}
+
+/// What the tool prints when the admin call fails because no broker coordinates the group.
+fn coordinator_not_available() -> String {
+    "Error: Executing consumer group command failed due to \
+     org.apache.kafka.common.errors.CoordinatorNotAvailableException: The coordinator is not \
+     available."
+        .to_string()
+}
+
+/// A group that exists (a Dead group does not), with a coordinator to answer for it.
+fn live_group<'a>(view: &'a ClusterView, group: &str) -> Result<&'a GroupView, String> {
+    let g = view
+        .groups
+        .iter()
+        .find(|g| g.group_id == group && g.state != "Dead")
+        .ok_or_else(|| format!("Error: Consumer group '{group}' does not exist."))?;
+    if g.coordinator.is_none() {
+        return Err(coordinator_not_available());
+    }
+    Ok(g)
+}
+
+/// What `shouldPrintMemberState` writes (to stderr) before a group's table: a note for an
+/// empty or rebalancing group, after a blank line.
+fn state_note(group: &GroupView) -> String {
+    let id = &group.group_id;
+    match group.state.as_str() {
+        "Empty" => format!("\nConsumer group '{id}' has no active members.\n"),
+        "PreparingRebalance" | "CompletingRebalance" | "Assigning" | "Reconciling" => {
+            format!("\nWarning: Consumer group '{id}' is rebalancing.\n")
+        }
+        _ => String::new(),
+    }
+}
+
+/// The partition as the view's topics have it, if the topic and partition exist.
+fn partition_view<'a>(
+    view: &'a ClusterView,
+    topic: &str,
+    partition: i32,
+) -> Option<&'a crate::view::PartitionView> {
+    view.topics
+        .iter()
+        .find(|t| t.name == topic)?
+        .partitions
+        .iter()
+        .find(|p| p.partition == partition)
+}
+
+/// LOG-END-OFFSET of a partition: what ListOffsets LATEST answers (the leader's high
+/// watermark); unknown for a partition without a leader.
+fn log_end_offset(view: &ClusterView, group: &GroupView, tp: &TopicPartition) -> Option<i64> {
+    let partition = partition_view(view, &tp.topic, tp.partition);
+    if partition.is_some_and(|p| p.leader_replica().is_none()) {
+        return None;
+    }
+    group
+        .offsets
+        .iter()
+        .find(|o| o.topic == tp.topic && o.partition == tp.partition)
+        .map(|o| o.log_end_offset)
+        .or_else(|| {
+            partition
+                .and_then(|p| p.leader_replica())
+                .map(|r| r.high_watermark)
+        })
+}
+
+fn committed_offset(group: &GroupView, tp: &TopicPartition) -> Option<i64> {
+    group
+        .offsets
+        .iter()
+        .find(|o| o.topic == tp.topic && o.partition == tp.partition)
+        .and_then(|o| o.committed)
+}
+
+/// What `kafka-consumer-groups.sh` prints for `command`, from the view (`ConsumerGroupCommand`
+/// in Kafka 4): its stdout and stderr together, blank lines included, as a terminal shows them.
+///
+/// `Err` is the tool's error line (`Error: Consumer group 'G' does not exist.`). For
+/// `--reset-offsets` this is the plan ([`reset_offsets_plan`], [`format_reset_plan`]), printed
+/// the same with or without `--execute`; committing it is the caller's job. For `--delete` it
+/// is the outcome of deleting the group as the view has it before the deletion.
+pub fn describe_groups(view: &ClusterView, command: &GroupsCommand) -> Result<String, String> {
+    match command {
+        GroupsCommand::List => Ok(view
+            .groups
+            .iter()
+            .filter(|g| g.state != "Dead")
+            .map(|g| format!("{}\n", g.group_id))
+            .collect()),
+        GroupsCommand::Describe { group, what } => {
+            let g = live_group(view, group)?;
+            Ok(match what {
+                DescribeGroup::Offsets => describe_group_offsets(view, g),
+                DescribeGroup::Members { verbose } => describe_group_members(g, *verbose),
+                DescribeGroup::State => describe_group_state(g),
+            })
+        }
+        GroupsCommand::ResetOffsets {
+            group, topics, to, ..
+        } => {
+            let plan = reset_offsets_plan(view, group, topics.as_deref(), *to)?;
+            Ok(format_reset_plan(group, &plan))
+        }
+        GroupsCommand::Delete { group } => {
+            let cause = match view
+                .groups
+                .iter()
+                .find(|g| g.group_id == *group && g.state != "Dead")
+            {
+                None => "GroupIdNotFoundException: The group id does not exist.",
+                Some(g) if g.coordinator.is_none() => {
+                    "CoordinatorNotAvailableException: The coordinator is not available."
+                }
+                Some(g) if g.state != "Empty" => "GroupNotEmptyException: The group is not empty.",
+                Some(_) => {
+                    return Ok(format!(
+                        "Deletion of requested consumer groups ('{group}') was successful.\n"
+                    ))
+                }
+            };
+            Err(format!(
+                "Error: Deletion of some consumer groups failed:\n* Group '{group}' could not be \
+                 deleted due to: org.apache.kafka.common.errors.{cause}"
+            ))
+        }
+    }
+}
+
+/// `--describe [--offsets]`: one line per assigned partition (members with the most
+/// partitions first), then the partitions with a committed offset that nobody owns.
+fn describe_group_offsets(view: &ClusterView, group: &GroupView) -> String {
+    let mut rows: Vec<[String; 9]> = Vec::new();
+    let mut row = |tp: &TopicPartition, consumer: &str, host: &str, client: &str| {
+        let committed = committed_offset(group, tp);
+        let end = log_end_offset(view, group, tp);
+        let lag = committed
+            .filter(|&c| c != -1)
+            .and_then(|c| end.map(|e| e - c));
+        rows.push([
+            group.group_id.clone(),
+            tp.topic.clone(),
+            tp.partition.to_string(),
+            or_missing(committed),
+            or_missing(end),
+            or_missing(lag),
+            consumer.to_string(),
+            host.to_string(),
+            client.to_string(),
+        ]);
+    };
+    let mut members: Vec<&MemberView> = group
+        .members
+        .iter()
+        .filter(|m| !m.assigned.is_empty())
+        .collect();
+    members.sort_by_key(|m| std::cmp::Reverse(m.assigned.len()));
+    for m in &members {
+        let mut assigned = m.assigned.clone();
+        assigned.sort();
+        for tp in &assigned {
+            row(tp, &m.member_id, &m.host, &m.client_id);
+        }
+    }
+    let mut unowned: Vec<TopicPartition> = group
+        .offsets
+        .iter()
+        .filter(|o| o.committed.is_some())
+        .map(|o| TopicPartition::new(o.topic.clone(), o.partition))
+        .filter(|tp| !members.iter().any(|m| m.assigned.contains(tp)))
+        .collect();
+    unowned.sort();
+    unowned.dedup();
+    for tp in &unowned {
+        row(tp, MISSING, MISSING, MISSING);
+    }
+
+    let mut out = state_note(group);
+    if rows.is_empty() {
+        return out;
+    }
+    let g = width(15, rows.iter().map(|r| r[0].as_str()));
+    let t = width(15, rows.iter().map(|r| r[1].as_str()));
+    let c = width(15, rows.iter().map(|r| r[6].as_str()));
+    let h = width(15, rows.iter().map(|r| r[7].as_str()));
+    let header = [
+        "GROUP",
+        "TOPIC",
+        "PARTITION",
+        "CURRENT-OFFSET",
+        "LOG-END-OFFSET",
+        "LAG",
+        "CONSUMER-ID",
+        "HOST",
+        "CLIENT-ID",
+    ]
+    .map(str::to_string);
+    for r in std::iter::once(&header).chain(&rows) {
+        let _ = write!(
+            out,
+            "\n{} {} {} {} {} {} {} {} {}",
+            pad(&r[0], g),
+            pad(&r[1], t),
+            pad(&r[2], 10),
+            pad(&r[3], 15),
+            pad(&r[4], 15),
+            pad(&r[5], 15),
+            pad(&r[6], c),
+            pad(&r[7], h),
+            r[8]
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// `getAssignmentString`: `topic:0,1;other:2`, each topic's partitions sorted, topics sorted.
+fn assignment_string(assignment: &[TopicPartition]) -> String {
+    if assignment.is_empty() {
+        return MISSING.to_string();
+    }
+    let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    for tp in assignment {
+        by_topic.entry(&tp.topic).or_default().push(tp.partition);
+    }
+    let mut parts: Vec<String> = by_topic
+        .into_iter()
+        .map(|(topic, mut ps)| {
+            ps.sort_unstable();
+            let ps: Vec<String> = ps.iter().map(i32::to_string).collect();
+            format!("{topic}:{}", ps.join(","))
+        })
+        .collect();
+    parts.sort();
+    parts.join(";")
+}
+
+/// `--describe --members [--verbose]`.
+fn describe_group_members(group: &GroupView, verbose: bool) -> String {
+    let consumer_protocol = group.protocol_type == "consumer";
+    let instance = |m: &MemberView| m.group_instance_id.clone().unwrap_or_default();
+    let with_instance = group.members.iter().any(|m| !instance(m).is_empty());
+    let members = &group.members;
+    let g = width(15, members.iter().map(|_| group.group_id.as_str()));
+    let c = width(15, members.iter().map(|m| m.member_id.as_str()));
+    let instances: Vec<String> = members.iter().map(instance).collect();
+    let i = width(17, instances.iter().map(String::as_str));
+    let h = width(15, members.iter().map(|m| m.host.as_str()));
+    let cl = width(15, members.iter().map(|m| m.client_id.as_str()));
+    // Classic members have no epochs or target assignment in the describe answer; for the
+    // consumer protocol the view carries the member's current assignment and the group epoch.
+    let verbose_cols = |m: &MemberView| -> [String; 4] {
+        let current = assignment_string(&m.assigned);
+        if consumer_protocol {
+            [
+                m.epoch.to_string(),
+                current.clone(),
+                group.generation.to_string(),
+                current,
+            ]
+        } else {
+            [
+                MISSING.to_string(),
+                current,
+                MISSING.to_string(),
+                MISSING.to_string(),
+            ]
+        }
+    };
+    let details: Vec<[String; 4]> = members.iter().map(verbose_cols).collect();
+    let ca = width(20, details.iter().map(|d| d[1].as_str()));
+    let ta = width(20, details.iter().map(|d| d[3].as_str()));
+    let line = |group: &str, id: &str, inst: &str, host: &str, client: &str, n: &str| {
+        if with_instance {
+            format!(
+                "{} {} {} {} {} {} ",
+                pad(group, g),
+                pad(id, c),
+                pad(inst, i),
+                pad(host, h),
+                pad(client, cl),
+                pad(n, 15)
+            )
+        } else {
+            format!(
+                "{} {} {} {} {} ",
+                pad(group, g),
+                pad(id, c),
+                pad(host, h),
+                pad(client, cl),
+                pad(n, 15)
+            )
+        }
+    };
+    let extra = |d: [&str; 4]| {
+        format!(
+            "{} {} {} {}",
+            pad(d[0], 15),
+            pad(d[1], ca),
+            pad(d[2], 15),
+            pad(d[3], ta)
+        )
+    };
+
+    let mut out = state_note(group);
+    out.push('\n');
+    out.push_str(&line(
+        "GROUP",
+        "CONSUMER-ID",
+        "GROUP-INSTANCE-ID",
+        "HOST",
+        "CLIENT-ID",
+        "#PARTITIONS",
+    ));
+    if verbose {
+        out.push_str(&extra([
+            "CURRENT-EPOCH",
+            "CURRENT-ASSIGNMENT",
+            "TARGET-EPOCH",
+            "TARGET-ASSIGNMENT",
+        ]));
+    }
+    out.push('\n');
+    for ((m, inst), d) in members.iter().zip(&instances).zip(&details) {
+        out.push_str(&line(
+            &group.group_id,
+            &m.member_id,
+            inst,
+            &m.host,
+            &m.client_id,
+            &m.assigned.len().to_string(),
+        ));
+        if verbose {
+            out.push_str(&extra([&d[0], &d[1], &d[2], &d[3]]));
+        }
+        out.push('\n');
+    }
+    out
+}
+
+/// `--describe --state`; the coordinator as `host:port  (id)`, a broker's host being
+/// `broker-N` here.
+fn describe_group_state(group: &GroupView) -> String {
+    let coordinator = group
+        .coordinator
+        .map_or(String::new(), |id| format!("broker-{id}:9092  ({id})"));
+    let g = width(15, [group.group_id.as_str()]);
+    let c = width(25, [coordinator.as_str()]);
+    let strategy = group.assignor.as_deref().unwrap_or(MISSING);
+    let mut out = state_note(group);
+    let members = group.members.len().to_string();
+    for r in [
+        [
+            "GROUP",
+            "COORDINATOR (ID)",
+            "ASSIGNMENT-STRATEGY",
+            "STATE",
+            "#MEMBERS",
+        ],
+        [
+            &group.group_id,
+            &coordinator,
+            strategy,
+            &group.state,
+            &members,
+        ],
+    ] {
+        let _ = write!(
+            out,
+            "\n{} {} {} {} {}",
+            pad(r[0], g),
+            pad(r[1], c),
+            pad(r[2], 20),
+            pad(r[3], 20),
+            r[4]
+        );
+    }
+    out.push('\n');
+    out
+}
+
+/// One `--topic` of `--reset-offsets`: a topic and, if given, some of its partitions.
+pub type TopicScope = (String, Option<Vec<i32>>);
+
+/// The new committed offsets `--reset-offsets` sets, per partition in topic and partition
+/// order, as `ConsumerGroupCommand.resetOffsets` and `GroupOffsetsResetter` compute them:
+/// `--to-earliest` is the leader's log start offset, `--to-latest` its high watermark (what
+/// ListOffsets LATEST answers), and `--to-offset`/`--shift-by` (from the committed offset) are
+/// moved into `[log start, high watermark]`. `topics` is `None` for `--all-topics`: every
+/// partition the group has a committed offset for.
+///
+/// `Err` is what the tool prints instead: a group that is not Empty (or Dead) is refused, and
+/// so are unknown partitions, partitions without a leader, and shifting a partition without a
+/// committed offset. A group the cluster does not know can be reset, as in Kafka.
+pub fn reset_offsets_plan(
+    view: &ClusterView,
+    group: &str,
+    topics: Option<&[TopicScope]>,
+    to: ResetTo,
+) -> Result<Vec<(TopicPartition, i64)>, String> {
+    let known = view
+        .groups
+        .iter()
+        .find(|g| g.group_id == group && g.state != "Dead");
+    if let Some(g) = known {
+        if g.coordinator.is_none() {
+            return Err(coordinator_not_available());
+        }
+        if g.state != "Empty" {
+            return Err(format!(
+                "Error: Assignments can only be reset if the group '{group}' is inactive, but \
+                 the current state is {}.",
+                g.state
+            ));
+        }
+    }
+    let failed =
+        |why: String| format!("Error: Executing consumer group command failed due to {why}");
+    let mut partitions: Vec<TopicPartition> = match topics {
+        None => known
+            .map(|g| {
+                g.offsets
+                    .iter()
+                    .filter(|o| o.committed.is_some())
+                    .map(|o| TopicPartition::new(o.topic.clone(), o.partition))
+                    .collect()
+            })
+            .unwrap_or_default(),
+        Some(list) => {
+            let mut out = Vec::new();
+            for (topic, only) in list {
+                let Some(t) = view.topics.iter().find(|t| t.name == *topic) else {
+                    return Err(failed(
+                        "org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This \
+                         server does not host this topic-partition."
+                            .to_string(),
+                    ));
+                };
+                match only {
+                    Some(ps) => out.extend(ps.iter().map(|&p| TopicPartition::new(topic, p))),
+                    None => out.extend(
+                        t.partitions
+                            .iter()
+                            .map(|p| TopicPartition::new(topic, p.partition)),
+                    ),
+                }
+            }
+            out
+        }
+    };
+    partitions.sort();
+    partitions.dedup();
+
+    let list = |tps: Vec<&TopicPartition>| {
+        tps.iter()
+            .map(|tp| tp.to_string())
+            .collect::<Vec<_>>()
+            .join(",")
+    };
+    let missing: Vec<&TopicPartition> = partitions
+        .iter()
+        .filter(|tp| partition_view(view, &tp.topic, tp.partition).is_none())
+        .collect();
+    if !missing.is_empty() {
+        return Err(failed(format!(
+            "The partitions \"{}\" do not exist",
+            list(missing)
+        )));
+    }
+    let leaderless: Vec<&TopicPartition> = partitions
+        .iter()
+        .filter(|tp| {
+            partition_view(view, &tp.topic, tp.partition)
+                .and_then(|p| p.leader_replica())
+                .is_none()
+        })
+        .collect();
+    if !leaderless.is_empty() {
+        return Err(failed(format!(
+            "The partitions \"{}\" have no leader",
+            list(leaderless)
+        )));
+    }
+
+    let mut plan = Vec::with_capacity(partitions.len());
+    for tp in partitions {
+        let (start, end) = partition_view(view, &tp.topic, tp.partition)
+            .and_then(|p| p.leader_replica())
+            .map_or((0, 0), |r| (r.log_start_offset, r.high_watermark));
+        // `checkOffsetsRange`: above the log end goes to the log end, below the start to it.
+        let clamp = |offset: i64| {
+            if offset > end {
+                end
+            } else if offset < start {
+                start
+            } else {
+                offset
+            }
+        };
+        let offset = match to {
+            ResetTo::Earliest => start,
+            ResetTo::Latest => end,
+            ResetTo::Offset(n) => clamp(n),
+            ResetTo::ShiftBy(n) => {
+                let committed = known
+                    .and_then(|g| committed_offset(g, &tp))
+                    .ok_or_else(|| {
+                        format!(
+                            "Cannot shift offset for partition {tp} since there is no current \
+                         committed offset"
+                        )
+                    })?;
+                clamp(committed.saturating_add(n))
+            }
+        };
+        plan.push((tp, offset));
+    }
+    Ok(plan)
+}
+
+/// What `GroupOffsetsResetter.printOffsetsToReset` prints for one group's plan: a blank line,
+/// then `GROUP TOPIC PARTITION NEW-OFFSET` and one line per partition.
+pub fn format_reset_plan(group: &str, plan: &[(TopicPartition, i64)]) -> String {
+    let g = width(15, [group]);
+    let t = width(15, plan.iter().map(|(tp, _)| tp.topic.as_str()));
+    let mut out = String::new();
+    let _ = write!(
+        out,
+        "\n{} {} {} NEW-OFFSET",
+        pad("GROUP", g),
+        pad("TOPIC", t),
+        pad("PARTITION", 10)
+    );
+    for (tp, offset) in plan {
+        let _ = write!(
+            out,
+            "\n{} {} {} {offset}",
+            pad(group, g),
+            pad(&tp.topic, t),
+            pad(&tp.partition.to_string(), 10)
+        );
+    }
+    out.push('\n');
     out
 }
 
