@@ -122,10 +122,16 @@ pub struct Broker {
     /// Leader brokers this broker has a fetch outstanding to.
     pub fetching_from: BTreeSet<NodeId>,
     pub parked_fetches: Vec<ParkedFetch>,
+    /// Consumer fetches held for `fetch.max.wait.ms`, by consumer.
+    #[serde(default)]
+    pub parked_consumer_fetches: Vec<(NodeId, Vec<FetchPartition>)>,
     pub purgatory: Vec<PendingProduce>,
     /// Partitions whose fetching the user paused (`None` = all).
     pub paused: BTreeSet<Option<TopicPartition>>,
     pub timers: Timers,
+    /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
+    #[serde(default)]
+    pub groups: crate::group::GroupCoordinator,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -150,9 +156,11 @@ impl Broker {
             replicas: BTreeMap::new(),
             fetching_from: BTreeSet::new(),
             parked_fetches: Vec::new(),
+            parked_consumer_fetches: Vec::new(),
             purgatory: Vec::new(),
             paused: BTreeSet::new(),
             timers: Timers::default(),
+            groups: crate::group::GroupCoordinator::default(),
         }
     }
 
@@ -232,6 +240,12 @@ impl Broker {
     }
 
     fn on_partition_metadata(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        self.apply_partition_registration(ctx, tp);
+        // A `__consumer_offsets` partition led here is loaded; one no longer led is unloaded.
+        self.on_offsets_partition_leadership(ctx, tp);
+    }
+
+    fn apply_partition_registration(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
         let Some(reg) = self.image.partitions.get(tp).cloned() else {
             return;
         };
@@ -399,6 +413,7 @@ impl Broker {
                 last_fetched_epoch: replica.log.latest_epoch(),
                 current_leader_epoch: replica.registration.leader_epoch,
                 log_start_offset: replica.log.log_start_offset(),
+                max_bytes: 0,
             });
         }
         for (leader, partitions) in by_leader {
@@ -600,7 +615,9 @@ impl Broker {
                 format!("HW of {tp} on leader {me} advances {old_hw} → {candidate}: {why}"),
             );
             self.complete_produces(ctx, tp);
+            self.complete_coordinator_writes(ctx, tp);
             self.answer_parked_fetches(ctx, Some(tp));
+            self.answer_parked_consumer_fetches(ctx, tp);
         }
     }
 
@@ -614,7 +631,7 @@ impl Broker {
         partitions: Vec<FetchPartition>,
     ) {
         if replica_id < 0 {
-            self.handle_consumer_fetch(ctx, from, partitions);
+            self.handle_consumer_fetch(ctx, from, max_wait_ms, partitions);
             return;
         }
         let now = ctx.now;
@@ -1194,7 +1211,63 @@ impl Broker {
         }
     }
 
+    /// A consumer's fetch: read up to the HW at once if there is anything to read; otherwise,
+    /// with `max_wait_ms > 0` (`fetch.max.wait.ms`), hold it until the HW moves on one of its
+    /// partitions or the wait runs out (`DelayedFetch`).
     fn handle_consumer_fetch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        max_wait_ms: i64,
+        partitions: Vec<FetchPartition>,
+    ) {
+        let nothing_yet = partitions.iter().all(|p| {
+            self.replicas.get(&p.partition).is_some_and(|r| {
+                r.leader.is_some()
+                    && p.fetch_offset >= r.log.log_start_offset()
+                    && p.fetch_offset >= r.log.high_watermark()
+                    && p.fetch_offset <= r.log.log_end_offset()
+            })
+        });
+        if max_wait_ms > 0 && nothing_yet {
+            self.parked_consumer_fetches
+                .retain(|(consumer, _)| *consumer != from);
+            self.parked_consumer_fetches.push((from, partitions));
+            self.set_timer(
+                ctx,
+                Timer::ConsumerFetchWait { consumer: from },
+                max_wait_ms,
+            );
+            return;
+        }
+        self.answer_consumer_fetch(ctx, from, partitions);
+    }
+
+    /// Answers held consumer fetches that include `tp` (its HW moved).
+    fn answer_parked_consumer_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.parked_consumer_fetches)
+            .into_iter()
+            .partition(|(_, parts)| parts.iter().any(|p| &p.partition == tp));
+        self.parked_consumer_fetches = waiting;
+        for (consumer, partitions) in ready {
+            self.timers.cancel(&Timer::ConsumerFetchWait { consumer });
+            self.answer_consumer_fetch(ctx, consumer, partitions);
+        }
+    }
+
+    /// `fetch.max.wait.ms` ran out for a held consumer fetch: answer with what there is.
+    pub fn on_consumer_fetch_wait(&mut self, ctx: &mut Ctx, consumer: NodeId) {
+        if let Some(pos) = self
+            .parked_consumer_fetches
+            .iter()
+            .position(|(c, _)| *c == consumer)
+        {
+            let (_, partitions) = self.parked_consumer_fetches.remove(pos);
+            self.answer_consumer_fetch(ctx, consumer, partitions);
+        }
+    }
+
+    fn answer_consumer_fetch(
         &mut self,
         ctx: &mut Ctx,
         from: NodeId,
@@ -1215,7 +1288,30 @@ impl Broker {
                         response.error = Some(KafkaError::OFFSET_OUT_OF_RANGE);
                     } else {
                         // read_uncommitted consumers read up to the HW, never past it.
-                        response.records = r.log.read(part.fetch_offset, hw).to_vec();
+                        // `max.partition.fetch.bytes`, though the first record always fits.
+                        let mut budget = if part.max_bytes > 0 {
+                            part.max_bytes
+                        } else {
+                            i64::MAX
+                        };
+                        let mut first = true;
+                        response.records = r
+                            .log
+                            .read(part.fetch_offset, hw)
+                            .iter()
+                            .take_while(|rec| {
+                                budget -= record_size(rec);
+                                let fits = budget >= 0 || first;
+                                first = false;
+                                fits
+                            })
+                            .cloned()
+                            .collect();
+                        if response.records.is_empty() && part.fetch_offset >= hw {
+                            // Nothing committed past the position: an empty answer, no event.
+                            responses.push(response);
+                            continue;
+                        }
                     }
                     let text = match response.error {
                         Some(e) => format!("A consumer asked {tp} for offset {} on leader {me}: {e} (log start {start}, LEO {})", part.fetch_offset, r.log.log_end_offset()),
@@ -1301,6 +1397,7 @@ impl Broker {
         self.want_shutdown = false;
         self.fetching_from.clear();
         self.parked_fetches.clear();
+        self.parked_consumer_fetches.clear();
         self.purgatory.clear();
         self.timers.clear();
         self.image = Arc::default();
@@ -1308,6 +1405,7 @@ impl Broker {
         for replica in self.replicas.values_mut() {
             replica.leader = None;
         }
+        self.crash_coordinator();
     }
 }
 

@@ -116,6 +116,7 @@ impl Client {
                     key: key.clone(),
                     value: Some(value.clone().unwrap_or_else(|| format!("v{seq}"))),
                     timestamp_ms: ctx.now,
+                    coordinator: None,
                 }
             })
             .collect();
@@ -181,6 +182,7 @@ impl Client {
                     last_fetched_epoch: -1,
                     current_leader_epoch: epoch,
                     log_start_offset: -1,
+                    max_bytes: 0,
                 }],
             },
         };

@@ -62,6 +62,49 @@ impl Default for ClusterSpec {
 /// The id of the first controller; controller `i` is `CONTROLLER_ID_BASE + i`.
 pub const CONTROLLER_ID_BASE: NodeId = 100;
 
+/// The node id of the first consumer; the n-th consumer started gets `CONSUMER_ID_BASE + n`.
+pub const CONSUMER_ID_BASE: NodeId = 1000;
+
+/// `kafka-consumer-groups.sh` actions.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupsCommand {
+    /// `--list`
+    List,
+    /// `--describe --group G [--members [--verbose] | --state | --offsets]`
+    Describe { group: String, what: DescribeGroup },
+    /// `--reset-offsets --group G (--topic T[:P,P] | --all-topics) (--to-earliest | --to-latest |
+    ///  --to-offset N | --shift-by N) (--dry-run | --execute)`
+    ResetOffsets {
+        group: String,
+        /// `None`: every topic the group has offsets for (`--all-topics`).
+        topics: Option<Vec<(String, Option<Vec<i32>>)>>,
+        to: ResetTo,
+        execute: bool,
+    },
+    /// `--delete --group G`
+    Delete { group: String },
+}
+
+/// What `kafka-consumer-groups.sh --describe` prints.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum DescribeGroup {
+    /// The default (`--offsets`): one line per partition with offsets and lag.
+    Offsets,
+    /// `--members` (`verbose`: with `--verbose`, each member's assignment).
+    Members { verbose: bool },
+    /// `--state`
+    State,
+}
+
+/// Where `--reset-offsets` moves a group's committed offsets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ResetTo {
+    Earliest,
+    Latest,
+    Offset(i64),
+    ShiftBy(i64),
+}
+
 /// `acks` as the producer sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Acks {
@@ -101,6 +144,8 @@ pub enum EventFilter {
     ControllerChange,
     /// A high watermark moved on a leader.
     HighWatermark,
+    /// A consumer group started or finished a rebalance.
+    Rebalance,
 }
 
 /// One user action.
@@ -155,6 +200,32 @@ pub enum Command {
         partition: TopicPartition,
         from_offset: i64,
     },
+    /// `consumer start NAME (--topic T,T | --assign T-P,T-P) [--group G]
+    ///  [--consumer-property key=value]...`: a consumer client (`client.id` = NAME) with Kafka's
+    /// consumer configs. Without `--group` it only reads what it is assigned.
+    ConsumerStart {
+        name: String,
+        group: Option<String>,
+        topics: Vec<String>,
+        assign: Vec<TopicPartition>,
+        /// Consumer configs under Kafka's names (see [`crate::config::CONSUMER_CONFIGS`]).
+        properties: Vec<(String, String)>,
+    },
+    /// `consumer stop NAME`: `close()`: commit (with auto-commit), leave the group, stop.
+    ConsumerStop { name: String },
+    /// `consumer crash NAME`: the process dies; the group notices only by session timeout.
+    ConsumerCrash { name: String },
+    /// `consumer restart NAME`: start a stopped or crashed consumer again, same configs.
+    ConsumerRestart { name: String },
+    /// `consumer set NAME key=value`: change a running consumer's sandbox knob, such as
+    /// `processing.ms.per.record` (to make a consumer slow).
+    ConsumerSet {
+        name: String,
+        key: String,
+        value: String,
+    },
+    /// `kafka-consumer-groups.sh ...`
+    ConsumerGroups(GroupsCommand),
 
     // --- faults ------------------------------------------------------------------------
     /// `crash 1` (a broker or controller id): the process dies, unflushed state included.

@@ -8,6 +8,8 @@ pub enum Scope {
     Topic,
     /// A broker config, settable cluster-wide with `--entity-default` where Kafka allows it.
     Broker,
+    /// A consumer client config (`ConsumerConfig`), set when the consumer starts.
+    Consumer,
 }
 
 /// One config: its name, default, scope, whether it can change on a running cluster, and what
@@ -97,12 +99,266 @@ pub const CONFIGS: &[ConfigDef] = &[
         meaning: "How long a client waits for a response (and how long an acks=all produce may \
                   wait for the HW) before REQUEST_TIMED_OUT.",
     },
+    // Group coordinator (`GroupCoordinatorConfig`).
+    ConfigDef {
+        name: "offsets.topic.num.partitions",
+        default: "50",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Partitions of __consumer_offsets. A group's coordinator is the leader of \
+                  partition abs(groupId.hashCode) % this number.",
+    },
+    ConfigDef {
+        name: "offsets.topic.replication.factor",
+        default: "3",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Replicas of each __consumer_offsets partition. Until that many brokers are up, \
+                  the topic cannot be created and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.",
+    },
+    ConfigDef {
+        name: "group.initial.rebalance.delay.ms",
+        default: "3000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "How long the first rebalance of an empty group waits for more members to join, \
+                  so a group starting up rebalances once instead of once per member.",
+    },
+    ConfigDef {
+        name: "group.min.session.timeout.ms",
+        default: "6000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "The smallest session.timeout.ms a consumer may ask for (else \
+                  INVALID_SESSION_TIMEOUT).",
+    },
+    ConfigDef {
+        name: "group.max.session.timeout.ms",
+        default: "1800000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "The largest session.timeout.ms a consumer may ask for (else \
+                  INVALID_SESSION_TIMEOUT).",
+    },
+    ConfigDef {
+        name: "group.consumer.session.timeout.ms",
+        default: "45000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Consumer protocol (KIP-848): a member whose heartbeats stop for this long is \
+                  fenced and its partitions are reassigned.",
+    },
+    ConfigDef {
+        name: "group.consumer.heartbeat.interval.ms",
+        default: "5000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Consumer protocol (KIP-848): how often members heartbeat; the coordinator \
+                  tells them.",
+    },
 ];
+
+/// Consumer configs (`ConsumerConfig` in apache/kafka) with Kafka 4's defaults, plus the
+/// sandbox's own knobs (named `sandbox.*`) for what an application does between polls.
+pub const CONSUMER_CONFIGS: &[ConfigDef] = &[
+    ConfigDef {
+        name: "group.protocol",
+        default: "classic",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "classic: JoinGroup / SyncGroup rebalances with a client-side assignor; \
+                  consumer: the KIP-848 protocol, where the coordinator assigns and members \
+                  reconcile one partition at a time.",
+    },
+    ConfigDef {
+        name: "partition.assignment.strategy",
+        default: "org.apache.kafka.clients.consumer.RangeAssignor,org.apache.kafka.clients.consumer.CooperativeStickyAssignor",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Classic protocol: the assignors this consumer supports, in preference order. \
+                  The group uses the cooperative protocol only if every listed assignor \
+                  supports it, so the default rebalances eagerly with range.",
+    },
+    ConfigDef {
+        name: "group.remote.assignor",
+        default: "uniform",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Consumer protocol: which server-side assignor the coordinator runs (uniform or \
+                  range).",
+    },
+    ConfigDef {
+        name: "group.instance.id",
+        default: "",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Static membership: a restart within session.timeout.ms keeps the member's \
+                  partitions and causes no rebalance.",
+    },
+    ConfigDef {
+        name: "session.timeout.ms",
+        default: "45000",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Classic protocol: the coordinator removes a member whose heartbeats stop for \
+                  this long, and rebalances.",
+    },
+    ConfigDef {
+        name: "heartbeat.interval.ms",
+        default: "3000",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Classic protocol: how often the consumer's heartbeat thread heartbeats.",
+    },
+    ConfigDef {
+        name: "max.poll.interval.ms",
+        default: "300000",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "If the application takes longer than this between polls, the consumer leaves \
+                  the group (its partitions go to others); it is also the rebalance timeout.",
+    },
+    ConfigDef {
+        name: "max.poll.records",
+        default: "500",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "The most records one poll() hands to the application.",
+    },
+    ConfigDef {
+        name: "fetch.min.bytes",
+        default: "1",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "The broker holds a fetch until this many bytes are available (or \
+                  fetch.max.wait.ms passes).",
+    },
+    ConfigDef {
+        name: "fetch.max.wait.ms",
+        default: "500",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "How long the broker holds a fetch when fewer than fetch.min.bytes are ready.",
+    },
+    ConfigDef {
+        name: "fetch.max.bytes",
+        default: "52428800",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "The most bytes one fetch response carries over all partitions.",
+    },
+    ConfigDef {
+        name: "max.partition.fetch.bytes",
+        default: "1048576",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "The most bytes one fetch response carries for one partition.",
+    },
+    ConfigDef {
+        name: "auto.offset.reset",
+        default: "latest",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Where to start without a committed offset: earliest (log start), latest (the \
+                  HW: only new records), or none (fail with NoOffsetForPartitionException).",
+    },
+    ConfigDef {
+        name: "enable.auto.commit",
+        default: "true",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "Commit the positions of the records handed out by poll() every \
+                  auto.commit.interval.ms: a crash between commits replays what came after.",
+    },
+    ConfigDef {
+        name: "auto.commit.interval.ms",
+        default: "5000",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "How often auto-commit commits.",
+    },
+    ConfigDef {
+        name: "isolation.level",
+        default: "read_uncommitted",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "read_committed reads only below the last stable offset and skips aborted \
+                  transactions; read_uncommitted reads up to the HW.",
+    },
+    ConfigDef {
+        name: "client.rack",
+        default: "",
+        scope: Scope::Consumer,
+        dynamic: false,
+        meaning: "The consumer's rack, for rack-aware assignment (KIP-881).",
+    },
+    ConfigDef {
+        name: "sandbox.processing.ms.per.record",
+        default: "0",
+        scope: Scope::Consumer,
+        dynamic: true,
+        meaning: "Sandbox: how long the application works on each record. Slow processing makes \
+                  lag grow, and past max.poll.interval.ms the consumer leaves the group.",
+    },
+    ConfigDef {
+        name: "sandbox.commit.after.poll",
+        default: "none",
+        scope: Scope::Consumer,
+        dynamic: true,
+        meaning: "Sandbox: what the application does after processing each poll's records: \
+                  none, sync (commitSync) or async (commitAsync). Use with \
+                  enable.auto.commit=false for manual commits.",
+    },
+];
+
+/// A consumer config by name.
+pub fn consumer_config(name: &str) -> Option<&'static ConfigDef> {
+    CONSUMER_CONFIGS.iter().find(|c| c.name == name)
+}
+
+/// The allowed values of a config that takes one of a few words, if it is one.
+fn choices(name: &str) -> Option<&'static [&'static str]> {
+    Some(match name {
+        "group.protocol" => &["classic", "consumer"],
+        "group.remote.assignor" => &["uniform", "range"],
+        "auto.offset.reset" => &["earliest", "latest", "none"],
+        "isolation.level" => &["read_uncommitted", "read_committed"],
+        "sandbox.commit.after.poll" => &["none", "sync", "async"],
+        _ => return None,
+    })
+}
+
+/// Configs whose value is free text (ids, racks, lists checked elsewhere).
+fn is_text(name: &str) -> bool {
+    matches!(
+        name,
+        "group.instance.id" | "client.rack" | "partition.assignment.strategy"
+    )
+}
 
 /// Checks a value the way Kafka's `ConfigDef` would for this config's type: booleans are
 /// `true` or `false`, numbers are whole and in range (`min.insync.replicas` at least 1).
 pub fn validate(def: &ConfigDef, value: &str) -> Result<(), String> {
     let name = def.name;
+    if let Some(allowed) = choices(name) {
+        return if allowed.contains(&value) {
+            Ok(())
+        } else {
+            Err(format!(
+                "Invalid value {value} for configuration {name}: String must be one of: {}",
+                allowed.join(", ")
+            ))
+        };
+    }
+    if is_text(name) {
+        if name == "partition.assignment.strategy" {
+            for item in value.split(',') {
+                crate::assignor::Assignor::from_name(item.trim())
+                    .map_err(|e| format!("Invalid value {value} for configuration {name}: {e}"))?;
+            }
+        }
+        return Ok(());
+    }
     if def.default == "true" || def.default == "false" {
         return match value {
             "true" | "false" => Ok(()),

@@ -32,8 +32,13 @@ pub enum EventKind {
     Truncate,
     /// A produce request was answered (successfully or not).
     ProduceAck,
-    /// A consumer fetch returned records.
+    /// A consumer fetch returned records, or the application processed them.
     Consume,
+    /// A consumer group changed: members joined or left, a rebalance started or completed,
+    /// partitions were revoked or assigned.
+    Group,
+    /// Offsets were committed to `__consumer_offsets`.
+    Commit,
 }
 
 impl EventKind {
@@ -54,6 +59,8 @@ impl EventKind {
             EventKind::Truncate => "truncate",
             EventKind::ProduceAck => "produce-ack",
             EventKind::Consume => "consume",
+            EventKind::Group => "group",
+            EventKind::Commit => "commit",
         }
     }
 }
@@ -74,7 +81,9 @@ pub struct Event {
 /// How a node is named in the trace: brokers `broker 1`, controllers `controller 100`,
 /// the client `client`.
 pub fn node_label(node: NodeId) -> String {
-    if node < 0 {
+    if node >= crate::command::CONSUMER_ID_BASE {
+        format!("consumer #{}", node - crate::command::CONSUMER_ID_BASE)
+    } else if node < 0 {
         "client".to_string()
     } else if node >= crate::command::CONTROLLER_ID_BASE {
         format!("controller {node}")

@@ -31,6 +31,10 @@ pub struct Record {
     pub value: Option<String>,
     /// Simulated time at which the leader appended it.
     pub timestamp_ms: i64,
+    /// A group coordinator's record in `__consumer_offsets`, structured (the key and value
+    /// above are its text form).
+    #[serde(default)]
+    pub coordinator: Option<Arc<crate::group::CoordinatorRecord>>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -225,6 +229,7 @@ mod tests {
             key: None,
             value: None,
             timestamp_ms: 0,
+            coordinator: None,
         }
     }
 

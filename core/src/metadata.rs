@@ -115,6 +115,27 @@ pub struct MetadataImage {
 }
 
 impl MetadataImage {
+    /// What a consumer group leader's assignor sees: partition counts and the racks of each
+    /// partition's replicas.
+    pub fn assignor_metadata(&self) -> crate::assignor::ClusterMetadata {
+        let mut topics: BTreeMap<String, crate::assignor::TopicMetadata> = BTreeMap::new();
+        for (tp, reg) in &self.partitions {
+            let entry = topics.entry(tp.topic.clone()).or_default();
+            entry.partitions = entry.partitions.max(tp.partition + 1);
+            let racks: Vec<String> = reg
+                .replicas
+                .iter()
+                .filter_map(|r| self.brokers.get(r).and_then(|b| b.rack.clone()))
+                .collect();
+            let index = tp.partition.max(0) as usize;
+            if entry.replica_racks.len() <= index {
+                entry.replica_racks.resize(index + 1, Vec::new());
+            }
+            entry.replica_racks[index] = racks;
+        }
+        crate::assignor::ClusterMetadata { topics }
+    }
+
     pub fn apply(&mut self, record: &MetadataRecord) {
         match record {
             MetadataRecord::RegisterBroker {

@@ -403,6 +403,7 @@ const EVENTS: &[&str] = &[
     "produce-ack",
     "controller-change",
     "hw",
+    "rebalance",
 ];
 
 const ENTITY_FLAGS: [FlagSpec; 6] = [
@@ -1153,7 +1154,7 @@ static COMMANDS: &[CommandSpec] = &[
         group: TIME,
         summary: "Deliver the next N messages or timers, one at a time, or step until the next \
                   event of a kind.",
-        usage: "step [N] | step --until election|isr-change|produce-ack|controller-change|hw \
+        usage: "step [N] | step --until election|isr-change|produce-ack|controller-change|hw|rebalance \
                 [--max N]",
         args: &[arg(
             "N",
@@ -1170,7 +1171,7 @@ static COMMANDS: &[CommandSpec] = &[
                 "EVENT",
                 ValueKind::Choice(EVENTS),
                 "Step until the next leader election, ISR change, produce answer, change of \
-                 active controller, or high watermark move.",
+                 active controller, high watermark move, or consumer group rebalance.",
             ),
             flag(
                 "--max",
@@ -3482,6 +3483,7 @@ fn build_step(a: &Args) -> Result<Parsed, ParseError> {
                 Some("produce-ack") => EventFilter::ProduceAck,
                 Some("controller-change") => EventFilter::ControllerChange,
                 Some("hw") => EventFilter::HighWatermark,
+                Some("rebalance") => EventFilter::Rebalance,
                 _ => return Err(a.missing("--until")),
             };
             command(Command::StepUntil {
@@ -4042,6 +4044,7 @@ pub fn format_command(command: &Command) -> String {
                 EventFilter::ProduceAck => "produce-ack",
                 EventFilter::ControllerChange => "controller-change",
                 EventFilter::HighWatermark => "hw",
+                EventFilter::Rebalance => "rebalance",
             };
             if *max_steps == 10_000 {
                 format!("step --until {event}")

@@ -30,7 +30,45 @@ pub enum KafkaError {
     ELECTION_NOT_NEEDED,
     ELIGIBLE_LEADERS_NOT_AVAILABLE,
     PREFERRED_LEADER_NOT_AVAILABLE,
+    // Group coordination.
+    COORDINATOR_NOT_AVAILABLE,
+    NOT_COORDINATOR,
+    COORDINATOR_LOAD_IN_PROGRESS,
+    MEMBER_ID_REQUIRED,
+    UNKNOWN_MEMBER_ID,
+    ILLEGAL_GENERATION,
+    REBALANCE_IN_PROGRESS,
+    INVALID_SESSION_TIMEOUT,
+    INCONSISTENT_GROUP_PROTOCOL,
+    FENCED_INSTANCE_ID,
+    GROUP_ID_NOT_FOUND,
+    NON_EMPTY_GROUP,
+    FENCED_MEMBER_EPOCH,
+    UNRELEASED_INSTANCE_ID,
 }
+
+/// What a classic-protocol member sends with each assignor it supports (`ConsumerProtocol`
+/// subscription v3: topics, owned partitions, generation, rack).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub topics: Vec<String>,
+    pub owned_partitions: Vec<TopicPartition>,
+    /// The generation the owned partitions are from (-1: none).
+    pub generation: i32,
+    pub rack: Option<String>,
+}
+
+/// One member as the JoinGroup response lists it to the leader.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinedMember {
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub subscription: Subscription,
+}
+
+/// `ListOffsets` timestamps: `-2` is EARLIEST, `-1` is LATEST.
+pub const EARLIEST_TIMESTAMP: i64 = -2;
+pub const LATEST_TIMESTAMP: i64 = -1;
 
 impl std::fmt::Display for KafkaError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
@@ -45,6 +83,10 @@ pub struct FetchPartition {
     pub last_fetched_epoch: i32,
     pub current_leader_epoch: i32,
     pub log_start_offset: i64,
+    /// `partition_max_bytes`: a consumer's `max.partition.fetch.bytes` (0: the broker's
+    /// own limit, for followers).
+    #[serde(default)]
+    pub max_bytes: i64,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -133,10 +175,107 @@ pub enum Message {
         error: Option<KafkaError>,
         base_offset: i64,
     },
+    /// `FindCoordinator(key_type=GROUP)`.
+    FindCoordinator { group_id: String },
+    FindCoordinatorResponse {
+        group_id: String,
+        error: Option<KafkaError>,
+        node: Option<NodeId>,
+    },
+    JoinGroup {
+        group_id: String,
+        /// Empty for a member joining for the first time.
+        member_id: String,
+        group_instance_id: Option<String>,
+        client_id: String,
+        session_timeout_ms: i64,
+        rebalance_timeout_ms: i64,
+        /// Supported assignors, in preference order, with the subscription for each.
+        protocols: Vec<(String, Subscription)>,
+    },
+    JoinGroupResponse {
+        group_id: String,
+        error: Option<KafkaError>,
+        generation: i32,
+        protocol_name: Option<String>,
+        leader: String,
+        member_id: String,
+        /// Only the leader gets the members and their subscriptions.
+        members: Vec<JoinedMember>,
+        /// A static leader rejoining a stable group must not reassign (KIP-345).
+        skip_assignment: bool,
+    },
+    SyncGroup {
+        group_id: String,
+        generation: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+        /// Only the leader sends assignments.
+        assignments: Vec<(String, Vec<TopicPartition>)>,
+    },
+    SyncGroupResponse {
+        group_id: String,
+        error: Option<KafkaError>,
+        assignment: Vec<TopicPartition>,
+    },
+    Heartbeat {
+        group_id: String,
+        generation: i32,
+        member_id: String,
+        group_instance_id: Option<String>,
+    },
+    HeartbeatResponse {
+        group_id: String,
+        error: Option<KafkaError>,
+    },
+    LeaveGroup {
+        group_id: String,
+        member_id: String,
+        group_instance_id: Option<String>,
+        reason: String,
+    },
+    LeaveGroupResponse {
+        group_id: String,
+        error: Option<KafkaError>,
+    },
+    OffsetCommit {
+        request_id: i64,
+        group_id: String,
+        /// -1 for a commit from outside the group (an admin tool or a standalone consumer).
+        generation: i32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, i64)>,
+    },
+    OffsetCommitResponse {
+        request_id: i64,
+        group_id: String,
+        error: Option<KafkaError>,
+        offsets: Vec<(TopicPartition, i64)>,
+    },
+    OffsetFetch {
+        group_id: String,
+        partitions: Vec<TopicPartition>,
+    },
+    OffsetFetchResponse {
+        group_id: String,
+        error: Option<KafkaError>,
+        /// `None`: no committed offset for the partition.
+        offsets: Vec<(TopicPartition, Option<i64>)>,
+    },
+    /// `ListOffsets` to a partition leader, with [`EARLIEST_TIMESTAMP`] or [`LATEST_TIMESTAMP`].
+    ListOffsets {
+        partitions: Vec<(TopicPartition, i64)>,
+    },
+    ListOffsetsResponse {
+        partitions: Vec<(TopicPartition, Option<KafkaError>, i64)>,
+    },
     /// A client asking any broker where partitions lead.
     MetadataRequest,
     MetadataResponse {
         leaders: Vec<(TopicPartition, Option<NodeId>, i32)>,
+        /// Partition counts and replica racks, for a group leader's assignor.
+        #[serde(default)]
+        cluster: crate::assignor::ClusterMetadata,
     },
 }
 
@@ -156,6 +295,22 @@ impl Message {
             Message::Produce { .. } => "Produce".into(),
             Message::ProduceResponse { .. } => "ProduceResponse".into(),
             Message::MetadataRequest => "Metadata".into(),
+            Message::FindCoordinator { .. } => "FindCoordinator".into(),
+            Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse".into(),
+            Message::JoinGroup { .. } => "JoinGroup".into(),
+            Message::JoinGroupResponse { .. } => "JoinGroupResponse".into(),
+            Message::SyncGroup { .. } => "SyncGroup".into(),
+            Message::SyncGroupResponse { .. } => "SyncGroupResponse".into(),
+            Message::Heartbeat { .. } => "Heartbeat".into(),
+            Message::HeartbeatResponse { .. } => "HeartbeatResponse".into(),
+            Message::LeaveGroup { .. } => "LeaveGroup".into(),
+            Message::LeaveGroupResponse { .. } => "LeaveGroupResponse".into(),
+            Message::OffsetCommit { .. } => "OffsetCommit".into(),
+            Message::OffsetCommitResponse { .. } => "OffsetCommitResponse".into(),
+            Message::OffsetFetch { .. } => "OffsetFetch".into(),
+            Message::OffsetFetchResponse { .. } => "OffsetFetchResponse".into(),
+            Message::ListOffsets { .. } => "ListOffsets".into(),
+            Message::ListOffsetsResponse { .. } => "ListOffsetsResponse".into(),
             Message::MetadataResponse { .. } => "MetadataResponse".into(),
         }
     }

@@ -19,8 +19,10 @@ use serde::{Deserialize, Serialize};
 use crate::broker::Broker;
 use crate::client::{Client, CLIENT_ID};
 use crate::command::{
-    ClusterSpec, Command, ConfigEntity, NodeId, TopicPartition, CONTROLLER_ID_BASE,
+    ClusterSpec, Command, ConfigEntity, GroupsCommand, NodeId, TopicPartition, CONSUMER_ID_BASE,
+    CONTROLLER_ID_BASE,
 };
+use crate::consumer::{Consumer, ConsumerConfig};
 use crate::controller::Controller;
 use crate::event::{node_label, Event, EventKind};
 use crate::metadata::{MetadataImage, MetadataRecord};
@@ -36,15 +38,60 @@ pub enum Timer {
     Raft(RaftTimer),
     Heartbeat,
     IsrExpiration,
-    FetchWait { replica: NodeId },
-    FetchBackoff { leader: NodeId },
-    FetchTimeout { leader: NodeId },
-    AlterPartitionTimeout { partition: TopicPartition },
-    ProduceTimeout { request_id: i64 },
+    FetchWait {
+        replica: NodeId,
+    },
+    FetchBackoff {
+        leader: NodeId,
+    },
+    FetchTimeout {
+        leader: NodeId,
+    },
+    AlterPartitionTimeout {
+        partition: TopicPartition,
+    },
+    ProduceTimeout {
+        request_id: i64,
+    },
     FenceCheck,
     LeaderImbalance,
-    ClientRetry { request_id: i64 },
-    ClientRequestTimeout { request_id: i64 },
+    ClientRetry {
+        request_id: i64,
+    },
+    ClientRequestTimeout {
+        request_id: i64,
+    },
+    /// Group coordinator: a member's session ran out.
+    GroupSession {
+        group: String,
+        member: String,
+    },
+    /// Group coordinator: the join phase's initial delay or rebalance timeout.
+    GroupJoin {
+        group: String,
+    },
+    /// Group coordinator: the wait for SyncGroup after a join completed.
+    GroupSync {
+        group: String,
+        generation: i32,
+    },
+    /// Group coordinator: a member told MEMBER_ID_REQUIRED never came back.
+    GroupPendingMember {
+        group: String,
+        member: String,
+    },
+    /// Consumer: the application calls `poll()`.
+    ConsumerPoll,
+    /// Consumer: the application finished processing the records of one poll.
+    ConsumerProcessed,
+    /// Consumer: the heartbeat thread's tick.
+    ConsumerHeartbeat,
+    /// Consumer: retry finding the coordinator or joining after a backoff.
+    ConsumerRetry,
+    /// Broker: a consumer's fetch held for `fetch.max.wait.ms` ran out.
+    ConsumerFetchWait {
+        consumer: NodeId,
+    },
 }
 
 impl Timer {
@@ -62,6 +109,15 @@ impl Timer {
             Timer::LeaderImbalance => "leader imbalance check".into(),
             Timer::ClientRetry { .. } => "client retry".into(),
             Timer::ClientRequestTimeout { .. } => "client request timeout".into(),
+            Timer::GroupSession { member, .. } => format!("session timeout of {member}"),
+            Timer::GroupJoin { group } => format!("join phase of group {group}"),
+            Timer::GroupSync { group, .. } => format!("sync phase of group {group}"),
+            Timer::GroupPendingMember { member, .. } => format!("pending member {member}"),
+            Timer::ConsumerPoll => "poll".into(),
+            Timer::ConsumerProcessed => "processing done".into(),
+            Timer::ConsumerHeartbeat => "heartbeat thread".into(),
+            Timer::ConsumerRetry => "retry backoff".into(),
+            Timer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
         }
     }
 }
@@ -211,6 +267,13 @@ pub struct Simulation {
     pub brokers: BTreeMap<NodeId, Broker>,
     pub controllers: BTreeMap<NodeId, Controller>,
     pub client: Client,
+    /// Consumer clients by node id (`CONSUMER_ID_BASE + n`, in the order started).
+    #[serde(default)]
+    pub consumers: BTreeMap<NodeId, Consumer>,
+    /// The highest offset processed so far per (group, partition), by any consumer: a record
+    /// processed at or below it is processed again (at-least-once).
+    #[serde(default)]
+    pub processed: BTreeMap<(String, TopicPartition), i64>,
     pub network: Network,
     pub raft_config: RaftConfig,
 }
@@ -228,6 +291,8 @@ impl Simulation {
             brokers: BTreeMap::new(),
             controllers: BTreeMap::new(),
             client: Client::new(),
+            consumers: BTreeMap::new(),
+            processed: BTreeMap::new(),
             network: Network::default(),
             raft_config: RaftConfig::default(),
             spec: spec.clone(),
@@ -319,6 +384,9 @@ impl Simulation {
         if node == CLIENT_ID {
             return true;
         }
+        if let Some(c) = self.consumers.get(&node) {
+            return c.alive;
+        }
         self.brokers
             .get(&node)
             .map(|b| b.alive)
@@ -327,7 +395,322 @@ impl Simulation {
     }
 
     fn node_exists(&self, node: NodeId) -> bool {
-        self.brokers.contains_key(&node) || self.controllers.contains_key(&node)
+        self.brokers.contains_key(&node)
+            || self.controllers.contains_key(&node)
+            || self.consumers.contains_key(&node)
+    }
+
+    /// `__consumer_offsets` is created the first time a client looks for a coordinator
+    /// (`KafkaApis.getOrCreateInternalTopic`), with `offsets.topic.num.partitions` partitions
+    /// and `offsets.topic.replication.factor` replicas. Until enough brokers are registered it
+    /// cannot be, and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
+    fn ensure_offsets_topic(&mut self, events: &mut Vec<Event>) {
+        let Some(controller) = self.active_controller() else {
+            return;
+        };
+        let image = controller.peek_image();
+        if image
+            .topics
+            .iter()
+            .any(|t| t == crate::group::OFFSETS_TOPIC)
+        {
+            return;
+        }
+        let partitions = image.broker_config_i64("offsets.topic.num.partitions") as i32;
+        let replication = image.broker_config_i64("offsets.topic.replication.factor") as i32;
+        let id = controller.id;
+        match self.create_topic(
+            crate::group::OFFSETS_TOPIC,
+            partitions,
+            replication,
+            &[],
+            None,
+        ) {
+            Ok(outputs) => {
+                events.push(self.event(
+                    id,
+                    EventKind::Group,
+                    None,
+                    format!("A client looks for a group coordinator and {} does not exist yet: it is created with offsets.topic.num.partitions={partitions} and offsets.topic.replication.factor={replication}", crate::group::OFFSETS_TOPIC),
+                ));
+                for (node, out) in outputs {
+                    self.apply_outputs(node, out, events);
+                }
+            }
+            Err(e) => events.push(self.event(
+                id,
+                EventKind::Group,
+                None,
+                format!(
+                    "{} cannot be created yet: {}",
+                    crate::group::OFFSETS_TOPIC,
+                    e.message
+                ),
+            )),
+        }
+    }
+
+    /// The consumer with this `client.id`.
+    fn consumer_id(&self, name: &str) -> Result<NodeId, CommandError> {
+        self.consumers
+            .values()
+            .find(|c| c.name == name)
+            .map(|c| c.id)
+            .ok_or_else(|| CommandError {
+                message: format!("there is no consumer named {name} (start one with `consumer start {name} --topic T --group G`)"),
+            })
+    }
+
+    fn bootstrap(&self) -> Vec<NodeId> {
+        self.brokers.keys().copied().collect()
+    }
+
+    fn apply_consumer_command(
+        &mut self,
+        command: &Command,
+        outcome: &mut Outcome,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        let now = self.now_ms;
+        match command {
+            Command::ConsumerStart {
+                name,
+                group,
+                topics,
+                assign,
+                properties,
+            } => {
+                if self.consumers.values().any(|c| &c.name == name) {
+                    return fail(format!("a consumer named {name} exists already (use `consumer restart {name}` to start it again)"));
+                }
+                if topics.is_empty() && assign.is_empty() {
+                    return fail("a consumer needs --topic (subscribe, with --group) or --assign");
+                }
+                if !topics.is_empty() && group.is_none() {
+                    return fail("To use the group management or offset commit APIs, you must provide a valid group.id in the consumer configuration (InvalidGroupIdException): subscribing with --topic needs --group");
+                }
+                let config = ConsumerConfig::from_properties(properties)
+                    .map_err(|message| CommandError { message })?;
+                if config.group_protocol == "consumer" {
+                    return fail("group.protocol=consumer (KIP-848) is not simulated yet; use group.protocol=classic");
+                }
+                let id = CONSUMER_ID_BASE + self.consumers.len() as NodeId;
+                let consumer = Consumer::new(
+                    id,
+                    name.clone(),
+                    group.clone(),
+                    topics.clone(),
+                    assign.clone(),
+                    properties.clone(),
+                    config,
+                    self.bootstrap(),
+                );
+                self.consumers.insert(id, consumer);
+                outcome.events.push(self.event(
+                    id,
+                    EventKind::Command,
+                    None,
+                    match group {
+                        Some(g) if assign.is_empty() => format!(
+                            "Consumer {name} starts and subscribes to {} in group {g}",
+                            topics.join(", ")
+                        ),
+                        _ => format!("Consumer {name} starts with partitions assigned by hand"),
+                    },
+                ));
+                self.with_consumer(id, |c, ctx| c.start(ctx))
+            }
+            Command::ConsumerStop { name } => {
+                let id = self.consumer_id(name)?;
+                if !self.consumers[&id].alive {
+                    return fail(format!("consumer {name} is not running"));
+                }
+                self.with_consumer(id, |c, ctx| c.close(ctx))
+            }
+            Command::ConsumerCrash { name } => {
+                let id = self.consumer_id(name)?;
+                let Some(consumer) = self.consumers.get_mut(&id) else {
+                    return Ok(Vec::new());
+                };
+                if !consumer.alive {
+                    return fail(format!("consumer {name} is not running"));
+                }
+                consumer.crash();
+                outcome.events.push(self.event(
+                    id,
+                    EventKind::Command,
+                    None,
+                    format!("Consumer {name} crashes: whatever it processed since its last commit will be read again by whoever gets its partitions, once the coordinator notices (session.timeout.ms)"),
+                ));
+                Ok(Vec::new())
+            }
+            Command::ConsumerRestart { name } => {
+                let id = self.consumer_id(name)?;
+                let old = self.consumers[&id].clone();
+                if old.alive {
+                    return fail(format!(
+                        "consumer {name} is running; crash or stop it first"
+                    ));
+                }
+                let mut fresh = Consumer::new(
+                    id,
+                    old.name.clone(),
+                    old.group.clone(),
+                    old.topics.clone(),
+                    old.assign.clone(),
+                    old.properties.clone(),
+                    old.config.clone(),
+                    self.bootstrap(),
+                );
+                fresh.records_processed = old.records_processed;
+                fresh.records_reprocessed = old.records_reprocessed;
+                self.consumers.insert(id, fresh);
+                outcome.events.push(self.event(
+                    id,
+                    EventKind::Command,
+                    None,
+                    format!(
+                        "Consumer {name} starts again{}",
+                        match &old.config.group_instance_id {
+                            Some(i) => format!(" with group.instance.id {i}"),
+                            None => " as a new member".to_string(),
+                        }
+                    ),
+                ));
+                self.with_consumer(id, |c, ctx| c.start(ctx))
+            }
+            Command::ConsumerSet { name, key, value } => {
+                let id = self.consumer_id(name)?;
+                let Some(def) = crate::config::consumer_config(key) else {
+                    return fail(format!("unknown consumer config {key}"));
+                };
+                if !def.dynamic {
+                    return fail(format!("{key} is read when the consumer starts; start another consumer with --consumer-property {key}={value}"));
+                }
+                crate::config::validate(def, value).map_err(|message| CommandError { message })?;
+                let Some(consumer) = self.consumers.get_mut(&id) else {
+                    return Ok(Vec::new());
+                };
+                consumer.properties.retain(|(k, _)| k != key);
+                consumer.properties.push((key.clone(), value.clone()));
+                consumer.config = ConsumerConfig::from_properties(&consumer.properties)
+                    .map_err(|message| CommandError { message })?;
+                outcome.events.push(self.event(
+                    id,
+                    EventKind::Command,
+                    None,
+                    format!("Consumer {name}: {key} is now {value}"),
+                ));
+                Ok(Vec::new())
+            }
+            Command::ConsumerGroups(groups) => {
+                let view = crate::view::cluster_view(self);
+                match groups {
+                    GroupsCommand::ResetOffsets {
+                        group,
+                        topics,
+                        to,
+                        execute,
+                    } => {
+                        let plan = crate::describe::reset_offsets_plan(
+                            &view,
+                            group,
+                            topics.as_deref(),
+                            *to,
+                        )
+                        .map_err(|message| CommandError { message })?;
+                        let mut outputs = Vec::new();
+                        if *execute {
+                            let partitions = self
+                                .brokers
+                                .values()
+                                .find(|b| b.alive)
+                                .map(|b| b.offsets_partitions())
+                                .unwrap_or(50);
+                            let p = crate::group::offsets_partition(group, partitions);
+                            let tp = TopicPartition::new(crate::group::OFFSETS_TOPIC, p);
+                            let coordinator = self.brokers.values().find(|b| {
+                                b.alive && b.replicas.get(&tp).is_some_and(|r| r.leader.is_some())
+                            });
+                            let Some(id) = coordinator.map(|b| b.id) else {
+                                return fail(format!("Error: the coordinator of group {group} is not available (COORDINATOR_NOT_AVAILABLE)"));
+                            };
+                            let mut ctx = Ctx {
+                                now,
+                                node: id,
+                                rng: &mut self.rng,
+                                out: Vec::new(),
+                            };
+                            let broker = self.brokers.get_mut(&id).expect("found above");
+                            broker
+                                .admin_commit(&mut ctx, group, plan.clone())
+                                .map_err(|message| CommandError { message })?;
+                            outputs.push((id, ctx.out));
+                        }
+                        outcome.output = Some(crate::describe::format_reset_plan(group, &plan));
+                        Ok(outputs)
+                    }
+                    GroupsCommand::Delete { group } => {
+                        let partitions = self
+                            .brokers
+                            .values()
+                            .find(|b| b.alive)
+                            .map(|b| b.offsets_partitions())
+                            .unwrap_or(50);
+                        let p = crate::group::offsets_partition(group, partitions);
+                        let tp = TopicPartition::new(crate::group::OFFSETS_TOPIC, p);
+                        let Some(id) = self
+                            .brokers
+                            .values()
+                            .find(|b| {
+                                b.alive && b.replicas.get(&tp).is_some_and(|r| r.leader.is_some())
+                            })
+                            .map(|b| b.id)
+                        else {
+                            return fail(format!("Error: the coordinator of group {group} is not available (COORDINATOR_NOT_AVAILABLE)"));
+                        };
+                        let mut ctx = Ctx {
+                            now,
+                            node: id,
+                            rng: &mut self.rng,
+                            out: Vec::new(),
+                        };
+                        let broker = self.brokers.get_mut(&id).expect("found above");
+                        let text = broker
+                            .admin_delete_group(&mut ctx, group)
+                            .map_err(|message| CommandError { message })?;
+                        outcome.output = Some(text);
+                        Ok(vec![(id, ctx.out)])
+                    }
+                    other => {
+                        let text = crate::describe::describe_groups(&view, other)
+                            .map_err(|message| CommandError { message })?;
+                        outcome.output = Some(text);
+                        Ok(Vec::new())
+                    }
+                }
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    fn with_consumer(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut Consumer, &mut Ctx),
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        let now = self.now_ms;
+        let Simulation { rng, consumers, .. } = self;
+        let Some(consumer) = consumers.get_mut(&id) else {
+            return Ok(Vec::new());
+        };
+        let mut ctx = Ctx {
+            now,
+            node: id,
+            rng,
+            out: Vec::new(),
+        };
+        f(consumer, &mut ctx);
+        Ok(vec![(id, ctx.out)])
     }
 
     fn schedule(&mut self, at: i64, item: Item) {
@@ -389,6 +772,9 @@ impl Simulation {
         if node == CLIENT_ID {
             return self.client.timers.is_live(timer, at);
         }
+        if let Some(c) = self.consumers.get(&node) {
+            return c.alive && c.timers.is_live(timer, at);
+        }
         if let Some(b) = self.brokers.get(&node) {
             if !b.alive {
                 return false;
@@ -449,28 +835,40 @@ impl Simulation {
                 from, to, message, ..
             } => {
                 let name = message.name();
-                if from == CLIENT_ID && !self.is_alive(to) && !self.network.is_cut(from, to) {
+                let is_client = from == CLIENT_ID || self.consumers.contains_key(&from);
+                if is_client
+                    && self.is_alive(from)
+                    && !self.is_alive(to)
+                    && !self.network.is_cut(from, to)
+                {
                     // A client's connection to a stopped broker is refused at once.
                     let now = self.now_ms;
                     let mut ctx = Ctx {
                         now,
-                        node: CLIENT_ID,
+                        node: from,
                         rng: &mut self.rng,
                         out: Vec::new(),
                     };
-                    self.client.handle_disconnect(&mut ctx, to, &message);
+                    match self.consumers.get_mut(&from) {
+                        Some(consumer) => consumer.handle_disconnect(&mut ctx, to, &message),
+                        None => self.client.handle_disconnect(&mut ctx, to, &message),
+                    }
                     let out = ctx.out;
                     events.push(self.event(
                         to,
                         EventKind::Drop,
                         None,
                         format!(
-                            "{name} from the client is refused: {} is down",
+                            "{name} from {} is refused: {} is down",
+                            node_label(from),
                             node_label(to)
                         ),
                     ));
-                    self.apply_outputs(CLIENT_ID, out, &mut events);
+                    self.apply_outputs(from, out, &mut events);
                     return events;
+                }
+                if let Message::FindCoordinator { .. } = &message {
+                    self.ensure_offsets_topic(&mut events);
                 }
                 if !self.is_alive(to) {
                     events.push(self.event(
@@ -540,6 +938,7 @@ impl Simulation {
             brokers,
             controllers,
             client,
+            consumers,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -548,9 +947,13 @@ impl Simulation {
             rng,
             out: Vec::new(),
         };
-        if to == CLIENT_ID {
+        if let Some(consumer) = consumers.get_mut(&to) {
+            deliver_to_consumer(consumer, &mut ctx, from, message);
+        } else if to == CLIENT_ID {
             match message {
-                Message::MetadataResponse { leaders } => client.handle_metadata(&mut ctx, leaders),
+                Message::MetadataResponse { leaders, .. } => {
+                    client.handle_metadata(&mut ctx, leaders)
+                }
                 Message::ProduceResponse {
                     request_id,
                     partition,
@@ -669,7 +1072,79 @@ impl Simulation {
                         .iter()
                         .map(|(tp, p)| (tp.clone(), p.leader, p.leader_epoch))
                         .collect();
-                    ctx.send(from, Message::MetadataResponse { leaders });
+                    let cluster = broker.image.assignor_metadata();
+                    ctx.send(from, Message::MetadataResponse { leaders, cluster });
+                }
+                Message::FindCoordinator { group_id } => {
+                    broker.handle_find_coordinator(&mut ctx, from, group_id)
+                }
+                Message::JoinGroup {
+                    group_id,
+                    member_id,
+                    group_instance_id,
+                    client_id,
+                    session_timeout_ms,
+                    rebalance_timeout_ms,
+                    protocols,
+                } => broker.handle_join_group(
+                    &mut ctx,
+                    from,
+                    group_id,
+                    member_id,
+                    group_instance_id,
+                    client_id,
+                    session_timeout_ms,
+                    rebalance_timeout_ms,
+                    protocols,
+                ),
+                Message::SyncGroup {
+                    group_id,
+                    generation,
+                    member_id,
+                    assignments,
+                    ..
+                } => broker.handle_sync_group(
+                    &mut ctx,
+                    from,
+                    group_id,
+                    generation,
+                    member_id,
+                    assignments,
+                ),
+                Message::Heartbeat {
+                    group_id,
+                    generation,
+                    member_id,
+                    ..
+                } => broker.handle_heartbeat(&mut ctx, from, group_id, generation, member_id),
+                Message::LeaveGroup {
+                    group_id,
+                    member_id,
+                    group_instance_id,
+                    reason,
+                } => broker.handle_leave_group(
+                    &mut ctx,
+                    from,
+                    group_id,
+                    member_id,
+                    group_instance_id,
+                    reason,
+                ),
+                Message::OffsetCommit {
+                    request_id,
+                    group_id,
+                    generation,
+                    member_id,
+                    offsets,
+                } => broker.handle_offset_commit(
+                    &mut ctx, from, request_id, group_id, generation, member_id, offsets,
+                ),
+                Message::OffsetFetch {
+                    group_id,
+                    partitions,
+                } => broker.handle_offset_fetch(&mut ctx, from, group_id, partitions),
+                Message::ListOffsets { partitions } => {
+                    broker.handle_list_offsets(&mut ctx, from, partitions)
                 }
                 _ => {}
             }
@@ -723,6 +1198,8 @@ impl Simulation {
             brokers,
             controllers,
             client,
+            consumers,
+            processed,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -731,7 +1208,17 @@ impl Simulation {
             rng,
             out: Vec::new(),
         };
-        if node == CLIENT_ID {
+        if let Some(consumer) = consumers.get_mut(&node) {
+            if consumer.take_timer(&timer, now) {
+                match timer {
+                    Timer::ConsumerPoll => consumer.poll(&mut ctx),
+                    Timer::ConsumerProcessed => consumer.on_processed(&mut ctx, processed),
+                    Timer::ConsumerHeartbeat => consumer.on_heartbeat_timer(&mut ctx),
+                    Timer::ConsumerRetry => consumer.on_retry(&mut ctx),
+                    _ => {}
+                }
+            }
+        } else if node == CLIENT_ID {
             if client.take_timer(&timer, now) {
                 match timer {
                     Timer::ClientRetry { request_id } => client.on_retry(&mut ctx, request_id),
@@ -762,6 +1249,21 @@ impl Simulation {
                             }
                             Timer::ProduceTimeout { request_id } => {
                                 broker.on_produce_timeout(&mut ctx, request_id)
+                            }
+                            Timer::GroupSession { group, member } => {
+                                broker.on_group_session_timer(&mut ctx, &group, &member)
+                            }
+                            Timer::GroupJoin { group } => {
+                                broker.on_group_join_timer(&mut ctx, &group)
+                            }
+                            Timer::GroupSync { group, generation } => {
+                                broker.on_group_sync_timer(&mut ctx, &group, generation)
+                            }
+                            Timer::GroupPendingMember { group, member } => {
+                                broker.on_group_pending_member_timer(&mut ctx, &group, &member)
+                            }
+                            Timer::ConsumerFetchWait { consumer } => {
+                                broker.on_consumer_fetch_wait(&mut ctx, consumer)
                             }
                             _ => {}
                         }
@@ -897,6 +1399,12 @@ impl Simulation {
         outcome: &mut Outcome,
     ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
         match command {
+            Command::ConsumerStart { .. }
+            | Command::ConsumerStop { .. }
+            | Command::ConsumerCrash { .. }
+            | Command::ConsumerRestart { .. }
+            | Command::ConsumerSet { .. }
+            | Command::ConsumerGroups(_) => self.apply_consumer_command(command, outcome),
             Command::CreateTopic {
                 topic,
                 partitions,
@@ -1350,7 +1858,16 @@ impl Simulation {
                 node_label(node)
             ),
         ));
-        Ok(Vec::new())
+        // Consumers connected to a crashed broker see their connection drop at once.
+        let mut outputs = Vec::new();
+        let ids: Vec<NodeId> = self.consumers.keys().copied().collect();
+        for id in ids {
+            if self.network.is_cut(id, node) {
+                continue;
+            }
+            outputs.extend(self.with_consumer(id, |c, ctx| c.on_broker_down(ctx, node))?);
+        }
+        Ok(outputs)
     }
 
     fn restart(
@@ -1434,5 +1951,57 @@ fn summarize(message: &Message) -> String {
             format!("FetchResponse({n} record(s))")
         }
         other => other.name(),
+    }
+}
+
+/// Routes a message to a consumer.
+fn deliver_to_consumer(consumer: &mut Consumer, ctx: &mut Ctx, from: NodeId, message: Message) {
+    match message {
+        Message::MetadataResponse { leaders, cluster } => {
+            consumer.handle_metadata(ctx, leaders, cluster)
+        }
+        Message::FindCoordinatorResponse { error, node, .. } => {
+            consumer.handle_find_coordinator_response(ctx, error, node)
+        }
+        Message::JoinGroupResponse {
+            error,
+            generation,
+            protocol_name,
+            leader,
+            member_id,
+            members,
+            skip_assignment,
+            ..
+        } => consumer.handle_join_response(
+            ctx,
+            error,
+            generation,
+            protocol_name,
+            leader,
+            member_id,
+            members,
+            skip_assignment,
+        ),
+        Message::SyncGroupResponse {
+            error, assignment, ..
+        } => consumer.handle_sync_response(ctx, error, assignment),
+        Message::HeartbeatResponse { error, .. } => consumer.handle_heartbeat_response(ctx, error),
+        Message::LeaveGroupResponse { .. } => {}
+        Message::OffsetCommitResponse {
+            request_id,
+            error,
+            offsets,
+            ..
+        } => consumer.handle_offset_commit_response(ctx, request_id, error, offsets),
+        Message::OffsetFetchResponse { error, offsets, .. } => {
+            consumer.handle_offset_fetch_response(ctx, error, offsets)
+        }
+        Message::ListOffsetsResponse { partitions } => {
+            consumer.handle_list_offsets_response(ctx, partitions)
+        }
+        Message::FetchResponse { partitions } => {
+            consumer.handle_fetch_response(ctx, from, partitions)
+        }
+        _ => {}
     }
 }

@@ -31,6 +31,9 @@ pub fn matches(filter: EventFilter, event: &Event) -> bool {
             event.kind == EventKind::Quorum && event.text.contains("leader")
         }
         EventFilter::HighWatermark => event.kind == EventKind::HighWatermark,
+        EventFilter::Rebalance => {
+            event.kind == EventKind::Group && event.text.contains("PreparingRebalance")
+        }
     }
 }
 

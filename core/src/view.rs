@@ -152,10 +152,106 @@ pub struct ClusterView {
     /// Producers that wrote the records shown, in order of first appearance.
     #[serde(default)]
     pub producers: Vec<String>,
+    /// Consumer groups, by group id.
+    #[serde(default)]
+    pub groups: Vec<GroupView>,
+    /// Consumer clients, in the order they were started.
+    #[serde(default)]
+    pub consumers: Vec<ConsumerView>,
     /// How many records `__cluster_metadata` has committed; `cluster_metadata` holds only the
     /// newest [`METADATA_RECORDS_SHOWN`].
     #[serde(default)]
     pub cluster_metadata_total: i64,
+}
+
+/// A consumer group as its coordinator sees it, plus what its members are doing.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupView {
+    pub group_id: String,
+    /// `classic` or `consumer` (KIP-848).
+    pub protocol_type: String,
+    /// The broker coordinating the group (the leader of its `__consumer_offsets` partition),
+    /// if that partition has a leader that has loaded it.
+    pub coordinator: Option<i32>,
+    /// `abs(groupId.hashCode) % offsets.topic.num.partitions`.
+    pub offsets_partition: i32,
+    /// Empty, PreparingRebalance, CompletingRebalance, Stable, Dead (classic); Empty,
+    /// Assigning, Reconciling, Stable, Dead (consumer).
+    pub state: String,
+    /// The generation (classic) or group epoch (consumer).
+    pub generation: i32,
+    /// The assignor chosen (`range`, `cooperative-sticky`, `uniform`, ...), if any.
+    pub assignor: Option<String>,
+    /// `eager` or `cooperative` for classic groups; `incremental` for consumer groups.
+    pub rebalance_protocol: String,
+    /// The member id of the group leader (classic).
+    pub leader: Option<String>,
+    pub members: Vec<MemberView>,
+    /// One line per partition the group has a committed offset for or is assigned.
+    pub offsets: Vec<GroupOffsetView>,
+    /// How many rebalances the group has completed.
+    pub rebalances: i32,
+}
+
+/// One member of a group.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberView {
+    pub member_id: String,
+    /// The consumer's `client.id` (its name in the sandbox).
+    pub client_id: String,
+    /// The consumer's node id, for the picture.
+    pub node: i32,
+    pub group_instance_id: Option<String>,
+    /// Kafka prints the client's address: `/127.0.0.1`-like, here `/consumer-NAME`.
+    pub host: String,
+    /// What the coordinator last gave this member (classic: its SyncGroup assignment; consumer:
+    /// its current assignment).
+    pub assigned: Vec<crate::command::TopicPartition>,
+    /// The member epoch (consumer protocol) or the generation it last joined (classic).
+    pub epoch: i32,
+}
+
+/// A group's offsets on one partition, as `kafka-consumer-groups.sh --describe` lists them.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GroupOffsetView {
+    pub topic: String,
+    pub partition: i32,
+    /// The committed offset: the next offset the group will read (`lastProcessed + 1`).
+    pub committed: Option<i64>,
+    /// The partition's high watermark (what ListOffsets LATEST returns to read_uncommitted).
+    pub log_end_offset: i64,
+    /// `log_end_offset - committed`, when there is a committed offset.
+    pub lag: Option<i64>,
+    /// The member the partition is assigned to, if any.
+    pub owner: Option<String>,
+    /// Lag in time: how long ago the oldest record not yet committed was written (0 when
+    /// the group is caught up).
+    #[serde(default)]
+    pub lag_ms: Option<i64>,
+}
+
+/// A consumer client and what it is doing right now.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerView {
+    pub name: String,
+    pub node: i32,
+    pub group: Option<String>,
+    pub alive: bool,
+    /// What it is doing, in a few words: `finding coordinator`, `joining`, `syncing`,
+    /// `revoking`, `stable`, `processing`, `stopped`, `crashed`.
+    pub state: String,
+    /// `classic` or `consumer`.
+    pub group_protocol: String,
+    pub member_id: Option<String>,
+    /// Partitions it owns now (it fetches and processes these).
+    pub owned: Vec<crate::command::TopicPartition>,
+    /// Its fetch position per owned partition: the next offset it will process.
+    pub positions: Vec<(crate::command::TopicPartition, i64)>,
+    /// Records handed to the application so far.
+    pub records_processed: i64,
+    /// Records processed twice (a rebalance or crash before the commit): the at-least-once
+    /// cost, counted so the UI can show it.
+    pub records_reprocessed: i64,
 }
 
 /// How many of the newest committed metadata records the view describes.
@@ -308,6 +404,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             },
         })
         .collect();
+    let groups = group_views(sim, &topics);
     ClusterView {
         time_ms: sim.now_ms,
         step: sim.steps,
@@ -325,6 +422,8 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
         cut_links: sim.network.cut.iter().copied().collect(),
         producers,
         cluster_metadata_total,
+        groups,
+        consumers: consumer_views(sim),
     }
 }
 
@@ -419,4 +518,135 @@ impl PartitionView {
         sentence.push_str(". Consumers read only offsets below the HW.");
         sentence
     }
+}
+
+/// Every group some live broker coordinates, with its members and offsets.
+fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupView> {
+    use crate::group::{offsets_partition, OFFSETS_TOPIC};
+    let high_watermark = |tp: &crate::command::TopicPartition| -> i64 {
+        topics
+            .iter()
+            .filter(|t| t.name == tp.topic)
+            .flat_map(|t| &t.partitions)
+            .find(|p| p.partition == tp.partition)
+            .and_then(|p| p.replicas.iter().find(|r| r.is_leader))
+            .map_or(0, |r| r.high_watermark)
+    };
+    let mut views: Vec<GroupView> = Vec::new();
+    for broker in sim.brokers.values().filter(|b| b.alive) {
+        let partitions = broker.offsets_partitions();
+        for (id, group) in &broker.groups.groups {
+            let p = offsets_partition(id, partitions);
+            if !broker.groups.loaded.contains_key(&p) {
+                continue;
+            }
+            let protocol = sim
+                .consumers
+                .values()
+                .find(|c| c.group.as_deref() == Some(id.as_str()))
+                .map(|c| c.config.rebalance_protocol());
+            let members: Vec<MemberView> = group
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    member_id: m.member_id.clone(),
+                    client_id: m.client_id.clone(),
+                    node: m.node,
+                    group_instance_id: m.group_instance_id.clone(),
+                    host: format!("/{}", m.client_id),
+                    assigned: m.assignment.clone(),
+                    epoch: group.generation,
+                })
+                .collect();
+            let mut partitions_seen: Vec<crate::command::TopicPartition> =
+                group.offsets.keys().cloned().collect();
+            for m in &group.members {
+                for tp in &m.assignment {
+                    if !partitions_seen.contains(tp) {
+                        partitions_seen.push(tp.clone());
+                    }
+                }
+            }
+            partitions_seen.sort();
+            let offsets = partitions_seen
+                .into_iter()
+                .map(|tp| {
+                    let committed = group.offsets.get(&tp).copied();
+                    let end = high_watermark(&tp);
+                    let lag_ms = committed.map(|c| {
+                        if c >= end {
+                            return 0;
+                        }
+                        sim.brokers
+                            .values()
+                            .filter(|b| b.alive)
+                            .filter_map(|b| b.replicas.get(&tp))
+                            .find(|r| r.leader.is_some())
+                            .and_then(|r| r.log.read(c, c + 1).first())
+                            .map_or(0, |r| (sim.now_ms - r.timestamp_ms).max(0))
+                    });
+                    GroupOffsetView {
+                        topic: tp.topic.clone(),
+                        partition: tp.partition,
+                        committed,
+                        log_end_offset: end,
+                        lag: committed.map(|c| (end - c).max(0)),
+                        owner: group
+                            .members
+                            .iter()
+                            .find(|m| m.assignment.contains(&tp))
+                            .map(|m| m.member_id.clone()),
+                        lag_ms,
+                    }
+                })
+                .collect();
+            views.push(GroupView {
+                group_id: id.clone(),
+                protocol_type: "classic".into(),
+                coordinator: Some(broker.id),
+                offsets_partition: p,
+                state: group.state.name().to_string(),
+                generation: group.generation,
+                assignor: group.protocol.clone(),
+                rebalance_protocol: match protocol {
+                    Some(crate::assignor::RebalanceProtocol::Cooperative) => "cooperative".into(),
+                    _ => "eager".into(),
+                },
+                leader: group.leader.clone(),
+                members,
+                offsets,
+                rebalances: group.rebalances,
+            });
+        }
+    }
+    let _ = OFFSETS_TOPIC;
+    views.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    views.dedup_by(|a, b| a.group_id == b.group_id);
+    views
+}
+
+fn consumer_views(sim: &crate::sim::Simulation) -> Vec<ConsumerView> {
+    sim.consumers
+        .values()
+        .map(|c| ConsumerView {
+            name: c.name.clone(),
+            node: c.id,
+            group: c.group.clone(),
+            alive: c.alive,
+            state: match &c.error {
+                Some(e) if !c.alive => format!("failed: {e}"),
+                _ => c.state_label(),
+            },
+            group_protocol: c.config.group_protocol.clone(),
+            member_id: (!c.member_id.is_empty()).then(|| c.member_id.clone()),
+            owned: c.owned.clone(),
+            positions: c
+                .owned
+                .iter()
+                .filter_map(|tp| c.positions.get(tp).map(|&o| (tp.clone(), o)))
+                .collect(),
+            records_processed: c.records_processed,
+            records_reprocessed: c.records_reprocessed,
+        })
+        .collect()
 }

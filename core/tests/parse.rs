@@ -500,8 +500,8 @@ fn time_errors() {
     check("step 0", expect!["error: line 1, column 6: step N must be between 1 and 1000000, got `0`"]);
     check("step 1000001", expect!["error: line 1, column 6: step N must be between 1 and 1000000, got `1000001`"]);
     check("step x", expect!["error: line 1, column 6: step N wants a whole number, got `x`"]);
-    check("step --until elect", expect!["error: line 1, column 14: --until wants one of election, isr-change, produce-ack, controller-change, hw, got `elect`; did you mean `election`?"]);
-    check("step --until", expect!["error: line 1, column 6: --until needs a value (one of election, isr-change, produce-ack, controller-change, hw)"]);
+    check("step --until elect", expect!["error: line 1, column 14: --until wants one of election, isr-change, produce-ack, controller-change, hw, rebalance, got `elect`; did you mean `election`?"]);
+    check("step --until", expect!["error: line 1, column 6: --until needs a value (one of election, isr-change, produce-ack, controller-change, hw, rebalance)"]);
     check("step 3 --until hw", expect!["error: line 1, column 6: step N cannot be combined with --until: use --max N to limit the steps"]);
     check("step --max 5", expect!["error: line 1, column 6: --max only works with --until EVENT"]);
     check("step --until hw --max 0", expect!["error: line 1, column 23: --max must be between 1 and 1000000, got `0`"]);

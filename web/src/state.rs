@@ -419,6 +419,7 @@ impl Reducible for AppState {
                         EventFilter::ProduceAck => "step --until produce-ack",
                         EventFilter::ControllerChange => "step --until controller-change",
                         EventFilter::HighWatermark => "step --until hw",
+                        EventFilter::Rebalance => "step --until rebalance",
                     };
                     session.execute(
                         &Command::StepUntil {
