@@ -1,7 +1,10 @@
 //! The side panel for one partition: its replicas side by side, aligned by offset, each marker
-//! labelled and explained, and why the HW is where it is.
+//! labelled and explained, and why the HW is where it is; under them, on the same offsets, each
+//! group's committed offset and each consumer's position.
 
-use sandbox_core::view::PartitionView;
+use std::rc::Rc;
+
+use sandbox_core::view::{ClusterView, PartitionView};
 use yew::prelude::*;
 
 /// Offsets shown in the aligned strips.
@@ -10,6 +13,117 @@ const WINDOW: i64 = 16;
 #[derive(Properties, PartialEq)]
 pub struct PartitionDetailProps {
     pub partition: Option<PartitionView>,
+    /// The whole cluster, for the groups' committed offsets and the consumers' positions.
+    #[prop_or_default]
+    pub view: Rc<ClusterView>,
+}
+
+/// A lane under the replica strips: a group's committed offset (`C`) or a consumer's position
+/// (`P`) on this partition.
+struct Lane {
+    /// `committed` or `position`.
+    kind: &'static str,
+    /// The group or consumer name.
+    who: String,
+    offset: i64,
+    /// The group's committed offset, for shading what a consumer processed past it.
+    committed: Option<i64>,
+    title: String,
+    sentence: String,
+}
+
+/// Records `from..to` in words: `record 40` or `records 40–51`.
+fn records(from: i64, to: i64) -> String {
+    if to - from == 1 {
+        format!("record {from}")
+    } else {
+        format!("records {from}–{}", to - 1)
+    }
+}
+
+/// The groups' committed offsets and the consumers' positions on one partition.
+fn lanes(view: &ClusterView, partition: &PartitionView) -> Vec<Lane> {
+    let on_partition = |topic: &str, p: i32| topic == partition.topic && p == partition.partition;
+    let committed_by = |group: &str| {
+        view.groups
+            .iter()
+            .find(|g| g.group_id == group)
+            .and_then(|g| {
+                g.offsets
+                    .iter()
+                    .find(|o| on_partition(&o.topic, o.partition))
+            })
+            .and_then(|o| o.committed)
+    };
+    let mut lanes = Vec::new();
+    for group in &view.groups {
+        let Some(committed) = committed_by(&group.group_id) else {
+            continue;
+        };
+        lanes.push(Lane {
+            kind: "committed",
+            who: group.group_id.clone(),
+            offset: committed,
+            committed: Some(committed),
+            title: format!("C {committed}"),
+            sentence: format!(
+                "{} committed {committed}: the next record the group reads after a restart or rebalance",
+                group.group_id
+            ),
+        });
+        for consumer in view
+            .consumers
+            .iter()
+            .filter(|c| c.group.as_deref() == Some(group.group_id.as_str()))
+        {
+            lanes.extend(position_lane(consumer, partition, Some(committed)));
+        }
+    }
+    // Consumers whose group has committed nothing here yet, and those without a group.
+    for consumer in &view.consumers {
+        let committed = consumer.group.as_deref().and_then(committed_by);
+        if committed.is_none() {
+            lanes.extend(position_lane(consumer, partition, None));
+        }
+    }
+    lanes
+}
+
+fn position_lane(
+    consumer: &sandbox_core::view::ConsumerView,
+    partition: &PartitionView,
+    committed: Option<i64>,
+) -> Option<Lane> {
+    let (_, position) = consumer
+        .positions
+        .iter()
+        .find(|(tp, _)| tp.topic == partition.topic && tp.partition == partition.partition)?;
+    let position = *position;
+    let name = &consumer.name;
+    let sentence = match committed {
+        Some(c) if position > c => format!(
+            "{name}'s position {position}: {} processed but not committed",
+            records(c, position)
+        ),
+        Some(c) if position == c => {
+            format!("{name}'s position {position}: everything it processed here is committed")
+        }
+        Some(c) => format!(
+            "{name}'s position {position}: behind the committed offset {c}, so it reads those records again"
+        ),
+        None if consumer.group.is_some() => format!(
+            "{name}'s position {position}: the next record it processes; its group has committed nothing here yet"
+        ),
+        None => format!("{name}'s position {position}: the next record it processes"),
+    };
+    Some(Lane {
+        kind: "position",
+        who: name.clone(),
+        offset: position,
+        committed,
+        title: format!("P {position}"),
+        sentence,
+    })
 }
 
 #[component]
@@ -105,6 +219,49 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
             </li>
         }
     });
+    let lanes = lanes(&props.view, partition);
+    let lane_strips = lanes.iter().map(|lane| {
+        let cells = (start..=end).map(|offset| {
+            let done = lane.committed.unwrap_or(lane.offset).min(lane.offset);
+            let state = if offset < done {
+                "consumed"
+            } else if offset < lane.offset {
+                "processed"
+            } else {
+                "ahead"
+            };
+            let short = if lane.kind == "committed" { "C" } else { "P" };
+            // A marker before the window sits on its first slot, pointing left.
+            let mark = if offset == lane.offset {
+                Some(short.to_string())
+            } else if offset == start && lane.offset < start {
+                Some(format!("‹ {short} {}", lane.offset))
+            } else {
+                None
+            };
+            html! {
+                <span class={classes!("cell", "lane-cell", state)}>
+                    if let Some(mark) = mark {
+                        <span class="mark">{ mark }</span>
+                    }
+                </span>
+            }
+        });
+        html! {
+            <li class={classes!("strip", "lane", lane.kind)} data-lane={format!("{}:{}", lane.kind, lane.who)}>
+                <div class="strip-head">
+                    <strong>{ lane.who.clone() }</strong>
+                    <span class="strip-role">{ format!("{} {}", lane.kind, lane.offset) }</span>
+                </div>
+                <div class="cells" aria-hidden="true"
+                     style={format!("grid-template-columns: repeat({columns}, 1fr)")}>{ for cells }</div>
+                <dl class="markers">
+                    <dt title={lane.sentence.clone()}>{ lane.title.clone() }</dt>
+                    <dd>{ lane.sentence.clone() }</dd>
+                </dl>
+            </li>
+        }
+    });
     let rows = partition.replicas.iter().map(|r| {
         let role = if r.is_leader {
             "★ leader"
@@ -132,7 +289,13 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
             </p>
             <p class="explanation">{ partition.explain_high_watermark() }</p>
             <p class="strip-range">{ format!("Offsets {start} to {end} (the last slot is where the next record goes)") }</p>
-            <ol class="strips">{ for strips }</ol>
+            <ol class="strips">
+                { for strips }
+                if !lanes.is_empty() {
+                    <li class="lanes-head">{ "Consumer groups on this partition" }</li>
+                }
+                { for lane_strips }
+            </ol>
             <table>
                 <caption>{ "Replicas in assignment order (the first is the preferred leader)" }</caption>
                 <thead>
