@@ -17,9 +17,11 @@ use components::config_panel::ConfigPanel;
 use components::console::Console;
 use components::controls::Controls;
 use components::event_log::EventLog;
+use components::groups::GroupsPanel;
 use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
+use sandbox_core::view::ClusterView;
 use state::{Action, AppState};
 
 /// Which partition the user is looking at, by topic and partition number.
@@ -28,9 +30,32 @@ pub type PartitionKey = (String, i32);
 /// How often a playing timeline advances, in real milliseconds.
 const TICK_MS: u32 = 250;
 
+/// Kafka's internal topics (`__consumer_offsets`, `__transaction_state`) start with `__`.
+fn is_internal(topic: &str) -> bool {
+    topic.starts_with("__")
+}
+
+/// The view the diagram draws: without internal topics unless `show` is set.
+fn without_internal_topics(view: Rc<ClusterView>, show: bool) -> Rc<ClusterView> {
+    if show || !view.topics.iter().any(|t| is_internal(&t.name)) {
+        return view;
+    }
+    let mut copy = (*view).clone();
+    copy.topics.retain(|t| !is_internal(&t.name));
+    Rc::new(copy)
+}
+
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(AppState::from_location);
+    // Internal topics (`__consumer_offsets`, 50 partitions by default) stay out of the diagram
+    // unless asked for; the groups panel still reads them.
+    let show_internal = use_state(|| false);
+    let shown = use_memo((state.version, *show_internal), {
+        let view = state.view.clone();
+        move |&(_, show)| without_internal_topics(view, show)
+    });
+    let shown: Rc<ClusterView> = (*shown).clone();
 
     // The address always holds the run, so a reload or a shared link restores it exactly.
     {
@@ -134,6 +159,16 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |node: i32| dispatch.emit(Action::SelectNode(Some(node))))
     };
+    let internal: Vec<&str> = view
+        .topics
+        .iter()
+        .map(|t| t.name.as_str())
+        .filter(|n| is_internal(n))
+        .collect();
+    let on_internal = {
+        let show_internal = show_internal.clone();
+        Callback::from(move |_: Event| show_internal.set(!*show_internal))
+    };
     html! {
         <div class={classes!("app", state.presenter.then_some("presenter"))}>
             <header class="topbar">
@@ -149,19 +184,32 @@ pub fn App() -> Html {
                           dispatch={dispatch.clone()} />
             </header>
             <div class="layout">
-                <section class="panel cluster-panel" aria-labelledby="cluster-heading">
-                    <h2 id="cluster-heading">{ "Cluster" }</h2>
-                    if let Some(node) = state.selected_node {
-                        <NodeMenu view={view.clone()} {node} dispatch={dispatch.clone()} />
-                    }
-                    <ClusterDiagram view={view.clone()} selected={state.selected.clone()} {on_select}
-                                    {on_node} selected_node={state.selected_node} />
-                </section>
+                <div class="main-column">
+                    <section class="panel cluster-panel" aria-labelledby="cluster-heading">
+                        <div class="panel-head">
+                            <h2 id="cluster-heading">{ "Cluster" }</h2>
+                            <label class="toggle">
+                                <input type="checkbox" class="show-internal" checked={*show_internal}
+                                       onchange={on_internal} />
+                                { " show internal topics" }
+                                if !internal.is_empty() && !*show_internal {
+                                    { format!(" ({} hidden)", internal.join(", ")) }
+                                }
+                            </label>
+                        </div>
+                        if let Some(node) = state.selected_node {
+                            <NodeMenu view={view.clone()} {node} dispatch={dispatch.clone()} />
+                        }
+                        <ClusterDiagram view={shown.clone()} selected={state.selected.clone()} {on_select}
+                                        {on_node} selected_node={state.selected_node} />
+                    </section>
+                    <GroupsPanel view={view.clone()} dispatch={dispatch.clone()} />
+                </div>
                 <aside class="side">
                     <div class="panel" aria-live="polite">
-                        <PartitionDetail partition={detail} />
+                        <PartitionDetail partition={detail} view={view.clone()} />
                     </div>
-                    <ProduceForm view={view.clone()} dispatch={dispatch.clone()} />
+                    <ProduceForm view={shown} dispatch={dispatch.clone()} />
                     <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
                     <NetworkPanel view={view.clone()} dispatch={dispatch.clone()} />
                     <MetricsPanel view={view.clone()} events={events.clone()} />
