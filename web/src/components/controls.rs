@@ -86,6 +86,8 @@ pub fn Controls(props: &ControlsProps) -> Html {
                 <button class="jump-election" onclick={jump(EventFilter::Election)}>{ "election" }</button>
                 <button class="jump-isr" onclick={jump(EventFilter::IsrChange)}>{ "ISR change" }</button>
                 <button class="jump-hw" onclick={jump(EventFilter::HighWatermark)}>{ "HW move" }</button>
+                <button class="jump-rebalance" onclick={jump(EventFilter::Rebalance)}
+                        title="Step until a consumer group's next rebalance">{ "rebalance" }</button>
             </span>
             <input class="scrubber" type="range" min="0" max={props.head_step.to_string()}
                    value={props.step.to_string()} oninput={on_scrub}
