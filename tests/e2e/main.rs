@@ -2,6 +2,7 @@
 //! One binary, one module per area of the app.
 
 mod diagram;
+mod groups;
 mod links;
 mod panels;
 mod workshop;
