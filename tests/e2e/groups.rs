@@ -149,6 +149,12 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
 
     // Two members: the range assignor gives each three partitions.
     start_consumer(&session, "c2").await;
+    // The timeline jumps to the rebalance c2's JoinGroup starts.
+    session.click(".jump-rebalance").await;
+    session.console_shows("step --until rebalance").await;
+    session
+        .wait_for("[data-group='billing'][data-group-state='PreparingRebalance']")
+        .await;
     console(&session, "run 10s").await;
     wait_count(&session, "[data-group='billing'] tr[data-owner='c1']", 3).await;
     wait_count(&session, "[data-group='billing'] tr[data-owner='c2']", 3).await;
