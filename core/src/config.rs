@@ -156,6 +156,14 @@ pub const CONFIGS: &[ConfigDef] = &[
         meaning: "Consumer protocol (KIP-848): how often members heartbeat; the coordinator \
                   tells them.",
     },
+    ConfigDef {
+        name: "group.consumer.assignors",
+        default: "uniform,range",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Consumer protocol (KIP-848): the server-side assignors members may pick with \
+                  group.remote.assignor; the first one is used when they pick none.",
+    },
 ];
 
 /// Consumer configs (`ConsumerConfig` in apache/kafka) with Kafka 4's defaults, plus the
@@ -181,11 +189,11 @@ pub const CONSUMER_CONFIGS: &[ConfigDef] = &[
     },
     ConfigDef {
         name: "group.remote.assignor",
-        default: "uniform",
+        default: "",
         scope: Scope::Consumer,
         dynamic: false,
         meaning: "Consumer protocol: which server-side assignor the coordinator runs (uniform or \
-                  range).",
+                  range). Unset, the coordinator uses the first of its group.consumer.assignors.",
     },
     ConfigDef {
         name: "group.instance.id",
@@ -332,7 +340,10 @@ fn choices(name: &str) -> Option<&'static [&'static str]> {
 fn is_text(name: &str) -> bool {
     matches!(
         name,
-        "group.instance.id" | "client.rack" | "partition.assignment.strategy"
+        "group.instance.id"
+            | "client.rack"
+            | "partition.assignment.strategy"
+            | "group.consumer.assignors"
     )
 }
 
@@ -351,6 +362,12 @@ pub fn validate(def: &ConfigDef, value: &str) -> Result<(), String> {
         };
     }
     if is_text(name) {
+        if name == "group.consumer.assignors" {
+            for item in value.split(',') {
+                crate::assignor::ServerAssignor::from_name(item.trim())
+                    .map_err(|e| format!("Invalid value {value} for configuration {name}: {e}"))?;
+            }
+        }
         if name == "partition.assignment.strategy" {
             for item in value.split(',') {
                 crate::assignor::Assignor::from_name(item.trim())

@@ -24,8 +24,12 @@
 //!   close), or the application's `sandbox.commit.after.poll=sync|async`. A committed offset is
 //!   the next offset to read.
 //!
+//! With `group.protocol=consumer` the membership follows KIP-848 instead (no JoinGroup or
+//! SyncGroup; see the `membership` submodule); polling, fetching, positions and commits are
+//! the same.
+//!
 //! Not modelled: request timeouts other than the coordinator's, `fetch.min.bytes` above one
-//! record, pattern subscriptions, and the KIP-848 `consumer` protocol.
+//! record, and pattern subscriptions.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -41,6 +45,9 @@ use crate::protocol::{
     EARLIEST_TIMESTAMP, LATEST_TIMESTAMP,
 };
 use crate::sim::{Ctx, Timer, Timers};
+
+mod membership;
+pub use membership::{MemberState, Membership};
 
 /// `retry.backoff.ms`.
 const RETRY_BACKOFF_MS: i64 = 100;
@@ -84,8 +91,12 @@ pub struct ConsumerConfig {
     pub rack: Option<String>,
     pub processing_ms_per_record: i64,
     pub commit_after_poll: CommitAfterPoll,
-    /// `group.protocol`: only `classic` runs today.
+    /// `group.protocol`: `classic` or `consumer` (KIP-848).
     pub group_protocol: String,
+    /// `group.remote.assignor` (consumer protocol): the server-side assignor the member asks
+    /// for; `None` lets the coordinator pick.
+    #[serde(default)]
+    pub remote_assignor: Option<String>,
 }
 
 impl ConsumerConfig {
@@ -144,7 +155,37 @@ impl ConsumerConfig {
                 _ => CommitAfterPoll::None,
             },
             group_protocol: text("group.protocol"),
+            remote_assignor: Some(text("group.remote.assignor")).filter(|s| !s.is_empty()),
         };
+        // `ConsumerConfig.checkUnsupportedConfigsPostProcess`: each protocol refuses the other
+        // one's settings.
+        let (protocol, unsupported): (&str, &[&str]) = if config.group_protocol == "consumer" {
+            (
+                "CONSUMER",
+                &[
+                    "partition.assignment.strategy",
+                    "heartbeat.interval.ms",
+                    "session.timeout.ms",
+                ],
+            )
+        } else {
+            ("CLASSIC", &["group.remote.assignor"])
+        };
+        let set: Vec<&str> = unsupported
+            .iter()
+            .copied()
+            .filter(|name| {
+                properties
+                    .iter()
+                    .any(|(k, v)| k == name && !v.trim().is_empty())
+            })
+            .collect();
+        if !set.is_empty() {
+            return Err(format!(
+                "{} cannot be set when group.protocol={protocol}",
+                set.join(", ")
+            ));
+        }
         if config.heartbeat_interval_ms >= config.session_timeout_ms {
             return Err(format!(
                 "heartbeat.interval.ms ({}) must be lower than session.timeout.ms ({})",
@@ -242,6 +283,11 @@ pub struct Consumer {
     /// Why it failed, for the view.
     pub error: Option<String>,
     pub timers: Timers,
+    /// Its membership with `group.protocol=consumer` (KIP-848); unused by the classic
+    /// protocol, where `generation` is the group's generation. With the consumer protocol
+    /// `generation` holds the member epoch.
+    #[serde(default)]
+    pub membership: Membership,
 }
 
 fn list(tps: &[TopicPartition]) -> String {
@@ -302,6 +348,7 @@ impl Consumer {
             coordinator_failures: 0,
             error: None,
             timers: Timers::default(),
+            membership: Membership::default(),
         }
     }
 
@@ -333,7 +380,11 @@ impl Consumer {
         self.last_poll_ms = ctx.now;
         self.next_auto_commit_ms = ctx.now + self.config.auto_commit_interval_ms;
         ctx.send(self.bootstrap_broker(), Message::MetadataRequest);
-        if self.managed() {
+        if self.consumer_protocol() {
+            // The heartbeat starts with the join (`membership`).
+            self.membership_start(ctx);
+            self.find_coordinator(ctx);
+        } else if self.managed() {
             self.find_coordinator(ctx);
             self.set_timer(
                 ctx,
@@ -355,7 +406,8 @@ impl Consumer {
             return;
         };
         self.coordinator = None;
-        if self.managed() {
+        // A consumer-protocol member stays a member while it looks for its coordinator.
+        if self.managed() && !self.consumer_protocol() {
             self.phase = Phase::FindCoordinator;
         }
         ctx.send(
@@ -384,6 +436,9 @@ impl Consumer {
                 }
                 if self.managed() && self.phase == Phase::FindCoordinator {
                     self.rejoin_needed = true;
+                }
+                if self.consumer_protocol() {
+                    self.membership_coordinator_found(ctx);
                 }
                 self.poll_if_waiting(ctx);
             }
@@ -477,6 +532,7 @@ impl Consumer {
         }
         self.coordinator_failures += 1;
         self.coordinator = None;
+        self.membership_coordinator_lost();
         if let Some((_, after)) = self.sync_commit.take() {
             self.after_commit(ctx, after);
         }
@@ -506,6 +562,9 @@ impl Consumer {
         if self.managed() {
             if self.coordinator.is_none() {
                 return;
+            }
+            if self.consumer_protocol() {
+                self.membership_on_poll(ctx);
             }
             if self.rejoin_needed && !matches!(self.phase, Phase::Joining | Phase::Syncing) {
                 self.start_join(ctx);
@@ -930,6 +989,7 @@ impl Consumer {
                 None,
                 format!("its commit of {} fails with {e}{}", text.join(", "), match e {
                     KafkaError::ILLEGAL_GENERATION | KafkaError::UNKNOWN_MEMBER_ID | KafkaError::REBALANCE_IN_PROGRESS => ": CommitFailedException, the group has rebalanced and these partitions may belong to someone else now",
+                    KafkaError::STALE_MEMBER_EPOCH => ": its member epoch moved on while the commit was on its way, so the coordinator did not store it",
                     _ => "",
                 }),
             );
@@ -937,11 +997,17 @@ impl Consumer {
                 KafkaError::NOT_COORDINATOR | KafkaError::COORDINATOR_NOT_AVAILABLE => {
                     self.coordinator_lost(ctx, "OffsetCommit answered NOT_COORDINATOR")
                 }
-                KafkaError::ILLEGAL_GENERATION | KafkaError::UNKNOWN_MEMBER_ID => {
+                // With the consumer protocol the heartbeat finds out about membership.
+                KafkaError::ILLEGAL_GENERATION | KafkaError::UNKNOWN_MEMBER_ID
+                    if !self.consumer_protocol() =>
+                {
                     self.rejoin_needed = true
                 }
                 _ => {}
             }
+        }
+        if self.membership.revoking == Some(request_id) {
+            self.finish_reconcile(ctx);
         }
         if let Some((id, after)) = self.sync_commit {
             if id == request_id {
@@ -963,6 +1029,9 @@ impl Consumer {
 
     /// `onJoinPrepare`, then JoinGroup.
     fn start_join(&mut self, ctx: &mut Ctx) {
+        if self.consumer_protocol() {
+            return self.membership_join(ctx);
+        }
         self.rejoin_needed = false;
         if self.generation < 0 && !self.owned.is_empty() {
             // It was fenced or left (poll timeout): its partitions are lost, not revoked.
@@ -1286,6 +1355,9 @@ impl Consumer {
         if !self.managed() || !self.alive {
             return;
         }
+        if self.consumer_protocol() {
+            return self.membership_heartbeat_tick(ctx);
+        }
         self.set_timer(
             ctx,
             Timer::ConsumerHeartbeat,
@@ -1413,6 +1485,17 @@ impl Consumer {
     }
 
     fn finish_close(&mut self, ctx: &mut Ctx) {
+        if self.consumer_protocol() {
+            if let Some(text) = self.membership_close() {
+                self.membership_leave_on_close(ctx);
+                self.event(ctx, EventKind::Group, None, text);
+            } else {
+                self.event(ctx, EventKind::Group, None, "is closed".to_string());
+            }
+            self.stop();
+            self.phase = Phase::Stopped;
+            return;
+        }
         if self.managed() && self.config.group_instance_id.is_none() && !self.member_id.is_empty() {
             if let (Some(group), Some(coordinator)) = (self.group.clone(), self.coordinator) {
                 ctx.send(
@@ -1465,6 +1548,11 @@ impl Consumer {
 
     /// A few words on what it is doing, for the view.
     pub fn state_label(&self) -> String {
+        if self.consumer_protocol() && self.alive {
+            if let Some(label) = self.membership_label() {
+                return label.to_string();
+            }
+        }
         match self.phase {
             Phase::FindCoordinator if self.alive => "finding coordinator",
             Phase::FindCoordinator => "stopped",

@@ -35,8 +35,12 @@
 //!   generation -1 is accepted only while the group is Empty (admin tools, standalone
 //!   consumers).
 //!
-//! Not modelled: offset expiry (`offsets.retention.minutes`), `group.max.size`, the
-//! COORDINATOR_LOAD_IN_PROGRESS window (loading is instant), and the KIP-848 protocol.
+//! The KIP-848 `consumer` protocol's groups live beside the classic ones (see
+//! [`crate::consumer_group`]); they share the partitions, the records' write path, loading and
+//! offsets.
+//!
+//! Not modelled: offset expiry (`offsets.retention.minutes`), `group.max.size`, and the
+//! COORDINATOR_LOAD_IN_PROGRESS window (loading is instant).
 
 use std::collections::BTreeMap;
 use std::sync::Arc;
@@ -120,6 +124,8 @@ pub enum CoordinatorRecord {
     },
     /// The group was deleted: its metadata and offsets are gone (tombstones).
     Deleted { group_id: String },
+    /// A consumer group's (KIP-848) state, one Kafka record type each.
+    Consumer(crate::consumer_group::ConsumerGroupRecord),
 }
 
 /// A classic group (`ClassicGroup`).
@@ -272,6 +278,8 @@ pub enum WriteAction {
     },
     /// Nothing to answer (an empty generation's metadata, a reset).
     None,
+    /// Send a response that waited for its records (a consumer group heartbeat).
+    Reply { node: NodeId, message: Box<Message> },
 }
 
 /// The coordinator's state on one broker.
@@ -282,6 +290,9 @@ pub struct GroupCoordinator {
     pub loaded: BTreeMap<i32, i32>,
     pub groups: BTreeMap<String, ClassicGroup>,
     pub pending_writes: Vec<PendingWrite>,
+    /// Groups of the KIP-848 `consumer` protocol. A group id is in one map or the other.
+    #[serde(default)]
+    pub consumer_groups: BTreeMap<String, crate::consumer_group::ConsumerGroup>,
 }
 
 fn topic_partition(partition: i32) -> TopicPartition {
@@ -331,7 +342,7 @@ impl Broker {
     }
 
     /// Whether this broker coordinates `group_id` now.
-    fn coordinates(&self, group_id: &str) -> Option<i32> {
+    pub(crate) fn coordinates(&self, group_id: &str) -> Option<i32> {
         let p = offsets_partition(group_id, self.offsets_partitions());
         self.groups.loaded.contains_key(&p).then_some(p)
     }
@@ -393,6 +404,7 @@ impl Broker {
         self.unload_groups_of(p);
         let tp = topic_partition(p);
         let mut groups: BTreeMap<String, ClassicGroup> = BTreeMap::new();
+        let mut consumer_groups = BTreeMap::new();
         let mut count = 0;
         if let Some(replica) = self.replicas.get(&tp) {
             for record in replica.log.records() {
@@ -401,6 +413,16 @@ impl Broker {
                 };
                 count += 1;
                 match &**value {
+                    CoordinatorRecord::Offset {
+                        group_id,
+                        partition,
+                        offset,
+                    } if consumer_groups.contains_key(group_id) => {
+                        if let Some(g) = consumer_groups.get_mut(group_id) {
+                            let g: &mut crate::consumer_group::ConsumerGroup = g;
+                            g.offsets.insert(partition.clone(), *offset);
+                        }
+                    }
                     CoordinatorRecord::Offset {
                         group_id,
                         partition,
@@ -419,9 +441,13 @@ impl Broker {
                         leader,
                         members,
                     } => {
+                        let converted = consumer_groups.remove(group_id);
                         let group = groups
                             .entry(group_id.clone())
                             .or_insert_with(|| ClassicGroup::new(group_id));
+                        if let Some(old) = converted {
+                            group.offsets = old.offsets;
+                        }
                         group.generation = *generation;
                         group.protocol = protocol.clone();
                         group.leader = leader.clone();
@@ -434,12 +460,22 @@ impl Broker {
                     }
                     CoordinatorRecord::Deleted { group_id } => {
                         groups.remove(group_id);
+                        consumer_groups.remove(group_id);
+                    }
+                    CoordinatorRecord::Consumer(r) => {
+                        crate::consumer_group::replay(&mut consumer_groups, &mut groups, r)
                     }
                 }
             }
         }
         let me = self.id;
-        let names: Vec<String> = groups.keys().cloned().collect();
+        let mut names: Vec<String> = groups
+            .keys()
+            .chain(consumer_groups.keys())
+            .cloned()
+            .collect();
+        names.sort();
+        self.install_consumer_groups(ctx, consumer_groups);
         for (id, mut group) in groups {
             for m in &mut group.members {
                 m.awaiting_join = false;
@@ -479,18 +515,23 @@ impl Broker {
         self.groups
             .groups
             .retain(|id, _| offsets_partition(id, partitions) != p);
+        self.groups
+            .consumer_groups
+            .retain(|id, _| offsets_partition(id, partitions) != p);
         self.groups.pending_writes.retain(|w| w.partition != p);
     }
 
     fn unload_offsets_partition(&mut self, ctx: &mut Ctx, p: i32) {
         let partitions = self.offsets_partitions();
-        let names: Vec<String> = self
+        let mut names: Vec<String> = self
             .groups
             .groups
             .keys()
+            .chain(self.groups.consumer_groups.keys())
             .filter(|id| offsets_partition(id, partitions) == p)
             .cloned()
             .collect();
+        names.sort();
         // Members waiting for a response learn the coordinator moved.
         for id in &names {
             if let Some(group) = self.groups.groups.get(id) {
@@ -518,14 +559,13 @@ impl Broker {
             .cloned()
             .collect();
         for w in pending {
-            if let WriteAction::Commit {
-                group_id,
-                node,
-                request_id,
-                offsets,
-            } = w.action
-            {
-                ctx.send(
+            match w.action {
+                WriteAction::Commit {
+                    group_id,
+                    node,
+                    request_id,
+                    offsets,
+                } => ctx.send(
                     node,
                     Message::OffsetCommitResponse {
                         request_id,
@@ -533,7 +573,13 @@ impl Broker {
                         error: Some(KafkaError::NOT_COORDINATOR),
                         offsets,
                     },
-                );
+                ),
+                WriteAction::Reply { node, message } => {
+                    if let Some(m) = crate::consumer_group::not_coordinator(&message) {
+                        ctx.send(node, m);
+                    }
+                }
+                _ => {}
             }
         }
         self.unload_groups_of(p);
@@ -553,7 +599,7 @@ impl Broker {
 
     /// Appends coordinator records to the local leader of partition `p`; `action` runs once the
     /// HW passes them. Returns false if this broker cannot write there.
-    fn write_coordinator_records(
+    pub(crate) fn write_coordinator_records(
         &mut self,
         ctx: &mut Ctx,
         p: i32,
@@ -585,6 +631,7 @@ impl Broker {
                         format!("GroupMetadataKey({group_id})"),
                         "tombstone (deleted)".to_string(),
                     ),
+                    CoordinatorRecord::Consumer(r) => r.key_and_value(),
                     CoordinatorRecord::Group {
                         group_id,
                         generation,
@@ -653,6 +700,10 @@ impl Broker {
                         for (tp, offset) in &offsets {
                             group.offsets.insert(tp.clone(), *offset);
                         }
+                    } else if let Some(group) = self.groups.consumer_groups.get_mut(&group_id) {
+                        for (tp, offset) in &offsets {
+                            group.offsets.insert(tp.clone(), *offset);
+                        }
                     }
                     let text: Vec<String> =
                         offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
@@ -675,6 +726,7 @@ impl Broker {
                         },
                     );
                 }
+                WriteAction::Reply { node, message } => ctx.send(node, *message),
                 WriteAction::None => {}
             }
         }
@@ -712,6 +764,22 @@ impl Broker {
             return reply(ctx, KafkaError::INVALID_SESSION_TIMEOUT, &member_id);
         }
         let me = self.id;
+        if let Some(g) = self.groups.consumer_groups.get(&group_id) {
+            if !g.members.is_empty() {
+                ctx.event(
+                    EventKind::Group,
+                    None,
+                    format!("Coordinator {me} refuses {client_id}'s JoinGroup: group {group_id} is a consumer-protocol group with members (INCONSISTENT_GROUP_PROTOCOL; the sandbox does not model classic members in a consumer group)"),
+                );
+                return reply(ctx, KafkaError::INCONSISTENT_GROUP_PROTOCOL, &member_id);
+            }
+            // An empty consumer group becomes a classic one; its offsets stay.
+            if let Some(old) = self.groups.consumer_groups.remove(&group_id) {
+                let mut group = ClassicGroup::new(&group_id);
+                group.offsets = old.offsets;
+                self.groups.groups.insert(group_id.clone(), group);
+            }
+        }
         let exists = self.groups.groups.contains_key(&group_id);
         if !exists {
             if !member_id.is_empty() {
@@ -1603,6 +1671,11 @@ impl Broker {
         let Some(p) = self.coordinates(&group_id) else {
             return reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
         };
+        if self.groups.consumer_groups.contains_key(&group_id) {
+            return self.consumer_group_offset_commit(
+                ctx, from, p, request_id, group_id, generation, member_id, offsets,
+            );
+        }
         if !self.groups.groups.contains_key(&group_id) {
             if generation >= 0 {
                 return reply(ctx, KafkaError::ILLEGAL_GENERATION, offsets);
@@ -1671,10 +1744,13 @@ impl Broker {
             None => (Some(KafkaError::NOT_COORDINATOR), Vec::new()),
             Some(_) => {
                 let group = self.group(&group_id);
+                let consumer_group = self.groups.consumer_groups.get(&group_id);
                 let offsets = partitions
                     .into_iter()
                     .map(|tp| {
-                        let committed = group.and_then(|g| g.offsets.get(&tp).copied());
+                        let committed = group
+                            .and_then(|g| g.offsets.get(&tp).copied())
+                            .or_else(|| consumer_group.and_then(|g| g.offsets.get(&tp).copied()));
                         (tp, committed)
                     })
                     .collect();
@@ -1705,7 +1781,12 @@ impl Broker {
                 self.id
             ));
         };
-        if let Some(g) = self.group(group_id) {
+        if let Some(g) = self.groups.consumer_groups.get(group_id) {
+            let state = g.state();
+            if state != crate::consumer_group::ConsumerGroupState::Empty {
+                return Err(format!("Assignments can only be reset if the group '{group_id}' is inactive, but the current state is {}.", state.name()));
+            }
+        } else if let Some(g) = self.group(group_id) {
             if !matches!(g.state, GroupState::Empty | GroupState::Dead) {
                 return Err(format!("Assignments can only be reset if the group '{group_id}' is inactive, but the current state is {}.", g.state.name()));
             }
@@ -1723,7 +1804,11 @@ impl Broker {
             })
             .collect();
         self.write_coordinator_records(ctx, p, values, WriteAction::None);
-        if let Some(g) = self.group_mut(group_id) {
+        if let Some(g) = self.groups.consumer_groups.get_mut(group_id) {
+            for (tp, offset) in offsets {
+                g.offsets.insert(tp, offset);
+            }
+        } else if let Some(g) = self.group_mut(group_id) {
             for (tp, offset) in offsets {
                 g.offsets.insert(tp, offset);
             }
@@ -1740,6 +1825,25 @@ impl Broker {
         let Some(p) = self.coordinates(group_id) else {
             return Err(failed("org.apache.kafka.common.errors.NotCoordinatorException: This is not the correct coordinator."));
         };
+        if let Some(g) = self.groups.consumer_groups.get(group_id) {
+            if !g.members.is_empty() {
+                return Err(failed(
+                    "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
+                ));
+            }
+            self.groups.consumer_groups.remove(group_id);
+            self.write_coordinator_records(
+                ctx,
+                p,
+                vec![CoordinatorRecord::Deleted {
+                    group_id: group_id.to_string(),
+                }],
+                WriteAction::None,
+            );
+            return Ok(format!(
+                "Deletion of requested consumer groups ('{group_id}') was successful."
+            ));
+        }
         match self.group(group_id).map(|g| g.state) {
             None | Some(GroupState::Dead) => {
                 return Err(failed(

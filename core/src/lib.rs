@@ -12,6 +12,7 @@ pub mod client;
 pub mod command;
 pub mod config;
 pub mod consumer;
+pub mod consumer_group;
 pub mod controller;
 pub mod describe;
 pub mod event;

@@ -92,6 +92,16 @@ pub enum Timer {
     ConsumerFetchWait {
         consumer: NodeId,
     },
+    /// Group coordinator (consumer protocol): a member's `group.consumer.session.timeout.ms`.
+    ConsumerGroupSession {
+        group: String,
+        member: String,
+    },
+    /// Group coordinator (consumer protocol): a member's deadline to revoke partitions.
+    ConsumerGroupRebalance {
+        group: String,
+        member: String,
+    },
 }
 
 impl Timer {
@@ -118,6 +128,10 @@ impl Timer {
             Timer::ConsumerHeartbeat => "heartbeat thread".into(),
             Timer::ConsumerRetry => "retry backoff".into(),
             Timer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
+            Timer::ConsumerGroupSession { member, .. } => format!("session timeout of {member}"),
+            Timer::ConsumerGroupRebalance { member, .. } => {
+                format!("revocation deadline of {member}")
+            }
         }
     }
 }
@@ -490,9 +504,6 @@ impl Simulation {
                 }
                 let config = ConsumerConfig::from_properties(properties)
                     .map_err(|message| CommandError { message })?;
-                if config.group_protocol == "consumer" {
-                    return fail("group.protocol=consumer (KIP-848) is not simulated yet; use group.protocol=classic");
-                }
                 let id = CONSUMER_ID_BASE + self.consumers.len() as NodeId;
                 let consumer = Consumer::new(
                     id,
@@ -534,12 +545,17 @@ impl Simulation {
                 if !consumer.alive {
                     return fail(format!("consumer {name} is not running"));
                 }
+                let timeout = if consumer.consumer_protocol() {
+                    "group.consumer.session.timeout.ms, a broker config"
+                } else {
+                    "session.timeout.ms"
+                };
                 consumer.crash();
                 outcome.events.push(self.event(
                     id,
                     EventKind::Command,
                     None,
-                    format!("Consumer {name} crashes: whatever it processed since its last commit will be read again by whoever gets its partitions, once the coordinator notices (session.timeout.ms)"),
+                    format!("Consumer {name} crashes: whatever it processed since its last commit will be read again by whoever gets its partitions, once the coordinator notices ({timeout})"),
                 ));
                 Ok(Vec::new())
             }
@@ -1143,6 +1159,9 @@ impl Simulation {
                     group_id,
                     partitions,
                 } => broker.handle_offset_fetch(&mut ctx, from, group_id, partitions),
+                Message::ConsumerGroupHeartbeat(request) => {
+                    broker.handle_consumer_group_heartbeat(&mut ctx, from, request)
+                }
                 Message::ListOffsets { partitions } => {
                     broker.handle_list_offsets(&mut ctx, from, partitions)
                 }
@@ -1264,6 +1283,12 @@ impl Simulation {
                             }
                             Timer::ConsumerFetchWait { consumer } => {
                                 broker.on_consumer_fetch_wait(&mut ctx, consumer)
+                            }
+                            Timer::ConsumerGroupSession { group, member } => {
+                                broker.on_consumer_group_session_timer(&mut ctx, &group, &member)
+                            }
+                            Timer::ConsumerGroupRebalance { group, member } => {
+                                broker.on_consumer_group_rebalance_timer(&mut ctx, &group, &member)
                             }
                             _ => {}
                         }
@@ -1918,7 +1943,7 @@ impl Simulation {
 
 /// A topic id as Kafka prints one (`Uuid.toString`: 16 random bytes in unpadded base64url),
 /// drawn from the run's PRNG so it is the same on every replay.
-fn topic_id(rng: &mut SimRng) -> String {
+pub(crate) fn topic_id(rng: &mut SimRng) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
     // 22 characters of 6 bits cover the 128 bits (the last character carries 2).
@@ -2001,6 +2026,9 @@ fn deliver_to_consumer(consumer: &mut Consumer, ctx: &mut Ctx, from: NodeId, mes
         }
         Message::FetchResponse { partitions } => {
             consumer.handle_fetch_response(ctx, from, partitions)
+        }
+        Message::ConsumerGroupHeartbeatResponse(response) => {
+            consumer.handle_consumer_group_heartbeat_response(ctx, response)
         }
         _ => {}
     }

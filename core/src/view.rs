@@ -522,16 +522,7 @@ impl PartitionView {
 
 /// Every group some live broker coordinates, with its members and offsets.
 fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupView> {
-    use crate::group::{offsets_partition, OFFSETS_TOPIC};
-    let high_watermark = |tp: &crate::command::TopicPartition| -> i64 {
-        topics
-            .iter()
-            .filter(|t| t.name == tp.topic)
-            .flat_map(|t| &t.partitions)
-            .find(|p| p.partition == tp.partition)
-            .and_then(|p| p.replicas.iter().find(|r| r.is_leader))
-            .map_or(0, |r| r.high_watermark)
-    };
+    use crate::group::offsets_partition;
     let mut views: Vec<GroupView> = Vec::new();
     for broker in sim.brokers.values().filter(|b| b.alive) {
         let partitions = broker.offsets_partitions();
@@ -558,47 +549,10 @@ fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupV
                     epoch: group.generation,
                 })
                 .collect();
-            let mut partitions_seen: Vec<crate::command::TopicPartition> =
-                group.offsets.keys().cloned().collect();
-            for m in &group.members {
-                for tp in &m.assignment {
-                    if !partitions_seen.contains(tp) {
-                        partitions_seen.push(tp.clone());
-                    }
-                }
-            }
-            partitions_seen.sort();
-            let offsets = partitions_seen
-                .into_iter()
-                .map(|tp| {
-                    let committed = group.offsets.get(&tp).copied();
-                    let end = high_watermark(&tp);
-                    let lag_ms = committed.map(|c| {
-                        if c >= end {
-                            return 0;
-                        }
-                        sim.brokers
-                            .values()
-                            .filter(|b| b.alive)
-                            .filter_map(|b| b.replicas.get(&tp))
-                            .find(|r| r.leader.is_some())
-                            .and_then(|r| r.log.read(c, c + 1).first())
-                            .map_or(0, |r| (sim.now_ms - r.timestamp_ms).max(0))
-                    });
-                    GroupOffsetView {
-                        topic: tp.topic.clone(),
-                        partition: tp.partition,
-                        committed,
-                        log_end_offset: end,
-                        lag: committed.map(|c| (end - c).max(0)),
-                        owner: group
-                            .members
-                            .iter()
-                            .find(|m| m.assignment.contains(&tp))
-                            .map(|m| m.member_id.clone()),
-                        lag_ms,
-                    }
-                })
+            let owners: Vec<(&str, &[crate::command::TopicPartition])> = group
+                .members
+                .iter()
+                .map(|m| (m.member_id.as_str(), &m.assignment[..]))
                 .collect();
             views.push(GroupView {
                 group_id: id.clone(),
@@ -614,15 +568,120 @@ fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupV
                 },
                 leader: group.leader.clone(),
                 members,
-                offsets,
+                offsets: group_offsets(sim, topics, &group.offsets, &owners),
+                rebalances: group.rebalances,
+            });
+        }
+        for (id, group) in &broker.groups.consumer_groups {
+            let p = offsets_partition(id, partitions);
+            if !broker.groups.loaded.contains_key(&p) {
+                continue;
+            }
+            let members: Vec<MemberView> = group
+                .members
+                .iter()
+                .map(|m| MemberView {
+                    member_id: m.member_id.clone(),
+                    client_id: m.metadata.client_id.clone(),
+                    node: m.metadata.node,
+                    group_instance_id: m.metadata.instance_id.clone(),
+                    host: format!("/{}", m.metadata.client_id),
+                    assigned: m.current.assigned.clone(),
+                    epoch: m.current.member_epoch,
+                })
+                .collect();
+            let owners: Vec<(&str, &[crate::command::TopicPartition])> = group
+                .members
+                .iter()
+                .map(|m| (m.member_id.as_str(), &m.current.assigned[..]))
+                .collect();
+            let default = broker
+                .image
+                .broker_configs
+                .get("group.consumer.assignors")
+                .map(String::as_str)
+                .unwrap_or_else(|| crate::config::default_value("group.consumer.assignors"))
+                .split(',')
+                .find_map(|n| crate::assignor::ServerAssignor::from_name(n).ok())
+                .unwrap_or(crate::assignor::ServerAssignor::Uniform);
+            views.push(GroupView {
+                group_id: id.clone(),
+                protocol_type: "consumer".into(),
+                coordinator: Some(broker.id),
+                offsets_partition: p,
+                state: group.state().name().to_string(),
+                generation: group.epoch,
+                assignor: Some(group.preferred_assignor(default).name().to_string()),
+                rebalance_protocol: "incremental".into(),
+                leader: None,
+                members,
+                offsets: group_offsets(sim, topics, &group.offsets, &owners),
                 rebalances: group.rebalances,
             });
         }
     }
-    let _ = OFFSETS_TOPIC;
     views.sort_by(|a, b| a.group_id.cmp(&b.group_id));
     views.dedup_by(|a, b| a.group_id == b.group_id);
     views
+}
+
+/// One line per partition a group has a committed offset for or assigns to a member.
+fn group_offsets(
+    sim: &crate::sim::Simulation,
+    topics: &[TopicView],
+    offsets: &std::collections::BTreeMap<crate::command::TopicPartition, i64>,
+    owners: &[(&str, &[crate::command::TopicPartition])],
+) -> Vec<GroupOffsetView> {
+    let high_watermark = |tp: &crate::command::TopicPartition| -> i64 {
+        topics
+            .iter()
+            .filter(|t| t.name == tp.topic)
+            .flat_map(|t| &t.partitions)
+            .find(|p| p.partition == tp.partition)
+            .and_then(|p| p.replicas.iter().find(|r| r.is_leader))
+            .map_or(0, |r| r.high_watermark)
+    };
+    let mut partitions_seen: Vec<crate::command::TopicPartition> =
+        offsets.keys().cloned().collect();
+    for (_, assigned) in owners {
+        for tp in assigned.iter() {
+            if !partitions_seen.contains(tp) {
+                partitions_seen.push(tp.clone());
+            }
+        }
+    }
+    partitions_seen.sort();
+    partitions_seen
+        .into_iter()
+        .map(|tp| {
+            let committed = offsets.get(&tp).copied();
+            let end = high_watermark(&tp);
+            let lag_ms = committed.map(|c| {
+                if c >= end {
+                    return 0;
+                }
+                sim.brokers
+                    .values()
+                    .filter(|b| b.alive)
+                    .filter_map(|b| b.replicas.get(&tp))
+                    .find(|r| r.leader.is_some())
+                    .and_then(|r| r.log.read(c, c + 1).first())
+                    .map_or(0, |r| (sim.now_ms - r.timestamp_ms).max(0))
+            });
+            GroupOffsetView {
+                topic: tp.topic.clone(),
+                partition: tp.partition,
+                committed,
+                log_end_offset: end,
+                lag: committed.map(|c| (end - c).max(0)),
+                owner: owners
+                    .iter()
+                    .find(|(_, assigned)| assigned.contains(&tp))
+                    .map(|(m, _)| m.to_string()),
+                lag_ms,
+            }
+        })
+        .collect()
 }
 
 fn consumer_views(sim: &crate::sim::Simulation) -> Vec<ConsumerView> {

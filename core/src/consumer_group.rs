@@ -1,0 +1,1732 @@
+//! The group coordinator's side of the KIP-848 `consumer` group protocol, next to the classic
+//! one in [`crate::group`] (kafka-semantics.md §8).
+//!
+//! Follows apache/kafka's `group-coordinator` module: `GroupMetadataManager.java`
+//! (`consumerGroupHeartbeat`, `consumerGroupLeave`, `consumerGroupFenceMember`, the session and
+//! rebalance timeouts), `modern/consumer/ConsumerGroup.java` (states, partition epochs,
+//! `validateOffsetCommit`), `modern/consumer/ConsumerGroupMember.java`,
+//! `modern/consumer/CurrentAssignmentBuilder.java` (per-member reconciliation) and
+//! `modern/TargetAssignmentBuilder.java`.
+//!
+//! - One RPC, `ConsumerGroupHeartbeat`. Member epoch 0 joins, -1 leaves, -2 leaves for a while
+//!   (a static member: it keeps its partitions until `group.consumer.session.timeout.ms` runs
+//!   out or its instance joins again); any other epoch is a heartbeat.
+//! - Each heartbeat (1) updates the member: a new member, a changed subscription, or a changed
+//!   partition count of a subscribed topic bumps the **group epoch**; (2) if the group epoch is
+//!   past the target assignment epoch, runs the server-side assignor (`uniform` or `range`)
+//!   over every member to compute the **target assignment**; (3) moves this member one step
+//!   towards its target (`CurrentAssignmentBuilder`): it keeps `current ∩ target`, must first
+//!   revoke `current - target` (UNREVOKED_PARTITIONS: it stays at its epoch until a heartbeat
+//!   no longer lists them), and gets `target - current` except partitions another member still
+//!   owns (UNRELEASED_PARTITIONS); then it is at the target epoch.
+//! - There is no barrier: members reconcile one by one, a partition is never owned by two
+//!   members, and members whose partitions do not move keep processing throughout.
+//! - Epoch fencing: a heartbeat with an epoch above the member's, or below it, is answered
+//!   FENCED_MEMBER_EPOCH, except the previous epoch with owned partitions inside the current
+//!   assignment (the member missed the response that bumped it).
+//! - Timeouts are the coordinator's: a member with no heartbeat for
+//!   `group.consumer.session.timeout.ms` is fenced, and so is a member that has not revoked
+//!   its partitions within its rebalance timeout (`max.poll.interval.ms`).
+//! - The group's state is written to `__consumer_offsets` as Kafka's record types (group
+//!   epoch, subscription metadata, member metadata, target assignment per member and its
+//!   epoch, current assignment per member); a heartbeat is answered once its records are
+//!   committed, and a new coordinator rebuilds the group by replaying them.
+//! - OffsetCommit from a member is checked against its member epoch (STALE_MEMBER_EPOCH,
+//!   UNKNOWN_MEMBER_ID); commits with epoch -1 are accepted only while the group is empty.
+//!
+//! Not modelled: regular-expression subscriptions, rack-aware assignment, classic members in a
+//! consumer group and the online migration between the two group types (an empty group of
+//! either type is converted; a non-empty one refuses the other protocol), `group.max.size`,
+//! and the periodic subscription-metadata refresh (the partition counts are compared on every
+//! heartbeat instead).
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+
+use crate::assignor::{server_assign, ClusterMetadata, ServerAssignor, ServerMember};
+use crate::broker::Broker;
+use crate::command::{NodeId, TopicPartition};
+use crate::event::EventKind;
+use crate::group::{ClassicGroup, CoordinatorRecord, PendingWrite, WriteAction};
+use crate::java::{hash_map_iteration_order, string_hash_code};
+use crate::protocol::{
+    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, KafkaError, Message,
+};
+use crate::sim::{Ctx, Timer};
+
+/// A heartbeat with this epoch joins the group.
+pub const JOIN_GROUP_MEMBER_EPOCH: i32 = 0;
+/// A heartbeat with this epoch leaves the group.
+pub const LEAVE_GROUP_MEMBER_EPOCH: i32 = -1;
+/// A static member leaving for a while (it means to come back).
+pub const LEAVE_GROUP_STATIC_MEMBER_EPOCH: i32 = -2;
+
+/// `ConsumerGroup.ConsumerGroupState`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConsumerGroupState {
+    Empty,
+    Assigning,
+    Reconciling,
+    Stable,
+}
+
+impl ConsumerGroupState {
+    pub fn name(self) -> &'static str {
+        match self {
+            ConsumerGroupState::Empty => "Empty",
+            ConsumerGroupState::Assigning => "Assigning",
+            ConsumerGroupState::Reconciling => "Reconciling",
+            ConsumerGroupState::Stable => "Stable",
+        }
+    }
+}
+
+/// Where a member is in its reconciliation (`modern/MemberState`).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum MemberState {
+    /// At the target epoch with its whole target.
+    #[default]
+    Stable,
+    /// Must revoke partitions first; stays at its epoch until it reports them gone.
+    UnrevokedPartitions,
+    /// At the target epoch, waiting for partitions other members still own.
+    UnreleasedPartitions,
+}
+
+/// What a member subscribed with (`ConsumerGroupMemberMetadataValue`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MemberMetadata {
+    pub instance_id: Option<String>,
+    pub rack: Option<String>,
+    pub client_id: String,
+    /// The consumer's node (Kafka keeps the client host).
+    pub node: NodeId,
+    pub rebalance_timeout_ms: i64,
+    pub subscribed_topics: Vec<String>,
+    pub server_assignor: Option<String>,
+}
+
+/// A member's current assignment (`ConsumerGroupCurrentMemberAssignmentValue`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CurrentAssignment {
+    pub member_epoch: i32,
+    pub previous_member_epoch: i32,
+    pub state: MemberState,
+    /// Partitions the member owns now (sorted).
+    pub assigned: Vec<TopicPartition>,
+    /// Partitions it must give up before going on (sorted).
+    pub pending_revocation: Vec<TopicPartition>,
+}
+
+/// `ConsumerGroupMember`.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerMember {
+    pub member_id: String,
+    pub metadata: MemberMetadata,
+    pub current: CurrentAssignment,
+}
+
+/// A consumer group (`ConsumerGroup`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConsumerGroup {
+    pub group_id: String,
+    /// Bumped when membership, subscriptions or subscribed partition counts change.
+    pub epoch: i32,
+    /// The group epoch the target assignment was computed for.
+    pub assignment_epoch: i32,
+    /// Members in the order they joined.
+    pub members: Vec<ConsumerMember>,
+    /// The target assignment, per member id.
+    pub target: BTreeMap<String, Vec<TopicPartition>>,
+    /// Partition counts of the subscribed topics, as last computed.
+    pub subscription_metadata: BTreeMap<String, i32>,
+    /// Committed offsets.
+    pub offsets: BTreeMap<TopicPartition, i64>,
+    /// How many times the group epoch was bumped since the coordinator loaded the group.
+    pub rebalances: i32,
+}
+
+impl ConsumerGroup {
+    pub fn new(group_id: &str) -> ConsumerGroup {
+        ConsumerGroup {
+            group_id: group_id.to_string(),
+            ..ConsumerGroup::default()
+        }
+    }
+
+    pub fn member(&self, member_id: &str) -> Option<&ConsumerMember> {
+        self.members.iter().find(|m| m.member_id == member_id)
+    }
+
+    fn member_mut(&mut self, member_id: &str) -> Option<&mut ConsumerMember> {
+        self.members.iter_mut().find(|m| m.member_id == member_id)
+    }
+
+    fn static_member(&self, instance_id: &str) -> Option<&ConsumerMember> {
+        self.members
+            .iter()
+            .find(|m| m.metadata.instance_id.as_deref() == Some(instance_id))
+    }
+
+    /// `ConsumerGroup.maybeUpdateGroupState`.
+    pub fn state(&self) -> ConsumerGroupState {
+        if self.members.is_empty() {
+            ConsumerGroupState::Empty
+        } else if self.epoch > self.assignment_epoch {
+            ConsumerGroupState::Assigning
+        } else if self.members.iter().all(|m| {
+            m.current.state == MemberState::Stable
+                && m.current.member_epoch == self.assignment_epoch
+        }) {
+            ConsumerGroupState::Stable
+        } else {
+            ConsumerGroupState::Reconciling
+        }
+    }
+
+    /// The member owning `tp` now (assigned or still revoking it), other than `except`.
+    fn owner_of(&self, tp: &TopicPartition, except: &str) -> Option<&ConsumerMember> {
+        self.members.iter().find(|m| {
+            m.member_id != except
+                && (m.current.assigned.contains(tp) || m.current.pending_revocation.contains(tp))
+        })
+    }
+
+    /// `computePreferredServerAssignor`: the assignor most members asked for (ties in
+    /// `HashMap` order of the names), else the coordinator's default.
+    pub fn preferred_assignor(&self, default: ServerAssignor) -> ServerAssignor {
+        let mut counts: Vec<(String, i32)> = Vec::new();
+        for m in &self.members {
+            if let Some(name) = &m.metadata.server_assignor {
+                match counts.iter_mut().find(|(n, _)| n == name) {
+                    Some((_, c)) => *c += 1,
+                    None => counts.push((name.clone(), 1)),
+                }
+            }
+        }
+        let codes: Vec<i32> = counts.iter().map(|(n, _)| string_hash_code(n)).collect();
+        let mut best: Option<(&str, i32)> = None;
+        for i in hash_map_iteration_order(&codes) {
+            let (name, count) = &counts[i];
+            if best.is_none_or(|(_, c)| *count > c) {
+                best = Some((name, *count));
+            }
+        }
+        best.and_then(|(name, _)| ServerAssignor::from_name(name).ok())
+            .unwrap_or(default)
+    }
+
+    /// The topics any member subscribes to.
+    fn subscribed_topics(&self) -> Vec<String> {
+        let mut topics: Vec<String> = self
+            .members
+            .iter()
+            .flat_map(|m| m.metadata.subscribed_topics.iter().cloned())
+            .collect();
+        topics.sort();
+        topics.dedup();
+        topics
+    }
+
+    /// `ConsumerGroup.validateOffsetCommit`: the error for a commit, if any.
+    pub fn validate_offset_commit(&self, member_id: &str, member_epoch: i32) -> Option<KafkaError> {
+        if member_epoch < 0 && self.members.is_empty() {
+            return None;
+        }
+        match self.member(member_id) {
+            None => Some(KafkaError::UNKNOWN_MEMBER_ID),
+            Some(m) if m.current.member_epoch != member_epoch => {
+                Some(KafkaError::STALE_MEMBER_EPOCH)
+            }
+            Some(_) => None,
+        }
+    }
+}
+
+// ------------------------------------------------------------------ records
+
+/// A consumer group's records in `__consumer_offsets`, one per Kafka record type
+/// (`GroupCoordinatorRecordHelpers`). `None` values are tombstones.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ConsumerGroupRecord {
+    /// `ConsumerGroupMetadataKey`: the group epoch.
+    Epoch { group_id: String, epoch: i32 },
+    /// `ConsumerGroupPartitionMetadataKey`: partition counts of the subscribed topics.
+    SubscriptionMetadata {
+        group_id: String,
+        topics: Vec<(String, i32)>,
+    },
+    /// `ConsumerGroupMemberMetadataKey`.
+    Member {
+        group_id: String,
+        member_id: String,
+        metadata: Option<MemberMetadata>,
+    },
+    /// `ConsumerGroupTargetAssignmentMemberKey`.
+    TargetMember {
+        group_id: String,
+        member_id: String,
+        partitions: Option<Vec<TopicPartition>>,
+    },
+    /// `ConsumerGroupTargetAssignmentMetadataKey`: the target assignment epoch.
+    TargetEpoch { group_id: String, epoch: i32 },
+    /// `ConsumerGroupCurrentMemberAssignmentKey`.
+    Current {
+        group_id: String,
+        member_id: String,
+        assignment: Option<CurrentAssignment>,
+    },
+}
+
+fn short(tps: &[TopicPartition]) -> String {
+    let items: Vec<String> = tps.iter().map(|tp| tp.to_string()).collect();
+    format!("[{}]", items.join(", "))
+}
+
+impl ConsumerGroupRecord {
+    pub fn group_id(&self) -> &str {
+        match self {
+            ConsumerGroupRecord::Epoch { group_id, .. }
+            | ConsumerGroupRecord::SubscriptionMetadata { group_id, .. }
+            | ConsumerGroupRecord::Member { group_id, .. }
+            | ConsumerGroupRecord::TargetMember { group_id, .. }
+            | ConsumerGroupRecord::TargetEpoch { group_id, .. }
+            | ConsumerGroupRecord::Current { group_id, .. } => group_id,
+        }
+    }
+
+    /// The record's key and value as the log shows them.
+    pub fn key_and_value(&self) -> (String, String) {
+        let tombstone = || "tombstone".to_string();
+        match self {
+            ConsumerGroupRecord::Epoch { group_id, epoch } => (
+                format!("ConsumerGroupMetadataKey({group_id})"),
+                format!("epoch {epoch}"),
+            ),
+            ConsumerGroupRecord::SubscriptionMetadata { group_id, topics } => (
+                format!("ConsumerGroupPartitionMetadataKey({group_id})"),
+                topics
+                    .iter()
+                    .map(|(t, n)| format!("{t}: {n} partition(s)"))
+                    .collect::<Vec<_>>()
+                    .join(", "),
+            ),
+            ConsumerGroupRecord::Member {
+                group_id,
+                member_id,
+                metadata,
+            } => (
+                format!("ConsumerGroupMemberMetadataKey({group_id}, {member_id})"),
+                metadata.as_ref().map_or_else(tombstone, |m| {
+                    format!(
+                        "client {}, subscribed to [{}]",
+                        m.client_id,
+                        m.subscribed_topics.join(", ")
+                    )
+                }),
+            ),
+            ConsumerGroupRecord::TargetMember {
+                group_id,
+                member_id,
+                partitions,
+            } => (
+                format!("ConsumerGroupTargetAssignmentMemberKey({group_id}, {member_id})"),
+                partitions.as_deref().map_or_else(tombstone, short),
+            ),
+            ConsumerGroupRecord::TargetEpoch { group_id, epoch } => (
+                format!("ConsumerGroupTargetAssignmentMetadataKey({group_id})"),
+                format!("assignment epoch {epoch}"),
+            ),
+            ConsumerGroupRecord::Current {
+                group_id,
+                member_id,
+                assignment,
+            } => (
+                format!("ConsumerGroupCurrentMemberAssignmentKey({group_id}, {member_id})"),
+                assignment.as_ref().map_or_else(tombstone, |a| {
+                    format!(
+                        "epoch {}, {:?}, assigned {}, revoking {}",
+                        a.member_epoch,
+                        a.state,
+                        short(&a.assigned),
+                        short(&a.pending_revocation)
+                    )
+                }),
+            ),
+        }
+    }
+}
+
+/// The records that turn `old` (`None`: no such group yet) into `new`, in the order Kafka
+/// writes them: removed members' tombstones, member metadata, subscription metadata, group
+/// epoch, target assignment, target epoch, current assignments.
+pub fn records_between(
+    old: Option<&ConsumerGroup>,
+    new: &ConsumerGroup,
+) -> Vec<ConsumerGroupRecord> {
+    let empty = ConsumerGroup::new(&new.group_id);
+    let old_group = old.unwrap_or(&empty);
+    let id = || new.group_id.clone();
+    let mut records = Vec::new();
+    for m in &old_group.members {
+        if new.member(&m.member_id).is_none() {
+            records.push(ConsumerGroupRecord::Current {
+                group_id: id(),
+                member_id: m.member_id.clone(),
+                assignment: None,
+            });
+            records.push(ConsumerGroupRecord::TargetMember {
+                group_id: id(),
+                member_id: m.member_id.clone(),
+                partitions: None,
+            });
+            records.push(ConsumerGroupRecord::Member {
+                group_id: id(),
+                member_id: m.member_id.clone(),
+                metadata: None,
+            });
+        }
+    }
+    for m in &new.members {
+        if old_group.member(&m.member_id).map(|o| &o.metadata) != Some(&m.metadata) {
+            records.push(ConsumerGroupRecord::Member {
+                group_id: id(),
+                member_id: m.member_id.clone(),
+                metadata: Some(m.metadata.clone()),
+            });
+        }
+    }
+    if old_group.subscription_metadata != new.subscription_metadata {
+        records.push(ConsumerGroupRecord::SubscriptionMetadata {
+            group_id: id(),
+            topics: new
+                .subscription_metadata
+                .iter()
+                .map(|(t, n)| (t.clone(), *n))
+                .collect(),
+        });
+    }
+    if old.is_none() || old_group.epoch != new.epoch {
+        records.push(ConsumerGroupRecord::Epoch {
+            group_id: id(),
+            epoch: new.epoch,
+        });
+    }
+    for (member, partitions) in &new.target {
+        if old_group.target.get(member) != Some(partitions) {
+            records.push(ConsumerGroupRecord::TargetMember {
+                group_id: id(),
+                member_id: member.clone(),
+                partitions: Some(partitions.clone()),
+            });
+        }
+    }
+    for member in old_group.target.keys() {
+        let removed_with_member =
+            new.member(member).is_none() && old_group.member(member).is_some();
+        if !new.target.contains_key(member) && !removed_with_member {
+            records.push(ConsumerGroupRecord::TargetMember {
+                group_id: id(),
+                member_id: member.clone(),
+                partitions: None,
+            });
+        }
+    }
+    if old_group.assignment_epoch != new.assignment_epoch {
+        records.push(ConsumerGroupRecord::TargetEpoch {
+            group_id: id(),
+            epoch: new.assignment_epoch,
+        });
+    }
+    for m in &new.members {
+        if old_group.member(&m.member_id).map(|o| &o.current) != Some(&m.current) {
+            records.push(ConsumerGroupRecord::Current {
+                group_id: id(),
+                member_id: m.member_id.clone(),
+                assignment: Some(m.current.clone()),
+            });
+        }
+    }
+    records
+}
+
+/// Replays one record while loading a `__consumer_offsets` partition. A consumer group takes
+/// over the offsets of an empty classic group of the same id (the group was converted).
+pub fn replay(
+    groups: &mut BTreeMap<String, ConsumerGroup>,
+    classic: &mut BTreeMap<String, ClassicGroup>,
+    record: &ConsumerGroupRecord,
+) {
+    let group_id = record.group_id().to_string();
+    let group = groups.entry(group_id.clone()).or_insert_with(|| {
+        let mut group = ConsumerGroup::new(&group_id);
+        if let Some(old) = classic.remove(&group_id) {
+            group.offsets = old.offsets;
+        }
+        group
+    });
+    let member = |group: &mut ConsumerGroup, member_id: &str| -> usize {
+        match group.members.iter().position(|m| m.member_id == member_id) {
+            Some(i) => i,
+            None => {
+                group.members.push(ConsumerMember {
+                    member_id: member_id.to_string(),
+                    metadata: MemberMetadata::default(),
+                    current: CurrentAssignment::default(),
+                });
+                group.members.len() - 1
+            }
+        }
+    };
+    match record {
+        ConsumerGroupRecord::Epoch { epoch, .. } => group.epoch = *epoch,
+        ConsumerGroupRecord::SubscriptionMetadata { topics, .. } => {
+            group.subscription_metadata = topics.iter().cloned().collect();
+        }
+        ConsumerGroupRecord::Member {
+            member_id,
+            metadata,
+            ..
+        } => match metadata {
+            Some(metadata) => {
+                let i = member(group, member_id);
+                group.members[i].metadata = metadata.clone();
+            }
+            None => group.members.retain(|m| &m.member_id != member_id),
+        },
+        ConsumerGroupRecord::TargetMember {
+            member_id,
+            partitions,
+            ..
+        } => match partitions {
+            Some(p) => {
+                group.target.insert(member_id.clone(), p.clone());
+            }
+            None => {
+                group.target.remove(member_id);
+            }
+        },
+        ConsumerGroupRecord::TargetEpoch { epoch, .. } => group.assignment_epoch = *epoch,
+        ConsumerGroupRecord::Current {
+            member_id,
+            assignment,
+            ..
+        } => {
+            if let Some(a) = assignment {
+                let i = member(group, member_id);
+                group.members[i].current = a.clone();
+            } else if let Some(m) = group.member_mut(member_id) {
+                m.current = CurrentAssignment::default();
+            }
+        }
+    }
+}
+
+// ------------------------------------------------------------------ reconciliation
+
+fn minus(a: &[TopicPartition], b: &[TopicPartition]) -> Vec<TopicPartition> {
+    a.iter().filter(|tp| !b.contains(tp)).cloned().collect()
+}
+
+fn sorted(mut v: Vec<TopicPartition>) -> Vec<TopicPartition> {
+    v.sort();
+    v.dedup();
+    v
+}
+
+/// Whether the member, by the owned partitions of its heartbeat, still holds any of
+/// `revoking` (not sending them counts as still holding them).
+fn owns_any(owned: Option<&[TopicPartition]>, revoking: &[TopicPartition]) -> bool {
+    match owned {
+        None => true,
+        Some(owned) => owned.iter().any(|tp| revoking.contains(tp)),
+    }
+}
+
+/// `CurrentAssignmentBuilder.build`: the member's next state towards `target`. `held`
+/// tells whether another member still owns a partition.
+pub fn reconcile(
+    current: &CurrentAssignment,
+    target_epoch: i32,
+    target: &[TopicPartition],
+    owned: Option<&[TopicPartition]>,
+    held: &dyn Fn(&TopicPartition) -> bool,
+) -> CurrentAssignment {
+    let next = |epoch: i32| -> CurrentAssignment {
+        let assigned: Vec<TopicPartition> = current
+            .assigned
+            .iter()
+            .filter(|tp| target.contains(tp))
+            .cloned()
+            .collect();
+        let revoking = minus(&current.assigned, &assigned);
+        let wanted = minus(target, &assigned);
+        let (unreleased, free): (Vec<TopicPartition>, Vec<TopicPartition>) =
+            wanted.into_iter().partition(|tp| held(tp));
+        if !revoking.is_empty() && owns_any(owned, &revoking) {
+            return CurrentAssignment {
+                member_epoch: epoch,
+                previous_member_epoch: current.member_epoch,
+                state: MemberState::UnrevokedPartitions,
+                assigned: sorted(assigned),
+                pending_revocation: sorted(revoking),
+            };
+        }
+        let mut assigned = assigned;
+        assigned.extend(free);
+        CurrentAssignment {
+            member_epoch: target_epoch,
+            previous_member_epoch: current.member_epoch,
+            state: if unreleased.is_empty() {
+                MemberState::Stable
+            } else {
+                MemberState::UnreleasedPartitions
+            },
+            assigned: sorted(assigned),
+            pending_revocation: Vec::new(),
+        }
+    };
+    match current.state {
+        MemberState::Stable if current.member_epoch == target_epoch => current.clone(),
+        MemberState::Stable | MemberState::UnreleasedPartitions => next(current.member_epoch),
+        MemberState::UnrevokedPartitions => {
+            if owns_any(owned, &current.pending_revocation) {
+                current.clone()
+            } else {
+                next(current.member_epoch + 1)
+            }
+        }
+    }
+}
+
+/// `throwIfConsumerGroupMemberEpochIsInvalid`.
+fn check_epoch(
+    member: &ConsumerMember,
+    received: i32,
+    owned: Option<&[TopicPartition]>,
+) -> Result<(), KafkaError> {
+    let epoch = member.current.member_epoch;
+    if received > epoch {
+        return Err(KafkaError::FENCED_MEMBER_EPOCH);
+    }
+    if received < epoch {
+        let subset = owned.is_some_and(|o| o.iter().all(|tp| member.current.assigned.contains(tp)));
+        if received != member.current.previous_member_epoch || !subset {
+            return Err(KafkaError::FENCED_MEMBER_EPOCH);
+        }
+    }
+    Ok(())
+}
+
+fn list(tps: &[TopicPartition]) -> String {
+    short(tps)
+}
+
+/// The answer to a heartbeat that failed.
+fn error_response(req: &ConsumerGroupHeartbeatRequest, error: KafkaError) -> Message {
+    Message::ConsumerGroupHeartbeatResponse(ConsumerGroupHeartbeatResponse {
+        group_id: req.group_id.clone(),
+        error: Some(error),
+        member_id: req.member_id.clone(),
+        member_epoch: req.member_epoch,
+        heartbeat_interval_ms: 0,
+        assignment: None,
+    })
+}
+
+/// What a coordinator that stopped leading the group's partition answers instead of a
+/// response that was waiting for its records to commit.
+pub fn not_coordinator(message: &Message) -> Option<Message> {
+    match message {
+        Message::ConsumerGroupHeartbeatResponse(r) => Some(
+            Message::ConsumerGroupHeartbeatResponse(ConsumerGroupHeartbeatResponse {
+                error: Some(KafkaError::NOT_COORDINATOR),
+                assignment: None,
+                ..r.clone()
+            }),
+        ),
+        _ => None,
+    }
+}
+
+/// Why a group's epoch is bumped, for the trace.
+enum Bump {
+    Joined,
+    Subscription(Vec<String>),
+    Metadata(String),
+}
+
+impl Broker {
+    /// `group.consumer.assignors`: the server assignors members may ask for.
+    fn consumer_assignors(&self) -> Vec<ServerAssignor> {
+        let names = self
+            .image
+            .broker_configs
+            .get("group.consumer.assignors")
+            .cloned()
+            .unwrap_or_else(|| {
+                crate::config::default_value("group.consumer.assignors").to_string()
+            });
+        let list: Vec<ServerAssignor> = names
+            .split(',')
+            .filter_map(|n| ServerAssignor::from_name(n).ok())
+            .collect();
+        if list.is_empty() {
+            vec![ServerAssignor::Uniform]
+        } else {
+            list
+        }
+    }
+
+    fn consumer_session_timeout_ms(&self) -> i64 {
+        self.image
+            .broker_config_i64("group.consumer.session.timeout.ms")
+            .max(1)
+    }
+
+    fn consumer_heartbeat_interval_ms(&self) -> i64 {
+        self.image
+            .broker_config_i64("group.consumer.heartbeat.interval.ms")
+            .max(1)
+    }
+
+    /// Partition counts of `topics` as this broker's metadata has them (missing topics left out).
+    fn partition_counts(&self, topics: &[String]) -> BTreeMap<String, i32> {
+        let mut counts = BTreeMap::new();
+        for tp in self.image.partitions.keys() {
+            if topics.contains(&tp.topic) {
+                let n = counts.entry(tp.topic.clone()).or_insert(0);
+                *n = (*n).max(tp.partition + 1);
+            }
+        }
+        counts
+    }
+
+    pub fn consumer_group(&self, group_id: &str) -> Option<&ConsumerGroup> {
+        self.groups.consumer_groups.get(group_id)
+    }
+
+    /// `consumerGroupHeartbeat`: join, heartbeat, acknowledge, or leave.
+    pub fn handle_consumer_group_heartbeat(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        req: ConsumerGroupHeartbeatRequest,
+    ) {
+        let me = self.id;
+        let Some(p) = self.coordinates(&req.group_id) else {
+            return ctx.send(from, error_response(&req, KafkaError::NOT_COORDINATOR));
+        };
+        if let Err(error) = self.validate_heartbeat(&req) {
+            ctx.event(
+                EventKind::Group,
+                None,
+                format!(
+                    "Coordinator {me} refuses {}'s ConsumerGroupHeartbeat for group {}: {error}",
+                    req.client_id, req.group_id
+                ),
+            );
+            return ctx.send(from, error_response(&req, error));
+        }
+        if req.member_epoch == LEAVE_GROUP_MEMBER_EPOCH
+            || req.member_epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH
+        {
+            return self.consumer_group_leave(ctx, from, p, req);
+        }
+        let joining = req.member_epoch == JOIN_GROUP_MEMBER_EPOCH;
+        let group_id = req.group_id.clone();
+
+        // The group: a consumer group, or a new one (taking over an empty classic group).
+        let old: Option<ConsumerGroup> = self.groups.consumer_groups.get(&group_id).cloned();
+        let mut group = match old.clone() {
+            Some(g) => g,
+            None => {
+                let classic = self.groups.groups.get(&group_id);
+                let empty_classic = classic.is_some_and(|g| g.members.is_empty());
+                if !joining || (classic.is_some() && !empty_classic) {
+                    let why = if classic.is_some() {
+                        format!("group {group_id} is a classic group with members, not a consumer group (GROUP_ID_NOT_FOUND; the sandbox does not model the online migration between the two)")
+                    } else {
+                        format!("there is no consumer group {group_id} (GROUP_ID_NOT_FOUND)")
+                    };
+                    ctx.event(
+                        EventKind::Group,
+                        None,
+                        format!(
+                            "Coordinator {me} refuses {}'s ConsumerGroupHeartbeat: {why}",
+                            req.client_id
+                        ),
+                    );
+                    return ctx.send(from, error_response(&req, KafkaError::GROUP_ID_NOT_FOUND));
+                }
+                let mut group = ConsumerGroup::new(&group_id);
+                if let Some(classic) = self.groups.groups.remove(&group_id) {
+                    group.offsets = classic.offsets;
+                    ctx.event(
+                        EventKind::Group,
+                        None,
+                        format!("Coordinator {me} converts the empty classic group {group_id} into a consumer group; its committed offsets stay"),
+                    );
+                }
+                group
+            }
+        };
+
+        // The member.
+        let owned = req.owned_partitions.as_deref();
+        let mut replaced: Option<String> = None;
+        let existing = match &req.instance_id {
+            None => group.member(&req.member_id).cloned(),
+            Some(instance) => match group.static_member(instance).cloned() {
+                None => None,
+                Some(m) if joining => {
+                    if m.current.member_epoch != LEAVE_GROUP_STATIC_MEMBER_EPOCH {
+                        ctx.event(
+                            EventKind::Group,
+                            None,
+                            format!("Coordinator {me} refuses {}: group.instance.id {instance} is still held by member {} of group {group_id}, which has not left (UNRELEASED_INSTANCE_ID)", req.client_id, m.member_id),
+                        );
+                        return ctx.send(
+                            from,
+                            error_response(&req, KafkaError::UNRELEASED_INSTANCE_ID),
+                        );
+                    }
+                    replaced = Some(m.member_id.clone());
+                    Some(m)
+                }
+                Some(m) => {
+                    if m.member_id != req.member_id {
+                        return ctx
+                            .send(from, error_response(&req, KafkaError::FENCED_INSTANCE_ID));
+                    }
+                    Some(m)
+                }
+            },
+        };
+        let mut member = match existing {
+            Some(m) if replaced.is_some() => {
+                // The static member comes back as a new member id: it takes over the old
+                // member, its assignment and its target, at epoch 0.
+                let old_id = m.member_id.clone();
+                group.members.retain(|x| x.member_id != old_id);
+                if let Some(t) = group.target.remove(&old_id) {
+                    group.target.insert(req.member_id.clone(), t);
+                }
+                self.timers.cancel(&Timer::ConsumerGroupSession {
+                    group: group_id.clone(),
+                    member: old_id.clone(),
+                });
+                ConsumerMember {
+                    member_id: req.member_id.clone(),
+                    metadata: m.metadata.clone(),
+                    current: CurrentAssignment {
+                        member_epoch: 0,
+                        previous_member_epoch: 0,
+                        ..m.current.clone()
+                    },
+                }
+            }
+            Some(m) => {
+                if let Err(error) = check_epoch(&m, req.member_epoch, owned) {
+                    ctx.event(
+                        EventKind::Group,
+                        None,
+                        format!(
+                            "Coordinator {me} answers {}'s heartbeat with {error}: it sent member epoch {} but the member is at epoch {}{}; it must give up its partitions and join again",
+                            m.metadata.client_id,
+                            req.member_epoch,
+                            m.current.member_epoch,
+                            if req.member_epoch < m.current.member_epoch && req.member_epoch == m.current.previous_member_epoch {
+                                " (its previous epoch is accepted only if the partitions it reports are all still assigned to it)"
+                            } else {
+                                ""
+                            }
+                        ),
+                    );
+                    return ctx.send(from, error_response(&req, error));
+                }
+                m
+            }
+            None if joining => ConsumerMember {
+                member_id: req.member_id.clone(),
+                metadata: MemberMetadata::default(),
+                current: CurrentAssignment::default(),
+            },
+            None => {
+                ctx.event(
+                    EventKind::Group,
+                    None,
+                    format!(
+                        "Coordinator {me} answers {}'s heartbeat with UNKNOWN_MEMBER_ID: member {} is not in group {group_id} (it was removed)",
+                        req.client_id, req.member_id
+                    ),
+                );
+                return ctx.send(from, error_response(&req, KafkaError::UNKNOWN_MEMBER_ID));
+            }
+        };
+        let is_new = group.member(&member.member_id).is_none() && replaced.is_none();
+        let before = member.clone();
+
+        // 1. Update the member; a new member or a new subscription bumps the group epoch.
+        let meta = &mut member.metadata;
+        if req.instance_id.is_some() {
+            meta.instance_id = req.instance_id.clone();
+        }
+        if req.rack_id.is_some() {
+            meta.rack = req.rack_id.clone();
+        }
+        if let Some(t) = req.rebalance_timeout_ms {
+            meta.rebalance_timeout_ms = t;
+        }
+        if let Some(topics) = &req.subscribed_topics {
+            meta.subscribed_topics = topics.clone();
+        }
+        if req.server_assignor.is_some() {
+            meta.server_assignor = req.server_assignor.clone();
+        }
+        meta.client_id = req.client_id.clone();
+        meta.node = from;
+        let mut bump = if is_new {
+            Some(Bump::Joined)
+        } else if member.metadata.subscribed_topics != before.metadata.subscribed_topics {
+            Some(Bump::Subscription(
+                member.metadata.subscribed_topics.clone(),
+            ))
+        } else {
+            None
+        };
+        match group
+            .members
+            .iter_mut()
+            .find(|m| m.member_id == member.member_id)
+        {
+            Some(slot) => *slot = member.clone(),
+            None => group.members.push(member.clone()),
+        }
+        let metadata = self.partition_counts(&group.subscribed_topics());
+        if metadata != group.subscription_metadata {
+            if bump.is_none() {
+                let changed: Vec<String> = metadata
+                    .iter()
+                    .filter(|(t, n)| group.subscription_metadata.get(*t) != Some(n))
+                    .map(|(t, n)| match group.subscription_metadata.get(t) {
+                        Some(old) => format!("{t} now has {n} partitions instead of {old}"),
+                        None => format!("{t} now exists with {n} partition(s)"),
+                    })
+                    .collect();
+                bump = Some(Bump::Metadata(if changed.is_empty() {
+                    "a subscribed topic was deleted".to_string()
+                } else {
+                    changed.join(", ")
+                }));
+            }
+            group.subscription_metadata = metadata;
+        }
+        let who = member.metadata.client_id.clone();
+        if let Some(bump) = &bump {
+            group.epoch += 1;
+            group.rebalances += 1;
+            let why = match bump {
+                Bump::Joined => format!("{who} joined"),
+                Bump::Subscription(topics) => {
+                    format!("{who} now subscribes to [{}]", topics.join(", "))
+                }
+                Bump::Metadata(text) => text.clone(),
+            };
+            if is_new {
+                ctx.event(
+                    EventKind::Group,
+                    None,
+                    format!(
+                        "Coordinator {me} adds {who} (member {}) to consumer group {group_id}",
+                        member.member_id
+                    ),
+                );
+            }
+            self.compute_target(ctx, &mut group, &why);
+        } else if let Some(old_id) = &replaced {
+            ctx.event(
+                EventKind::Group,
+                None,
+                format!(
+                    "Coordinator {me}: static member {} (group.instance.id {}) is back as member {} before its session ran out: it takes over the old member {old_id} and its partitions {}, and group {group_id}'s epoch stays {}",
+                    who,
+                    member.metadata.instance_id.clone().unwrap_or_default(),
+                    member.member_id,
+                    list(&member.current.assigned),
+                    group.epoch
+                ),
+            );
+        }
+
+        // 2. A target for the new group epoch.
+        if group.epoch > group.assignment_epoch {
+            self.compute_target(ctx, &mut group, "");
+        }
+
+        // 3. Reconcile the member towards its target.
+        let target = group
+            .target
+            .get(&member.member_id)
+            .cloned()
+            .unwrap_or_default();
+        let current = member.current.clone();
+        let next = if current.state == MemberState::Stable
+            && current.member_epoch == group.assignment_epoch
+        {
+            current.clone()
+        } else {
+            let snapshot = group.clone();
+            let member_id = member.member_id.clone();
+            let held = |tp: &TopicPartition| snapshot.owner_of(tp, &member_id).is_some();
+            reconcile(&current, group.assignment_epoch, &target, owned, &held)
+        };
+        if next != current {
+            self.narrate_reconciliation(ctx, &group, &member, &current, &next, &target);
+            if next.state == MemberState::UnrevokedPartitions {
+                self.set_timer(
+                    ctx,
+                    Timer::ConsumerGroupRebalance {
+                        group: group_id.clone(),
+                        member: member.member_id.clone(),
+                    },
+                    member.metadata.rebalance_timeout_ms,
+                );
+            } else {
+                self.cancel_rebalance_timer(&group_id, &member.member_id);
+            }
+            if let Some(m) = group.member_mut(&member.member_id) {
+                m.current = next.clone();
+            }
+        }
+        self.set_timer(
+            ctx,
+            Timer::ConsumerGroupSession {
+                group: group_id.clone(),
+                member: member.member_id.clone(),
+            },
+            self.consumer_session_timeout_ms(),
+        );
+
+        let full = joining
+            || (req.rebalance_timeout_ms.is_some()
+                && req.subscribed_topics.is_some()
+                && req.owned_partitions.is_some());
+        let response = ConsumerGroupHeartbeatResponse {
+            group_id: group_id.clone(),
+            error: None,
+            member_id: member.member_id.clone(),
+            member_epoch: next.member_epoch,
+            heartbeat_interval_ms: self.consumer_heartbeat_interval_ms(),
+            assignment: (full || next.assigned != before.current.assigned || replaced.is_some())
+                .then(|| next.assigned.clone()),
+        };
+        self.groups.consumer_groups.insert(group_id.clone(), group);
+        self.write_consumer_group(
+            ctx,
+            p,
+            old.as_ref(),
+            &group_id,
+            Some((from, Message::ConsumerGroupHeartbeatResponse(response))),
+        );
+    }
+
+    /// `throwIfConsumerGroupHeartbeatRequestIsInvalid`.
+    fn validate_heartbeat(&self, req: &ConsumerGroupHeartbeatRequest) -> Result<(), KafkaError> {
+        let epoch = req.member_epoch;
+        if req.group_id.is_empty() || req.member_id.is_empty() {
+            return Err(KafkaError::INVALID_REQUEST);
+        }
+        if req.instance_id.as_deref() == Some("") {
+            return Err(KafkaError::INVALID_REQUEST);
+        }
+        if epoch == JOIN_GROUP_MEMBER_EPOCH {
+            if req.rebalance_timeout_ms.is_none()
+                || req.owned_partitions.as_ref().is_none_or(|o| !o.is_empty())
+                || req.subscribed_topics.as_ref().is_none_or(|t| t.is_empty())
+            {
+                return Err(KafkaError::INVALID_REQUEST);
+            }
+        } else if epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH {
+            if req.instance_id.is_none() {
+                return Err(KafkaError::INVALID_REQUEST);
+            }
+        } else if epoch < LEAVE_GROUP_MEMBER_EPOCH {
+            return Err(KafkaError::INVALID_REQUEST);
+        }
+        if let Some(name) = &req.server_assignor {
+            let known = ServerAssignor::from_name(name)
+                .is_ok_and(|a| self.consumer_assignors().contains(&a));
+            if !known {
+                return Err(KafkaError::UNSUPPORTED_ASSIGNOR);
+            }
+        }
+        Ok(())
+    }
+
+    /// `updateTargetAssignment`: runs the group's assignor over every member.
+    fn compute_target(&mut self, ctx: &mut Ctx, group: &mut ConsumerGroup, why: &str) {
+        let default = self.consumer_assignors()[0];
+        let assignor = group.preferred_assignor(default);
+        let mut metadata = ClusterMetadata::default();
+        for (topic, n) in &group.subscription_metadata {
+            let mut t = crate::assignor::TopicMetadata {
+                partitions: *n,
+                ..Default::default()
+            };
+            t.topic_id = self.image.topic_ids.get(topic).cloned();
+            metadata.topics.insert(topic.clone(), t);
+        }
+        // `GroupSpec.memberIds()`: a HashMap of the member ids.
+        let codes: Vec<i32> = group
+            .members
+            .iter()
+            .map(|m| string_hash_code(&m.member_id))
+            .collect();
+        let members: Vec<ServerMember> = hash_map_iteration_order(&codes)
+            .into_iter()
+            .map(|i| {
+                let m = &group.members[i];
+                ServerMember {
+                    member_id: m.member_id.clone(),
+                    instance_id: m.metadata.instance_id.clone(),
+                    topics: m.metadata.subscribed_topics.clone(),
+                    assignment: group.target.get(&m.member_id).cloned().unwrap_or_default(),
+                }
+            })
+            .collect();
+        let me = self.id;
+        let epoch = group.epoch;
+        let group_id = group.group_id.clone();
+        match server_assign(assignor, &metadata, &members) {
+            Ok(result) => {
+                group.target = result
+                    .into_iter()
+                    .map(|(m, tps)| (m, sorted(tps)))
+                    .collect();
+                group.assignment_epoch = epoch;
+                let lines: Vec<String> = group
+                    .members
+                    .iter()
+                    .map(|m| {
+                        format!(
+                            "{} ← {}",
+                            m.metadata.client_id,
+                            list(group.target.get(&m.member_id).map_or(&[][..], |v| v))
+                        )
+                    })
+                    .collect();
+                let lines = if lines.is_empty() {
+                    "no members".to_string()
+                } else {
+                    lines.join("; ")
+                };
+                ctx.event(
+                    EventKind::Group,
+                    None,
+                    if why.is_empty() {
+                        format!("Coordinator {me} computes group {group_id}'s target assignment for epoch {epoch} with the {assignor} assignor: {lines}")
+                    } else {
+                        format!("Coordinator {me} bumps group {group_id}'s epoch to {epoch} ({why}) and computes the target assignment with the {assignor} assignor: {lines}")
+                    },
+                );
+            }
+            Err(e) => {
+                ctx.event(
+                    EventKind::Group,
+                    None,
+                    format!("Coordinator {me} cannot compute group {group_id}'s target assignment for epoch {epoch}: {e}; members keep their current partitions"),
+                );
+            }
+        }
+    }
+
+    fn narrate_reconciliation(
+        &self,
+        ctx: &mut Ctx,
+        group: &ConsumerGroup,
+        member: &ConsumerMember,
+        old: &CurrentAssignment,
+        new: &CurrentAssignment,
+        target: &[TopicPartition],
+    ) {
+        let me = self.id;
+        let who = &member.metadata.client_id;
+        let group_id = &group.group_id;
+        if old.state == new.state
+            && old.member_epoch == new.member_epoch
+            && old.assigned == new.assigned
+            && old.pending_revocation == new.pending_revocation
+        {
+            return;
+        }
+        let text = match new.state {
+            MemberState::UnrevokedPartitions => {
+                if old.state == MemberState::UnrevokedPartitions
+                    && old.pending_revocation == new.pending_revocation
+                {
+                    return;
+                }
+                format!(
+                    "{who} must first revoke {} (no longer in its target); it keeps {} and stays at epoch {} until a heartbeat no longer lists them (deadline: its rebalance timeout, max.poll.interval.ms={})",
+                    list(&new.pending_revocation),
+                    list(&new.assigned),
+                    new.member_epoch,
+                    member.metadata.rebalance_timeout_ms
+                )
+            }
+            MemberState::Stable | MemberState::UnreleasedPartitions => {
+                let mut parts = Vec::new();
+                if old.state == MemberState::UnrevokedPartitions {
+                    parts.push(format!(
+                        "{who}'s heartbeat no longer lists {}: the revocation is done",
+                        list(&old.pending_revocation)
+                    ));
+                }
+                let added = minus(&new.assigned, &old.assigned);
+                let kept = minus(&new.assigned, &added);
+                let epoch = if new.member_epoch != old.member_epoch {
+                    format!("moves to epoch {}", new.member_epoch)
+                } else {
+                    format!("stays at epoch {}", new.member_epoch)
+                };
+                let subject = if parts.is_empty() {
+                    who.clone()
+                } else {
+                    "it".to_string()
+                };
+                parts.push(if new.assigned.is_empty() {
+                    format!("{subject} {epoch} with no partition yet")
+                } else if added.is_empty() {
+                    format!("{subject} {epoch} with {}", list(&new.assigned))
+                } else if kept.is_empty() {
+                    format!("{subject} {epoch} and gets {}", list(&added))
+                } else {
+                    format!(
+                        "{subject} {epoch}, keeps {} and gets {}",
+                        list(&kept),
+                        list(&added)
+                    )
+                });
+                if new.state == MemberState::UnreleasedPartitions {
+                    // The partitions of its target that others still own, by owner.
+                    let mut by_owner: Vec<(String, Vec<TopicPartition>)> = Vec::new();
+                    for tp in minus(target, &new.assigned) {
+                        let owner = group
+                            .owner_of(&tp, &member.member_id)
+                            .map_or("another member".to_string(), |m| {
+                                m.metadata.client_id.clone()
+                            });
+                        match by_owner.iter_mut().find(|(o, _)| *o == owner) {
+                            Some((_, tps)) => tps.push(tp),
+                            None => by_owner.push((owner, vec![tp])),
+                        }
+                    }
+                    let held: Vec<String> = by_owner
+                        .iter()
+                        .map(|(owner, tps)| format!("{} by {owner}", list(tps)))
+                        .collect();
+                    parts.push(format!(
+                        "the rest of its target is still owned ({}): it gets those at a heartbeat after they are released",
+                        held.join(" and ")
+                    ));
+                } else if !added.is_empty() || old.state != MemberState::Stable {
+                    parts.push("that is its whole target".to_string());
+                }
+                parts.join("; ")
+            }
+        };
+        ctx.event(
+            EventKind::Group,
+            None,
+            format!("Coordinator {me} (group {group_id}): {text}"),
+        );
+    }
+
+    fn cancel_rebalance_timer(&mut self, group_id: &str, member_id: &str) {
+        self.timers.cancel(&Timer::ConsumerGroupRebalance {
+            group: group_id.to_string(),
+            member: member_id.to_string(),
+        });
+    }
+
+    /// `consumerGroupLeave`: epoch -1 removes the member; -2 keeps a static member (and its
+    /// partitions) until its session runs out or its instance joins again.
+    fn consumer_group_leave(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        p: i32,
+        req: ConsumerGroupHeartbeatRequest,
+    ) {
+        let me = self.id;
+        let group_id = req.group_id.clone();
+        let Some(old) = self.groups.consumer_groups.get(&group_id).cloned() else {
+            return ctx.send(from, error_response(&req, KafkaError::GROUP_ID_NOT_FOUND));
+        };
+        let member = match &req.instance_id {
+            None => old.member(&req.member_id).cloned(),
+            Some(instance) => match old.static_member(instance) {
+                Some(m) if m.member_id != req.member_id => {
+                    return ctx.send(from, error_response(&req, KafkaError::FENCED_INSTANCE_ID))
+                }
+                m => m.cloned(),
+            },
+        };
+        let Some(member) = member else {
+            return ctx.send(from, error_response(&req, KafkaError::UNKNOWN_MEMBER_ID));
+        };
+        let response = Message::ConsumerGroupHeartbeatResponse(ConsumerGroupHeartbeatResponse {
+            group_id: group_id.clone(),
+            error: None,
+            member_id: member.member_id.clone(),
+            member_epoch: req.member_epoch,
+            heartbeat_interval_ms: 0,
+            assignment: None,
+        });
+        if req.member_epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH {
+            let mut group = old.clone();
+            if let Some(m) = group.member_mut(&member.member_id) {
+                m.current.member_epoch = LEAVE_GROUP_STATIC_MEMBER_EPOCH;
+                m.current.pending_revocation.clear();
+            }
+            ctx.event(
+                EventKind::Group,
+                None,
+                format!(
+                    "Coordinator {me}: static member {} (group.instance.id {}) leaves group {group_id} for now (member epoch -2): it stays a member with its partitions {}, nobody else gets them, and the group epoch stays {}, until it comes back or group.consumer.session.timeout.ms={} passes without it",
+                    member.metadata.client_id,
+                    member.metadata.instance_id.clone().unwrap_or_default(),
+                    list(&member.current.assigned),
+                    group.epoch,
+                    self.consumer_session_timeout_ms()
+                ),
+            );
+            self.groups.consumer_groups.insert(group_id.clone(), group);
+            self.write_consumer_group(ctx, p, Some(&old), &group_id, Some((from, response)));
+            return;
+        }
+        self.fence_consumer_member(
+            ctx,
+            &group_id,
+            &member.member_id,
+            "it left (a heartbeat with member epoch -1)",
+            Some((from, response)),
+        );
+    }
+
+    /// `consumerGroupFenceMember`: removes the member and bumps the group epoch; the others
+    /// get its partitions once a heartbeat recomputes the target.
+    fn fence_consumer_member(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        member_id: &str,
+        why: &str,
+        reply: Option<(NodeId, Message)>,
+    ) {
+        let me = self.id;
+        let Some(p) = self.coordinates(group_id) else {
+            return;
+        };
+        let Some(old) = self.groups.consumer_groups.get(group_id).cloned() else {
+            return;
+        };
+        let Some(member) = old.member(member_id).cloned() else {
+            return;
+        };
+        let mut group = old.clone();
+        group.members.retain(|m| m.member_id != member_id);
+        group.target.remove(member_id);
+        group.subscription_metadata = self.partition_counts(&group.subscribed_topics());
+        group.epoch += 1;
+        group.rebalances += 1;
+        self.timers.cancel(&Timer::ConsumerGroupSession {
+            group: group_id.to_string(),
+            member: member_id.to_string(),
+        });
+        self.cancel_rebalance_timer(group_id, member_id);
+        let owned: Vec<TopicPartition> = sorted(
+            member
+                .current
+                .assigned
+                .iter()
+                .chain(&member.current.pending_revocation)
+                .cloned()
+                .collect(),
+        );
+        ctx.event(
+            EventKind::Group,
+            None,
+            format!(
+                "Coordinator {me} removes {} (member {member_id}) from group {group_id}: {why}. {} The group epoch goes to {}; the next heartbeat of a member computes a new target assignment",
+                member.metadata.client_id,
+                if owned.is_empty() {
+                    "It owned no partition.".to_string()
+                } else {
+                    format!("Its partitions {} are free for other members at once.", list(&owned))
+                },
+                group.epoch
+            ),
+        );
+        self.groups
+            .consumer_groups
+            .insert(group_id.to_string(), group);
+        self.write_consumer_group(ctx, p, Some(&old), group_id, reply);
+    }
+
+    /// The session timer of a consumer-group member ran out.
+    pub(crate) fn on_consumer_group_session_timer(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        member_id: &str,
+    ) {
+        let timeout = self.consumer_session_timeout_ms();
+        self.fence_consumer_member(
+            ctx,
+            group_id,
+            member_id,
+            &format!("no heartbeat arrived within group.consumer.session.timeout.ms={timeout}"),
+            None,
+        );
+    }
+
+    /// A member did not revoke its partitions within its rebalance timeout. The timer is set
+    /// when the member starts revoking and cancelled when it is done, so a member still
+    /// revoking when it fires is the one it was set for.
+    pub(crate) fn on_consumer_group_rebalance_timer(
+        &mut self,
+        ctx: &mut Ctx,
+        group_id: &str,
+        member_id: &str,
+    ) {
+        let Some(m) = self
+            .consumer_group(group_id)
+            .and_then(|g| g.member(member_id))
+            .cloned()
+        else {
+            return;
+        };
+        if m.current.state != MemberState::UnrevokedPartitions || m.current.member_epoch < 0 {
+            return;
+        }
+        self.fence_consumer_member(
+            ctx,
+            group_id,
+            member_id,
+            &format!(
+                "it did not revoke {} within its rebalance timeout (max.poll.interval.ms={})",
+                list(&m.current.pending_revocation),
+                m.metadata.rebalance_timeout_ms
+            ),
+            None,
+        );
+    }
+
+    /// Writes the records that turn `old` into the group as it is now, and sends `reply` once
+    /// they are committed (or at once when there is nothing to write and nothing waiting).
+    fn write_consumer_group(
+        &mut self,
+        ctx: &mut Ctx,
+        p: i32,
+        old: Option<&ConsumerGroup>,
+        group_id: &str,
+        reply: Option<(NodeId, Message)>,
+    ) {
+        let Some(group) = self.groups.consumer_groups.get(group_id) else {
+            return;
+        };
+        let records: Vec<CoordinatorRecord> = records_between(old, group)
+            .into_iter()
+            .map(CoordinatorRecord::Consumer)
+            .collect();
+        if records.is_empty() {
+            let Some((node, message)) = reply else {
+                return;
+            };
+            // A read waits for the writes before it (`CoordinatorRuntime`'s deferred queue).
+            let waiting = self
+                .groups
+                .pending_writes
+                .iter()
+                .filter(|w| w.partition == p)
+                .map(|w| w.required_hw)
+                .max();
+            match waiting {
+                Some(required_hw) => self.groups.pending_writes.push(PendingWrite {
+                    partition: p,
+                    required_hw,
+                    action: WriteAction::Reply {
+                        node,
+                        message: Box::new(message),
+                    },
+                }),
+                None => ctx.send(node, message),
+            }
+            return;
+        }
+        let (action, fallback) = match reply {
+            Some((node, message)) => {
+                let fallback = not_coordinator(&message).map(|m| (node, m));
+                (
+                    WriteAction::Reply {
+                        node,
+                        message: Box::new(message),
+                    },
+                    fallback,
+                )
+            }
+            None => (WriteAction::None, None),
+        };
+        if !self.write_coordinator_records(ctx, p, records, action) {
+            if let Some((node, message)) = fallback {
+                ctx.send(node, message);
+            }
+        }
+    }
+
+    /// Sets the session timers of the members of groups just loaded (`onLoaded`), and the
+    /// rebalance timers of members still revoking.
+    pub(crate) fn install_consumer_groups(
+        &mut self,
+        ctx: &mut Ctx,
+        groups: BTreeMap<String, ConsumerGroup>,
+    ) {
+        let session = self.consumer_session_timeout_ms();
+        for (id, group) in groups {
+            for m in &group.members {
+                self.set_timer(
+                    ctx,
+                    Timer::ConsumerGroupSession {
+                        group: id.clone(),
+                        member: m.member_id.clone(),
+                    },
+                    session,
+                );
+                if m.current.state == MemberState::UnrevokedPartitions {
+                    self.set_timer(
+                        ctx,
+                        Timer::ConsumerGroupRebalance {
+                            group: id.clone(),
+                            member: m.member_id.clone(),
+                        },
+                        m.metadata.rebalance_timeout_ms,
+                    );
+                }
+            }
+            self.groups.consumer_groups.insert(id, group);
+        }
+    }
+
+    /// OffsetCommit for a consumer group: validated on the member epoch
+    /// (`ConsumerGroup.validateOffsetCommit`), then written like any commit.
+    #[allow(clippy::too_many_arguments)]
+    pub(crate) fn consumer_group_offset_commit(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        p: i32,
+        request_id: i64,
+        group_id: String,
+        member_epoch: i32,
+        member_id: String,
+        offsets: Vec<(TopicPartition, i64)>,
+    ) {
+        let reply = |ctx: &mut Ctx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
+            ctx.send(
+                from,
+                Message::OffsetCommitResponse {
+                    request_id,
+                    group_id: group_id.clone(),
+                    error: Some(error),
+                    offsets,
+                },
+            );
+        };
+        let Some(group) = self.consumer_group(&group_id) else {
+            return reply(ctx, KafkaError::GROUP_ID_NOT_FOUND, offsets);
+        };
+        if let Some(error) = group.validate_offset_commit(&member_id, member_epoch) {
+            let me = self.id;
+            let at = group
+                .member(&member_id)
+                .map_or("not a member".to_string(), |m| {
+                    format!("the member is at epoch {}", m.current.member_epoch)
+                });
+            ctx.event(
+                EventKind::Commit,
+                None,
+                format!("Coordinator {me} refuses a commit for consumer group {group_id} from member {member_id} with member epoch {member_epoch} ({at}): {error}"),
+            );
+            return reply(ctx, error, offsets);
+        }
+        let values = offsets
+            .iter()
+            .map(|(tp, offset)| CoordinatorRecord::Offset {
+                group_id: group_id.clone(),
+                partition: tp.clone(),
+                offset: *offset,
+            })
+            .collect();
+        let written = self.write_coordinator_records(
+            ctx,
+            p,
+            values,
+            WriteAction::Commit {
+                group_id: group_id.clone(),
+                node: from,
+                request_id,
+                offsets: offsets.clone(),
+            },
+        );
+        if !written {
+            reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tp(p: i32) -> TopicPartition {
+        TopicPartition::new("orders", p)
+    }
+
+    fn current(epoch: i32, assigned: &[i32]) -> CurrentAssignment {
+        CurrentAssignment {
+            member_epoch: epoch,
+            previous_member_epoch: epoch - 1,
+            state: MemberState::Stable,
+            assigned: assigned.iter().map(|&p| tp(p)).collect(),
+            pending_revocation: Vec::new(),
+        }
+    }
+
+    fn tps(ps: &[i32]) -> Vec<TopicPartition> {
+        ps.iter().map(|&p| tp(p)).collect()
+    }
+
+    #[test]
+    fn a_member_revokes_before_it_moves_on() {
+        // Owns 0,1,2; the target is 0,1,3. It must revoke 2 first and keeps its epoch.
+        let owned = tps(&[0, 1, 2]);
+        let next = reconcile(
+            &current(2, &[0, 1, 2]),
+            3,
+            &tps(&[0, 1, 3]),
+            Some(&owned),
+            &|_| false,
+        );
+        assert_eq!(next.state, MemberState::UnrevokedPartitions);
+        assert_eq!(next.member_epoch, 2);
+        assert_eq!(next.assigned, tps(&[0, 1]));
+        assert_eq!(next.pending_revocation, tps(&[2]));
+        // Not sending its owned partitions changes nothing.
+        assert_eq!(
+            reconcile(&next, 3, &tps(&[0, 1, 3]), None, &|_| false),
+            next
+        );
+        // Once 2 is gone it goes to epoch 3; 3 is still held by someone else.
+        let owned = tps(&[0, 1]);
+        let held = |p: &TopicPartition| *p == tp(3);
+        let after = reconcile(&next, 3, &tps(&[0, 1, 3]), Some(&owned), &held);
+        assert_eq!(after.state, MemberState::UnreleasedPartitions);
+        assert_eq!(after.member_epoch, 3);
+        assert_eq!(after.previous_member_epoch, 2);
+        assert_eq!(after.assigned, tps(&[0, 1]));
+        // Released: it gets 3 and is stable.
+        let done = reconcile(&after, 3, &tps(&[0, 1, 3]), Some(&owned), &|_| false);
+        assert_eq!(done.state, MemberState::Stable);
+        assert_eq!(done.assigned, tps(&[0, 1, 3]));
+    }
+
+    #[test]
+    fn a_member_that_already_dropped_the_partitions_moves_at_once() {
+        let owned = tps(&[0]);
+        let next = reconcile(&current(1, &[0, 1]), 2, &tps(&[0]), Some(&owned), &|_| {
+            false
+        });
+        assert_eq!(next.state, MemberState::Stable);
+        assert_eq!(next.member_epoch, 2);
+        assert_eq!(next.assigned, tps(&[0]));
+    }
+
+    #[test]
+    fn epoch_fencing_accepts_only_a_lost_response() {
+        let m = ConsumerMember {
+            member_id: "m".into(),
+            metadata: MemberMetadata::default(),
+            current: CurrentAssignment {
+                member_epoch: 5,
+                previous_member_epoch: 4,
+                state: MemberState::Stable,
+                assigned: tps(&[0, 1]),
+                pending_revocation: Vec::new(),
+            },
+        };
+        assert_eq!(check_epoch(&m, 5, None), Ok(()));
+        assert_eq!(
+            check_epoch(&m, 6, None),
+            Err(KafkaError::FENCED_MEMBER_EPOCH)
+        );
+        assert_eq!(check_epoch(&m, 4, Some(&tps(&[0]))), Ok(()));
+        assert_eq!(
+            check_epoch(&m, 4, None),
+            Err(KafkaError::FENCED_MEMBER_EPOCH)
+        );
+        assert_eq!(
+            check_epoch(&m, 4, Some(&tps(&[2]))),
+            Err(KafkaError::FENCED_MEMBER_EPOCH)
+        );
+        assert_eq!(
+            check_epoch(&m, 3, Some(&[])),
+            Err(KafkaError::FENCED_MEMBER_EPOCH)
+        );
+    }
+
+    #[test]
+    fn replaying_the_records_rebuilds_the_group() {
+        let member = |id: &str, epoch: i32, assigned: &[i32]| ConsumerMember {
+            member_id: id.into(),
+            metadata: MemberMetadata {
+                client_id: format!("client-{id}"),
+                subscribed_topics: vec!["orders".into()],
+                rebalance_timeout_ms: 300_000,
+                ..MemberMetadata::default()
+            },
+            current: current(epoch, assigned),
+        };
+        let mut a = ConsumerGroup::new("g");
+        a.epoch = 2;
+        a.assignment_epoch = 2;
+        a.members = vec![member("m1", 2, &[0, 1]), member("m2", 2, &[2, 3])];
+        a.target.insert("m1".into(), tps(&[0, 1]));
+        a.target.insert("m2".into(), tps(&[2, 3]));
+        a.subscription_metadata.insert("orders".into(), 4);
+        let mut b = a.clone();
+        b.epoch = 3;
+        b.assignment_epoch = 3;
+        b.members.remove(0);
+        b.members.push(member("m3", 3, &[]));
+        b.target.remove("m1");
+        b.target.insert("m3".into(), tps(&[0, 1]));
+        let mut groups = BTreeMap::new();
+        let mut classic = BTreeMap::new();
+        for r in records_between(None, &a)
+            .iter()
+            .chain(&records_between(Some(&a), &b))
+        {
+            replay(&mut groups, &mut classic, r);
+        }
+        let rebuilt = &groups["g"];
+        assert_eq!(rebuilt.epoch, b.epoch);
+        assert_eq!(rebuilt.assignment_epoch, b.assignment_epoch);
+        assert_eq!(rebuilt.members, b.members);
+        assert_eq!(rebuilt.target, b.target);
+        assert_eq!(rebuilt.subscription_metadata, b.subscription_metadata);
+        assert!(records_between(Some(&b), &b).is_empty());
+    }
+}
