@@ -1225,10 +1225,10 @@ impl Broker {
                     }
                     let held: Vec<String> = by_owner
                         .iter()
-                        .map(|(owner, tps)| format!("{} by {owner}", list(tps)))
+                        .map(|(owner, tps)| format!("{} (still owned by {owner})", list(tps)))
                         .collect();
                     parts.push(format!(
-                        "the rest of its target is still owned ({}): it gets those at a heartbeat after they are released",
+                        "its target's {} come at a later heartbeat, once released",
                         held.join(" and ")
                     ));
                 } else if !added.is_empty() || old.state != MemberState::Stable {

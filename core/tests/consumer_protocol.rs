@@ -1,0 +1,186 @@
+//! The KIP-848 consumer protocol hands a partition to a new owner only after its old owner
+//! has released it: these tests step consumer-protocol runs one event at a time and check,
+//! after every step, that no partition is owned by two live consumers of the same
+//! consumer-protocol group, and that no coordinator has a partition assigned to two members.
+
+use std::collections::BTreeMap;
+use std::path::Path;
+
+use sandbox_core::command::{Command, TopicPartition};
+use sandbox_core::sim::Simulation;
+use sandbox_core::timeline::Timeline;
+
+/// Who owns what, per consumer-protocol group, among live consumers.
+fn check_owners(sim: &Simulation) -> Result<(), String> {
+    let mut owners: BTreeMap<(&str, &TopicPartition), &str> = BTreeMap::new();
+    for c in sim.consumers.values() {
+        if !c.alive || !c.consumer_protocol() {
+            continue;
+        }
+        let Some(group) = c.group.as_deref() else {
+            continue;
+        };
+        for tp in &c.owned {
+            if let Some(other) = owners.insert((group, tp), &c.name) {
+                return Err(format!(
+                    "step {} at {} ms: consumers {other} and {} of group {group} both own {tp}",
+                    sim.steps, sim.now_ms, c.name
+                ));
+            }
+        }
+    }
+    for broker in sim.brokers.values().filter(|b| b.alive) {
+        for (id, group) in &broker.groups.consumer_groups {
+            let mut seen: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            for m in &group.members {
+                for tp in m
+                    .current
+                    .assigned
+                    .iter()
+                    .chain(&m.current.pending_revocation)
+                {
+                    if let Some(other) = seen.insert(tp, &m.member_id) {
+                        return Err(format!(
+                            "step {}: coordinator {} has {tp} of group {id} assigned to {other} and to {}",
+                            sim.steps, broker.id, m.member_id
+                        ));
+                    }
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Runs a script, checking after every step.
+fn run_checked(source: &str) -> Timeline {
+    let parsed = sandbox_core::parse::parse_script(source).unwrap_or_else(|e| panic!("{e}"));
+    let mut timeline = Timeline::new(parsed.cluster.clone());
+    for command in parsed.commands.iter().map(|c| &c.value) {
+        match command {
+            Command::Run { duration_ms } => {
+                let until = timeline.state.now_ms + duration_ms;
+                while timeline
+                    .state
+                    .queue
+                    .first_key_value()
+                    .is_some_and(|(&(t, _), _)| t <= until)
+                {
+                    timeline.apply(&Command::Step { count: 1 }).unwrap();
+                    check_owners(&timeline.state).unwrap_or_else(|e| panic!("{e}"));
+                }
+                let rest = until - timeline.state.now_ms;
+                if rest > 0 {
+                    timeline.apply(&Command::Run { duration_ms: rest }).unwrap();
+                }
+            }
+            other => {
+                let _ = timeline.apply(other);
+                check_owners(&timeline.state).unwrap_or_else(|e| panic!("{e}"));
+            }
+        }
+    }
+    timeline
+}
+
+#[test]
+fn the_consumer_protocol_scenario_never_shares_a_partition() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/group-consumer-protocol.txt");
+    let source = std::fs::read_to_string(path).unwrap();
+    let timeline = run_checked(&source);
+    // At the end c1 and c3 share the six partitions; c2 is gone.
+    let owned: usize = timeline
+        .state
+        .consumers
+        .values()
+        .filter(|c| c.alive)
+        .map(|c| c.owned.len())
+        .sum();
+    assert_eq!(owned, 6);
+}
+
+#[test]
+fn joins_leaves_crashes_and_restarts_never_share_a_partition() {
+    let p = "--consumer-property group.protocol=consumer --consumer-property auto.offset.reset=earliest";
+    let script = format!(
+        "cluster --brokers 3 --controllers 1 --seed 21
+kafka-configs.sh --alter --entity-type brokers --entity-default --add-config offsets.topic.num.partitions=3
+kafka-topics.sh --create --topic orders --partitions 8 --replication-factor 3
+run 1s
+consumer start a --topic orders --group g {p} --consumer-property sandbox.processing.ms.per.record=3
+consumer start b --topic orders --group g {p} --consumer-property sandbox.processing.ms.per.record=7
+run 6s
+produce orders-0 --count 100 --acks 1
+produce orders-3 --count 100 --acks 1
+produce orders-6 --count 100 --acks 1
+consumer start c --topic orders --group g {p} --consumer-property group.instance.id=c-1
+run 2s
+consumer start d --topic orders --group g {p} --consumer-property group.remote.assignor=range
+run 3s
+consumer stop b
+run 4s
+produce orders-1 --count 100 --acks 1
+produce orders-7 --count 100 --acks 1
+consumer stop c
+run 3s
+consumer restart c
+run 8s
+consumer crash a
+consumer start e --topic orders --group g {p}
+run 50s
+consumer restart b
+run 15s
+"
+    );
+    let timeline = run_checked(&script);
+    let live: Vec<&str> = timeline
+        .state
+        .consumers
+        .values()
+        .filter(|c| c.alive)
+        .map(|c| c.name.as_str())
+        .collect();
+    assert_eq!(live, ["b", "c", "d", "e"]);
+    // Everyone ends up with two of the eight partitions.
+    for c in timeline.state.consumers.values().filter(|c| c.alive) {
+        assert_eq!(c.owned.len(), 2, "{} owns {:?}", c.name, c.owned);
+    }
+}
+
+#[test]
+fn a_new_coordinator_replays_the_group_and_its_members_carry_on() {
+    let p = "--consumer-property group.protocol=consumer --consumer-property auto.offset.reset=earliest --consumer-property auto.commit.interval.ms=1000";
+    let script = format!(
+        "cluster --brokers 3 --controllers 1 --seed 9
+kafka-configs.sh --alter --entity-type brokers --entity-default --add-config offsets.topic.num.partitions=3
+kafka-topics.sh --create --topic orders --partitions 4 --replication-factor 3
+run 1s
+consumer start c1 --topic orders --group billing {p}
+consumer start c2 --topic orders --group billing {p}
+run 12s
+crash 0
+run 15s
+produce orders-0 --count 5 --acks all
+run 5s
+"
+    );
+    let timeline = run_checked(&script);
+    let sim = &timeline.state;
+    // Broker 1 took over __consumer_offsets-1 and rebuilt the group from its records.
+    let group = sim.brokers[&1]
+        .consumer_group("billing")
+        .expect("the new coordinator loaded the group");
+    assert_eq!(group.members.len(), 2);
+    for c in sim.consumers.values() {
+        let member = group.member(&c.member_id).expect("still a member");
+        // The members never had to join again: their epochs are the ones from before.
+        assert_eq!(member.current.member_epoch, c.generation, "{}", c.name);
+        assert_eq!(member.current.assigned, c.owned, "{}", c.name);
+        assert_eq!(c.owned.len(), 2);
+    }
+    // Commits go on at the new coordinator: the records produced after the failover are
+    // committed.
+    let tp = TopicPartition::new("orders", 0);
+    assert_eq!(group.offsets.get(&tp), Some(&5));
+}
