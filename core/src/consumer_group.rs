@@ -946,14 +946,17 @@ impl Broker {
             }
             self.compute_target(ctx, &mut group, &why);
         } else if let Some(old_id) = &replaced {
+            let instance = member.metadata.instance_id.clone().unwrap_or_default();
+            let back = if *old_id == member.member_id {
+                format!("static member {who} (group.instance.id {instance}) is back before its session ran out")
+            } else {
+                format!("static member {who} (group.instance.id {instance}) is back as member {} before its session ran out, replacing member {old_id}", member.member_id)
+            };
             ctx.event(
                 EventKind::Group,
                 None,
                 format!(
-                    "Coordinator {me}: static member {} (group.instance.id {}) is back as member {} before its session ran out: it takes over the old member {old_id} and its partitions {}, and group {group_id}'s epoch stays {}",
-                    who,
-                    member.metadata.instance_id.clone().unwrap_or_default(),
-                    member.member_id,
+                    "Coordinator {me}: {back}: it gets its partitions {} back, and group {group_id}'s epoch stays {}",
                     list(&member.current.assigned),
                     group.epoch
                 ),

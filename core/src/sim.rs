@@ -2028,7 +2028,7 @@ fn deliver_to_consumer(consumer: &mut Consumer, ctx: &mut Ctx, from: NodeId, mes
             consumer.handle_fetch_response(ctx, from, partitions)
         }
         Message::ConsumerGroupHeartbeatResponse(response) => {
-            consumer.handle_consumer_group_heartbeat_response(ctx, response)
+            consumer.handle_consumer_group_heartbeat_response(ctx, from, response)
         }
         _ => {}
     }

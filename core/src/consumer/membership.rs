@@ -31,7 +31,7 @@
 use serde::{Deserialize, Serialize};
 
 use super::{Consumer, Phase};
-use crate::command::TopicPartition;
+use crate::command::{NodeId, TopicPartition};
 use crate::consumer_group::{LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH};
 use crate::event::EventKind;
 use crate::protocol::{
@@ -125,6 +125,9 @@ impl Consumer {
         }
         self.generation = -1;
         self.membership = Membership::default();
+        // The heartbeat thread also looks for the coordinator again while there is none.
+        let interval = self.heartbeat_interval();
+        self.set_timer(ctx, Timer::ConsumerHeartbeat, interval);
     }
 
     /// Joins (or joins again) with member epoch 0.
@@ -246,18 +249,27 @@ impl Consumer {
 
     /// The heartbeat thread's tick.
     pub(super) fn membership_heartbeat_tick(&mut self, ctx: &mut Ctx) {
-        if !matches!(
+        let member = matches!(
             self.membership.state,
             MemberState::Joining
                 | MemberState::Stable
                 | MemberState::Reconciling
                 | MemberState::Acknowledging
-        ) {
+        );
+        let starting =
+            self.membership.state == MemberState::Unjoined && self.phase == Phase::FindCoordinator;
+        if !member && !starting {
             return;
         }
         let interval = self.heartbeat_interval();
         self.set_timer(ctx, Timer::ConsumerHeartbeat, interval);
         if self.coordinator.is_none() {
+            // Still no coordinator (its FindCoordinator may have been lost): ask again.
+            self.find_coordinator(ctx);
+            return;
+        }
+        if !member {
+            // The coordinator is known: the join goes out at the next poll().
             return;
         }
         let busy = !self.in_poll;
@@ -335,9 +347,16 @@ impl Consumer {
     pub fn handle_consumer_group_heartbeat_response(
         &mut self,
         ctx: &mut Ctx,
+        from: NodeId,
         response: ConsumerGroupHeartbeatResponse,
     ) {
-        if !self.alive || !self.consumer_protocol() {
+        // The answer to a leave (epoch -1 or -2) is not waited for, and an answer from a
+        // coordinator it has moved away from no longer matters.
+        if !self.alive
+            || !self.consumer_protocol()
+            || response.member_epoch < 0
+            || self.coordinator != Some(from)
+        {
             return;
         }
         let Some(sent_at) = self.membership.in_flight.take() else {
