@@ -10,7 +10,8 @@ use sandbox_core::command::{Command, TopicPartition};
 use sandbox_core::sim::Simulation;
 use sandbox_core::timeline::Timeline;
 
-/// Who owns what, per consumer-protocol group, among live consumers.
+/// Who owns what, per consumer-protocol group, among live consumers; and what the coordinators
+/// have assigned.
 fn check_owners(sim: &Simulation) -> Result<(), String> {
     let mut owners: BTreeMap<(&str, &TopicPartition), &str> = BTreeMap::new();
     for c in sim.consumers.values() {
@@ -29,6 +30,11 @@ fn check_owners(sim: &Simulation) -> Result<(), String> {
             }
         }
     }
+    check_coordinators(sim)
+}
+
+/// No coordinator has a partition assigned (or being revoked) to two members.
+fn check_coordinators(sim: &Simulation) -> Result<(), String> {
     for broker in sim.brokers.values().filter(|b| b.alive) {
         for (id, group) in &broker.groups.consumer_groups {
             let mut seen: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
@@ -183,4 +189,147 @@ run 5s
     // committed.
     let tp = TopicPartition::new("orders", 0);
     assert_eq!(group.offsets.get(&tp), Some(&5));
+}
+
+/// A small deterministic generator for the random runs below (no dependency needed).
+struct Lcg(u64);
+
+impl Lcg {
+    fn below(&mut self, n: u64) -> u64 {
+        self.0 = self
+            .0
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        (self.0 >> 33) % n.max(1)
+    }
+}
+
+/// A random consumer-protocol schedule: members (some static, some slow, some with a short
+/// max.poll.interval.ms or the range assignor) start, crash, stop and restart while records
+/// arrive; with `faults`, brokers crash and members are cut off from the cluster for a while.
+fn random_script(seed: u64, faults: bool) -> String {
+    let mut r = Lcg(seed * 7919 + 1);
+    let mut s = format!(
+        "cluster --brokers 3 --controllers 1 --seed {seed}
+kafka-configs.sh --alter --entity-type brokers --entity-default --add-config offsets.topic.num.partitions=3
+kafka-topics.sh --create --topic orders --partitions {} --replication-factor 3
+run 1s
+",
+        1 + r.below(8)
+    );
+    let mut consumers: Vec<(String, bool)> = Vec::new();
+    for _ in 0..25 {
+        match r.below(12) {
+            0..=2 => {
+                let name = format!("c{}", consumers.len());
+                let mut p = String::from(
+                    "--consumer-property group.protocol=consumer --consumer-property auto.offset.reset=earliest",
+                );
+                if r.below(3) == 0 {
+                    p.push_str(&format!(" --consumer-property group.instance.id={name}-i"));
+                }
+                p.push_str(&format!(
+                    " --consumer-property sandbox.processing.ms.per.record={}",
+                    r.below(20)
+                ));
+                if r.below(4) == 0 {
+                    p.push_str(" --consumer-property max.poll.interval.ms=3000");
+                }
+                if r.below(4) == 0 {
+                    p.push_str(" --consumer-property group.remote.assignor=range");
+                }
+                s.push_str(&format!(
+                    "consumer start {name} --topic orders --group g {p}\n"
+                ));
+                consumers.push((name, true));
+            }
+            3 | 4 if !consumers.is_empty() => {
+                let i = r.below(consumers.len() as u64) as usize;
+                let (name, up) = &mut consumers[i];
+                let verb = match (*up, r.below(2)) {
+                    (true, 0) => "crash",
+                    (true, _) => "stop",
+                    (false, _) => "restart",
+                };
+                s.push_str(&format!("consumer {verb} {name}\n"));
+                *up = !*up;
+            }
+            5 => s.push_str(&format!(
+                "produce orders-0 --count {} --acks 1\n",
+                1 + r.below(200)
+            )),
+            6 if faults => {
+                let b = r.below(3);
+                s.push_str(&format!("crash {b}\nrun 3s\nrestart {b}\n"));
+            }
+            7 if faults && !consumers.is_empty() => {
+                let node = 1000 + r.below(consumers.len() as u64);
+                s.push_str(&format!(
+                    "partition {node} | 0,1,2\nrun {}s\nheal\n",
+                    1 + r.below(60)
+                ));
+            }
+            _ => s.push_str(&format!("run {}ms\n", 100 + r.below(20_000))),
+        }
+    }
+    s.push_str("run 60s\n");
+    s
+}
+
+#[test]
+fn random_runs_never_share_a_partition_and_settle() {
+    for seed in 0..16 {
+        // A member cut off from the cluster keeps its partitions until it hears it was
+        // fenced (as in Kafka), so with faults only the coordinators are checked step by step.
+        let faults = seed % 2 == 1;
+        let script = random_script(seed, faults);
+        let parsed = sandbox_core::parse::parse_script(&script).unwrap();
+        let mut timeline = Timeline::new(parsed.cluster.clone());
+        for command in parsed.commands.iter().map(|c| &c.value) {
+            let check = |sim: &Simulation| {
+                let result = if faults {
+                    check_coordinators(sim)
+                } else {
+                    check_owners(sim)
+                };
+                result.unwrap_or_else(|e| panic!("seed {seed}: {e}\n{script}"));
+            };
+            match command {
+                Command::Run { duration_ms } => {
+                    let until = timeline.state.now_ms + duration_ms;
+                    while timeline
+                        .state
+                        .queue
+                        .first_key_value()
+                        .is_some_and(|(&(t, _), _)| t <= until)
+                    {
+                        timeline.apply(&Command::Step { count: 1 }).unwrap();
+                        check(&timeline.state);
+                    }
+                    let rest = until - timeline.state.now_ms;
+                    if rest > 0 {
+                        timeline.apply(&Command::Run { duration_ms: rest }).unwrap();
+                    }
+                }
+                other => {
+                    let _ = timeline.apply(other);
+                    check(&timeline.state);
+                }
+            }
+        }
+        // A minute after the last change every partition has exactly one live owner.
+        check_owners(&timeline.state).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{script}"));
+        let sim = &timeline.state;
+        let live: Vec<_> = sim.consumers.values().filter(|c| c.alive).collect();
+        let owned: usize = live.iter().map(|c| c.owned.len()).sum();
+        let partitions = sim
+            .metadata()
+            .partitions
+            .keys()
+            .filter(|tp| tp.topic == "orders")
+            .count();
+        if !live.is_empty() {
+            assert_eq!(owned, partitions, "seed {seed}\n{script}");
+        }
+    }
 }
