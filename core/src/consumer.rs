@@ -277,6 +277,12 @@ pub struct Consumer {
     pub next_bootstrap: usize,
     pub records_processed: i64,
     pub records_reprocessed: i64,
+    /// The leader's view of the subscribed topics' partition counts when it last assigned.
+    #[serde(default)]
+    pub assigned_snapshot: Option<BTreeMap<String, i32>>,
+    /// When it last asked for metadata because a subscribed topic was missing.
+    #[serde(default)]
+    pub metadata_asked_ms: i64,
     /// Failed attempts to reach the coordinator in a row (exponential backoff, KIP-580).
     #[serde(default)]
     pub coordinator_failures: u32,
@@ -346,6 +352,8 @@ impl Consumer {
             records_processed: 0,
             records_reprocessed: 0,
             coordinator_failures: 0,
+            assigned_snapshot: None,
+            metadata_asked_ms: i64::MIN / 2,
             error: None,
             timers: Timers::default(),
             membership: Membership::default(),
@@ -373,6 +381,18 @@ impl Consumer {
             .get(self.next_bootstrap % self.bootstrap.len().max(1))
             .copied()
             .unwrap_or(0)
+    }
+
+    /// Asks for metadata, at most once per `retry.backoff.ms`; a request held back goes out
+    /// when the backoff ends (the retry timer).
+    fn request_metadata(&mut self, ctx: &mut Ctx) {
+        let wait = self.metadata_asked_ms + RETRY_BACKOFF_MS - ctx.now;
+        if wait > 0 {
+            self.set_timer(ctx, Timer::ConsumerRetry, wait);
+            return;
+        }
+        self.metadata_asked_ms = ctx.now;
+        ctx.send(self.bootstrap_broker(), Message::MetadataRequest);
     }
 
     /// The process starts: metadata, then (with a group) the coordinator, then `poll()`.
@@ -453,7 +473,7 @@ impl Consumer {
         if self.coordinator.is_none() && self.group.is_some() {
             self.find_coordinator(ctx);
         } else {
-            ctx.send(self.bootstrap_broker(), Message::MetadataRequest);
+            self.request_metadata(ctx);
             self.poll_if_waiting(ctx);
         }
     }
@@ -469,7 +489,35 @@ impl Consumer {
             .filter_map(|(tp, leader, _)| leader.map(|l| (tp, l)))
             .collect();
         self.metadata = cluster;
+        // The leader rejoins when the partitions of the subscribed topics are not what it
+        // assigned (`ConsumerCoordinator.rejoinNeededOrPending`: the assignment snapshot no
+        // longer matches the metadata).
+        let now = self.subscribed_partitions();
+        if self.leader
+            && self.phase == Phase::Stable
+            && !self.rejoin_needed
+            && self.assigned_snapshot.as_ref().is_some_and(|s| *s != now)
+        {
+            self.event(
+                ctx,
+                EventKind::Group,
+                None,
+                format!("as the group's leader, sees the subscribed topics' partitions change ({now:?}) since it assigned them: it rejoins so the group reassigns"),
+            );
+            self.rejoin_needed = true;
+        }
         self.poll_if_waiting(ctx);
+    }
+
+    /// Partition counts of the subscribed topics in the current metadata.
+    fn subscribed_partitions(&self) -> BTreeMap<String, i32> {
+        self.topics
+            .iter()
+            .map(|t| {
+                let n = self.metadata.topics.get(t).map_or(0, |m| m.partitions);
+                (t.clone(), n)
+            })
+            .collect()
     }
 
     /// A request could not be sent: the broker is down.
@@ -559,6 +607,15 @@ impl Consumer {
         }
         self.in_poll = true;
         self.last_poll_ms = ctx.now;
+        // A subscribed topic missing from the metadata: ask again (and again after a backoff).
+        if self.topics.iter().any(|t| {
+            self.metadata
+                .topics
+                .get(t)
+                .is_none_or(|m| m.partitions == 0)
+        }) {
+            self.request_metadata(ctx);
+        }
         if self.managed() {
             if self.coordinator.is_none() {
                 return;
@@ -877,7 +934,7 @@ impl Consumer {
             });
         }
         if missing_leader {
-            ctx.send(self.bootstrap_broker(), Message::MetadataRequest);
+            self.request_metadata(ctx);
         }
         for (leader, partitions) in by_leader {
             self.fetches.insert(leader, now);
@@ -928,7 +985,7 @@ impl Consumer {
             }
         }
         if refresh {
-            ctx.send(self.bootstrap_broker(), Message::MetadataRequest);
+            self.request_metadata(ctx);
         }
         self.poll_if_waiting(ctx);
     }
@@ -1177,6 +1234,7 @@ impl Consumer {
         };
         let mut assignments = Vec::new();
         if self.leader && !skip_assignment {
+            self.assigned_snapshot = Some(self.subscribed_partitions());
             let name = protocol.clone().unwrap_or_default();
             let subscriptions: Vec<MemberSubscription> = members
                 .iter()
@@ -1363,7 +1421,9 @@ impl Consumer {
             Timer::ConsumerHeartbeat,
             self.config.heartbeat_interval_ms,
         );
-        if self.phase != Phase::Stable {
+        // The heartbeat thread runs once the member has joined: while it waits for its
+        // assignment (COMPLETING_REBALANCE) as well as when stable.
+        if !matches!(self.phase, Phase::Stable | Phase::Syncing) {
             return;
         }
         let Some(coordinator) = self.coordinator else {

@@ -1070,7 +1070,11 @@ impl Broker {
 
     /// `updateTargetAssignment`: runs the group's assignor over every member.
     fn compute_target(&mut self, ctx: &mut Ctx, group: &mut ConsumerGroup, why: &str) {
-        let default = self.consumer_assignors()[0];
+        let default = self
+            .consumer_assignors()
+            .first()
+            .copied()
+            .unwrap_or(ServerAssignor::Uniform);
         let assignor = group.preferred_assignor(default);
         let mut metadata = ClusterMetadata::default();
         for (topic, n) in &group.subscription_metadata {
@@ -1465,6 +1469,7 @@ impl Broker {
                         node,
                         message: Box::new(message),
                     },
+                    deadline_ms: ctx.now + crate::group::OFFSETS_COMMIT_TIMEOUT_MS,
                 }),
                 None => ctx.send(node, message),
             }

@@ -262,7 +262,13 @@ pub struct PendingWrite {
     /// The HW the write needs (its last offset + 1).
     pub required_hw: i64,
     pub action: WriteAction,
+    /// When it fails if the HW has not passed it (`offsets.commit.timeout.ms`).
+    #[serde(default)]
+    pub deadline_ms: i64,
 }
+
+/// `offsets.commit.timeout.ms`: how long a coordinator write may wait for its replicas.
+pub const OFFSETS_COMMIT_TIMEOUT_MS: i64 = 5000;
 
 /// What to do once a write is committed.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -664,7 +670,16 @@ impl Broker {
             partition: p,
             required_hw: last + 1,
             action,
+            deadline_ms: now + OFFSETS_COMMIT_TIMEOUT_MS,
         });
+        self.set_timer(
+            ctx,
+            Timer::CoordinatorWriteTimeout {
+                partition: p,
+                required_hw: last + 1,
+            },
+            OFFSETS_COMMIT_TIMEOUT_MS,
+        );
         self.maybe_increment_hw(ctx, &tp);
         // A partition with no other replica in the ISR commits at once.
         self.complete_coordinator_writes(ctx, &tp);
@@ -728,6 +743,86 @@ impl Broker {
                 }
                 WriteAction::Reply { node, message } => ctx.send(node, *message),
                 WriteAction::None => {}
+            }
+        }
+    }
+
+    /// A coordinator write the replicas did not acknowledge within `offsets.commit.timeout.ms`
+    /// fails: a commit is answered COORDINATOR_NOT_AVAILABLE (the client retries), and a
+    /// group's assignment that could not be stored makes its members rejoin
+    /// (`GroupCoordinatorService` maps the timeout to COORDINATOR_NOT_AVAILABLE).
+    pub(crate) fn on_coordinator_write_timeout(
+        &mut self,
+        ctx: &mut Ctx,
+        partition: i32,
+        required_hw: i64,
+    ) {
+        let (expired, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.groups.pending_writes)
+            .into_iter()
+            .partition(|w| w.partition == partition && w.required_hw == required_hw);
+        self.groups.pending_writes = waiting;
+        let me = self.id;
+        for write in expired {
+            match write.action {
+                WriteAction::Commit {
+                    group_id,
+                    node,
+                    request_id,
+                    offsets,
+                } => {
+                    ctx.event(
+                        EventKind::Commit,
+                        None,
+                        format!("Coordinator {me}: group {group_id}'s commit was not replicated within offsets.commit.timeout.ms={OFFSETS_COMMIT_TIMEOUT_MS} (the HW of {OFFSETS_TOPIC}-{partition} did not pass it): it answers COORDINATOR_NOT_AVAILABLE"),
+                    );
+                    ctx.send(
+                        node,
+                        Message::OffsetCommitResponse {
+                            request_id,
+                            group_id,
+                            error: Some(KafkaError::COORDINATOR_NOT_AVAILABLE),
+                            offsets,
+                        },
+                    );
+                }
+                WriteAction::CompleteSync {
+                    group_id,
+                    generation,
+                } => {
+                    let Some(group) = self.group_mut(&group_id) else {
+                        continue;
+                    };
+                    if group.state != GroupState::CompletingRebalance
+                        || group.generation != generation
+                    {
+                        continue;
+                    }
+                    let waiting: Vec<NodeId> = group
+                        .members
+                        .iter_mut()
+                        .filter(|m| m.awaiting_sync)
+                        .map(|m| {
+                            m.awaiting_sync = false;
+                            m.node
+                        })
+                        .collect();
+                    for node in waiting {
+                        ctx.send(
+                            node,
+                            Message::SyncGroupResponse {
+                                group_id: group_id.clone(),
+                                error: Some(KafkaError::COORDINATOR_NOT_AVAILABLE),
+                                assignment: Vec::new(),
+                            },
+                        );
+                    }
+                    self.prepare_rebalance(
+                        ctx,
+                        &group_id,
+                        &format!("its assignment could not be stored: {OFFSETS_TOPIC}-{partition} did not replicate it within offsets.commit.timeout.ms={OFFSETS_COMMIT_TIMEOUT_MS}"),
+                    );
+                }
+                _ => {}
             }
         }
     }
@@ -1617,6 +1712,16 @@ impl Broker {
             ctx.send(
                 member.node,
                 join_error(group_id, member_id, KafkaError::UNKNOWN_MEMBER_ID),
+            );
+        }
+        if member.awaiting_sync {
+            ctx.send(
+                member.node,
+                Message::SyncGroupResponse {
+                    group_id: group_id.to_string(),
+                    error: Some(KafkaError::UNKNOWN_MEMBER_ID),
+                    assignment: Vec::new(),
+                },
             );
         }
         ctx.event(

@@ -92,6 +92,11 @@ pub enum Timer {
     ConsumerFetchWait {
         consumer: NodeId,
     },
+    /// Group coordinator: a write to `__consumer_offsets` ran out of `offsets.commit.timeout.ms`.
+    CoordinatorWriteTimeout {
+        partition: i32,
+        required_hw: i64,
+    },
     /// Group coordinator (consumer protocol): a member's `group.consumer.session.timeout.ms`.
     ConsumerGroupSession {
         group: String,
@@ -128,6 +133,7 @@ impl Timer {
             Timer::ConsumerHeartbeat => "heartbeat thread".into(),
             Timer::ConsumerRetry => "retry backoff".into(),
             Timer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
+            Timer::CoordinatorWriteTimeout { .. } => "offsets.commit.timeout.ms".into(),
             Timer::ConsumerGroupSession { member, .. } => format!("session timeout of {member}"),
             Timer::ConsumerGroupRebalance { member, .. } => {
                 format!("revocation deadline of {member}")
@@ -1284,6 +1290,14 @@ impl Simulation {
                             Timer::ConsumerFetchWait { consumer } => {
                                 broker.on_consumer_fetch_wait(&mut ctx, consumer)
                             }
+                            Timer::CoordinatorWriteTimeout {
+                                partition,
+                                required_hw,
+                            } => broker.on_coordinator_write_timeout(
+                                &mut ctx,
+                                partition,
+                                required_hw,
+                            ),
                             Timer::ConsumerGroupSession { group, member } => {
                                 broker.on_consumer_group_session_timer(&mut ctx, &group, &member)
                             }

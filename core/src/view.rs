@@ -252,6 +252,9 @@ pub struct ConsumerView {
     /// Records processed twice (a rebalance or crash before the commit): the at-least-once
     /// cost, counted so the UI can show it.
     pub records_reprocessed: i64,
+    /// The consumer configs it was started with (or changed with `consumer set`).
+    #[serde(default)]
+    pub properties: Vec<(String, String)>,
 }
 
 /// How many of the newest committed metadata records the view describes.
@@ -706,6 +709,7 @@ fn consumer_views(sim: &crate::sim::Simulation) -> Vec<ConsumerView> {
                 .collect(),
             records_processed: c.records_processed,
             records_reprocessed: c.records_reprocessed,
+            properties: c.properties.clone(),
         })
         .collect()
 }
