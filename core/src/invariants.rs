@@ -57,6 +57,19 @@ pub const INVARIANTS: &[(&str, &str)] = &[
          reached, and clean elections only pick ISR members: a record a consumer saw is never \
          lost, whatever acks wrote it",
     ),
+    (
+        "group-commit-within-hw",
+        "a consumer commits the position after records it was given, and it is given only records \
+         below the HW, so a group's committed offset never exceeds the highest HW its partition \
+         has had (kafka-consumer-groups.sh --reset-offsets clamps to the HW as well)",
+    ),
+    (
+        "one-owner-per-generation",
+        "the leader's assignment gives each partition to one member, and a member owns only what \
+         the generation it belongs to gave it (cooperative: a partition moves only once its owner \
+         has revoked it): no partition is assigned twice in a group, and no two live consumers \
+         of the group's current generation own the same partition",
+    ),
 ];
 
 /// State carried between steps for the invariants that compare with the past.
@@ -94,6 +107,8 @@ struct PartitionWatch {
     durable_found: usize,
     /// `(leader, leader epoch, truncation count)` of the replica `durable_found` counts on.
     durable_leader: Option<(NodeId, i32, usize)>,
+    /// The highest HW any leader of the partition has had.
+    max_hw: i64,
 }
 
 impl Checker {
@@ -141,6 +156,7 @@ impl Checker {
                         });
                     }
                 }
+                watch.max_hw = watch.max_hw.max(hw);
                 if let Some(previous) = watch.leader_hw.insert((broker.id, epoch), hw) {
                     if hw < previous {
                         return Err(Violation {
@@ -213,6 +229,73 @@ impl Checker {
         }
         if clean_only {
             self.check_acked(sim)?;
+        }
+        self.check_groups(sim)
+    }
+
+    /// `group-commit-within-hw` and `one-owner-per-generation`, on each group as its current
+    /// coordinator (the live broker that loaded its partition in the highest leader epoch)
+    /// has it.
+    fn check_groups(&self, sim: &Simulation) -> Result<(), Violation> {
+        use crate::group::offsets_partition;
+        let mut current: BTreeMap<&str, (i32, &crate::group::ClassicGroup)> = BTreeMap::new();
+        for broker in sim.brokers.values().filter(|b| b.alive) {
+            let partitions = broker.offsets_partitions();
+            for (id, group) in &broker.groups.groups {
+                let Some(&epoch) = broker.groups.loaded.get(&offsets_partition(id, partitions))
+                else {
+                    continue;
+                };
+                if current.get(id.as_str()).is_none_or(|(e, _)| epoch > *e) {
+                    current.insert(id, (epoch, group));
+                }
+            }
+        }
+        for (id, (_, group)) in current {
+            for (tp, &offset) in &group.offsets {
+                let max_hw = self.partitions.get(tp).map_or(0, |w| w.max_hw);
+                if offset > max_hw {
+                    return Err(Violation {
+                        invariant: "group-commit-within-hw",
+                        detail: format!(
+                            "group {id} committed {offset} on {tp}, whose HW never passed {max_hw}"
+                        ),
+                    });
+                }
+            }
+            let mut assigned: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            for m in &group.members {
+                for tp in &m.assignment {
+                    if let Some(other) = assigned.insert(tp, &m.member_id) {
+                        return Err(Violation {
+                            invariant: "one-owner-per-generation",
+                            detail: format!(
+                                "group {id} generation {} assigns {tp} to {other} and to {}",
+                                group.generation, m.member_id
+                            ),
+                        });
+                    }
+                }
+            }
+            let mut owned: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            for c in sim.consumers.values().filter(|c| {
+                c.alive
+                    && c.group.as_deref() == Some(id)
+                    && c.generation == group.generation
+                    && group.member(&c.member_id).is_some()
+            }) {
+                for tp in &c.owned {
+                    if let Some(other) = owned.insert(tp, &c.name) {
+                        return Err(Violation {
+                            invariant: "one-owner-per-generation",
+                            detail: format!(
+                                "consumers {other} and {} of group {id} both own {tp} in generation {}",
+                                c.name, group.generation
+                            ),
+                        });
+                    }
+                }
+            }
         }
         Ok(())
     }

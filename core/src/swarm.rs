@@ -32,6 +32,15 @@ use crate::invariants::Checker;
 use crate::rng::SimRng;
 use crate::sim::{Simulation, DEFAULT_LATENCY_MS};
 
+/// The assignment strategies a schedule's group may use (every member uses the same list).
+const STRATEGIES: &[&str] = &[
+    "range",
+    "roundrobin",
+    "sticky",
+    "cooperative-sticky",
+    "range,cooperative-sticky",
+];
+
 /// How many random commands a schedule has by default, between its setup and its recovery tail.
 pub const DEFAULT_LENGTH: usize = 60;
 
@@ -48,7 +57,9 @@ pub const CONVERGES: &str = "converges-after-faults";
 /// Why [`CONVERGES`] should hold.
 pub const CONVERGES_WHY: &str = "with every node running, the network whole and no fetcher \
      paused for 40 s, the controller has fenced and unfenced whoever it had to, every partition \
-     has a leader, and every follower has fetched up to the leader's LEO and rejoined the ISR";
+     has a leader, every follower has fetched up to the leader's LEO and rejoined the ISR, and \
+     every partition a consumer group subscribes to is owned by exactly one of its running \
+     consumers";
 
 /// How long a schedule must have been free of faults for [`converged`] to apply: a lost
 /// request is retried after a 30 s timeout (`replica.socket.timeout.ms`), then it takes a
@@ -138,6 +149,9 @@ pub fn schedule_flavoured(
         cut: false,
         due: Vec::new(),
         out: Vec::new(),
+        consumers: Vec::new(),
+        consumer_topic: None,
+        strategy: String::new(),
     };
     generator.setup();
     for i in 0..length {
@@ -169,6 +183,12 @@ struct Generator {
     /// Commands that must come within a few commands (restarting a crashed controller, healing
     /// a partition), each with the index of the random command it is due before.
     due: Vec<(usize, Command)>,
+    /// Consumers of group `g` by name, and whether each is running.
+    consumers: Vec<(String, bool)>,
+    /// The topic group `g` subscribes to, if this schedule has consumers.
+    consumer_topic: Option<String>,
+    /// `partition.assignment.strategy` of every member of `g`.
+    strategy: String,
     out: Vec<Command>,
 }
 
@@ -225,7 +245,117 @@ impl Generator {
                 self.partitions.push(TopicPartition::new(*name, p));
             }
         }
+        if self.chance(3) {
+            self.out.push(Command::Run { duration_ms: 1000 });
+            return;
+        }
+        // A consumer group on the first topic: __consumer_offsets kept small so runs stay fast.
+        self.out.push(Command::AlterConfigs {
+            entity: ConfigEntity::Broker(None),
+            set: vec![
+                ("offsets.topic.num.partitions".to_string(), "3".to_string()),
+                (
+                    "offsets.topic.replication.factor".to_string(),
+                    "3".to_string(),
+                ),
+            ],
+            delete: Vec::new(),
+        });
+        self.consumer_topic = self.topics.first().map(|(t, _)| t.clone());
+        self.strategy = STRATEGIES[self.rng.below(STRATEGIES.len() as u64) as usize].to_string();
+        for _ in 0..self.rng.range(1, 4) {
+            self.start_consumer();
+        }
         self.out.push(Command::Run { duration_ms: 1000 });
+    }
+
+    fn start_consumer(&mut self) {
+        let Some(topic) = self.consumer_topic.clone() else {
+            return;
+        };
+        let name = format!("c{}", self.consumers.len());
+        let mut properties = vec![
+            (
+                "partition.assignment.strategy".to_string(),
+                self.strategy.clone(),
+            ),
+            ("session.timeout.ms".to_string(), "10000".to_string()),
+            ("heartbeat.interval.ms".to_string(), "1000".to_string()),
+            ("auto.offset.reset".to_string(), "earliest".to_string()),
+            (
+                "sandbox.processing.ms.per.record".to_string(),
+                self.rng.range(0, 5).to_string(),
+            ),
+        ];
+        if self.chance(3) {
+            properties.push(("group.instance.id".to_string(), format!("{name}-instance")));
+        }
+        if self.chance(3) {
+            properties.push(("enable.auto.commit".to_string(), "false".to_string()));
+            properties.push(("sandbox.commit.after.poll".to_string(), "sync".to_string()));
+        }
+        self.out.push(Command::ConsumerStart {
+            name: name.clone(),
+            group: Some("g".to_string()),
+            topics: vec![topic],
+            assign: Vec::new(),
+            properties,
+        });
+        self.consumers.push((name, true));
+    }
+
+    /// Crashes, stops, restarts or starts a consumer of group `g`.
+    fn consumer_fault(&mut self, roll: u64) {
+        if self.consumer_topic.is_none() {
+            return self.run();
+        }
+        let running: Vec<String> = self
+            .consumers
+            .iter()
+            .filter(|(_, up)| *up)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let stopped: Vec<String> = self
+            .consumers
+            .iter()
+            .filter(|(_, up)| !*up)
+            .map(|(n, _)| n.clone())
+            .collect();
+        let set = |consumers: &mut Vec<(String, bool)>, name: &str, up: bool| {
+            if let Some(c) = consumers.iter_mut().find(|(n, _)| n == name) {
+                c.1 = up;
+            }
+        };
+        match roll {
+            0..=2 => match self.pick(&running) {
+                Some(name) => {
+                    set(&mut self.consumers, &name, false);
+                    self.out.push(Command::ConsumerCrash { name });
+                }
+                None => self.run(),
+            },
+            3..=5 => match self.pick(&stopped) {
+                Some(name) => {
+                    set(&mut self.consumers, &name, true);
+                    self.out.push(Command::ConsumerRestart { name });
+                }
+                None => self.run(),
+            },
+            6 => match self.pick(&running) {
+                Some(name) => {
+                    set(&mut self.consumers, &name, false);
+                    self.out.push(Command::ConsumerStop { name });
+                }
+                None => self.run(),
+            },
+            _ => {
+                if self.consumers.len() < 4 {
+                    self.start_consumer();
+                } else {
+                    self.run();
+                }
+            }
+        }
     }
 
     /// Issues the commands that fell due, while they still make sense.
@@ -254,8 +384,9 @@ impl Generator {
     }
 
     fn random_command(&mut self, index: usize) {
-        let roll = self.rng.below(106);
+        let roll = self.rng.below(114);
         match roll {
+            106..=113 => self.consumer_fault(roll - 106),
             100..=102 => self.describe(),
             103..=105 => self.alter_min_insync_replicas(),
             0..=25 => self.produce(),
@@ -563,6 +694,13 @@ impl Generator {
         for node in restart {
             self.out.push(Command::Restart { node });
         }
+        for (name, up) in &mut self.consumers {
+            if !*up {
+                *up = true;
+                self.out
+                    .push(Command::ConsumerRestart { name: name.clone() });
+            }
+        }
         self.out.push(Command::Run {
             duration_ms: QUIET_AFTER_FAULTS_MS,
         });
@@ -666,6 +804,11 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
                 reg.isr, reg.replicas
             ));
         }
+        // Consumers keep committing to __consumer_offsets (auto-commit every few seconds), so
+        // its replicas are never quiet: leader and full ISR are all that is asked there.
+        if tp.topic.starts_with("__") {
+            continue;
+        }
         let Some(leader_log) = sim
             .brokers
             .get(&leader)
@@ -690,6 +833,31 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
             if replica_leo != leo {
                 return Some(format!(
                     "{tp}: replica on broker {r} has LEO {replica_leo}, the leader {leader} has {leo}"
+                ));
+            }
+        }
+    }
+    // Every partition a group subscribes to is owned by exactly one of its running consumers.
+    let mut groups: std::collections::BTreeMap<&str, Vec<&crate::consumer::Consumer>> =
+        std::collections::BTreeMap::new();
+    for c in sim.consumers.values().filter(|c| c.alive) {
+        if let Some(g) = c.group.as_deref() {
+            groups.entry(g).or_default().push(c);
+        }
+    }
+    for (group, members) in groups {
+        for tp in image.partitions.keys() {
+            if !members.iter().any(|c| c.topics.contains(&tp.topic)) {
+                continue;
+            }
+            let owners: Vec<&str> = members
+                .iter()
+                .filter(|c| c.owned.contains(tp))
+                .map(|c| c.name.as_str())
+                .collect();
+            if owners.len() != 1 {
+                return Some(format!(
+                    "group {group}: {tp} is owned by {owners:?}, not by exactly one running consumer"
                 ));
             }
         }
