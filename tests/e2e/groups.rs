@@ -248,3 +248,40 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
     show_groups(&session, "groups-3-after-crash").await;
     session.close().await;
 }
+
+/// A consumer's configs in the config panel: Kafka's names and defaults, the ones fixed when
+/// the consumer starts marked as such, and the application knob changed live with
+/// `consumer set`.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn consumer_configs_are_shown_and_the_live_ones_change() {
+    let session = Session::start().await;
+    session.open(&run_link(SCRIPT)).await;
+    console(
+        &session,
+        "consumer start c1 --topic orders --group billing --consumer-property max.poll.records=50",
+    )
+    .await;
+    session.console_shows("Consumer c1 starts").await;
+    let select = session.wait_for(".configs select").await;
+    select
+        .select_by_value("consumer:c1")
+        .await
+        .expect("choosing consumer c1");
+    let fixed = session
+        .text(".configs [data-config='max.poll.records']")
+        .await;
+    assert!(fixed.contains("= 50"), "{fixed}");
+    assert!(fixed.contains("Fixed when the consumer starts"), "{fixed}");
+    let knob = "[data-config='sandbox.processing.ms.per.record']";
+    let input = session.wait_for(&format!(".configs {knob} input")).await;
+    input.send_keys("300\u{E007}").await.unwrap();
+    session
+        .console_shows("consumer set c1 sandbox.processing.ms.per.record=300")
+        .await;
+    session
+        .console_shows("Consumer c1: sandbox.processing.ms.per.record is now 300")
+        .await;
+    let shown = session.text(&format!(".configs {knob}")).await;
+    assert!(shown.contains("= 300"), "{shown}");
+    session.close().await;
+}

@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use sandbox_core::command::{Command, ConfigEntity};
-use sandbox_core::config::{Scope, CONFIGS};
+use sandbox_core::config::{ConfigDef, Scope, CONFIGS, CONSUMER_CONFIGS};
 use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
@@ -28,6 +28,10 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
             entity.set(el.value());
         })
     };
+    if let Some(name) = entity.strip_prefix("consumer:") {
+        let rows = consumer_rows(&props.view, name, &props.dispatch);
+        return panel(&props.view, &entity, on_entity, rows);
+    }
     let topic = (!entity.is_empty()).then(|| (*entity).clone());
     let topic_view = topic
         .as_ref()
@@ -99,18 +103,91 @@ pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
                 </li>
             }
         });
+    panel(&props.view, &entity, on_entity, rows.collect())
+}
+
+/// The panel around its rows, with the choice of whose configs to show: the cluster, a topic,
+/// the consumer defaults or one consumer.
+fn panel(view: &ClusterView, entity: &str, on_entity: Callback<Event>, rows: Vec<Html>) -> Html {
     html! {
         <section class="panel configs" aria-labelledby="configs-heading">
             <div class="panel-head">
                 <h2 id="configs-heading">{ "Configs" }</h2>
                 <select onchange={on_entity} aria-label="Whose configs">
                     <option value="" selected={entity.is_empty()}>{ "cluster (brokers)" }</option>
-                    { for props.view.topics.iter().map(|t| html! {
-                        <option value={t.name.clone()} selected={*entity == t.name}>{ format!("topic {}", t.name) }</option>
+                    { for view.topics.iter().map(|t| html! {
+                        <option value={t.name.clone()} selected={entity == t.name}>{ format!("topic {}", t.name) }</option>
+                    }) }
+                    <option value="consumer:" selected={entity == "consumer:"}>{ "consumer defaults" }</option>
+                    { for view.consumers.iter().map(|c| {
+                        let value = format!("consumer:{}", c.name);
+                        html! {
+                            <option value={value.clone()} selected={entity == value}>{ format!("consumer {}", c.name) }</option>
+                        }
                     }) }
                 </select>
             </div>
             <ul class="config-list">{ for rows }</ul>
         </section>
     }
+}
+
+/// Consumer configs (`ConsumerConfig`): fixed for the life of a `KafkaConsumer`, so only the
+/// sandbox's application knobs can change on a running consumer (`consumer set`).
+fn consumer_rows(view: &ClusterView, name: &str, dispatch: &Callback<Action>) -> Vec<Html> {
+    let consumer = view.consumers.iter().find(|c| c.name == name);
+    CONSUMER_CONFIGS
+        .iter()
+        .map(|def: &ConfigDef| {
+            let set = consumer.and_then(|c| c.properties.iter().find(|(k, _)| k == def.name));
+            let (value, source) = match set {
+                Some((_, v)) => (v.clone(), "set at start"),
+                None => (def.default.to_string(), "Kafka default"),
+            };
+            let shown = if value.is_empty() { "(none)".to_string() } else { value.clone() };
+            let input = NodeRef::default();
+            let settable = consumer.is_some() && def.dynamic;
+            let apply = {
+                let input = input.clone();
+                let dispatch = dispatch.clone();
+                let key = def.name.to_string();
+                let name = name.to_string();
+                Callback::from(move |e: SubmitEvent| {
+                    e.prevent_default();
+                    if let Some(el) = input.cast::<web_sys::HtmlInputElement>() {
+                        let value = el.value().trim().to_string();
+                        if !value.is_empty() {
+                            dispatch.emit(Action::Command(Command::ConsumerSet {
+                                name: name.clone(),
+                                key: key.clone(),
+                                value,
+                            }));
+                            el.set_value("");
+                        }
+                    }
+                })
+            };
+            html! {
+                <li class="config" data-config={def.name}>
+                    <form onsubmit={apply}>
+                        <code class="config-name">{ def.name }</code>
+                        <span class="config-value" title={format!("from the {source}")}>
+                            { format!("= {shown}") }<small>{ format!(" ({source})") }</small>
+                        </span>
+                        if settable {
+                            <input ref={input} type="text" size="8" placeholder={value.clone()}
+                                   aria-label={format!("New value for {}", def.name)} />
+                            <button type="submit">{ "Set" }</button>
+                        }
+                    </form>
+                    <p class="config-meaning">
+                        { def.meaning }
+                        if !def.dynamic {
+                            <em>{ format!(" Fixed when the consumer starts: consumer start NAME --consumer-property {}=…", def.name) }</em>
+                        }
+                    </p>
+                </li>
+            }
+        })
+        .collect()
 }
