@@ -1469,6 +1469,7 @@ impl Broker {
                         node,
                         message: Box::new(message),
                     },
+                    deadline_ms: ctx.now + crate::group::OFFSETS_COMMIT_TIMEOUT_MS,
                 }),
                 None => ctx.send(node, message),
             }
