@@ -638,10 +638,15 @@ fn error_response(req: &ConsumerGroupHeartbeatRequest, error: KafkaError) -> Mes
 /// What a coordinator that stopped leading the group's partition answers instead of a
 /// response that was waiting for its records to commit.
 pub fn not_coordinator(message: &Message) -> Option<Message> {
+    with_error(message, KafkaError::NOT_COORDINATOR)
+}
+
+/// A waiting response turned into an error (its records will not be committed).
+pub fn with_error(message: &Message, error: KafkaError) -> Option<Message> {
     match message {
         Message::ConsumerGroupHeartbeatResponse(r) => Some(
             Message::ConsumerGroupHeartbeatResponse(ConsumerGroupHeartbeatResponse {
-                error: Some(KafkaError::NOT_COORDINATOR),
+                error: Some(error),
                 assignment: None,
                 ..r.clone()
             }),

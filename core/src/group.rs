@@ -822,6 +822,16 @@ impl Broker {
                         &format!("its assignment could not be stored: {OFFSETS_TOPIC}-{partition} did not replicate it within offsets.commit.timeout.ms={OFFSETS_COMMIT_TIMEOUT_MS}"),
                     );
                 }
+                // A consumer group heartbeat whose records did not replicate: the member is
+                // told COORDINATOR_NOT_AVAILABLE, looks for the coordinator and heartbeats again.
+                WriteAction::Reply { node, message } => {
+                    if let Some(m) = crate::consumer_group::with_error(
+                        &message,
+                        KafkaError::COORDINATOR_NOT_AVAILABLE,
+                    ) {
+                        ctx.send(node, m);
+                    }
+                }
                 _ => {}
             }
         }
