@@ -117,6 +117,9 @@ pub struct Broker {
     #[serde(default)]
     pub registration_sent_ms: i64,
     pub fenced: bool,
+    /// Whether it accepts client requests: from its first unfencing after (re)starting on.
+    #[serde(default)]
+    pub serving_clients: bool,
     pub want_shutdown: bool,
     pub replicas: BTreeMap<TopicPartition, ReplicaState>,
     /// Leader brokers this broker has a fetch outstanding to.
@@ -152,6 +155,7 @@ impl Broker {
             registration_in_flight: false,
             registration_sent_ms: 0,
             fenced: true,
+            serving_clients: false,
             want_shutdown: false,
             replicas: BTreeMap::new(),
             fetching_from: BTreeSet::new(),
@@ -1394,6 +1398,7 @@ impl Broker {
         self.broker_epoch = None;
         self.registration_in_flight = false;
         self.fenced = true;
+        self.serving_clients = false;
         self.want_shutdown = false;
         self.fetching_from.clear();
         self.parked_fetches.clear();

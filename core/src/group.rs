@@ -399,7 +399,15 @@ impl Broker {
             .map(|r| r.registration.leader_epoch);
         match (leading, self.groups.loaded.get(&p).copied()) {
             (Some(epoch), Some(loaded)) if epoch == loaded => {}
-            (Some(epoch), _) => self.load_offsets_partition(ctx, p, epoch),
+            (Some(epoch), previous) => {
+                // A new leader epoch of a partition this broker already coordinated: Kafka
+                // resigns the old coordinator (pending requests get NOT_COORDINATOR) and loads
+                // the partition again.
+                if previous.is_some() {
+                    self.unload_offsets_partition(ctx, p);
+                }
+                self.load_offsets_partition(ctx, p, epoch)
+            }
             (None, Some(_)) => self.unload_offsets_partition(ctx, p),
             (None, None) => {}
         }

@@ -858,10 +858,11 @@ impl Simulation {
             } => {
                 let name = message.name();
                 let is_client = from == CLIENT_ID || self.consumers.contains_key(&from);
-                if is_client
-                    && self.is_alive(from)
-                    && !self.is_alive(to)
-                    && !self.network.is_cut(from, to)
+                // A broker that (re)started listens to clients only once it has caught up and
+                // been unfenced; until then a client's connection is refused as if it were down.
+                let listening =
+                    self.is_alive(to) && self.brokers.get(&to).is_none_or(|b| b.serving_clients);
+                if is_client && self.is_alive(from) && !listening && !self.network.is_cut(from, to)
                 {
                     // A client's connection to a stopped broker is refused at once.
                     let now = self.now_ms;
@@ -876,12 +877,17 @@ impl Simulation {
                         None => self.client.handle_disconnect(&mut ctx, to, &message),
                     }
                     let out = ctx.out;
+                    let why = if self.is_alive(to) {
+                        "is still starting (it listens to clients once its metadata has caught up and it is unfenced)"
+                    } else {
+                        "is down"
+                    };
                     events.push(self.event(
                         to,
                         EventKind::Drop,
                         None,
                         format!(
-                            "{name} from {} is refused: {} is down",
+                            "{name} from {} is refused: {} {why}",
                             node_label(from),
                             node_label(to)
                         ),
@@ -1026,6 +1032,10 @@ impl Simulation {
                             | Some(crate::protocol::KafkaError::BROKER_ID_NOT_REGISTERED)
                     ) {
                         broker.broker_epoch = None;
+                    }
+                    if error.is_none() && !is_fenced {
+                        // `BrokerServer` enables request processing once it is first unfenced.
+                        broker.serving_clients = true;
                     }
                     if error.is_none() && broker.fenced != is_fenced {
                         broker.fenced = is_fenced;
