@@ -134,6 +134,7 @@ fn group_view() -> ClusterView {
             positions,
             records_processed: 60,
             records_reprocessed: twice,
+            ..Default::default()
         };
     ClusterView {
         groups: vec![GroupView {
