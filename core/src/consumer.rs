@@ -296,6 +296,15 @@ pub struct Consumer {
     pub membership: Membership,
 }
 
+/// `orders-0 offsets 0–9, orders-3 offsets 4–7`.
+fn describe_batch(batch: &Batch) -> String {
+    let parts: Vec<String> = batch
+        .iter()
+        .map(|(tp, a, b)| format!("{tp} offsets {a}–{b}"))
+        .collect();
+    parts.join(", ")
+}
+
 fn list(tps: &[TopicPartition]) -> String {
     if tps.is_empty() {
         return "[]".to_string();
@@ -823,17 +832,13 @@ impl Consumer {
         }
         let count: i64 = batch.iter().map(|(_, a, b)| b - a + 1).sum();
         let took = count * self.config.processing_ms_per_record;
-        let parts: Vec<String> = batch
-            .iter()
-            .map(|(tp, a, b)| format!("{tp} offsets {a}–{b}"))
-            .collect();
         self.event(
             ctx,
             EventKind::Consume,
             None,
             format!(
                 "poll() returns {count} record(s) ({}); the application works on them for {took} ms",
-                parts.join(", ")
+                describe_batch(&batch)
             ),
         );
         self.processing = Some(batch);
@@ -852,15 +857,11 @@ impl Consumer {
             return;
         };
         let key = self.group.clone().unwrap_or_else(|| self.name.clone());
-        let done: Vec<String> = batch
-            .iter()
-            .map(|(tp, a, b)| format!("{tp} offsets {a}–{b}"))
-            .collect();
         self.event(
             ctx,
             EventKind::Consume,
             None,
-            format!("finishes processing {}", done.join(", ")),
+            format!("finishes processing {}", describe_batch(&batch)),
         );
         let mut again = Vec::new();
         for (tp, first, last) in &batch {

@@ -105,6 +105,32 @@ pub struct Member {
     pub awaiting_sync: bool,
 }
 
+impl Member {
+    /// A member that has just sent JoinGroup: no assignment yet, waiting for the join to
+    /// complete. `timeouts` is `(session.timeout.ms, rebalance timeout)`.
+    fn joining(
+        member_id: String,
+        group_instance_id: Option<String>,
+        client_id: String,
+        node: NodeId,
+        timeouts: (i64, i64),
+        protocols: Vec<(String, Subscription)>,
+    ) -> Member {
+        Member {
+            member_id,
+            group_instance_id,
+            client_id,
+            node,
+            session_timeout_ms: timeouts.0,
+            rebalance_timeout_ms: timeouts.1,
+            protocols,
+            assignment: Vec::new(),
+            awaiting_join: true,
+            awaiting_sync: false,
+        }
+    }
+}
+
 /// What a group's records in `__consumer_offsets` hold, structured (Kafka serializes
 /// `GroupMetadataValue` and `OffsetCommitValue`; the sandbox keeps the values and shows them
 /// as text in the record's key and value).
@@ -940,18 +966,14 @@ impl Broker {
                         );
                     }
                     None => {
-                        let member = Member {
-                            member_id: new_id.clone(),
-                            group_instance_id: group_instance_id.clone(),
-                            client_id: client_id.clone(),
-                            node: from,
-                            session_timeout_ms,
-                            rebalance_timeout_ms,
+                        let member = Member::joining(
+                            new_id.clone(),
+                            group_instance_id.clone(),
+                            client_id.clone(),
+                            from,
+                            (session_timeout_ms, rebalance_timeout_ms),
                             protocols,
-                            assignment: Vec::new(),
-                            awaiting_join: true,
-                            awaiting_sync: false,
-                        };
+                        );
                         ctx.event(
                             EventKind::Group,
                             None,
@@ -994,18 +1016,14 @@ impl Broker {
                 group: group_id.clone(),
                 member: member_id.clone(),
             });
-            let member = Member {
-                member_id: member_id.clone(),
+            let member = Member::joining(
+                member_id.clone(),
                 group_instance_id,
-                client_id: client_id.clone(),
-                node: from,
-                session_timeout_ms,
-                rebalance_timeout_ms,
+                client_id.clone(),
+                from,
+                (session_timeout_ms, rebalance_timeout_ms),
                 protocols,
-                assignment: Vec::new(),
-                awaiting_join: true,
-                awaiting_sync: false,
-            };
+            );
             ctx.event(
                 EventKind::Group,
                 None,

@@ -490,7 +490,6 @@ impl Simulation {
         command: &Command,
         outcome: &mut Outcome,
     ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
-        let now = self.now_ms;
         match command {
             Command::ConsumerStart {
                 name,
@@ -642,66 +641,21 @@ impl Simulation {
                         .map_err(|message| CommandError { message })?;
                         let mut outputs = Vec::new();
                         if *execute {
-                            let partitions = self
-                                .brokers
-                                .values()
-                                .find(|b| b.alive)
-                                .map(|b| b.offsets_partitions())
-                                .unwrap_or(50);
-                            let p = crate::group::offsets_partition(group, partitions);
-                            let tp = TopicPartition::new(crate::group::OFFSETS_TOPIC, p);
-                            let coordinator = self.brokers.values().find(|b| {
-                                b.alive && b.replicas.get(&tp).is_some_and(|r| r.leader.is_some())
-                            });
-                            let Some(id) = coordinator.map(|b| b.id) else {
-                                return fail(format!("Error: the coordinator of group {group} is not available (COORDINATOR_NOT_AVAILABLE)"));
-                            };
-                            let mut ctx = Ctx {
-                                now,
-                                node: id,
-                                rng: &mut self.rng,
-                                out: Vec::new(),
-                            };
-                            let broker = self.brokers.get_mut(&id).expect("found above");
-                            broker
-                                .admin_commit(&mut ctx, group, plan.clone())
-                                .map_err(|message| CommandError { message })?;
-                            outputs.push((id, ctx.out));
+                            outputs.push(self.with_coordinator(group, |broker, ctx| {
+                                broker.admin_commit(ctx, group, plan.clone())
+                            })?);
                         }
                         outcome.output = Some(crate::describe::format_reset_plan(group, &plan));
                         Ok(outputs)
                     }
                     GroupsCommand::Delete { group } => {
-                        let partitions = self
-                            .brokers
-                            .values()
-                            .find(|b| b.alive)
-                            .map(|b| b.offsets_partitions())
-                            .unwrap_or(50);
-                        let p = crate::group::offsets_partition(group, partitions);
-                        let tp = TopicPartition::new(crate::group::OFFSETS_TOPIC, p);
-                        let Some(id) = self
-                            .brokers
-                            .values()
-                            .find(|b| {
-                                b.alive && b.replicas.get(&tp).is_some_and(|r| r.leader.is_some())
-                            })
-                            .map(|b| b.id)
-                        else {
-                            return fail(format!("Error: the coordinator of group {group} is not available (COORDINATOR_NOT_AVAILABLE)"));
-                        };
-                        let mut ctx = Ctx {
-                            now,
-                            node: id,
-                            rng: &mut self.rng,
-                            out: Vec::new(),
-                        };
-                        let broker = self.brokers.get_mut(&id).expect("found above");
-                        let text = broker
-                            .admin_delete_group(&mut ctx, group)
-                            .map_err(|message| CommandError { message })?;
+                        let mut text = String::new();
+                        let outputs = self.with_coordinator(group, |broker, ctx| {
+                            text = broker.admin_delete_group(ctx, group)?;
+                            Ok(())
+                        })?;
                         outcome.output = Some(text);
-                        Ok(vec![(id, ctx.out)])
+                        Ok(vec![outputs])
                     }
                     other => {
                         let text = crate::describe::describe_groups(&view, other)
@@ -713,6 +667,42 @@ impl Simulation {
             }
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// Runs an admin action on the broker coordinating `group` (the live leader of its
+    /// `__consumer_offsets` partition), as `kafka-consumer-groups.sh` reaches it.
+    fn with_coordinator(
+        &mut self,
+        group: &str,
+        f: impl FnOnce(&mut Broker, &mut Ctx) -> Result<(), String>,
+    ) -> Result<(NodeId, Vec<Output>), CommandError> {
+        let now = self.now_ms;
+        let partitions = self
+            .brokers
+            .values()
+            .find(|b| b.alive)
+            .map_or(50, |b| b.offsets_partitions());
+        let tp = TopicPartition::new(
+            crate::group::OFFSETS_TOPIC,
+            crate::group::offsets_partition(group, partitions),
+        );
+        let Simulation { brokers, rng, .. } = self;
+        let Some(broker) = brokers
+            .values_mut()
+            .find(|b| b.alive && b.replicas.get(&tp).is_some_and(|r| r.leader.is_some()))
+        else {
+            return fail(format!(
+                "Error: the coordinator of group {group} is not available (COORDINATOR_NOT_AVAILABLE)"
+            ));
+        };
+        let mut ctx = Ctx {
+            now,
+            node: broker.id,
+            rng,
+            out: Vec::new(),
+        };
+        f(broker, &mut ctx).map_err(|message| CommandError { message })?;
+        Ok((broker.id, ctx.out))
     }
 
     fn with_consumer(

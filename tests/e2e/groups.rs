@@ -17,15 +17,6 @@ run 1s
 produce orders-0 --count 20 --acks all
 ";
 
-/// Types a line into the console and presses Enter.
-async fn console(session: &Session, line: &str) {
-    let input = session.wait_for(".console-input input").await;
-    input
-        .send_keys(&format!("{line}\u{E007}"))
-        .await
-        .unwrap_or_else(|e| panic!("typing `{line}`: {e}"));
-}
-
 /// Waits up to 20 s until `css` matches exactly `n` elements, failing with what the groups
 /// panel and the console show.
 async fn wait_count(session: &Session, css: &str, n: usize) {
@@ -42,16 +33,6 @@ async fn wait_count(session: &Session, css: &str, n: usize) {
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-}
-
-async fn attr(session: &Session, css: &str, name: &str) -> String {
-    session
-        .wait_for(css)
-        .await
-        .attr(name)
-        .await
-        .unwrap_or_else(|e| panic!("reading {name} of `{css}`: {e}"))
-        .unwrap_or_default()
 }
 
 /// Starts a consumer from the form with the proposed name and group, reading from the start.
@@ -114,24 +95,23 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
 
     // One member: c1 owns all six partitions once the group is Stable.
     start_consumer(&session, "c1").await;
-    console(&session, "run 10s").await;
+    session.type_command("run 10s").await;
     session
         .wait_for("[data-group='billing'][data-group-state='Stable']")
         .await;
     wait_count(&session, "[data-group='billing'] tr[data-owner='c1']", 6).await;
     wait_count(&session, "[data-member='c1'] [data-chip]", 6).await;
     assert_eq!(
-        attr(
-            &session,
-            "tr[data-group-partition='orders-0']",
-            "data-committed"
-        )
-        .await,
+        session
+            .attr("tr[data-group-partition='orders-0']", "data-committed")
+            .await,
         "20",
         "c1 read orders-0 from the start and auto-committed"
     );
     assert_eq!(
-        attr(&session, "tr[data-group-partition='orders-0']", "data-lag").await,
+        session
+            .attr("tr[data-group-partition='orders-0']", "data-lag")
+            .await,
         "0"
     );
     // The first consumer created __consumer_offsets; the diagram hides it until asked for.
@@ -141,7 +121,8 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
     wait_count(&session, "[data-partition^='__consumer_offsets-']", 3).await;
     session.click(".show-internal").await;
     wait_count(&session, "[data-partition^='__consumer_offsets-']", 0).await;
-    let first_generation = attr(&session, "[data-group='billing']", "data-generation")
+    let first_generation = session
+        .attr("[data-group='billing']", "data-generation")
         .await
         .parse::<i32>()
         .expect("a generation number");
@@ -155,7 +136,7 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
     session
         .wait_for("[data-group='billing'][data-group-state='PreparingRebalance']")
         .await;
-    console(&session, "run 10s").await;
+    session.type_command("run 10s").await;
     wait_count(&session, "[data-group='billing'] tr[data-owner='c1']", 3).await;
     wait_count(&session, "[data-group='billing'] tr[data-owner='c2']", 3).await;
     session
@@ -163,18 +144,12 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
         .await;
     assert_eq!(session.count("[data-member]").await, 2);
     // Range: the first member (by member id) gets orders-0..2.
-    let owner0 = attr(
-        &session,
-        "tr[data-group-partition='orders-0']",
-        "data-owner",
-    )
-    .await;
-    let owner5 = attr(
-        &session,
-        "tr[data-group-partition='orders-5']",
-        "data-owner",
-    )
-    .await;
+    let owner0 = session
+        .attr("tr[data-group-partition='orders-0']", "data-owner")
+        .await;
+    let owner5 = session
+        .attr("tr[data-group-partition='orders-5']", "data-owner")
+        .await;
     assert_ne!(owner0, owner5, "range splits the partitions in two ranges");
 
     // Lag: c2 slows down (500 ms per record) and 40 records arrive on its orders-3; c1 reads
@@ -183,10 +158,14 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
     session
         .console_shows("consumer set c2 sandbox.processing.ms.per.record=500")
         .await;
-    console(&session, "produce orders-3 --count 40 --acks all").await;
-    console(&session, "run 3s").await;
-    console(&session, "produce orders-0 --count 12 --acks all").await;
-    console(&session, "run 300ms").await;
+    session
+        .type_command("produce orders-3 --count 40 --acks all")
+        .await;
+    session.type_command("run 3s").await;
+    session
+        .type_command("produce orders-0 --count 12 --acks all")
+        .await;
+    session.type_command("run 300ms").await;
     session
         .wait_for("tr[data-group-partition='orders-3'][data-lag='40']")
         .await;
@@ -219,13 +198,14 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
     session
         .console_shows("consumer set c2 sandbox.processing.ms.per.record=0")
         .await;
-    console(&session, "run 50s").await;
+    session.type_command("run 50s").await;
     wait_count(&session, "[data-group='billing'] tr[data-owner='c2']", 6).await;
     session
         .wait_for("[data-group='billing'][data-group-state='Stable']")
         .await;
     assert_eq!(session.count("[data-member]").await, 1);
-    let generation = attr(&session, "[data-group='billing']", "data-generation")
+    let generation = session
+        .attr("[data-group='billing']", "data-generation")
         .await
         .parse::<i32>()
         .expect("a generation number");
@@ -256,9 +236,7 @@ async fn a_group_splits_partitions_and_survives_a_crash() {
 async fn consumer_configs_are_shown_and_the_live_ones_change() {
     let session = Session::start().await;
     session.open(&run_link(SCRIPT)).await;
-    console(
-        &session,
-        "consumer start c1 --topic orders --group billing --consumer-property max.poll.records=50",
+    session.type_command("consumer start c1 --topic orders --group billing --consumer-property max.poll.records=50",
     )
     .await;
     session.console_shows("Consumer c1 starts").await;

@@ -5,43 +5,6 @@
 use e2e::Session;
 use fantoccini::Locator;
 
-/// Types a line into the console and presses Enter.
-async fn console(session: &Session, line: &str) {
-    let input = session.wait_for(".console-input input").await;
-    input
-        .send_keys(&format!("{line}\u{E007}"))
-        .await
-        .unwrap_or_else(|e| panic!("typing `{line}`: {e}"));
-}
-
-async fn click(session: &Session, css: &str) {
-    let element = session.wait_for(css).await;
-    // Centre it first: the sticky top bar covers whatever sits at the very top.
-    let reference = serde_json::to_value(&element).expect("an element serialises");
-    session
-        .client
-        .execute(
-            "arguments[0].scrollIntoView({block: 'center'})",
-            vec![reference],
-        )
-        .await
-        .unwrap_or_else(|e| panic!("scrolling to `{css}`: {e}"));
-    element
-        .click()
-        .await
-        .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
-}
-
-async fn attr(session: &Session, css: &str, name: &str) -> String {
-    session
-        .wait_for(css)
-        .await
-        .attr(name)
-        .await
-        .unwrap_or_else(|e| panic!("reading {name} of `{css}`: {e}"))
-        .unwrap_or_default()
-}
-
 /// The step shown in the timeline position, e.g. "step 812 / 812 · 6.012 s" gives 812.
 async fn current_step(session: &Session) -> u64 {
     let text = session.text(".controls .position").await;
@@ -65,12 +28,12 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     session.screenshot("01-booted").await;
 
     // Create a topic from the console; it appears with three replicas and one leader.
-    console(
-        &session,
-        "kafka-topics.sh --create --topic payments --partitions 1 --replication-factor 3",
-    )
-    .await;
-    console(&session, "run 1s").await;
+    session
+        .type_command(
+            "kafka-topics.sh --create --topic payments --partitions 1 --replication-factor 3",
+        )
+        .await;
+    session.type_command("run 1s").await;
     session.wait_for("[data-partition='payments-0']").await;
     assert_eq!(session.count("[data-replica^='payments-0@']").await, 3);
     assert_eq!(
@@ -81,26 +44,30 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     );
 
     // A typo gets an inline error with a suggestion, and nothing else changes.
-    console(&session, "kafka-topics.sh --describe --topicc payments").await;
+    session
+        .type_command("kafka-topics.sh --describe --topicc payments")
+        .await;
     let error = session.text(".console-lines .error").await;
     assert!(error.contains("did you mean `--topic`?"), "{error}");
 
     // Produce with acks=all, then step: the leader's LEO moves first, its HW follows once
     // the followers have fetched.
-    let leader = attr(
-        &session,
-        "[data-replica^='payments-0@'][data-role='leader']",
-        "data-replica",
-    )
-    .await;
+    let leader = session
+        .attr(
+            "[data-replica^='payments-0@'][data-role='leader']",
+            "data-replica",
+        )
+        .await;
     let leader_id: i32 = leader.rsplit('@').next().unwrap().parse().unwrap();
     let leader_css = format!("[data-replica='{leader}']");
-    console(&session, "produce payments-0 --count 5 --acks all").await;
+    session
+        .type_command("produce payments-0 --count 5 --acks all")
+        .await;
     let mut saw_uncommitted = false;
     for _ in 0..200 {
-        click(&session, ".controls .step").await;
-        let leo = attr(&session, &leader_css, "data-leo").await;
-        let hw = attr(&session, &leader_css, "data-hw").await;
+        session.click(".controls .step").await;
+        let leo = session.attr(&leader_css, "data-leo").await;
+        let hw = session.attr(&leader_css, "data-hw").await;
         if leo == "5" && hw == "0" && !saw_uncommitted {
             saw_uncommitted = true;
             session.screenshot("02-appended-not-committed").await;
@@ -113,41 +80,36 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
         saw_uncommitted,
         "the leader showed LEO 5 with HW 0 at some step"
     );
-    assert_eq!(attr(&session, &leader_css, "data-hw").await, "5");
+    assert_eq!(session.attr(&leader_css, "data-hw").await, "5");
     session.screenshot("03-committed").await;
     // Commands belong to the step they were issued at, so "before the crash" is one step earlier.
     let before_crash = current_step(&session).await - 1;
 
     // Crash the leader with its button: the console shows the command, the broker is down.
-    click(
-        &session,
-        &format!(".node-actions[data-node='{leader_id}'] .crash"),
-    )
-    .await;
+    session
+        .click(&format!(".node-actions[data-node='{leader_id}'] .crash"))
+        .await;
     assert!(session
         .text(".console-lines")
         .await
         .contains(&format!("crash {leader_id}")));
     assert_eq!(
-        attr(
-            &session,
-            &format!("[data-broker='{leader_id}']"),
-            "data-status"
-        )
-        .await,
+        session
+            .attr(&format!("[data-broker='{leader_id}']"), "data-status")
+            .await,
         "crashed"
     );
 
     // Jump to the election: a new leader in a new epoch, the old one out of the ISR.
     let mut new_leader = leader.clone();
     for _ in 0..4 {
-        click(&session, ".controls .jump-election").await;
-        new_leader = attr(
-            &session,
-            "[data-replica^='payments-0@'][data-role='leader']",
-            "data-replica",
-        )
-        .await;
+        session.click(".controls .jump-election").await;
+        new_leader = session
+            .attr(
+                "[data-replica^='payments-0@'][data-role='leader']",
+                "data-replica",
+            )
+            .await;
         if new_leader != leader {
             break;
         }
@@ -166,35 +128,34 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     session.screenshot("04-after-election").await;
 
     // Step back to before the crash: the old leader leads again and is alive.
-    console(&session, &format!("seek {before_crash}")).await;
+    session.type_command(&format!("seek {before_crash}")).await;
     assert_eq!(current_step(&session).await, before_crash);
     assert_eq!(
-        attr(
-            &session,
-            "[data-replica^='payments-0@'][data-role='leader']",
-            "data-replica"
-        )
-        .await,
+        session
+            .attr(
+                "[data-replica^='payments-0@'][data-role='leader']",
+                "data-replica"
+            )
+            .await,
         leader
     );
     assert_eq!(
-        attr(
-            &session,
-            &format!("[data-broker='{leader_id}']"),
-            "data-status"
-        )
-        .await,
+        session
+            .attr(&format!("[data-broker='{leader_id}']"), "data-status")
+            .await,
         "alive"
     );
     session.screenshot("05-rewound").await;
 
     // Fork from here: a different future, the old branch kept.
-    click(&session, ".controls .fork").await;
-    console(&session, "produce payments-0 --count 2 --acks 1").await;
-    console(&session, "run 1s").await;
+    session.click(".controls .fork").await;
+    session
+        .type_command("produce payments-0 --count 2 --acks 1")
+        .await;
+    session.type_command("run 1s").await;
     let position = session.text(".controls .position").await;
     assert!(position.contains("branch 1"), "{position}");
-    assert_eq!(attr(&session, &leader_css, "data-leo").await, "7");
+    assert_eq!(session.attr(&leader_css, "data-leo").await, "7");
     session.screenshot("06-forked").await;
 
     // Clicking a line of the narration moves the view to its step.
@@ -215,7 +176,7 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
         .await
         .unwrap();
     line.click().await.expect("clicking the log line");
-    let step = attr(&session, ".event-log .event.current", "data-step").await;
+    let step = session.attr(".event-log .event.current", "data-step").await;
     assert_eq!(current_step(&session).await.to_string(), step);
 
     session.close().await;

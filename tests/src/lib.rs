@@ -214,6 +214,25 @@ impl Session {
             .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
     }
 
+    /// An attribute of the first element matching a CSS selector ("" when it has none).
+    pub async fn attr(&self, css: &str, name: &str) -> String {
+        self.wait_for(css)
+            .await
+            .attr(name)
+            .await
+            .unwrap_or_else(|e| panic!("reading {name} of `{css}`: {e}"))
+            .unwrap_or_default()
+    }
+
+    /// Types a line into the page's console and presses Enter.
+    pub async fn type_command(&self, line: &str) {
+        self.wait_for(".console-input input")
+            .await
+            .send_keys(&format!("{line}\u{E007}"))
+            .await
+            .unwrap_or_else(|e| panic!("typing `{line}`: {e}"));
+    }
+
     /// Focuses the first element matching a CSS selector and presses Enter, as a keyboard
     /// user would.
     pub async fn press_enter_on(&self, css: &str) {
