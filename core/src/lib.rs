@@ -24,6 +24,7 @@ pub mod log;
 pub mod metadata;
 pub mod metrics;
 pub mod parse;
+pub mod partitioner;
 pub mod placement;
 pub mod protocol;
 pub mod raft;
