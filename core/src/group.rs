@@ -1056,6 +1056,7 @@ impl Broker {
                 {
                     m.awaiting_join = true;
                 }
+                self.reset_session(ctx, &group_id, &member_id);
                 ctx.event(
                     EventKind::Group,
                     None,
@@ -1077,6 +1078,7 @@ impl Broker {
                 {
                     m.awaiting_join = true;
                 }
+                self.reset_session(ctx, &group_id, &member_id);
                 let why = if changed {
                     format!("{member_id} joined again with new subscription metadata")
                 } else {
@@ -1164,12 +1166,14 @@ impl Broker {
                 if let Some(m) = self.group_mut(group_id).and_then(|g| g.member_mut(&new_id)) {
                     m.awaiting_join = true;
                 }
+                self.reset_session(ctx, group_id, &new_id);
                 self.try_complete_join(ctx, group_id);
             }
             _ => {
                 if let Some(m) = self.group_mut(group_id).and_then(|g| g.member_mut(&new_id)) {
                     m.awaiting_join = true;
                 }
+                self.reset_session(ctx, group_id, &new_id);
                 self.prepare_rebalance(
                     ctx,
                     group_id,
@@ -1207,11 +1211,20 @@ impl Broker {
         }
     }
 
+    /// Restarts a member's session timer. A member waiting for its JoinGroup response cannot
+    /// heartbeat, so while it waits the coordinator gives it the rebalance timeout instead
+    /// (`rescheduleClassicGroupMemberHeartbeat(group, member, rebalanceTimeoutMs)`).
     fn reset_session(&mut self, ctx: &mut Ctx, group_id: &str, member_id: &str) {
         let Some(timeout) = self
             .group(group_id)
             .and_then(|g| g.member(member_id))
-            .map(|m| m.session_timeout_ms)
+            .map(|m| {
+                if m.awaiting_join {
+                    m.rebalance_timeout_ms.max(m.session_timeout_ms)
+                } else {
+                    m.session_timeout_ms
+                }
+            })
         else {
             return;
         };

@@ -825,7 +825,20 @@ impl Simulation {
             }
             self.now_ms = key.0;
             self.steps += 1;
-            let events = self.dispatch(item);
+            let running: Vec<NodeId> = self
+                .brokers
+                .values()
+                .filter(|b| b.alive)
+                .map(|b| b.id)
+                .collect();
+            let mut events = self.dispatch(item);
+            // A broker that stopped in this step (a controlled shutdown ending) drops its
+            // clients' connections, as a crash does.
+            for id in running {
+                if !self.is_alive(id) {
+                    events.extend(self.drop_connections(id));
+                }
+            }
             self.refresh_images();
             return events;
         }
@@ -1907,6 +1920,24 @@ impl Simulation {
             outputs.extend(self.with_consumer(id, |c, ctx| c.on_broker_down(ctx, node))?);
         }
         Ok(outputs)
+    }
+
+    /// Tells every consumer still able to reach `broker` that its connection to it dropped,
+    /// and returns the events that caused.
+    fn drop_connections(&mut self, broker: NodeId) -> Vec<Event> {
+        let mut events = Vec::new();
+        let ids: Vec<NodeId> = self.consumers.keys().copied().collect();
+        for id in ids {
+            if self.network.is_cut(id, broker) {
+                continue;
+            }
+            if let Ok(outputs) = self.with_consumer(id, |c, ctx| c.on_broker_down(ctx, broker)) {
+                for (node, out) in outputs {
+                    self.apply_outputs(node, out, &mut events);
+                }
+            }
+        }
+        events
     }
 
     fn restart(
