@@ -1575,18 +1575,11 @@ impl Broker {
             );
             return reply(ctx, error, offsets);
         }
-        let values = offsets
-            .iter()
-            .map(|(tp, offset)| CoordinatorRecord::Offset {
-                group_id: group_id.clone(),
-                partition: tp.clone(),
-                offset: *offset,
-            })
-            .collect();
-        let written = self.write_coordinator_records(
+        let written = self.write_offsets(
             ctx,
             p,
-            values,
+            &group_id,
+            &offsets,
             WriteAction::Commit {
                 group_id: group_id.clone(),
                 node: from,

@@ -720,6 +720,27 @@ impl Broker {
         true
     }
 
+    /// Writes a group's offsets to partition `p`, one `OffsetCommit` record per partition;
+    /// `action` runs once they are committed. False if this broker cannot write there.
+    pub(crate) fn write_offsets(
+        &mut self,
+        ctx: &mut Ctx,
+        p: i32,
+        group_id: &str,
+        offsets: &[(TopicPartition, i64)],
+        action: WriteAction,
+    ) -> bool {
+        let values = offsets
+            .iter()
+            .map(|(tp, offset)| CoordinatorRecord::Offset {
+                group_id: group_id.to_string(),
+                partition: tp.clone(),
+                offset: *offset,
+            })
+            .collect();
+        self.write_coordinator_records(ctx, p, values, action)
+    }
+
     /// Runs the actions of writes the HW of `tp` has passed (called when the HW moves).
     pub(crate) fn complete_coordinator_writes(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
         if tp.topic != OFFSETS_TOPIC {
@@ -1863,18 +1884,11 @@ impl Broker {
         if !member_id.is_empty() {
             self.reset_session(ctx, &group_id, &member_id);
         }
-        let values = offsets
-            .iter()
-            .map(|(tp, offset)| CoordinatorRecord::Offset {
-                group_id: group_id.clone(),
-                partition: tp.clone(),
-                offset: *offset,
-            })
-            .collect();
-        let written = self.write_coordinator_records(
+        let written = self.write_offsets(
             ctx,
             p,
-            values,
+            &group_id,
+            &offsets,
             WriteAction::Commit {
                 group_id: group_id.clone(),
                 node: from,
@@ -1949,15 +1963,7 @@ impl Broker {
                 .groups
                 .insert(group_id.to_string(), ClassicGroup::new(group_id));
         }
-        let values = offsets
-            .iter()
-            .map(|(tp, offset)| CoordinatorRecord::Offset {
-                group_id: group_id.to_string(),
-                partition: tp.clone(),
-                offset: *offset,
-            })
-            .collect();
-        self.write_coordinator_records(ctx, p, values, WriteAction::None);
+        self.write_offsets(ctx, p, group_id, &offsets, WriteAction::None);
         if let Some(g) = self.groups.consumer_groups.get_mut(group_id) {
             for (tp, offset) in offsets {
                 g.offsets.insert(tp, offset);
