@@ -1123,6 +1123,29 @@ impl Consumer {
         self.send_join(ctx);
     }
 
+    /// How `target` differs from what it owns: `(revoked, added, kept)`, revoked and kept in
+    /// the order owned, added in the target's order.
+    fn assignment_change(
+        &self,
+        target: &[TopicPartition],
+    ) -> (
+        Vec<TopicPartition>,
+        Vec<TopicPartition>,
+        Vec<TopicPartition>,
+    ) {
+        let (kept, revoked) = self
+            .owned
+            .iter()
+            .cloned()
+            .partition(|tp| target.contains(tp));
+        let added = target
+            .iter()
+            .filter(|tp| !self.owned.contains(tp))
+            .cloned()
+            .collect();
+        (revoked, added, kept)
+    }
+
     fn revoke(&mut self, partitions: &[TopicPartition]) {
         self.owned.retain(|tp| !partitions.contains(tp));
         for tp in partitions {
@@ -1323,23 +1346,7 @@ impl Consumer {
         self.phase = Phase::Stable;
         let gen = self.generation;
         if self.config.rebalance_protocol() == RebalanceProtocol::Cooperative {
-            let revoked: Vec<TopicPartition> = self
-                .owned
-                .iter()
-                .filter(|tp| !assignment.contains(tp))
-                .cloned()
-                .collect();
-            let added: Vec<TopicPartition> = assignment
-                .iter()
-                .filter(|tp| !self.owned.contains(tp))
-                .cloned()
-                .collect();
-            let kept: Vec<TopicPartition> = self
-                .owned
-                .iter()
-                .filter(|tp| assignment.contains(tp))
-                .cloned()
-                .collect();
+            let (revoked, added, kept) = self.assignment_change(&assignment);
             if !revoked.is_empty() && self.config.enable_auto_commit {
                 self.commit(ctx, None);
             }

@@ -552,19 +552,9 @@ impl Consumer {
         let Some(target) = self.membership.target.clone() else {
             return;
         };
-        revoked.extend(self.owned.iter().filter(|tp| !target.contains(tp)).cloned());
+        let (now_revoked, added, kept) = self.assignment_change(&target);
+        revoked.extend(now_revoked);
         revoked.sort();
-        let added: Vec<TopicPartition> = target
-            .iter()
-            .filter(|tp| !self.owned.contains(tp))
-            .cloned()
-            .collect();
-        let kept: Vec<TopicPartition> = self
-            .owned
-            .iter()
-            .filter(|tp| target.contains(tp))
-            .cloned()
-            .collect();
         self.revoke(&revoked);
         self.owned.extend(added.iter().cloned());
         self.owned.sort();
