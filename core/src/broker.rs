@@ -128,6 +128,9 @@ pub struct Broker {
     /// Consumer fetches held for `fetch.max.wait.ms`, by consumer.
     #[serde(default)]
     pub parked_consumer_fetches: Vec<(NodeId, Vec<FetchPartition>)>,
+    /// Consumers whose held fetch is READ_COMMITTED (they wait for the LSO, not the HW).
+    #[serde(default)]
+    pub read_committed_fetchers: BTreeSet<NodeId>,
     pub purgatory: Vec<PendingProduce>,
     /// Partitions whose fetching the user paused (`None` = all).
     pub paused: BTreeSet<Option<TopicPartition>>,
@@ -135,6 +138,10 @@ pub struct Broker {
     /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
     #[serde(default)]
     pub groups: crate::group::GroupCoordinator,
+    /// The transaction coordinator for the `__transaction_state` partitions it leads, its
+    /// producer-id block, and markers it wrote as a partition leader.
+    #[serde(default)]
+    pub txns: crate::txn::TxnCoordinator,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -161,10 +168,12 @@ impl Broker {
             fetching_from: BTreeSet::new(),
             parked_fetches: Vec::new(),
             parked_consumer_fetches: Vec::new(),
+            read_committed_fetchers: BTreeSet::new(),
             purgatory: Vec::new(),
             paused: BTreeSet::new(),
             timers: Timers::default(),
             groups: crate::group::GroupCoordinator::default(),
+            txns: crate::txn::TxnCoordinator::default(),
         }
     }
 
@@ -247,6 +256,7 @@ impl Broker {
         self.apply_partition_registration(ctx, tp);
         // A `__consumer_offsets` partition led here is loaded; one no longer led is unloaded.
         self.on_offsets_partition_leadership(ctx, tp);
+        self.on_txn_partition_leadership(ctx, tp);
     }
 
     fn apply_partition_registration(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
@@ -432,6 +442,7 @@ impl Broker {
                     broker_epoch,
                     max_wait_ms: self.config("replica.fetch.wait.max.ms"),
                     partitions,
+                    read_committed: false,
                 },
             );
             // A request or answer lost to a network partition never arrives: like the
@@ -620,11 +631,14 @@ impl Broker {
             );
             self.complete_produces(ctx, tp);
             self.complete_coordinator_writes(ctx, tp);
+            self.complete_txn_writes(ctx, tp);
             self.answer_parked_fetches(ctx, Some(tp));
             self.answer_parked_consumer_fetches(ctx, tp);
         }
     }
 
+    // The arguments are the Fetch request's fields.
+    #[allow(clippy::too_many_arguments)]
     pub fn handle_fetch(
         &mut self,
         ctx: &mut Ctx,
@@ -633,8 +647,14 @@ impl Broker {
         broker_epoch: i64,
         max_wait_ms: i64,
         partitions: Vec<FetchPartition>,
+        read_committed: bool,
     ) {
         if replica_id < 0 {
+            if read_committed {
+                self.read_committed_fetchers.insert(from);
+            } else {
+                self.read_committed_fetchers.remove(&from);
+            }
             self.handle_consumer_fetch(ctx, from, max_wait_ms, partitions);
             return;
         }
@@ -1113,13 +1133,91 @@ impl Broker {
         }
         let epoch = replica.registration.leader_epoch;
         let n = records.len();
+        let header = records.first().and_then(|r| r.batch.clone());
+        let producer_text = header
+            .as_deref()
+            .filter(|h| h.producer_id >= 0)
+            .map(|h| {
+                format!(
+                    " (producer id {}, epoch {}, sequences {}..={}{})",
+                    h.producer_id,
+                    h.producer_epoch,
+                    h.base_sequence,
+                    h.last_sequence,
+                    if h.transactional {
+                        ", transactional"
+                    } else {
+                        ""
+                    }
+                )
+            })
+            .unwrap_or_default();
+        if let Some(h) = header.as_deref() {
+            match replica.log.producer_state().check(h) {
+                Err(e) => {
+                    let why = match e {
+                        KafkaError::INVALID_PRODUCER_EPOCH => format!(
+                            "producer id {} has moved on to a newer epoch than {}: this producer instance is a zombie, fenced",
+                            h.producer_id, h.producer_epoch
+                        ),
+                        KafkaError::INVALID_TXN_STATE => format!(
+                            "producer id {} has a transaction open on {tp}, so a non-transactional batch is refused",
+                            h.producer_id
+                        ),
+                        _ => format!(
+                            "the partition expects sequence {} next from producer id {}",
+                            replica
+                                .log
+                                .producer_state()
+                                .expected_sequence(h.producer_id)
+                                .map_or("0 (new epoch)".to_string(), |s| s.to_string()),
+                            h.producer_id
+                        ),
+                    };
+                    ctx.event(
+                        EventKind::ProduceAck,
+                        Some(tp.clone()),
+                        format!("Leader {me} refuses a batch for {tp}{producer_text}: {e}, {why}"),
+                    );
+                    reply(ctx, Some(e), -1);
+                    return;
+                }
+                Ok(crate::producer_state::AppendCheck::Duplicate {
+                    first_offset,
+                    last_offset,
+                }) => {
+                    let hw = replica.log.high_watermark();
+                    ctx.event(
+                        EventKind::Append,
+                        Some(tp.clone()),
+                        format!("Leader {me} recognises a retried batch for {tp}{producer_text}: the same producer id, epoch and sequences are already in the log at offsets {first_offset}..={last_offset}, so it appends nothing and answers with the original offsets (idempotence)"),
+                    );
+                    match acks {
+                        Acks::None => {}
+                        Acks::All if hw <= last_offset => {
+                            self.purgatory.push(PendingProduce {
+                                request_id,
+                                client,
+                                partition: tp.clone(),
+                                base_offset: first_offset,
+                                required_offset: last_offset + 1,
+                            });
+                            self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
+                        }
+                        _ => reply(ctx, None, first_offset),
+                    }
+                    return;
+                }
+                Ok(_) => {}
+            }
+        }
         let (first, last) = replica.log.append_as_leader(epoch, records);
         let hw = replica.log.high_watermark();
         ctx.event(
             EventKind::Append,
             Some(tp.clone()),
             format!(
-                "Leader {me} appends {n} record(s) to {tp} at offsets {first}..={last} in leader epoch {epoch}; LEO is now {}, HW stays {hw} until the ISR has them",
+                "Leader {me} appends {n} record(s) to {tp} at offsets {first}..={last} in leader epoch {epoch}{producer_text}; LEO is now {}, HW stays {hw} until the ISR has them",
                 last + 1
             ),
         );
@@ -1225,11 +1323,12 @@ impl Broker {
         max_wait_ms: i64,
         partitions: Vec<FetchPartition>,
     ) {
+        let committed = self.read_committed_fetchers.contains(&from);
         let nothing_yet = partitions.iter().all(|p| {
             self.replicas.get(&p.partition).is_some_and(|r| {
                 r.leader.is_some()
                     && p.fetch_offset >= r.log.log_start_offset()
-                    && p.fetch_offset >= r.log.high_watermark()
+                    && p.fetch_offset >= readable_end(&r.log, committed)
                     && p.fetch_offset <= r.log.log_end_offset()
             })
         });
@@ -1278,6 +1377,7 @@ impl Broker {
         partitions: Vec<FetchPartition>,
     ) {
         let me = self.id;
+        let committed = self.read_committed_fetchers.contains(&from);
         let mut responses = Vec::new();
         for part in partitions {
             let tp = part.partition.clone();
@@ -1285,8 +1385,12 @@ impl Broker {
             match self.replicas.get(&tp) {
                 Some(r) if r.leader.is_some() => {
                     let hw = r.log.high_watermark();
+                    let lso = r.log.last_stable_offset();
+                    // read_committed reads up to the LSO, read_uncommitted up to the HW.
+                    let end = readable_end(&r.log, committed);
                     let start = r.log.log_start_offset();
                     response.high_watermark = hw;
+                    response.last_stable_offset = lso;
                     response.log_start_offset = start;
                     if part.fetch_offset < start || part.fetch_offset > r.log.log_end_offset() {
                         response.error = Some(KafkaError::OFFSET_OUT_OF_RANGE);
@@ -1301,7 +1405,7 @@ impl Broker {
                         let mut first = true;
                         response.records = r
                             .log
-                            .read(part.fetch_offset, hw)
+                            .read(part.fetch_offset, end)
                             .iter()
                             .take_while(|rec| {
                                 budget -= record_size(rec);
@@ -1311,14 +1415,30 @@ impl Broker {
                             })
                             .cloned()
                             .collect();
-                        if response.records.is_empty() && part.fetch_offset >= hw {
+                        if response.records.is_empty() && part.fetch_offset >= end {
                             // Nothing committed past the position: an empty answer, no event.
                             responses.push(response);
                             continue;
                         }
+                        if committed {
+                            let upto = response.records.last().map_or(end, |r| r.offset + 1);
+                            response.aborted_transactions = r
+                                .log
+                                .producer_state()
+                                .aborted_between(part.fetch_offset, upto);
+                        }
                     }
                     let text = match response.error {
                         Some(e) => format!("A consumer asked {tp} for offset {} on leader {me}: {e} (log start {start}, LEO {})", part.fetch_offset, r.log.log_end_offset()),
+                        None if committed => format!(
+                            "A read_committed consumer reads {} record(s) of {tp} from offset {} on leader {me}: it may read only below the last stable offset {lso} (HW {hw}){}",
+                            response.records.len(),
+                            part.fetch_offset,
+                            match response.aborted_transactions.len() {
+                                0 => String::new(),
+                                n => format!(", with {n} aborted transaction(s) to skip"),
+                            }
+                        ),
                         None => format!(
                             "A consumer reads {} record(s) of {tp} from offset {} on leader {me}: it may read only below the HW {hw}, though the LEO is {}",
                             response.records.len(),
@@ -1411,10 +1531,20 @@ impl Broker {
             replica.leader = None;
         }
         self.crash_coordinator();
+        self.crash_txn_coordinator();
     }
 }
 
-fn record_size(r: &Record) -> i64 {
+/// Where a consumer's read stops: the LSO for read_committed, the HW otherwise.
+fn readable_end(log: &crate::log::PartitionLog, read_committed: bool) -> i64 {
+    if read_committed {
+        log.last_stable_offset()
+    } else {
+        log.high_watermark()
+    }
+}
+
+pub fn record_size(r: &Record) -> i64 {
     RECORD_OVERHEAD_BYTES
         + r.key.as_ref().map_or(0, |k| k.len() as i64)
         + r.value.as_ref().map_or(0, |v| v.len() as i64)

@@ -47,10 +47,17 @@ impl Request {
 /// A write the cluster acknowledged, kept to check guarantees against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AckedWrite {
+    /// The client that wrote it ("client" for `produce`, else the producer's name).
+    #[serde(default = "client_name")]
+    pub producer: String,
     pub partition: TopicPartition,
     pub acks: Acks,
     pub base_offset: i64,
     pub producer_seqs: Vec<i64>,
+}
+
+fn client_name() -> String {
+    "client".to_string()
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -117,6 +124,7 @@ impl Client {
                     value: Some(value.clone().unwrap_or_else(|| format!("v{seq}"))),
                     timestamp_ms: ctx.now,
                     coordinator: None,
+                    batch: None,
                 }
             })
             .collect();
@@ -184,6 +192,7 @@ impl Client {
                     log_start_offset: -1,
                     max_bytes: 0,
                 }],
+                read_committed: false,
             },
         };
         ctx.send(leader, message);
@@ -311,6 +320,7 @@ impl Client {
             None => {
                 self.in_flight.remove(&request_id);
                 self.acked.push(AckedWrite {
+                    producer: client_name(),
                     partition: tp.clone(),
                     acks,
                     base_offset,

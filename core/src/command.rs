@@ -105,6 +105,39 @@ pub enum ResetTo {
     ShiftBy(i64),
 }
 
+/// What the application does with a producer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum ProducerAction {
+    /// `flush()`
+    Flush,
+    /// `beginTransaction()`
+    Begin,
+    /// `commitTransaction()`
+    Commit,
+    /// `abortTransaction()`
+    Abort,
+    /// `close()`
+    Stop,
+    /// The process dies.
+    Crash,
+    /// A stopped or crashed producer starts again (a new instance, same configs).
+    Restart,
+}
+
+impl ProducerAction {
+    pub fn name(self) -> &'static str {
+        match self {
+            ProducerAction::Flush => "flush",
+            ProducerAction::Begin => "begin",
+            ProducerAction::Commit => "commit",
+            ProducerAction::Abort => "abort",
+            ProducerAction::Stop => "stop",
+            ProducerAction::Crash => "crash",
+            ProducerAction::Restart => "restart",
+        }
+    }
+}
+
 /// `acks` as the producer sets it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Acks {
@@ -183,6 +216,13 @@ pub enum Command {
     },
     /// `kafka-metadata-quorum.sh describe --status` (or `--replication`).
     DescribeQuorum { replication: bool },
+    /// `kafka-dump-log.sh --files orders-2 [--broker N] [--print-data-log]`: a replica's
+    /// batches with their producer id, epoch, sequences and markers (the leader's by default).
+    DumpLog {
+        partition: TopicPartition,
+        broker: Option<NodeId>,
+        print_data_log: bool,
+    },
 
     // --- clients (minimal until the producer and consumer issues) -------------------
     /// `produce orders-0 [--count N] [--acks all|1|0] [--key K] [--value V]
@@ -226,6 +266,31 @@ pub enum Command {
     },
     /// `kafka-consumer-groups.sh ...`
     ConsumerGroups(GroupsCommand),
+    /// `producer start NAME [--producer-property key=value]...`: a producer client
+    /// (`client.id` = NAME) with Kafka's producer configs. A transactional one calls
+    /// `initTransactions()` at once.
+    ProducerStart {
+        name: String,
+        properties: Vec<(String, String)>,
+    },
+    /// `producer send NAME TOPIC [--count N] [--key K] [--value V] [--partition P]`:
+    /// `send()` of N records (the key, if any, picks the partition).
+    ProducerSend {
+        name: String,
+        topic: String,
+        count: i32,
+        key: Option<String>,
+        value: Option<String>,
+        partition: Option<i32>,
+    },
+    /// `producer flush|begin|commit|abort|stop|crash|restart NAME`.
+    ProducerAction {
+        name: String,
+        action: ProducerAction,
+    },
+    /// `producer send-offsets NAME --group G`: `sendOffsetsToTransaction()` with the
+    /// positions of the group's consumers (consume-transform-produce).
+    ProducerSendOffsets { name: String, group: String },
 
     // --- faults ------------------------------------------------------------------------
     /// `crash 1` (a broker or controller id): the process dies, unflushed state included.

@@ -10,6 +10,8 @@ pub enum Scope {
     Broker,
     /// A consumer client config (`ConsumerConfig`), set when the consumer starts.
     Consumer,
+    /// A producer client config (`ProducerConfig`), set when the producer starts.
+    Producer,
 }
 
 /// One config: its name, default, scope, whether it can change on a running cluster, and what
@@ -115,6 +117,47 @@ pub const CONFIGS: &[ConfigDef] = &[
         dynamic: false,
         meaning: "Replicas of each __consumer_offsets partition. Until that many brokers are up, \
                   the topic cannot be created and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.",
+    },
+    // Transaction coordinator (`TransactionLogConfig`, `TransactionStateManagerConfig`).
+    ConfigDef {
+        name: "transaction.state.log.num.partitions",
+        default: "50",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Partitions of __transaction_state. A transactional.id's coordinator is the \
+                  leader of partition abs(transactionalId.hashCode) % this number.",
+    },
+    ConfigDef {
+        name: "transaction.state.log.replication.factor",
+        default: "3",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "Replicas of each __transaction_state partition; until that many brokers are \
+                  up, transactional producers cannot find a coordinator.",
+    },
+    ConfigDef {
+        name: "transaction.state.log.min.isr",
+        default: "2",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "min.insync.replicas of __transaction_state: a transaction's state change needs \
+                  this many in-sync replicas to be written.",
+    },
+    ConfigDef {
+        name: "transaction.max.timeout.ms",
+        default: "900000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "The largest transaction.timeout.ms a producer may ask for; a larger one fails \
+                  InitProducerId with INVALID_TRANSACTION_TIMEOUT.",
+    },
+    ConfigDef {
+        name: "transaction.abort.timed.out.transaction.cleanup.interval.ms",
+        default: "10000",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "How often the coordinator looks for transactions open longer than their \
+                  transaction.timeout.ms, to abort them (fencing the producer's epoch).",
     },
     ConfigDef {
         name: "group.initial.rebalance.delay.ms",
@@ -319,6 +362,143 @@ pub const CONSUMER_CONFIGS: &[ConfigDef] = &[
     },
 ];
 
+/// Producer configs (`ProducerConfig`), set when a producer starts.
+pub const PRODUCER_CONFIGS: &[ConfigDef] = &[
+    ConfigDef {
+        name: "acks",
+        default: "all",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "all: the leader answers once every in-sync replica has the batch (and there \
+                  are at least min.insync.replicas of them); 1: once the leader has it; 0: no \
+                  answer at all.",
+    },
+    ConfigDef {
+        name: "enable.idempotence",
+        default: "true",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "Batches carry a producer id, epoch and sequence; a leader that already has a \
+                  retried batch answers with its original offsets instead of writing it twice. \
+                  Needs acks=all and max.in.flight.requests.per.connection <= 5.",
+    },
+    ConfigDef {
+        name: "transactional.id",
+        default: "",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "Makes the producer transactional: initTransactions() fences every older \
+                  instance with the same id, and writes to many partitions commit or abort \
+                  together.",
+    },
+    ConfigDef {
+        name: "transaction.timeout.ms",
+        default: "60000",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "How long a transaction may stay open before the coordinator aborts it and \
+                  fences the producer.",
+    },
+    ConfigDef {
+        name: "batch.size",
+        default: "16384",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "Bytes per batch: records for one partition gather in a batch until it is full \
+                  (or linger.ms passes); a full batch is sent at once.",
+    },
+    ConfigDef {
+        name: "linger.ms",
+        default: "5",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "How long a batch waits for more records before it is sent (5 ms since Kafka \
+                  4.0, KIP-1030). More lingering, fuller batches, fewer requests.",
+    },
+    ConfigDef {
+        name: "compression.type",
+        default: "none",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "none, gzip, snappy, lz4 or zstd. The sandbox models only the effect on size: \
+                  a compressed batch takes fewer bytes, so more records fit in batch.size.",
+    },
+    ConfigDef {
+        name: "max.in.flight.requests.per.connection",
+        default: "5",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "Requests sent to one broker and not answered yet. Above 1 without \
+                  idempotence, a retried batch can land after a later one: reordering.",
+    },
+    ConfigDef {
+        name: "retries",
+        default: "2147483647",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "How many times a failed batch is sent again (within delivery.timeout.ms). \
+                  Each retry of a batch that did arrive writes a duplicate unless idempotent.",
+    },
+    ConfigDef {
+        name: "retry.backoff.ms",
+        default: "100",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "The wait before the first retry, doubling up to retry.backoff.max.ms.",
+    },
+    ConfigDef {
+        name: "retry.backoff.max.ms",
+        default: "1000",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "The longest wait between retries (exponential backoff, KIP-580).",
+    },
+    ConfigDef {
+        name: "request.timeout.ms",
+        default: "30000",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "How long the producer waits for a broker's answer before it gives up on the \
+                  request and retries the batch (the broker may have written it all the same).",
+    },
+    ConfigDef {
+        name: "delivery.timeout.ms",
+        default: "120000",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "The whole time a record may take from send() to success or failure, retries \
+                  included; after it the record fails with a TimeoutException.",
+    },
+    ConfigDef {
+        name: "partitioner.ignore.keys",
+        default: "false",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "true: keys are not hashed; every record goes to the sticky partition.",
+    },
+    ConfigDef {
+        name: "partitioner.adaptive.partitioning.enable",
+        default: "true",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "The sticky partitioner picks the next partition weighted against brokers with \
+                  longer queues, so fewer records go to a slow broker.",
+    },
+    ConfigDef {
+        name: "partitioner.availability.timeout.ms",
+        default: "0",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "If above 0, a partition whose broker has not taken a batch for this long is \
+                  skipped by the sticky partitioner.",
+    },
+];
+
+/// A producer config by name.
+pub fn producer_config(name: &str) -> Option<&'static ConfigDef> {
+    PRODUCER_CONFIGS.iter().find(|c| c.name == name)
+}
+
 /// A consumer config by name.
 pub fn consumer_config(name: &str) -> Option<&'static ConfigDef> {
     CONSUMER_CONFIGS.iter().find(|c| c.name == name)
@@ -332,6 +512,8 @@ fn choices(name: &str) -> Option<&'static [&'static str]> {
         "auto.offset.reset" => &["earliest", "latest", "none"],
         "isolation.level" => &["read_uncommitted", "read_committed"],
         "sandbox.commit.after.poll" => &["none", "sync", "async"],
+        "acks" => &["all", "-1", "1", "0"],
+        "compression.type" => &["none", "gzip", "snappy", "lz4", "zstd"],
         _ => return None,
     })
 }
@@ -344,6 +526,7 @@ fn is_text(name: &str) -> bool {
             | "client.rack"
             | "partition.assignment.strategy"
             | "group.consumer.assignors"
+            | "transactional.id"
     )
 }
 

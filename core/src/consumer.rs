@@ -229,7 +229,10 @@ pub enum AfterCommit {
 }
 
 /// A batch of records the application is working on: per partition, the first and last offset.
-pub type Batch = Vec<(TopicPartition, i64, i64)>;
+/// Per partition: the position the poll started at, the last offset handed out, and how
+/// many records that was (fewer than the span when a read_committed consumer skipped
+/// markers or aborted records).
+pub type Batch = Vec<(TopicPartition, i64, i64, i64)>;
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Consumer {
@@ -277,6 +280,10 @@ pub struct Consumer {
     pub next_bootstrap: usize,
     pub records_processed: i64,
     pub records_reprocessed: i64,
+    /// Transactional records a read_committed consumer was given, to check that none was
+    /// aborted or past the LSO.
+    #[serde(default)]
+    pub delivered_transactional: Vec<(TopicPartition, i64)>,
     /// The leader's view of the subscribed topics' partition counts when it last assigned.
     #[serde(default)]
     pub assigned_snapshot: Option<BTreeMap<String, i32>>,
@@ -300,7 +307,7 @@ pub struct Consumer {
 fn describe_batch(batch: &Batch) -> String {
     let parts: Vec<String> = batch
         .iter()
-        .map(|(tp, a, b)| format!("{tp} offsets {a}–{b}"))
+        .map(|(tp, a, b, _)| format!("{tp} offsets {a}–{b}"))
         .collect();
     parts.join(", ")
 }
@@ -360,6 +367,7 @@ impl Consumer {
             next_bootstrap: 0,
             records_processed: 0,
             records_reprocessed: 0,
+            delivered_transactional: Vec::new(),
             coordinator_failures: 0,
             assigned_snapshot: None,
             metadata_asked_ms: i64::MIN / 2,
@@ -819,18 +827,18 @@ impl Consumer {
             };
             records.retain(|r| r.offset >= position);
             let take = (records.len() as i64).min(left);
-            if take == 0 || records[0].offset != position {
+            if take == 0 {
                 continue;
             }
             let taken: Vec<Record> = records.drain(..take as usize).collect();
             left -= take;
             let last = taken.last().map_or(position, |r| r.offset);
-            batch.push((tp.clone(), position, last));
+            batch.push((tp.clone(), position, last, take));
         }
         if batch.is_empty() {
             return false;
         }
-        let count: i64 = batch.iter().map(|(_, a, b)| b - a + 1).sum();
+        let count: i64 = batch.iter().map(|(_, _, _, n)| n).sum();
         let took = count * self.config.processing_ms_per_record;
         self.event(
             ctx,
@@ -864,12 +872,11 @@ impl Consumer {
             format!("finishes processing {}", describe_batch(&batch)),
         );
         let mut again = Vec::new();
-        for (tp, first, last) in &batch {
-            let count = last - first + 1;
+        for (tp, first, last, count) in &batch {
             self.records_processed += count;
             let seen = progress.entry((key.clone(), tp.clone())).or_insert(-1);
             if *seen >= *first {
-                let twice = (*seen).min(*last) - first + 1;
+                let twice = ((*seen).min(*last) - first + 1).min(*count);
                 self.records_reprocessed += twice;
                 again.push(format!("{tp} offsets {first}–{}", (*seen).min(*last)));
             }
@@ -946,6 +953,7 @@ impl Consumer {
                     broker_epoch: -1,
                     max_wait_ms: self.config.fetch_max_wait_ms,
                     partitions,
+                    read_committed: self.config.read_committed,
                 },
             );
         }
@@ -979,9 +987,37 @@ impl Consumer {
                     if !self.owned.contains(&tp) {
                         continue;
                     }
-                    let buffer = self.buffer.entry(tp).or_default();
+                    // Control records are never returned; read_committed also drops the data
+                    // of aborted transactions (`CompletedFetch`). Both still advance the
+                    // position.
+                    let fetched_end = part.records.last().map(|r| r.offset + 1);
+                    let visible: Vec<Record> = if self.config.read_committed {
+                        crate::producer_state::committed_only(
+                            &part.records,
+                            &part.aborted_transactions,
+                        )
+                    } else {
+                        part.records
+                            .into_iter()
+                            .filter(|r| !r.is_control())
+                            .collect()
+                    };
+                    if self.config.read_committed {
+                        self.delivered_transactional.extend(
+                            visible
+                                .iter()
+                                .filter(|r| r.batch.as_ref().is_some_and(|b| b.transactional))
+                                .map(|r| (tp.clone(), r.offset)),
+                        );
+                    }
+                    let buffer = self.buffer.entry(tp.clone()).or_default();
                     let next = buffer.last().map_or(position, |r| r.offset + 1);
-                    buffer.extend(part.records.into_iter().filter(|r| r.offset >= next));
+                    buffer.extend(visible.into_iter().filter(|r| r.offset >= next));
+                    if buffer.is_empty() && self.processing.is_none() {
+                        if let Some(end) = fetched_end.filter(|&e| e > position) {
+                            self.positions.insert(tp, end);
+                        }
+                    }
                 }
             }
         }
@@ -1220,7 +1256,10 @@ impl Consumer {
         if let Some(e) = error {
             match e {
                 KafkaError::MEMBER_ID_REQUIRED => {
+                    // `AbstractCoordinator` resets the generation with the new member id, so
+                    // a generation learnt from another coordinator is not carried over.
                     self.member_id = member_id;
+                    self.generation = -1;
                     self.send_join(ctx);
                 }
                 KafkaError::UNKNOWN_MEMBER_ID | KafkaError::ILLEGAL_GENERATION => {

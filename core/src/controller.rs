@@ -184,6 +184,46 @@ impl Controller {
         self.flush_committed_replies(ctx);
     }
 
+    /// `AllocateProducerIds` (KIP-730): the next block of producer ids, recorded in the
+    /// metadata log so no two brokers ever hand out the same id.
+    pub fn handle_allocate_producer_ids(
+        &mut self,
+        ctx: &mut Ctx,
+        broker_id: NodeId,
+        broker_epoch: i64,
+    ) {
+        if !self.is_active() {
+            ctx.send(
+                broker_id,
+                Message::AllocateProducerIdsResponse {
+                    error: Some(KafkaError::NOT_CONTROLLER),
+                    first_producer_id: -1,
+                    count: 0,
+                },
+            );
+            return;
+        }
+        let first = self.image().next_producer_id;
+        let count = crate::txn::PRODUCER_ID_BLOCK_SIZE;
+        let records = vec![MetadataRecord::ProducerIds {
+            broker_id,
+            broker_epoch,
+            next_producer_id: first + count,
+        }];
+        if let Some(offset) = self.append(ctx, records) {
+            self.reply_after(
+                ctx,
+                offset,
+                broker_id,
+                Message::AllocateProducerIdsResponse {
+                    error: None,
+                    first_producer_id: first,
+                    count,
+                },
+            );
+        }
+    }
+
     // ------------------------------------------------------------------ broker lifecycle
 
     pub fn handle_registration(&mut self, ctx: &mut Ctx, broker_id: NodeId, rack: Option<String>) {
@@ -731,6 +771,14 @@ pub fn describe_record(record: &MetadataRecord) -> String {
                 parts.join(", ")
             )
         }
+        MetadataRecord::ProducerIds {
+            broker_id,
+            next_producer_id,
+            ..
+        } => format!(
+            "ProducerIdsRecord(block up to {} to broker {broker_id})",
+            next_producer_id - 1
+        ),
         MetadataRecord::Config {
             topic, name, value, ..
         } => format!(

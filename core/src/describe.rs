@@ -852,6 +852,109 @@ pub fn format_reset_plan(group: &str, plan: &[(TopicPartition, i64)]) -> String 
     out
 }
 
+/// `kafka-dump-log.sh --files ... [--print-data-log]`: one line per record batch, shaped like
+/// Kafka's `DumpLogSegments` (offsets, count, sequences, producer id and epoch, leader epoch,
+/// transactional, control), then the records, and the replica's LSO and aborted index.
+pub fn dump_log(
+    tp: &crate::command::TopicPartition,
+    broker: crate::command::NodeId,
+    log: &crate::log::PartitionLog,
+    print_data_log: bool,
+) -> String {
+    use std::fmt::Write;
+    let mut out = format!(
+        "Dumping {tp} on broker {broker} (log start {}, HW {}, LSO {}, LEO {})\n",
+        log.log_start_offset(),
+        log.high_watermark(),
+        log.last_stable_offset(),
+        log.log_end_offset()
+    );
+    let records = log.records();
+    let mut i = 0;
+    while i < records.len() {
+        let first = &records[i];
+        let same_batch = |r: &crate::log::Record| match (&first.batch, &r.batch) {
+            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || **a == **b,
+            (None, None) => {
+                r.producer == first.producer
+                    && r.timestamp_ms == first.timestamp_ms
+                    && r.leader_epoch == first.leader_epoch
+                    && first.coordinator.is_none()
+            }
+            _ => false,
+        };
+        let mut j = i + 1;
+        while j < records.len()
+            && same_batch(&records[j])
+            && records[j].offset == records[j - 1].offset + 1
+        {
+            j += 1;
+        }
+        let batch = &records[i..j];
+        let last = &batch[batch.len() - 1];
+        let (seqs, pid, epoch, txn, control) = match first.batch.as_deref() {
+            Some(h) => (
+                (h.base_sequence, h.last_sequence),
+                h.producer_id,
+                h.producer_epoch,
+                h.transactional,
+                h.control,
+            ),
+            None => ((-1, -1), -1, -1, false, None),
+        };
+        let _ = writeln!(
+            out,
+            "baseOffset: {} lastOffset: {} count: {} baseSequence: {} lastSequence: {} producerId: {pid} producerEpoch: {epoch} partitionLeaderEpoch: {} isTransactional: {txn} isControl: {} CreateTime: {}",
+            first.offset,
+            last.offset,
+            batch.len(),
+            seqs.0,
+            seqs.1,
+            first.leader_epoch,
+            control.is_some(),
+            first.timestamp_ms
+        );
+        if print_data_log {
+            for (k, r) in batch.iter().enumerate() {
+                match control {
+                    Some(kind) => {
+                        let _ = writeln!(
+                            out,
+                            "| offset: {} endTxnMarker: {} coordinatorEpoch: {}",
+                            r.offset,
+                            kind.name(),
+                            first.batch.as_ref().map_or(-1, |h| h.coordinator_epoch)
+                        );
+                    }
+                    None => {
+                        let sequence = first.batch.as_ref().map_or(-1, |h| h.sequence_of(k as i32));
+                        let _ = writeln!(
+                            out,
+                            "| offset: {} sequence: {sequence} key: {} payload: {}",
+                            r.offset,
+                            r.key.as_deref().unwrap_or("null"),
+                            r.value.as_deref().unwrap_or("null")
+                        );
+                    }
+                }
+            }
+        }
+        i = j;
+    }
+    let aborted = &log.producer_state().aborted;
+    if !aborted.is_empty() {
+        let _ = writeln!(out, "Aborted transaction index:");
+        for t in aborted {
+            let _ = writeln!(
+                out,
+                "producerId: {} firstOffset: {} lastOffset: {} lastStableOffset: {}",
+                t.producer_id, t.first_offset, t.last_offset, t.last_stable_offset
+            );
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

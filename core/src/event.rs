@@ -39,6 +39,8 @@ pub enum EventKind {
     Group,
     /// Offsets were committed to `__consumer_offsets`.
     Commit,
+    /// A transaction changed state: a coordinator's decision, a producer id, a fence, markers.
+    Txn,
 }
 
 impl EventKind {
@@ -60,6 +62,7 @@ impl EventKind {
             EventKind::ProduceAck => "produce-ack",
             EventKind::Consume => "consume",
             EventKind::Group => "group",
+            EventKind::Txn => "txn",
             EventKind::Commit => "commit",
         }
     }
@@ -81,7 +84,9 @@ pub struct Event {
 /// How a node is named in the trace: brokers `broker 1`, controllers `controller 100`,
 /// the client `client`.
 pub fn node_label(node: NodeId) -> String {
-    if node >= crate::command::CONSUMER_ID_BASE {
+    if node >= crate::producer::PRODUCER_ID_BASE {
+        format!("producer #{}", node - crate::producer::PRODUCER_ID_BASE)
+    } else if node >= crate::command::CONSUMER_ID_BASE {
         format!("consumer #{}", node - crate::command::CONSUMER_ID_BASE)
     } else if node < 0 {
         "client".to_string()

@@ -152,6 +152,8 @@ pub enum CoordinatorRecord {
     Deleted { group_id: String },
     /// A consumer group's (KIP-848) state, one Kafka record type each.
     Consumer(crate::consumer_group::ConsumerGroupRecord),
+    /// A transaction's state in `__transaction_state` (`TransactionLogValue`).
+    Transaction(crate::txn::TxnMetadata),
 }
 
 /// A classic group (`ClassicGroup`).
@@ -505,6 +507,7 @@ impl Broker {
                     CoordinatorRecord::Consumer(r) => {
                         crate::consumer_group::replay(&mut consumer_groups, &mut groups, r)
                     }
+                    CoordinatorRecord::Transaction(_) => {}
                 }
             }
         }
@@ -672,6 +675,10 @@ impl Broker {
                         "tombstone (deleted)".to_string(),
                     ),
                     CoordinatorRecord::Consumer(r) => r.key_and_value(),
+                    CoordinatorRecord::Transaction(m) => (
+                        format!("TransactionLogKey({})", m.transactional_id),
+                        m.state.name().to_string(),
+                    ),
                     CoordinatorRecord::Group {
                         group_id,
                         generation,
@@ -696,6 +703,7 @@ impl Broker {
                     value: Some(text),
                     timestamp_ms: now,
                     coordinator: Some(Arc::new(value)),
+                    batch: None,
                 }
             })
             .collect();
@@ -717,6 +725,9 @@ impl Broker {
         self.maybe_increment_hw(ctx, &tp);
         // A partition with no other replica in the ISR commits at once.
         self.complete_coordinator_writes(ctx, &tp);
+        // Followers' fetches parked on this partition are answered now (`DelayedFetch`
+        // completes on append), so the write is replicated without waiting them out.
+        self.answer_parked_fetches(ctx, Some(&tp));
         true
     }
 

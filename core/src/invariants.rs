@@ -58,6 +58,25 @@ pub const INVARIANTS: &[(&str, &str)] = &[
          lost, whatever acks wrote it",
     ),
     (
+        "idempotent-no-duplicates",
+        "an idempotent producer's retried batch carries the same producer id, epoch and sequences, \
+         and the leader (or a new leader, which rebuilt the producer state from the batches it \
+         replicated) answers it with the original offsets instead of appending it: no record of \
+         an idempotent producer is in a partition's leader log twice",
+    ),
+    (
+        "idempotent-order",
+        "an idempotent producer numbers its batches per partition and the leader appends only the \
+         next sequence (OUT_OF_ORDER_SEQUENCE_NUMBER otherwise), so its records sit in a \
+         partition in the order it sent them",
+    ),
+    (
+        "read-committed-sees-no-aborted",
+        "a read_committed consumer is served only below the LSO, so every transactional record \
+         it gets already has its marker, and it skips the batches of aborted transactions the \
+         broker lists: each transactional record it is given has a COMMIT marker after it",
+    ),
+    (
         "group-commit-within-hw",
         "a consumer commits the position after records it was given, and it is given only records \
          below the HW, so a group's committed offset never exceeds the highest HW its partition \
@@ -68,7 +87,10 @@ pub const INVARIANTS: &[(&str, &str)] = &[
         "the leader's assignment gives each partition to one member, and a member owns only what \
          the generation it belongs to gave it (cooperative: a partition moves only once its owner \
          has revoked it): no partition is assigned twice in a group, and no two live consumers \
-         of the group's current generation own the same partition",
+         that completed the group's current generation (SyncGroup answered) own the same \
+         partition. A member still joining may hold partitions from an older generation, even \
+         one a stale coordinator gave it; the assignor discards such claims and the member \
+         revokes them when its SyncGroup answer arrives",
     ),
 ];
 
@@ -84,6 +106,10 @@ pub struct Checker {
     partitions: BTreeMap<TopicPartition, PartitionWatch>,
     /// How many of the client's acknowledged writes were sorted into `partitions`.
     acked_seen: usize,
+    /// The same for each producer.
+    producer_acked_seen: BTreeMap<NodeId, usize>,
+    /// How many transactional records each read_committed consumer was given were checked.
+    delivered_seen: BTreeMap<NodeId, usize>,
     /// How many of the client's consumer reads were sorted into `partitions`.
     consumed_seen: usize,
     /// The committed metadata image and the `(controller, high watermark)` it was built from.
@@ -100,9 +126,13 @@ struct PartitionWatch {
     verified: BTreeMap<(NodeId, NodeId), i64>,
     /// Per broker: its replica's LEO and truncation count at the last check.
     log_marks: BTreeMap<NodeId, (i64, usize)>,
-    /// Records that must survive: `(offset, producer sequence, invariant)`, from acknowledged
-    /// acks=all writes and from what consumers read.
-    durable: Vec<(i64, i64, &'static str)>,
+    /// Records that must survive: `(offset, producer, producer sequence, invariant)`, from
+    /// acknowledged acks=all writes and from what consumers read.
+    durable: Vec<(i64, String, i64, &'static str)>,
+    /// `(leader, leader epoch, truncation count)` of the replica the producer scan walks, how
+    /// far it got, and per idempotent producer the last sequence seen there.
+    producer_scan: Option<((NodeId, i32, usize), i64)>,
+    producer_last: BTreeMap<String, i64>,
     /// How many of `durable` were found on the leader marked by `durable_leader`.
     durable_found: usize,
     /// `(leader, leader epoch, truncation count)` of the replica `durable_found` counts on.
@@ -230,7 +260,121 @@ impl Checker {
         if clean_only {
             self.check_acked(sim)?;
         }
+        self.check_idempotent_producers(sim)?;
+        self.check_read_committed(sim)?;
         self.check_groups(sim)
+    }
+
+    /// `idempotent-no-duplicates` and `idempotent-order`: walks each partition's current
+    /// leader log (from the start again whenever the leader, its epoch or its log changes)
+    /// and sees each idempotent producer's records in strictly increasing send order.
+    fn check_idempotent_producers(&mut self, sim: &Simulation) -> Result<(), Violation> {
+        let idempotent: std::collections::BTreeSet<&str> = sim
+            .producers
+            .values()
+            .filter(|p| p.config.idempotent)
+            .map(|p| p.name.as_str())
+            .collect();
+        if idempotent.is_empty() {
+            return Ok(());
+        }
+        for broker in sim.brokers.values().filter(|b| b.alive) {
+            for (tp, replica) in &broker.replicas {
+                if replica.leader.is_none() || tp.topic.starts_with("__") {
+                    continue;
+                }
+                let mark = (
+                    broker.id,
+                    replica.registration.leader_epoch,
+                    replica.truncated.len(),
+                );
+                let watch = watch(&mut self.partitions, tp);
+                let from = match watch.producer_scan {
+                    Some((m, upto)) if m == mark => upto,
+                    _ => {
+                        watch.producer_last.clear();
+                        replica.log.log_start_offset()
+                    }
+                };
+                let leo = replica.log.log_end_offset();
+                for r in replica.log.read(from, leo) {
+                    if r.is_control() || !idempotent.contains(r.producer.as_str()) {
+                        continue;
+                    }
+                    if let Some(&last) = watch.producer_last.get(&r.producer) {
+                        if r.producer_seq == last {
+                            return Err(Violation {
+                                invariant: "idempotent-no-duplicates",
+                                detail: format!("{tp} on leader {}: record {} of idempotent producer {} is in the log twice (again at offset {})", broker.id, r.producer_seq, r.producer, r.offset),
+                            });
+                        }
+                        if r.producer_seq < last {
+                            return Err(Violation {
+                                invariant: "idempotent-order",
+                                detail: format!("{tp} on leader {}: record {} of idempotent producer {} at offset {} comes after its record {}", broker.id, r.producer_seq, r.producer, r.offset, last),
+                            });
+                        }
+                    }
+                    watch
+                        .producer_last
+                        .insert(r.producer.clone(), r.producer_seq);
+                }
+                watch.producer_scan = Some((mark, leo));
+            }
+        }
+        Ok(())
+    }
+
+    /// `read-committed-sees-no-aborted`: each transactional record a read_committed consumer
+    /// was given is, on some replica (every one keeps its log through a crash), followed by
+    /// its producer's marker, and that marker is COMMIT.
+    fn check_read_committed(&mut self, sim: &Simulation) -> Result<(), Violation> {
+        for consumer in sim.consumers.values() {
+            let seen = self.delivered_seen.entry(consumer.id).or_insert(0);
+            for (tp, offset) in consumer.delivered_transactional.iter().skip(*seen) {
+                let mut verdict: Option<bool> = None;
+                for broker in sim.brokers.values() {
+                    let Some(replica) = broker.replicas.get(tp) else {
+                        continue;
+                    };
+                    let log = &replica.log;
+                    let Some(record) = log.read(*offset, offset + 1).first() else {
+                        continue;
+                    };
+                    let Some(pid) = record.batch.as_ref().map(|b| b.producer_id) else {
+                        continue;
+                    };
+                    let marker = log
+                        .read(offset + 1, log.log_end_offset())
+                        .iter()
+                        .find(|r| {
+                            r.is_control() && r.batch.as_ref().is_some_and(|b| b.producer_id == pid)
+                        })
+                        .and_then(|r| r.batch.as_ref().and_then(|b| b.control));
+                    if let Some(kind) = marker {
+                        verdict = Some(kind == crate::producer_state::ControlType::Commit);
+                        break;
+                    }
+                }
+                match verdict {
+                    Some(true) => {}
+                    Some(false) => {
+                        return Err(Violation {
+                            invariant: "read-committed-sees-no-aborted",
+                            detail: format!("read_committed consumer {} was given {tp} offset {offset}, which an ABORT marker follows", consumer.name),
+                        })
+                    }
+                    None => {
+                        return Err(Violation {
+                            invariant: "read-committed-sees-no-aborted",
+                            detail: format!("read_committed consumer {} was given {tp} offset {offset}, whose transaction has no marker on any replica (it was past the LSO)", consumer.name),
+                        })
+                    }
+                }
+            }
+            *seen = consumer.delivered_transactional.len();
+        }
+        Ok(())
     }
 
     /// `group-commit-within-hw` and `one-owner-per-generation`, on each group as its current
@@ -282,6 +426,7 @@ impl Checker {
                 c.alive
                     && c.group.as_deref() == Some(id)
                     && c.generation == group.generation
+                    && c.phase == crate::consumer::Phase::Stable
                     && group.member(&c.member_id).is_some()
             }) {
                 for tp in &c.owned {
@@ -325,22 +470,42 @@ impl Checker {
     /// committed metadata names, once that leader has taken up its election. A record found
     /// there stays found until the leader changes or its log truncates.
     fn check_acked(&mut self, sim: &Simulation) -> Result<(), Violation> {
-        let acked = &sim.client.acked;
-        for write in acked.iter().skip(self.acked_seen) {
-            if write.acks == Acks::All {
+        let mut writes: Vec<&crate::client::AckedWrite> =
+            sim.client.acked.iter().skip(self.acked_seen).collect();
+        self.acked_seen = sim.client.acked.len();
+        for p in sim.producers.values() {
+            let seen = self.producer_acked_seen.entry(p.id).or_insert(0);
+            writes.extend(p.acked.iter().skip(*seen));
+            *seen = p.acked.len();
+        }
+        for write in writes {
+            // With min.insync.replicas 1 an acks=all write may be on the leader alone.
+            let min_isr = sim
+                .metadata()
+                .topic_config_i64(&write.partition.topic, "min.insync.replicas");
+            if write.acks == Acks::All && (write.producer == "client" || min_isr >= 2) {
                 let durable = &mut watch(&mut self.partitions, &write.partition).durable;
                 for (i, &seq) in write.producer_seqs.iter().enumerate() {
                     let offset = write.base_offset + i as i64;
-                    durable.push((offset, seq, "acked-all-survives-clean-election"));
+                    durable.push((
+                        offset,
+                        write.producer.clone(),
+                        seq,
+                        "acked-all-survives-clean-election",
+                    ));
                 }
             }
         }
-        self.acked_seen = acked.len();
         let consumed = &sim.client.consumed;
         for (tp, records) in consumed.iter().skip(self.consumed_seen) {
             let durable = &mut watch(&mut self.partitions, tp).durable;
             for r in records {
-                durable.push((r.offset, r.producer_seq, "consumed-survives-clean-election"));
+                durable.push((
+                    r.offset,
+                    r.producer.clone(),
+                    r.producer_seq,
+                    "consumed-survives-clean-election",
+                ));
             }
         }
         self.consumed_seen = consumed.len();
@@ -376,12 +541,13 @@ impl Checker {
                 watch.durable_leader = Some(mark);
                 watch.durable_found = 0;
             }
-            for &(offset, seq, invariant) in &watch.durable[watch.durable_found..] {
+            for (offset, producer, seq, invariant) in &watch.durable[watch.durable_found..] {
+                let (offset, seq, invariant) = (*offset, *seq, *invariant);
                 if offset < replica.log.log_start_offset() {
                     continue;
                 }
                 let found = replica.log.read(offset, offset + 1).first();
-                if found.map(|r| r.producer_seq) != Some(seq) {
+                if found.map(|r| (r.producer.as_str(), r.producer_seq)) != Some((producer, seq)) {
                     let what = if invariant == "acked-all-survives-clean-election" {
                         "acknowledged"
                     } else {

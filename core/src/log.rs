@@ -17,6 +17,8 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::producer_state::{BatchHeader, ProducerStateManager};
+
 /// One record as the sandbox tracks it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Record {
@@ -35,6 +37,17 @@ pub struct Record {
     /// above are its text form).
     #[serde(default)]
     pub coordinator: Option<Arc<crate::group::CoordinatorRecord>>,
+    /// The producer fields of the batch it came in (producer id, epoch, sequences,
+    /// transactional, marker); `None` for a record from a producer without idempotence.
+    #[serde(default)]
+    pub batch: Option<Arc<BatchHeader>>,
+}
+
+impl Record {
+    /// Whether it is a transaction marker (a control record, never returned to consumers).
+    pub fn is_control(&self) -> bool {
+        self.batch.as_ref().is_some_and(|b| b.control.is_some())
+    }
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,6 +57,9 @@ pub struct PartitionLog {
     high_watermark: i64,
     /// `(epoch, start offset)`, strictly increasing in both.
     epochs: Vec<(i32, i64)>,
+    /// Producer ids, open transactions and the aborted index (shared like the records).
+    #[serde(default)]
+    producers: Arc<ProducerStateManager>,
 }
 
 impl PartitionLog {
@@ -64,6 +80,26 @@ impl PartitionLog {
 
     pub fn high_watermark(&self) -> i64 {
         self.high_watermark
+    }
+
+    pub fn producer_state(&self) -> &ProducerStateManager {
+        &self.producers
+    }
+
+    /// The last stable offset: below it no transaction is open or unreplicated.
+    pub fn last_stable_offset(&self) -> i64 {
+        self.producers.last_stable_offset(self.high_watermark)
+    }
+
+    fn track_producers(&mut self, from_index: usize) {
+        let hw = self.high_watermark;
+        if self.records[from_index..].iter().all(|r| r.batch.is_none()) {
+            return;
+        }
+        let producers = Arc::make_mut(&mut self.producers);
+        for record in &self.records[from_index..] {
+            producers.on_append(record, hw);
+        }
     }
 
     pub fn records(&self) -> &[Record] {
@@ -163,7 +199,9 @@ impl PartitionLog {
             record.leader_epoch = epoch;
         }
         let last = first + records.len() as i64 - 1;
+        let from = self.records.len();
         Arc::make_mut(&mut self.records).extend(records);
+        self.track_producers(from);
         (first, last)
     }
 
@@ -176,6 +214,7 @@ impl PartitionLog {
             }
             self.assign_epoch_start(record.leader_epoch, record.offset);
             Arc::make_mut(&mut self.records).push(record.clone());
+            self.track_producers(self.records.len() - 1);
         }
     }
 
@@ -190,6 +229,12 @@ impl PartitionLog {
         if self.high_watermark > leo {
             self.high_watermark = leo;
         }
+        if removed.iter().any(|r| r.batch.is_some()) {
+            self.producers = Arc::new(ProducerStateManager::rebuild(
+                &self.records,
+                self.high_watermark,
+            ));
+        }
         removed
     }
 
@@ -199,6 +244,9 @@ impl PartitionLog {
         let clamped = hw.clamp(self.log_start_offset, self.log_end_offset());
         let changed = clamped != self.high_watermark;
         self.high_watermark = clamped;
+        if changed && !self.producers.unreplicated.is_empty() {
+            Arc::make_mut(&mut self.producers).on_high_watermark(clamped);
+        }
         changed
     }
 
@@ -230,6 +278,7 @@ mod tests {
             value: None,
             timestamp_ms: 0,
             coordinator: None,
+            batch: None,
         }
     }
 

@@ -60,6 +60,13 @@ pub enum MetadataRecord {
         /// `None` deletes the config.
         value: Option<String>,
     },
+    /// `ProducerIdsRecord`: a block of producer ids went to a broker; the next block starts
+    /// at `next_producer_id`.
+    ProducerIds {
+        broker_id: NodeId,
+        broker_epoch: i64,
+        next_producer_id: i64,
+    },
 }
 
 impl MetadataRecord {
@@ -72,6 +79,7 @@ impl MetadataRecord {
             MetadataRecord::Partition { .. } => "PARTITION_RECORD",
             MetadataRecord::PartitionChange { .. } => "PARTITION_CHANGE_RECORD",
             MetadataRecord::Config { .. } => "CONFIG_RECORD",
+            MetadataRecord::ProducerIds { .. } => "PRODUCER_IDS_RECORD",
         }
     }
 }
@@ -112,6 +120,9 @@ pub struct MetadataImage {
     pub broker_configs: BTreeMap<String, String>,
     pub topics: Vec<String>,
     pub topic_ids: BTreeMap<String, String>,
+    /// The first producer id of the next block the controller hands out.
+    #[serde(default)]
+    pub next_producer_id: i64,
 }
 
 impl MetadataImage {
@@ -225,6 +236,9 @@ impl MetadataImage {
                     p.partition_epoch += 1;
                 }
             }
+            MetadataRecord::ProducerIds {
+                next_producer_id, ..
+            } => self.next_producer_id = *next_producer_id,
             MetadataRecord::Config {
                 topic,
                 broker: _,

@@ -20,9 +20,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{
     Acks, ClusterSpec, Command, ConfigEntity, DescribeGroup, ElectionType, EventFilter,
-    GroupsCommand, Located, NodeId, ResetTo, Script, TopicPartition,
+    GroupsCommand, Located, NodeId, ProducerAction, ResetTo, Script, TopicPartition,
 };
-use crate::config::{consumer_config, ConfigDef, CONSUMER_CONFIGS};
+use crate::config::{
+    consumer_config, producer_config, ConfigDef, CONSUMER_CONFIGS, PRODUCER_CONFIGS,
+};
 
 // ---------------------------------------------------------------------------------------------
 // Limits
@@ -392,6 +394,34 @@ const CONSUMER_NAME: ArgSpec = arg(
     ValueKind::Name,
     "The consumer's name, which is also its `client.id`.",
 );
+const PRODUCER_NAME: ArgSpec = arg(
+    "NAME",
+    ValueKind::Name,
+    "The producer's name, which is also its `client.id`.",
+);
+
+/// `producer flush|begin|commit|abort|stop|crash|restart NAME`: one spec each.
+const fn producer_action(
+    mode: &'static str,
+    summary: &'static str,
+    usage: &'static str,
+    example: &'static str,
+    build: fn(&Args) -> Result<Parsed, ParseError>,
+) -> CommandSpec {
+    CommandSpec {
+        name: "producer",
+        aliases: &[],
+        mode: Some(mode),
+        group: CLIENTS,
+        summary,
+        usage,
+        args: &[PRODUCER_NAME],
+        flags: &[],
+        example,
+        build,
+    }
+}
+
 const CONFIGS_ALIASES: &[&str] = &["kafka-configs"];
 
 const ACKS: &[&str] = &["all", "-1", "1", "0"];
@@ -703,6 +733,35 @@ static COMMANDS: &[CommandSpec] = &[
         build: build_describe_quorum,
     },
     CommandSpec {
+        name: "kafka-dump-log.sh",
+        aliases: &["kafka-dump-log"],
+        mode: None,
+        group: TOOLS,
+        summary: "Print a replica's record batches: offsets, producer id and epoch, sequences, \
+                  transactional or not, and transaction markers.",
+        usage: "kafka-dump-log.sh --files PARTITION [--broker ID] [--print-data-log]",
+        args: &[],
+        flags: &[
+            flag(
+                "--files",
+                "PARTITION",
+                ValueKind::Partition,
+                "The partition whose log to print, such as `orders-2` (Kafka takes the \
+                 segment file's path).",
+            )
+            .required(),
+            flag(
+                "--broker",
+                "ID",
+                ValueKind::Node,
+                "Whose replica (default: the leader's).",
+            ),
+            switch("--print-data-log", "Print each record too."),
+        ],
+        example: "kafka-dump-log.sh --files orders-2 --print-data-log",
+        build: build_dump_log,
+    },
+    CommandSpec {
         name: "kafka-consumer-groups.sh",
         aliases: GROUPS_ALIASES,
         mode: Some("--list"),
@@ -899,6 +958,132 @@ static COMMANDS: &[CommandSpec] = &[
         .default("0")],
         example: "consume orders-0 --from 3",
         build: build_consume,
+    },
+    CommandSpec {
+        name: "producer",
+        aliases: &[],
+        mode: Some("start"),
+        group: CLIENTS,
+        summary: "Start a producer with Kafka's producer configs (idempotent by default). With \
+                  transactional.id it calls initTransactions() at once, fencing any older \
+                  instance with the same id.",
+        usage: "producer start NAME [--producer-property KEY=VALUE]...",
+        args: &[PRODUCER_NAME],
+        flags: &[flag(
+            "--producer-property",
+            "KEY=VALUE",
+            ValueKind::Config,
+            "A producer config, such as `acks=1`, `linger.ms=20`, \
+             `enable.idempotence=false` or `transactional.id=tx-1`; repeat the flag for more.",
+        )
+        .repeatable()],
+        example: "producer start app --producer-property enable.idempotence=false \
+                  --producer-property max.in.flight.requests.per.connection=5",
+        build: build_producer_start,
+    },
+    CommandSpec {
+        name: "producer",
+        aliases: &[],
+        mode: Some("send"),
+        group: CLIENTS,
+        summary: "send() records: each goes to the partition it names, else the one its key \
+                  hashes to (murmur2), else the sticky partition, and waits in that \
+                  partition's batch until the batch is full or linger.ms has passed.",
+        usage: "producer send NAME TOPIC [--count N] [--key KEY] [--value VALUE] \
+                [--partition P]",
+        args: &[
+            PRODUCER_NAME,
+            arg("TOPIC", ValueKind::Topic, "The topic to write to."),
+        ],
+        flags: &[
+            flag(
+                "--count",
+                "N",
+                ValueKind::Int { min: 1, max: 100_000 },
+                "How many records.",
+            )
+            .default("1"),
+            flag("--key", "KEY", ValueKind::Text, "Key of every record."),
+            flag(
+                "--value",
+                "VALUE",
+                ValueKind::Text,
+                "Value of every record (default: the producer's name and a number).",
+            ),
+            flag(
+                "--partition",
+                "P",
+                ValueKind::Int { min: 0, max: 100_000 },
+                "Send to this partition, whatever the key.",
+            ),
+        ],
+        example: "producer send app orders --count 3 --key user-42",
+        build: build_producer_send,
+    },
+    producer_action(
+        "flush",
+        "flush(): send every waiting batch now, without waiting for linger.ms.",
+        "producer flush NAME",
+        "producer flush app",
+        build_producer_flush,
+    ),
+    producer_action(
+        "begin",
+        "beginTransaction() on a transactional producer.",
+        "producer begin NAME",
+        "producer begin tx-app",
+        build_producer_begin,
+    ),
+    producer_action(
+        "commit",
+        "commitTransaction(): flush, then the coordinator writes COMMIT markers; \
+         read_committed consumers then see the records.",
+        "producer commit NAME",
+        "producer commit tx-app",
+        build_producer_commit,
+    ),
+    producer_action(
+        "abort",
+        "abortTransaction(): unsent records are dropped and the coordinator writes ABORT \
+         markers; read_committed consumers never see the records.",
+        "producer abort NAME",
+        "producer abort tx-app",
+        build_producer_abort,
+    ),
+    producer_action(
+        "stop",
+        "close(): send what is waiting, wait for the answers, stop.",
+        "producer stop NAME",
+        "producer stop app",
+        build_producer_stop,
+    ),
+    producer_action(
+        "crash",
+        "Kill a producer: records still in its accumulator are lost.",
+        "producer crash NAME",
+        "producer crash app",
+        build_producer_crash,
+    ),
+    producer_action(
+        "restart",
+        "Start a stopped or crashed producer again as a new instance with the same configs \
+         (a transactional one fences its previous instance).",
+        "producer restart NAME",
+        "producer restart app",
+        build_producer_restart,
+    ),
+    CommandSpec {
+        name: "producer",
+        aliases: &[],
+        mode: Some("send-offsets"),
+        group: CLIENTS,
+        summary: "sendOffsetsToTransaction(): the positions of GROUP's consumers commit with \
+                  the producer's open transaction (consume-transform-produce, exactly once).",
+        usage: "producer send-offsets NAME --group GROUP",
+        args: &[PRODUCER_NAME],
+        flags: &[GROUP_FLAG],
+        example: "producer send-offsets tx-app --group enrich",
+        build: build_producer_send_offsets,
     },
     CommandSpec {
         name: "consumer",
@@ -3295,6 +3480,112 @@ fn build_consumer_start(a: &Args) -> Result<Parsed, ParseError> {
     })
 }
 
+fn build_dump_log(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::DumpLog {
+        partition: a.partition("--files").ok_or_else(|| a.missing("--files"))?,
+        broker: a.int("--broker").and_then(|b| NodeId::try_from(b).ok()),
+        print_data_log: a.flag("--print-data-log").is_some(),
+    })
+}
+
+fn build_producer_start(a: &Args) -> Result<Parsed, ParseError> {
+    let name = need_name(a, "NAME")?;
+    let mut properties: Vec<(String, String)> = Vec::new();
+    for g in &a.flags {
+        if g.name == "--producer-property" {
+            let (key, value) = producer_property(&g.piece)?;
+            if properties.iter().any(|(k, _)| *k == key) {
+                return Err(error(
+                    g.piece.start,
+                    format!("--producer-property: `{key}` is given twice"),
+                ));
+            }
+            properties.push((key, value));
+        }
+    }
+    command(Command::ProducerStart { name, properties })
+}
+
+/// A producer config as `producer start --producer-property` takes it, checked as Kafka's
+/// `ConfigDef` checks it.
+fn producer_property(p: &Piece) -> Result<(String, String), ParseError> {
+    let subject = "--producer-property";
+    parse_pair(p, subject)?;
+    let eq = p.find('=').unwrap_or_default();
+    let key = p.slice(0, eq);
+    let value = p.slice(eq + 1, p.len());
+    let Some(def) = producer_config(&key.text) else {
+        if key.text == "client.id" {
+            return Err(error(
+                key.start,
+                format!("{subject}: a producer's client.id is its NAME"),
+            ));
+        }
+        return Err(error_with(
+            key.start,
+            format!("{subject}: unknown producer config `{}`", show(&key.text)),
+            suggest(&key.text, PRODUCER_CONFIGS.iter().map(|c| c.name)),
+        ));
+    };
+    if let Err(message) = crate::config::validate(def, &value.text) {
+        return Err(error(value.start, format!("{subject}: {message}")));
+    }
+    Ok((def.name.to_string(), value.text))
+}
+
+fn build_producer_send(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ProducerSend {
+        name: need_name(a, "NAME")?,
+        topic: need_name(a, "TOPIC")?,
+        count: i32::try_from(a.need_int("--count")?).unwrap_or(1),
+        key: a.text("--key"),
+        value: a.text("--value"),
+        partition: a.int("--partition").and_then(|p| i32::try_from(p).ok()),
+    })
+}
+
+fn producer_action_command(a: &Args, action: ProducerAction) -> Result<Parsed, ParseError> {
+    command(Command::ProducerAction {
+        name: need_name(a, "NAME")?,
+        action,
+    })
+}
+
+fn build_producer_flush(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Flush)
+}
+
+fn build_producer_begin(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Begin)
+}
+
+fn build_producer_commit(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Commit)
+}
+
+fn build_producer_abort(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Abort)
+}
+
+fn build_producer_stop(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Stop)
+}
+
+fn build_producer_crash(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Crash)
+}
+
+fn build_producer_restart(a: &Args) -> Result<Parsed, ParseError> {
+    producer_action_command(a, ProducerAction::Restart)
+}
+
+fn build_producer_send_offsets(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::ProducerSendOffsets {
+        name: need_name(a, "NAME")?,
+        group: need_name(a, "--group")?,
+    })
+}
+
 fn build_consumer_stop(a: &Args) -> Result<Parsed, ParseError> {
     command(Command::ConsumerStop {
         name: need_name(a, "NAME")?,
@@ -3661,6 +3952,9 @@ pub fn completions(input: &str) -> Vec<String> {
                 ValueKind::Config if f.name == "--consumer-property" => {
                     config_keys(CONSUMER_CONFIGS.iter(), current)
                 }
+                ValueKind::Config if f.name == "--producer-property" => {
+                    config_keys(PRODUCER_CONFIGS.iter(), current)
+                }
                 _ => Vec::new(),
             };
         }
@@ -3868,6 +4162,48 @@ pub fn format_command(command: &Command) -> String {
             }
             s
         }
+        Command::ProducerStart { name, properties } => {
+            let mut s = format!("producer start {}", quote(name));
+            for (k, v) in properties {
+                s.push_str(&format!(
+                    " --producer-property {}",
+                    quote(&format!("{k}={v}"))
+                ));
+            }
+            s
+        }
+        Command::ProducerSend {
+            name,
+            topic,
+            count,
+            key,
+            value,
+            partition,
+        } => {
+            let mut s = format!(
+                "producer send {} {} --count {count}",
+                quote(name),
+                quote(topic)
+            );
+            if let Some(k) = key {
+                s.push_str(&format!(" --key {}", quote(k)));
+            }
+            if let Some(v) = value {
+                s.push_str(&format!(" --value {}", quote(v)));
+            }
+            if let Some(p) = partition {
+                s.push_str(&format!(" --partition {p}"));
+            }
+            s
+        }
+        Command::ProducerAction { name, action } => {
+            format!("producer {} {}", action.name(), quote(name))
+        }
+        Command::ProducerSendOffsets { name, group } => format!(
+            "producer send-offsets {} --group {}",
+            quote(name),
+            quote(group)
+        ),
         Command::ConsumerStop { name } => format!("consumer stop {}", quote(name)),
         Command::ConsumerCrash { name } => format!("consumer crash {}", quote(name)),
         Command::ConsumerRestart { name } => format!("consumer restart {}", quote(name)),
@@ -3962,6 +4298,23 @@ pub fn format_command(command: &Command) -> String {
                     "kafka-leader-election.sh --election-type {kind} --all-topic-partitions"
                 ),
             }
+        }
+        Command::DumpLog {
+            partition,
+            broker,
+            print_data_log,
+        } => {
+            let mut s = format!(
+                "kafka-dump-log.sh --files {}",
+                quote(&partition.to_string())
+            );
+            if let Some(b) = broker {
+                s.push_str(&format!(" --broker {b}"));
+            }
+            if *print_data_log {
+                s.push_str(" --print-data-log");
+            }
+            s
         }
         Command::DescribeQuorum { replication } => format!(
             "kafka-metadata-quorum.sh describe {}",

@@ -48,6 +48,17 @@ pub enum KafkaError {
     // KIP-848 consumer groups.
     STALE_MEMBER_EPOCH,
     UNSUPPORTED_ASSIGNOR,
+    // Idempotence and transactions.
+    OUT_OF_ORDER_SEQUENCE_NUMBER,
+    INVALID_PRODUCER_EPOCH,
+    PRODUCER_FENCED,
+    INVALID_TXN_STATE,
+    INVALID_PRODUCER_ID_MAPPING,
+    CONCURRENT_TRANSACTIONS,
+    TRANSACTION_COORDINATOR_FENCED,
+    INVALID_TRANSACTION_TIMEOUT,
+    /// The client's own error for a request whose connection broke or timed out.
+    NETWORK_EXCEPTION,
 }
 
 /// What a classic-protocol member sends with each assignor it supports (`ConsumerProtocol`
@@ -137,6 +148,12 @@ pub struct FetchPartitionResponse {
     pub records: Vec<Record>,
     /// `divergingEpoch`: the follower's log diverges from the leader's after this epoch's end.
     pub diverging_epoch: Option<(i32, i64)>,
+    /// `lastStableOffset` (for read_committed readers).
+    #[serde(default)]
+    pub last_stable_offset: i64,
+    /// `abortedTransactions` overlapping the records returned (read_committed only).
+    #[serde(default)]
+    pub aborted_transactions: Vec<crate::producer_state::AbortedTxn>,
 }
 
 impl FetchPartitionResponse {
@@ -149,6 +166,8 @@ impl FetchPartitionResponse {
             log_start_offset: -1,
             records: Vec::new(),
             diverging_epoch: None,
+            last_stable_offset: -1,
+            aborted_transactions: Vec::new(),
         }
     }
 }
@@ -197,6 +216,9 @@ pub enum Message {
         broker_epoch: i64,
         max_wait_ms: i64,
         partitions: Vec<FetchPartition>,
+        /// `isolation_level`: READ_COMMITTED reads up to the LSO.
+        #[serde(default)]
+        read_committed: bool,
     },
     FetchResponse {
         partitions: Vec<FetchPartitionResponse>,
@@ -213,6 +235,89 @@ pub enum Message {
         partition: TopicPartition,
         error: Option<KafkaError>,
         base_offset: i64,
+    },
+    /// `FindCoordinator(key_type=TRANSACTION)`; answered with a `FindCoordinatorResponse`
+    /// whose `group_id` is the transactional id.
+    FindTxnCoordinator {
+        transactional_id: String,
+    },
+    /// `InitProducerId`: a producer id and epoch, for idempotence (any broker) or for a
+    /// `transactional.id` (its coordinator, which bumps the epoch and fences older instances).
+    InitProducerId {
+        transactional_id: Option<String>,
+        transaction_timeout_ms: i64,
+    },
+    InitProducerIdResponse {
+        error: Option<KafkaError>,
+        producer_id: i64,
+        producer_epoch: i16,
+    },
+    AddPartitionsToTxn {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+    },
+    AddPartitionsToTxnResponse {
+        error: Option<KafkaError>,
+        partitions: Vec<TopicPartition>,
+    },
+    /// `AddOffsetsToTxn`: the group's `__consumer_offsets` partition joins the transaction.
+    AddOffsetsToTxn {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        group_id: String,
+    },
+    AddOffsetsToTxnResponse {
+        error: Option<KafkaError>,
+        group_id: String,
+    },
+    /// `TxnOffsetCommit` to the group coordinator: offsets that count only if the
+    /// transaction commits.
+    TxnOffsetCommit {
+        transactional_id: String,
+        group_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        offsets: Vec<(TopicPartition, i64)>,
+    },
+    TxnOffsetCommitResponse {
+        error: Option<KafkaError>,
+        group_id: String,
+    },
+    EndTxn {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        commit: bool,
+    },
+    EndTxnResponse {
+        error: Option<KafkaError>,
+    },
+    /// The transaction coordinator asks a partition leader to write markers.
+    WriteTxnMarkers {
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        coordinator_epoch: i32,
+        commit: bool,
+        partitions: Vec<TopicPartition>,
+    },
+    WriteTxnMarkersResponse {
+        transactional_id: String,
+        producer_id: i64,
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
+    },
+    /// A broker asks the controller for a block of producer ids (KIP-730).
+    AllocateProducerIds {
+        broker_id: NodeId,
+        broker_epoch: i64,
+    },
+    AllocateProducerIdsResponse {
+        error: Option<KafkaError>,
+        first_producer_id: i64,
+        count: i64,
     },
     /// `FindCoordinator(key_type=GROUP)`.
     FindCoordinator {
@@ -340,6 +445,21 @@ impl Message {
             Message::ProduceResponse { .. } => "ProduceResponse".into(),
             Message::MetadataRequest => "Metadata".into(),
             Message::FindCoordinator { .. } => "FindCoordinator".into(),
+            Message::FindTxnCoordinator { .. } => "FindCoordinator(TRANSACTION)".into(),
+            Message::InitProducerId { .. } => "InitProducerId".into(),
+            Message::InitProducerIdResponse { .. } => "InitProducerIdResponse".into(),
+            Message::AddPartitionsToTxn { .. } => "AddPartitionsToTxn".into(),
+            Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse".into(),
+            Message::AddOffsetsToTxn { .. } => "AddOffsetsToTxn".into(),
+            Message::AddOffsetsToTxnResponse { .. } => "AddOffsetsToTxnResponse".into(),
+            Message::TxnOffsetCommit { .. } => "TxnOffsetCommit".into(),
+            Message::TxnOffsetCommitResponse { .. } => "TxnOffsetCommitResponse".into(),
+            Message::EndTxn { .. } => "EndTxn".into(),
+            Message::EndTxnResponse { .. } => "EndTxnResponse".into(),
+            Message::WriteTxnMarkers { .. } => "WriteTxnMarkers".into(),
+            Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse".into(),
+            Message::AllocateProducerIds { .. } => "AllocateProducerIds".into(),
+            Message::AllocateProducerIdsResponse { .. } => "AllocateProducerIdsResponse".into(),
             Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse".into(),
             Message::JoinGroup { .. } => "JoinGroup".into(),
             Message::JoinGroupResponse { .. } => "JoinGroupResponse".into(),

@@ -26,9 +26,12 @@ use crate::consumer::{Consumer, ConsumerConfig};
 use crate::controller::Controller;
 use crate::event::{node_label, Event, EventKind};
 use crate::metadata::{MetadataImage, MetadataRecord};
+use crate::producer::Producer;
 use crate::protocol::Message;
 use crate::raft::{RaftConfig, RaftNode, RaftTimer};
 use crate::rng::SimRng;
+
+mod producers;
 
 /// Latency of a healthy link, one way.
 pub const DEFAULT_LATENCY_MS: i64 = 2;
@@ -107,6 +110,23 @@ pub enum Timer {
         group: String,
         member: String,
     },
+    /// Producer: the sender thread wakes (a batch's linger.ms or retry backoff is over).
+    ProducerSend,
+    /// Producer: a Produce request's request.timeout.ms.
+    ProducerRequestTimeout {
+        request_id: i64,
+    },
+    /// Transaction coordinator: a state change not replicated in time.
+    TxnWriteTimeout {
+        partition: i32,
+        required_hw: i64,
+    },
+    /// Transaction coordinator: send markers again.
+    TxnMarkerRetry {
+        transactional_id: String,
+    },
+    /// Transaction coordinator: look for transactions past their timeout.
+    TxnTimeoutCheck,
 }
 
 impl Timer {
@@ -135,6 +155,13 @@ impl Timer {
             Timer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
             Timer::CoordinatorWriteTimeout { .. } => "offsets.commit.timeout.ms".into(),
             Timer::ConsumerGroupSession { member, .. } => format!("session timeout of {member}"),
+            Timer::ProducerSend => "sender wake-up".into(),
+            Timer::ProducerRequestTimeout { .. } => "produce request.timeout.ms".into(),
+            Timer::TxnWriteTimeout { .. } => "transaction log write timeout".into(),
+            Timer::TxnMarkerRetry { transactional_id } => {
+                format!("marker retry of {transactional_id}")
+            }
+            Timer::TxnTimeoutCheck => "transaction timeout check".into(),
             Timer::ConsumerGroupRebalance { member, .. } => {
                 format!("revocation deadline of {member}")
             }
@@ -290,6 +317,9 @@ pub struct Simulation {
     /// Consumer clients by node id (`CONSUMER_ID_BASE + n`, in the order started).
     #[serde(default)]
     pub consumers: BTreeMap<NodeId, Consumer>,
+    /// Producer clients by node id (`PRODUCER_ID_BASE + n`, in the order started).
+    #[serde(default)]
+    pub producers: BTreeMap<NodeId, Producer>,
     /// The highest offset processed so far per (group, partition), by any consumer: a record
     /// processed at or below it is processed again (at-least-once).
     #[serde(default)]
@@ -312,6 +342,7 @@ impl Simulation {
             controllers: BTreeMap::new(),
             client: Client::new(),
             consumers: BTreeMap::new(),
+            producers: BTreeMap::new(),
             processed: BTreeMap::new(),
             network: Network::default(),
             raft_config: RaftConfig::default(),
@@ -407,6 +438,9 @@ impl Simulation {
         if let Some(c) = self.consumers.get(&node) {
             return c.alive;
         }
+        if let Some(p) = self.producers.get(&node) {
+            return p.alive;
+        }
         self.brokers
             .get(&node)
             .map(|b| b.alive)
@@ -418,6 +452,7 @@ impl Simulation {
         self.brokers.contains_key(&node)
             || self.controllers.contains_key(&node)
             || self.consumers.contains_key(&node)
+            || self.producers.contains_key(&node)
     }
 
     /// `__consumer_offsets` is created the first time a client looks for a coordinator
@@ -425,33 +460,60 @@ impl Simulation {
     /// and `offsets.topic.replication.factor` replicas. Until enough brokers are registered it
     /// cannot be, and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
     fn ensure_offsets_topic(&mut self, events: &mut Vec<Event>) {
+        self.ensure_internal_topic(
+            crate::group::OFFSETS_TOPIC,
+            "offsets.topic",
+            None,
+            "a group coordinator",
+            events,
+        );
+    }
+
+    /// `__transaction_state`, the same way, on the first FindCoordinator(TRANSACTION), with
+    /// `min.insync.replicas` = `transaction.state.log.min.isr`.
+    fn ensure_transaction_topic(&mut self, events: &mut Vec<Event>) {
+        self.ensure_internal_topic(
+            crate::txn::TRANSACTION_STATE_TOPIC,
+            "transaction.state.log",
+            Some("transaction.state.log.min.isr"),
+            "a transaction coordinator",
+            events,
+        );
+    }
+
+    fn ensure_internal_topic(
+        &mut self,
+        topic: &str,
+        prefix: &str,
+        min_isr_config: Option<&str>,
+        what: &str,
+        events: &mut Vec<Event>,
+    ) {
         let Some(controller) = self.active_controller() else {
             return;
         };
         let image = controller.peek_image();
-        if image
-            .topics
-            .iter()
-            .any(|t| t == crate::group::OFFSETS_TOPIC)
-        {
+        if image.topics.iter().any(|t| t == topic) {
             return;
         }
-        let partitions = image.broker_config_i64("offsets.topic.num.partitions") as i32;
-        let replication = image.broker_config_i64("offsets.topic.replication.factor") as i32;
+        let partitions = image.broker_config_i64(&format!("{prefix}.num.partitions")) as i32;
+        let replication = image.broker_config_i64(&format!("{prefix}.replication.factor")) as i32;
+        let configs: Vec<(String, String)> = min_isr_config
+            .map(|c| {
+                vec![(
+                    "min.insync.replicas".to_string(),
+                    image.broker_config_i64(c).to_string(),
+                )]
+            })
+            .unwrap_or_default();
         let id = controller.id;
-        match self.create_topic(
-            crate::group::OFFSETS_TOPIC,
-            partitions,
-            replication,
-            &[],
-            None,
-        ) {
+        match self.create_topic(topic, partitions, replication, &configs, None) {
             Ok(outputs) => {
                 events.push(self.event(
                     id,
                     EventKind::Group,
                     None,
-                    format!("A client looks for a group coordinator and {} does not exist yet: it is created with offsets.topic.num.partitions={partitions} and offsets.topic.replication.factor={replication}", crate::group::OFFSETS_TOPIC),
+                    format!("A client looks for {what} and {topic} does not exist yet: it is created with {prefix}.num.partitions={partitions} and {prefix}.replication.factor={replication}"),
                 ));
                 for (node, out) in outputs {
                     self.apply_outputs(node, out, events);
@@ -461,11 +523,7 @@ impl Simulation {
                 id,
                 EventKind::Group,
                 None,
-                format!(
-                    "{} cannot be created yet: {}",
-                    crate::group::OFFSETS_TOPIC,
-                    e.message
-                ),
+                format!("{topic} cannot be created yet: {}", e.message),
             )),
         }
     }
@@ -787,6 +845,9 @@ impl Simulation {
         if let Some(c) = self.consumers.get(&node) {
             return c.alive && c.timers.is_live(timer, at);
         }
+        if let Some(p) = self.producers.get(&node) {
+            return p.alive && p.timers.is_live(timer, at);
+        }
         if let Some(b) = self.brokers.get(&node) {
             if !b.alive {
                 return false;
@@ -804,6 +865,20 @@ impl Simulation {
                 Timer::Raft(t) => c.raft.is_timer_live(t, at),
                 _ => c.timers.is_live(timer, at),
             };
+        }
+        false
+    }
+
+    /// Removes timers that were reset or cancelled from the front of the queue. Returns
+    /// whether anything is left.
+    fn drop_dead_timers(&mut self) -> bool {
+        while let Some((&key, item)) = self.queue.first_key_value() {
+            match item {
+                Item::Timer { node, timer } if !self.timer_is_live(*node, timer, key.0) => {
+                    self.queue.remove(&key);
+                }
+                _ => return true,
+            }
         }
         false
     }
@@ -860,7 +935,9 @@ impl Simulation {
                 from, to, message, ..
             } => {
                 let name = message.name();
-                let is_client = from == CLIENT_ID || self.consumers.contains_key(&from);
+                let is_client = from == CLIENT_ID
+                    || self.consumers.contains_key(&from)
+                    || self.producers.contains_key(&from);
                 // A broker that (re)started listens to clients only once it has caught up and
                 // been unfenced; until then a client's connection is refused as if it were down.
                 let listening =
@@ -875,9 +952,12 @@ impl Simulation {
                         rng: &mut self.rng,
                         out: Vec::new(),
                     };
-                    match self.consumers.get_mut(&from) {
-                        Some(consumer) => consumer.handle_disconnect(&mut ctx, to, &message),
-                        None => self.client.handle_disconnect(&mut ctx, to, &message),
+                    if let Some(consumer) = self.consumers.get_mut(&from) {
+                        consumer.handle_disconnect(&mut ctx, to, &message);
+                    } else if let Some(producer) = self.producers.get_mut(&from) {
+                        producer.handle_disconnect(&mut ctx, to, &message);
+                    } else {
+                        self.client.handle_disconnect(&mut ctx, to, &message);
                     }
                     let out = ctx.out;
                     let why = if self.is_alive(to) {
@@ -900,6 +980,9 @@ impl Simulation {
                 }
                 if let Message::FindCoordinator { .. } = &message {
                     self.ensure_offsets_topic(&mut events);
+                }
+                if let Message::FindTxnCoordinator { .. } = &message {
+                    self.ensure_transaction_topic(&mut events);
                 }
                 if !self.is_alive(to) {
                     events.push(self.event(
@@ -970,6 +1053,7 @@ impl Simulation {
             controllers,
             client,
             consumers,
+            producers,
             ..
         } = self;
         let mut ctx = Ctx {
@@ -980,6 +1064,8 @@ impl Simulation {
         };
         if let Some(consumer) = consumers.get_mut(&to) {
             deliver_to_consumer(consumer, &mut ctx, from, message);
+        } else if let Some(producer) = producers.get_mut(&to) {
+            producers::deliver_to_producer(producer, &mut ctx, from, message);
         } else if to == CLIENT_ID {
             match message {
                 Message::MetadataResponse { leaders, .. } => {
@@ -1080,6 +1166,7 @@ impl Simulation {
                     broker_epoch,
                     max_wait_ms,
                     partitions,
+                    read_committed,
                 } => broker.handle_fetch(
                     &mut ctx,
                     from,
@@ -1087,6 +1174,7 @@ impl Simulation {
                     broker_epoch,
                     max_wait_ms,
                     partitions,
+                    read_committed,
                 ),
                 Message::FetchResponse { partitions } => {
                     broker.handle_fetch_response(&mut ctx, from, partitions)
@@ -1184,7 +1272,7 @@ impl Simulation {
                 Message::ListOffsets { partitions } => {
                     broker.handle_list_offsets(&mut ctx, from, partitions)
                 }
-                _ => {}
+                other => producers::deliver_txn_to_broker(broker, &mut ctx, from, other),
             }
         } else if let Some(controller) = controllers.get_mut(&to) {
             match message {
@@ -1223,6 +1311,10 @@ impl Simulation {
                     partition_epoch,
                     new_isr,
                 ),
+                Message::AllocateProducerIds {
+                    broker_id,
+                    broker_epoch,
+                } => controller.handle_allocate_producer_ids(&mut ctx, broker_id, broker_epoch),
                 _ => {}
             }
         }
@@ -1237,6 +1329,7 @@ impl Simulation {
             controllers,
             client,
             consumers,
+            producers,
             processed,
             ..
         } = self;
@@ -1246,7 +1339,17 @@ impl Simulation {
             rng,
             out: Vec::new(),
         };
-        if let Some(consumer) = consumers.get_mut(&node) {
+        if let Some(producer) = producers.get_mut(&node) {
+            if producer.take_timer(&timer, now) {
+                match timer {
+                    Timer::ProducerSend => producer.on_timer(&mut ctx),
+                    Timer::ProducerRequestTimeout { request_id } => {
+                        producer.on_request_timeout(&mut ctx, request_id)
+                    }
+                    _ => {}
+                }
+            }
+        } else if let Some(consumer) = consumers.get_mut(&node) {
             if consumer.take_timer(&timer, now) {
                 match timer {
                     Timer::ConsumerPoll => consumer.poll(&mut ctx),
@@ -1303,6 +1406,14 @@ impl Simulation {
                             Timer::ConsumerFetchWait { consumer } => {
                                 broker.on_consumer_fetch_wait(&mut ctx, consumer)
                             }
+                            Timer::TxnWriteTimeout {
+                                partition,
+                                required_hw,
+                            } => broker.on_txn_write_timeout(&mut ctx, partition, required_hw),
+                            Timer::TxnMarkerRetry { transactional_id } => {
+                                broker.on_marker_retry(&mut ctx, &transactional_id)
+                            }
+                            Timer::TxnTimeoutCheck => broker.on_txn_timeout_check(&mut ctx),
                             Timer::CoordinatorWriteTimeout {
                                 partition,
                                 required_hw,
@@ -1396,10 +1507,13 @@ impl Simulation {
             }
             Command::Run { duration_ms } => {
                 let until = self.now_ms + (*duration_ms).max(0);
-                while self
-                    .queue
-                    .first_key_value()
-                    .is_some_and(|(&(t, _), _)| t <= until)
+                // Dead timers are dropped first, so a step never reaches past `until` to the
+                // next live item (time would then run backwards to `until`).
+                while self.drop_dead_timers()
+                    && self
+                        .queue
+                        .first_key_value()
+                        .is_some_and(|(&(t, _), _)| t <= until)
                 {
                     outcome.events.extend(self.step());
                     after_step(self);
@@ -1451,6 +1565,10 @@ impl Simulation {
         outcome: &mut Outcome,
     ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
         match command {
+            Command::ProducerStart { .. }
+            | Command::ProducerSend { .. }
+            | Command::ProducerAction { .. }
+            | Command::ProducerSendOffsets { .. } => self.apply_producer_command(command, outcome),
             Command::ConsumerStart { .. }
             | Command::ConsumerStop { .. }
             | Command::ConsumerCrash { .. }
@@ -1503,6 +1621,43 @@ impl Simulation {
             }
             Command::DescribeQuorum { replication } => {
                 outcome.output = Some(crate::describe::describe_quorum(self, *replication));
+                Ok(Vec::new())
+            }
+            Command::DumpLog {
+                partition,
+                broker,
+                print_data_log,
+            } => {
+                let chosen = match broker {
+                    Some(b) => self.brokers.get(b).map(|x| (*b, x)),
+                    None => self
+                        .brokers
+                        .iter()
+                        .find(|(_, x)| {
+                            x.alive
+                                && x.replicas
+                                    .get(partition)
+                                    .is_some_and(|r| r.leader.is_some())
+                        })
+                        .map(|(id, x)| (*id, x)),
+                };
+                let Some((id, replica)) =
+                    chosen.and_then(|(id, b)| b.replicas.get(partition).map(|r| (id, r)))
+                else {
+                    return fail(format!(
+                        "no replica of {partition} {}",
+                        match broker {
+                            Some(b) => format!("on broker {b}"),
+                            None => "has a live leader".to_string(),
+                        }
+                    ));
+                };
+                outcome.output = Some(crate::describe::dump_log(
+                    partition,
+                    id,
+                    &replica.log,
+                    *print_data_log,
+                ));
                 Ok(Vec::new())
             }
             Command::AlterConfigs {
@@ -1925,7 +2080,7 @@ impl Simulation {
     /// Tells every consumer still able to reach `broker` that its connection to it dropped,
     /// and returns the events that caused.
     fn drop_connections(&mut self, broker: NodeId) -> Vec<Event> {
-        let mut events = Vec::new();
+        let mut events = self.drop_producer_connections(broker);
         let ids: Vec<NodeId> = self.consumers.keys().copied().collect();
         for id in ids {
             if self.network.is_cut(id, broker) {

@@ -24,7 +24,7 @@ use std::collections::BTreeSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::command::{
-    Acks, ClusterSpec, Command, ConfigEntity, ElectionType, NodeId, TopicPartition,
+    Acks, ClusterSpec, Command, ConfigEntity, ElectionType, NodeId, ProducerAction, TopicPartition,
     CONTROLLER_ID_BASE,
 };
 use crate::event::Event;
@@ -152,6 +152,7 @@ pub fn schedule_flavoured(
         consumers: Vec::new(),
         consumer_topic: None,
         strategy: String::new(),
+        producers: Vec::new(),
     };
     generator.setup();
     for i in 0..length {
@@ -189,7 +190,18 @@ struct Generator {
     consumer_topic: Option<String>,
     /// `partition.assignment.strategy` of every member of `g`.
     strategy: String,
+    /// The producers started, as the generator believes them to be.
+    producers: Vec<ProducerState>,
     out: Vec<Command>,
+}
+
+/// What the generator knows of one producer.
+#[derive(Clone, Debug)]
+struct ProducerState {
+    name: String,
+    running: bool,
+    transactional: bool,
+    in_transaction: bool,
 }
 
 const TOPIC_NAMES: [&str; 2] = ["orders", "payments"];
@@ -245,6 +257,9 @@ impl Generator {
                 self.partitions.push(TopicPartition::new(*name, p));
             }
         }
+        if self.chance(2) {
+            self.start_producers();
+        }
         if self.chance(3) {
             self.out.push(Command::Run { duration_ms: 1000 });
             return;
@@ -267,6 +282,136 @@ impl Generator {
             self.start_consumer();
         }
         self.out.push(Command::Run { duration_ms: 1000 });
+    }
+
+    /// An idempotent producer, one without idempotence, and sometimes a transactional one,
+    /// with random batching, in-flight and timeout settings.
+    fn start_producers(&mut self) {
+        let mut transactional = false;
+        for (i, kind) in ["idempotent", "plain", "transactional"].iter().enumerate() {
+            if *kind == "transactional" {
+                if !self.chance(2) {
+                    continue;
+                }
+                transactional = true;
+                self.out.push(Command::AlterConfigs {
+                    entity: ConfigEntity::Broker(None),
+                    set: vec![(
+                        "transaction.state.log.num.partitions".to_string(),
+                        "3".to_string(),
+                    )],
+                    delete: Vec::new(),
+                });
+            }
+            let linger = ["0", "5", "20"][self.rng.below(3) as usize];
+            let mut properties = vec![
+                ("linger.ms".to_string(), linger.to_string()),
+                (
+                    "batch.size".to_string(),
+                    self.rng.range(150, 2000).to_string(),
+                ),
+                (
+                    "max.in.flight.requests.per.connection".to_string(),
+                    self.rng.range(1, 6).to_string(),
+                ),
+                (
+                    "request.timeout.ms".to_string(),
+                    if self.chance(2) { "3000" } else { "30000" }.to_string(),
+                ),
+            ];
+            match *kind {
+                "plain" => {
+                    properties.push(("enable.idempotence".to_string(), "false".to_string()));
+                    let acks = ["all", "1", "0"][self.rng.below(3) as usize];
+                    properties.push(("acks".to_string(), acks.to_string()));
+                }
+                "transactional" => {
+                    properties.push(("transactional.id".to_string(), "tx".to_string()));
+                    // Short, so a transaction left open is aborted before the run settles.
+                    properties.push(("transaction.timeout.ms".to_string(), "10000".to_string()));
+                }
+                _ => {}
+            }
+            let name = format!("p{i}");
+            self.out.push(Command::ProducerStart {
+                name: name.clone(),
+                properties,
+            });
+            self.producers.push(ProducerState {
+                name,
+                running: true,
+                transactional: *kind == "transactional",
+                in_transaction: false,
+            });
+        }
+        let _ = transactional;
+    }
+
+    /// Sends, transaction boundaries, flushes, crashes and restarts of producers.
+    fn producer_command(&mut self, roll: u64) {
+        if self.producers.is_empty() {
+            return self.produce();
+        }
+        let index = self.rng.below(self.producers.len() as u64) as usize;
+        let p = self.producers[index].clone();
+        match roll {
+            _ if !p.running => {
+                self.producers[index].running = true;
+                self.producers[index].in_transaction = false;
+                self.out.push(Command::ProducerAction {
+                    name: p.name,
+                    action: ProducerAction::Restart,
+                });
+            }
+            0..=6 => {
+                if p.transactional && !p.in_transaction {
+                    self.producers[index].in_transaction = true;
+                    self.out.push(Command::ProducerAction {
+                        name: p.name.clone(),
+                        action: ProducerAction::Begin,
+                    });
+                }
+                let Some(target) = self.pick(&self.partitions.clone()) else {
+                    return;
+                };
+                let key = self.chance(2).then(|| format!("k{}", self.rng.below(10)));
+                let partition = self.chance(5).then_some(target.partition);
+                self.out.push(Command::ProducerSend {
+                    name: p.name,
+                    topic: target.topic,
+                    count: self.rng.range(1, 21) as i32,
+                    key,
+                    value: None,
+                    partition,
+                });
+            }
+            7..=8 if p.transactional && p.in_transaction => {
+                self.producers[index].in_transaction = false;
+                self.out.push(Command::ProducerAction {
+                    name: p.name,
+                    action: ProducerAction::Commit,
+                });
+            }
+            9 if p.transactional && p.in_transaction => {
+                self.producers[index].in_transaction = false;
+                self.out.push(Command::ProducerAction {
+                    name: p.name,
+                    action: ProducerAction::Abort,
+                });
+            }
+            10 => self.out.push(Command::ProducerAction {
+                name: p.name,
+                action: ProducerAction::Flush,
+            }),
+            11 => {
+                self.producers[index].running = false;
+                self.out.push(Command::ProducerAction {
+                    name: p.name,
+                    action: ProducerAction::Crash,
+                });
+            }
+            _ => self.run(),
+        }
     }
 
     fn start_consumer(&mut self) {
@@ -293,6 +438,9 @@ impl Generator {
         if self.chance(3) {
             properties.push(("enable.auto.commit".to_string(), "false".to_string()));
             properties.push(("sandbox.commit.after.poll".to_string(), "sync".to_string()));
+        }
+        if self.chance(3) {
+            properties.push(("isolation.level".to_string(), "read_committed".to_string()));
         }
         self.out.push(Command::ConsumerStart {
             name: name.clone(),
@@ -384,8 +532,9 @@ impl Generator {
     }
 
     fn random_command(&mut self, index: usize) {
-        let roll = self.rng.below(114);
+        let roll = self.rng.below(136);
         match roll {
+            114..=135 => self.producer_command((roll - 114) % 12),
             106..=113 => self.consumer_fault(roll - 106),
             100..=102 => self.describe(),
             103..=105 => self.alter_min_insync_replicas(),
@@ -701,6 +850,22 @@ impl Generator {
                     .push(Command::ConsumerRestart { name: name.clone() });
             }
         }
+        // Producers end their transactions and close, so nothing they retry lands late.
+        for p in std::mem::take(&mut self.producers) {
+            if !p.running {
+                continue;
+            }
+            if p.in_transaction {
+                self.out.push(Command::ProducerAction {
+                    name: p.name.clone(),
+                    action: ProducerAction::Abort,
+                });
+            }
+            self.out.push(Command::ProducerAction {
+                name: p.name,
+                action: ProducerAction::Stop,
+            });
+        }
         self.out.push(Command::Run {
             duration_ms: QUIET_AFTER_FAULTS_MS,
         });
@@ -890,6 +1055,11 @@ fn disturbs(command: &Command) -> bool {
             | Command::ListTopics
             | Command::DescribeConfigs { .. }
             | Command::DescribeQuorum { .. }
+            | Command::DumpLog { .. }
+            | Command::ProducerStart { .. }
+            | Command::ProducerSend { .. }
+            | Command::ProducerAction { .. }
+            | Command::ProducerSendOffsets { .. }
     )
 }
 
@@ -922,7 +1092,13 @@ pub fn play(spec: &ClusterSpec, commands: &[Command], keep_events: bool) -> Play
             if disturbs(command) {
                 last_fault_ms = sim.now_ms;
             }
-            if matches!(command, Command::Produce { .. }) {
+            if matches!(
+                command,
+                Command::Produce { .. }
+                    | Command::ProducerSend { .. }
+                    | Command::ProducerAction { .. }
+                    | Command::ProducerSendOffsets { .. }
+            ) {
                 last_write_ms = sim.now_ms;
             }
             match sim.apply_observed(command, |s| watcher.observe(s)) {

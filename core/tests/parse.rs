@@ -211,6 +211,17 @@ fn clients_errors() {
 #[test]
 #[rustfmt::skip]
 fn consumers() {
+    check("producer start app --producer-property acks=1 --producer-property linger.ms=20", expect![[r#"ProducerStart { name: "app", properties: [("acks", "1"), ("linger.ms", "20")] }"#]]);
+    check("producer start app --producer-property ack=1", expect!["error: line 1, column 40: --producer-property: unknown producer config `ack`; did you mean `acks`?"]);
+    check("producer start app --producer-property acks=2", expect!["error: line 1, column 45: --producer-property: Invalid value 2 for configuration acks: String must be one of: all, -1, 1, 0"]);
+    check("producer start app --producer-property client.id=x", expect!["error: line 1, column 40: --producer-property: a producer's client.id is its NAME"]);
+    check("producer send app orders --count 3 --key user-42", expect![[r#"ProducerSend { name: "app", topic: "orders", count: 3, key: Some("user-42"), value: None, partition: None }"#]]);
+    check("producer send app orders --partition 2 --value \"a b\"", expect![[r#"ProducerSend { name: "app", topic: "orders", count: 1, key: None, value: Some("a b"), partition: Some(2) }"#]]);
+    check("producer send app orders --count 0", expect!["error: line 1, column 34: --count must be between 1 and 100000, got `0`"]);
+    check("producer commit tx", expect![[r#"ProducerAction { name: "tx", action: Commit }"#]]);
+    check("producer send-offsets tx", expect!["error: line 1, column 1: producer send-offsets needs --group GROUP"]);
+    check("kafka-dump-log.sh --files orders-2 --broker 1 --print-data-log", expect![[r#"DumpLog { partition: TopicPartition { topic: "orders", partition: 2 }, broker: Some(1), print_data_log: true }"#]]);
+    check("kafka-dump-log.sh --print-data-log", expect!["error: line 1, column 1: kafka-dump-log.sh needs --files PARTITION"]);
     check("consumer start c1 --topic orders --group billing", expect![[r#"ConsumerStart { name: "c1", group: Some("billing"), topics: ["orders"], assign: [], properties: [] }"#]]);
     check("consumer start \"my consumer\" --topic orders,payments --topic audit --group \"team a\" --consumer-property max.poll.records=10 --consumer-property group.protocol=consumer", expect![[r#"ConsumerStart { name: "my consumer", group: Some("team a"), topics: ["orders", "payments", "audit"], assign: [], properties: [("max.poll.records", "10"), ("group.protocol", "consumer")] }"#]]);
     check("consumer start c1 --assign orders-0,orders-1 --assign my-topic-2", expect![[r#"ConsumerStart { name: "c1", group: None, topics: [], assign: [TopicPartition { topic: "orders", partition: 0 }, TopicPartition { topic: "orders", partition: 1 }, TopicPartition { topic: "my-topic", partition: 2 }], properties: [] }"#]]);
@@ -343,6 +354,26 @@ fn consumer_commands_round_trip() {
     for name in odd {
         let name = name.to_string();
         commands.extend([
+            Command::ProducerStart {
+                name: name.clone(),
+                properties: vec![("transactional.id".into(), name.clone())],
+            },
+            Command::ProducerSend {
+                name: name.clone(),
+                topic: "orders".into(),
+                count: 2,
+                key: Some(name.clone()),
+                value: Some(name.clone()),
+                partition: Some(1),
+            },
+            Command::ProducerAction {
+                name: name.clone(),
+                action: sandbox_core::command::ProducerAction::Abort,
+            },
+            Command::ProducerSendOffsets {
+                name: name.clone(),
+                group: name.clone(),
+            },
             Command::ConsumerStart {
                 name: name.clone(),
                 group: Some(name.clone()),
@@ -537,7 +568,7 @@ fn console_lines() {
     check("crash \\\n  1", expect!["Crash { node: 1 }"]);
     check("crash 1\nstep", expect!["error: line 2, column 1: one command at a time: this starts a second command"]);
     check("--create", expect!["error: line 1, column 1: a command starts with its name, not with the flag `--create`"]);
-    check("kafka-console-consumer.sh --topic orders", expect!["error: line 1, column 1: `kafka-console-consumer.sh` is not available in the sandbox; its Kafka tools are kafka-topics.sh, kafka-configs.sh, kafka-leader-election.sh, kafka-metadata-quorum.sh, kafka-consumer-groups.sh"]);
+    check("kafka-console-consumer.sh --topic orders", expect!["error: line 1, column 1: `kafka-console-consumer.sh` is not available in the sandbox; its Kafka tools are kafka-topics.sh, kafka-configs.sh, kafka-leader-election.sh, kafka-metadata-quorum.sh, kafka-dump-log.sh, kafka-consumer-groups.sh"]);
     check("bin/kafka-topic.sh --list", expect!["error: line 1, column 1: unknown command `bin/kafka-topic.sh`; did you mean `kafka-topics.sh`?"]);
     check("kafka-topic.sh --list", expect!["error: line 1, column 1: unknown command `kafka-topic.sh`; did you mean `kafka-topics.sh`?"]);
     check("cluster --brokers 3", expect!["error: line 1, column 1: `cluster` sets up the cluster a script starts from: it only works as the first line of a script, not as a console command"]);
@@ -606,9 +637,9 @@ fn completion() {
     check_completions("kafka-topics.sh --create --topic orders --partitions 3 --replication-factor 3 ", expect!["--config --replica-assignment"]);
     check_completions("kafka-topics.sh --create --topic ", expect![[""]]);
     check_completions("bin/kafka-configs.sh --describe --", expect!["--entity-type --entity-name --entity-default --topic --broker --broker-defaults"]);
-    check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-consumer-groups.sh produce consume consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
-    check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-consumer-groups.sh"]);
-    check_completions("p", expect!["produce partition pause-fetch"]);
+    check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
+    check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh"]);
+    check_completions("p", expect!["produce producer partition pause-fetch"]);
     check_completions("kafka-topics.sh ", expect!["--create --describe --list"]);
     check_completions("kafka-topics.sh --c", expect!["--create"]);
     check_completions("kafka-topics.sh --create ", expect!["--topic --partitions --replication-factor --config --replica-assignment"]);
@@ -640,7 +671,7 @@ fn completion() {
 
 #[test]
 fn names() {
-    expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-consumer-groups.sh produce consume consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"].assert_eq(&command_names().join(" "));
+    expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"].assert_eq(&command_names().join(" "));
 }
 
 /// The generated part of `docs/commands.md` is `help_markdown()`; `UPDATE_DOCS=1` rewrites it.

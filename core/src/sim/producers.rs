@@ -1,0 +1,411 @@
+//! Producer clients in the kernel: their commands, their messages, and the transaction
+//! traffic brokers answer (see [`crate::producer`] and [`crate::txn`]).
+
+use super::{fail, CommandError, Ctx, Outcome, Output, Simulation};
+use crate::broker::Broker;
+use crate::command::{Command, NodeId, ProducerAction};
+use crate::event::{Event, EventKind};
+use crate::producer::{Producer, ProducerConfig, PRODUCER_ID_BASE};
+use crate::protocol::Message;
+
+/// Messages and timers per node, as a command produces them.
+type NodeOutputs = Vec<(NodeId, Vec<Output>)>;
+
+impl Simulation {
+    /// The producer with this `client.id`.
+    fn producer_id(&self, name: &str) -> Result<NodeId, CommandError> {
+        self.producers
+            .values()
+            .find(|p| p.name == name)
+            .map(|p| p.id)
+            .ok_or_else(|| CommandError {
+                message: format!(
+                    "there is no producer named {name} (start one with `producer start {name}`)"
+                ),
+            })
+    }
+
+    fn with_producer<T>(
+        &mut self,
+        id: NodeId,
+        f: impl FnOnce(&mut Producer, &mut Ctx) -> Result<T, String>,
+    ) -> Result<(T, NodeOutputs), CommandError> {
+        let now = self.now_ms;
+        let Simulation { rng, producers, .. } = self;
+        let Some(producer) = producers.get_mut(&id) else {
+            return fail("no such producer");
+        };
+        let mut ctx = Ctx {
+            now,
+            node: id,
+            rng,
+            out: Vec::new(),
+        };
+        let value = f(producer, &mut ctx).map_err(|message| CommandError { message })?;
+        Ok((value, vec![(id, ctx.out)]))
+    }
+
+    pub(super) fn apply_producer_command(
+        &mut self,
+        command: &Command,
+        outcome: &mut Outcome,
+    ) -> Result<NodeOutputs, CommandError> {
+        match command {
+            Command::ProducerStart { name, properties } => {
+                if self.producers.values().any(|p| &p.name == name) {
+                    return fail(format!("a producer named {name} exists already (use `producer restart {name}` to start it again)"));
+                }
+                let config = ProducerConfig::from_properties(properties)
+                    .map_err(|message| CommandError { message })?;
+                let id = PRODUCER_ID_BASE + self.producers.len() as NodeId;
+                let text = describe_start(name, &config);
+                self.producers.insert(
+                    id,
+                    Producer::new(
+                        id,
+                        name.clone(),
+                        properties.clone(),
+                        config,
+                        self.bootstrap(),
+                    ),
+                );
+                outcome
+                    .events
+                    .push(self.event(id, EventKind::Command, None, text));
+                Ok(self
+                    .with_producer(id, |p, ctx| {
+                        p.start(ctx);
+                        Ok(())
+                    })?
+                    .1)
+            }
+            Command::ProducerSend {
+                name,
+                topic,
+                count,
+                key,
+                value,
+                partition,
+            } => {
+                let id = self.producer_id(name)?;
+                if !self.metadata().topics.iter().any(|t| t == topic) {
+                    return fail(format!(
+                        "topic '{topic}' does not exist (UNKNOWN_TOPIC_OR_PARTITION); create it with kafka-topics.sh --create"
+                    ));
+                }
+                let count = (*count).clamp(1, 100_000);
+                Ok(self
+                    .with_producer(id, |p, ctx| {
+                        for _ in 0..count {
+                            p.send(ctx, topic, key.clone(), value.clone(), *partition)?;
+                        }
+                        Ok(())
+                    })?
+                    .1)
+            }
+            Command::ProducerAction { name, action } => {
+                let id = self.producer_id(name)?;
+                match action {
+                    ProducerAction::Crash => {
+                        let Some(p) = self.producers.get_mut(&id) else {
+                            return Ok(Vec::new());
+                        };
+                        if !p.alive {
+                            return fail(format!("producer {name} is not running"));
+                        }
+                        let lost = p.queued_records();
+                        p.crash();
+                        outcome.events.push(self.event(
+                            id,
+                            EventKind::Command,
+                            None,
+                            format!("Producer {name} crashes: {lost} record(s) still in its accumulator are lost, and requests in flight get no one to answer"),
+                        ));
+                        Ok(Vec::new())
+                    }
+                    ProducerAction::Restart => {
+                        let Some(old) = self.producers.get(&id).cloned() else {
+                            return Ok(Vec::new());
+                        };
+                        if old.alive {
+                            return fail(format!(
+                                "producer {name} is running; crash or stop it first"
+                            ));
+                        }
+                        let mut fresh = Producer::new(
+                            id,
+                            old.name.clone(),
+                            old.properties.clone(),
+                            old.config.clone(),
+                            self.bootstrap(),
+                        );
+                        fresh.next_record = old.next_record;
+                        fresh.acked = old.acked;
+                        fresh.records_sent = old.records_sent;
+                        fresh.records_acked = old.records_acked;
+                        fresh.records_failed = old.records_failed;
+                        fresh.transactions_committed = old.transactions_committed;
+                        fresh.transactions_aborted = old.transactions_aborted;
+                        self.producers.insert(id, fresh);
+                        outcome.events.push(self.event(
+                            id,
+                            EventKind::Command,
+                            None,
+                            format!("Producer {name} starts again as a new instance{}", match &old.config.transactional_id {
+                                Some(t) => format!(" with transactional.id {t}: initTransactions() will fence the old one"),
+                                None => " with a new producer id".to_string(),
+                            }),
+                        ));
+                        Ok(self
+                            .with_producer(id, |p, ctx| {
+                                p.start(ctx);
+                                Ok(())
+                            })?
+                            .1)
+                    }
+                    ProducerAction::Flush => Ok(self
+                        .with_producer(id, |p, ctx| {
+                            running(p)?;
+                            p.flush(ctx);
+                            Ok(())
+                        })?
+                        .1),
+                    ProducerAction::Stop => Ok(self
+                        .with_producer(id, |p, ctx| {
+                            running(p)?;
+                            p.close(ctx);
+                            Ok(())
+                        })?
+                        .1),
+                    ProducerAction::Begin => {
+                        Ok(self.with_producer(id, |p, ctx| p.begin_transaction(ctx))?.1)
+                    }
+                    ProducerAction::Commit => Ok(self
+                        .with_producer(id, |p, ctx| p.commit_transaction(ctx))?
+                        .1),
+                    ProducerAction::Abort => {
+                        Ok(self.with_producer(id, |p, ctx| p.abort_transaction(ctx))?.1)
+                    }
+                }
+            }
+            Command::ProducerSendOffsets { name, group } => {
+                let id = self.producer_id(name)?;
+                let mut offsets = Vec::new();
+                for c in self.consumers.values() {
+                    if c.alive && c.group.as_deref() == Some(group.as_str()) {
+                        for tp in &c.owned {
+                            if let Some(&o) = c.positions.get(tp) {
+                                offsets.push((tp.clone(), o));
+                            }
+                        }
+                    }
+                }
+                if offsets.is_empty() {
+                    return fail(format!(
+                        "group {group} has no running consumer with a position to send (start one with `consumer start NAME --group {group} --topic T`)"
+                    ));
+                }
+                offsets.sort();
+                let group = group.clone();
+                Ok(self
+                    .with_producer(id, |p, ctx| {
+                        p.send_offsets_to_transaction(ctx, group, offsets)
+                    })?
+                    .1)
+            }
+            _ => Ok(Vec::new()),
+        }
+    }
+
+    /// A broker that stops breaks its producers' connections: their requests fail and are
+    /// retried elsewhere.
+    pub(super) fn drop_producer_connections(&mut self, broker: NodeId) -> Vec<Event> {
+        let mut events = Vec::new();
+        let ids: Vec<NodeId> = self.producers.keys().copied().collect();
+        for id in ids {
+            if self.network.is_cut(id, broker)
+                || !self
+                    .producers
+                    .get(&id)
+                    .is_some_and(|p| p.alive && p.in_flight.values().any(|f| f.broker == broker))
+            {
+                continue;
+            }
+            if let Ok(((), outputs)) = self.with_producer(id, |p, ctx| {
+                p.on_broker_down(ctx, broker);
+                Ok(())
+            }) {
+                for (node, out) in outputs {
+                    self.apply_outputs(node, out, &mut events);
+                }
+            }
+        }
+        events
+    }
+}
+
+fn running(p: &Producer) -> Result<(), String> {
+    if p.alive {
+        Ok(())
+    } else {
+        Err(format!("producer {} is not running", p.name))
+    }
+}
+
+fn describe_start(name: &str, config: &ProducerConfig) -> String {
+    let acks = match config.acks {
+        crate::command::Acks::All => "all",
+        crate::command::Acks::Leader => "1",
+        crate::command::Acks::None => "0",
+    };
+    let mode = match (&config.transactional_id, config.idempotent) {
+        (Some(t), _) => format!("transactional (transactional.id={t})"),
+        (None, true) => "idempotent".to_string(),
+        (None, false) => "not idempotent (retries may duplicate)".to_string(),
+    };
+    format!(
+        "Producer {name} starts: acks={acks}, {mode}, batch.size={}, linger.ms={}, max.in.flight.requests.per.connection={}",
+        config.batch_size, config.linger_ms, config.max_in_flight
+    )
+}
+
+pub(super) fn deliver_to_producer(
+    producer: &mut Producer,
+    ctx: &mut Ctx,
+    from: NodeId,
+    message: Message,
+) {
+    if !producer.alive {
+        return;
+    }
+    match message {
+        Message::MetadataResponse { leaders, .. } => producer.handle_metadata(ctx, leaders),
+        Message::ProduceResponse {
+            request_id,
+            partition,
+            error,
+            base_offset,
+        } => producer.handle_produce_response(ctx, from, request_id, partition, error, base_offset),
+        Message::FindCoordinatorResponse {
+            group_id,
+            error,
+            node,
+        } => producer.handle_find_coordinator_response(ctx, group_id, error, node),
+        Message::InitProducerIdResponse {
+            error,
+            producer_id,
+            producer_epoch,
+        } => producer.handle_init_producer_id_response(ctx, error, producer_id, producer_epoch),
+        Message::AddPartitionsToTxnResponse { error, partitions } => {
+            producer.handle_add_partitions_response(ctx, error, partitions)
+        }
+        Message::AddOffsetsToTxnResponse { error, .. } => {
+            producer.handle_add_offsets_response(ctx, error)
+        }
+        Message::TxnOffsetCommitResponse { error, .. } => {
+            producer.handle_txn_offset_commit_response(ctx, error)
+        }
+        Message::EndTxnResponse { error } => producer.handle_end_txn_response(ctx, error),
+        _ => {}
+    }
+}
+
+/// Producer-id, transaction and marker traffic to a broker.
+pub(super) fn deliver_txn_to_broker(
+    broker: &mut Broker,
+    ctx: &mut Ctx,
+    from: NodeId,
+    message: Message,
+) {
+    match message {
+        Message::FindTxnCoordinator { transactional_id } => {
+            broker.handle_find_txn_coordinator(ctx, from, transactional_id)
+        }
+        Message::InitProducerId {
+            transactional_id,
+            transaction_timeout_ms,
+        } => broker.handle_init_producer_id(ctx, from, transactional_id, transaction_timeout_ms),
+        Message::AddPartitionsToTxn {
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            partitions,
+        } => broker.handle_add_partitions_to_txn(
+            ctx,
+            from,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            partitions,
+        ),
+        Message::AddOffsetsToTxn {
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            group_id,
+        } => broker.handle_add_offsets_to_txn(
+            ctx,
+            from,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            group_id,
+        ),
+        Message::TxnOffsetCommit {
+            transactional_id,
+            group_id,
+            producer_id,
+            producer_epoch,
+            offsets,
+        } => broker.handle_txn_offset_commit(
+            ctx,
+            from,
+            transactional_id,
+            group_id,
+            producer_id,
+            producer_epoch,
+            offsets,
+        ),
+        Message::EndTxn {
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            commit,
+        } => broker.handle_end_txn(
+            ctx,
+            from,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            commit,
+        ),
+        Message::WriteTxnMarkers {
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            coordinator_epoch,
+            commit,
+            partitions,
+        } => broker.handle_write_txn_markers(
+            ctx,
+            from,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            coordinator_epoch,
+            commit,
+            partitions,
+        ),
+        Message::WriteTxnMarkersResponse {
+            transactional_id,
+            producer_id,
+            results,
+        } => broker.handle_write_txn_markers_response(ctx, transactional_id, producer_id, results),
+        Message::AllocateProducerIdsResponse {
+            error,
+            first_producer_id,
+            count,
+        } => broker.handle_allocate_producer_ids_response(ctx, error, first_producer_id, count),
+        _ => {}
+    }
+}
