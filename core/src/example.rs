@@ -40,6 +40,8 @@ fn partition(topic: &str, partition: i32, logs: &[ReplicaLog]) -> PartitionView 
             // Followers learn the HW from the leader's fetch responses, clamped to their LEO.
             high_watermark: hw.min(r.log_end_offset),
             log_end_offset: r.log_end_offset,
+            last_stable_offset: hw.min(r.log_end_offset),
+            open_transactions: Vec::new(),
             truncated: 0,
             recent: Vec::new(),
             lost: Vec::new(),

@@ -37,6 +37,14 @@ pub struct ReplicaView {
     pub high_watermark: i64,
     /// The offset the next appended record will get.
     pub log_end_offset: i64,
+    /// The last stable offset: read_committed consumers read below it (at most the HW; lower
+    /// while a transaction is open).
+    #[serde(default)]
+    pub last_stable_offset: i64,
+    /// Producer ids with a transaction open on this replica, with the transaction's first
+    /// offset.
+    #[serde(default)]
+    pub open_transactions: Vec<(i64, i64)>,
     /// Records this replica lost to truncation (an unclean election or a diverged log).
     #[serde(default)]
     pub truncated: i64,
@@ -59,6 +67,23 @@ pub const RECENT_RECORDS: usize = 12;
 pub struct RecordMark {
     pub offset: i64,
     pub producer: usize,
+    /// The producer id, epoch and sequence it was written with, if its producer had them.
+    #[serde(default)]
+    pub batch: Option<RecordBatchMark>,
+}
+
+/// What a record's batch says about its producer (`kafka-dump-log.sh` shows the same).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RecordBatchMark {
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// This record's sequence (-1 for a marker).
+    pub sequence: i32,
+    pub transactional: bool,
+    /// A transaction marker (a control record).
+    pub control: Option<crate::producer_state::ControlType>,
+    /// Part of a transaction this replica's aborted-transaction index lists.
+    pub aborted: bool,
 }
 
 /// A partition of a topic and its replicas, in assignment order (the first is preferred leader).
@@ -162,6 +187,82 @@ pub struct ClusterView {
     /// newest [`METADATA_RECORDS_SHOWN`].
     #[serde(default)]
     pub cluster_metadata_total: i64,
+    /// Producer clients, in the order they were started.
+    #[serde(default)]
+    pub producer_clients: Vec<ProducerView>,
+    /// Transactions as their coordinators know them, by transactional id.
+    #[serde(default)]
+    pub transactions: Vec<TransactionView>,
+}
+
+/// A producer client: its configs, its accumulator and its requests in flight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducerView {
+    pub name: String,
+    pub node: i32,
+    pub alive: bool,
+    /// A few words: `idle`, `sending`, `in a transaction`, `fenced (zombie)`, ...
+    pub state: String,
+    pub acks: String,
+    pub idempotent: bool,
+    pub transactional_id: Option<String>,
+    /// -1 until InitProducerId answers (or without idempotence).
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// `TransactionManager`'s state name, for a transactional producer.
+    pub txn_state: Option<String>,
+    /// Partitions the coordinator has added to the open transaction.
+    pub txn_partitions: Vec<crate::command::TopicPartition>,
+    pub linger_ms: i64,
+    pub batch_size: i64,
+    pub max_in_flight: i64,
+    /// Batches waiting in the accumulator, per partition, oldest first.
+    pub batches: Vec<BatchView>,
+    /// Produce requests sent and not answered yet.
+    pub in_flight: Vec<BatchView>,
+    pub records_sent: i64,
+    pub records_acked: i64,
+    pub records_failed: i64,
+    pub retries: i64,
+    pub transactions_committed: i64,
+    pub transactions_aborted: i64,
+    pub error: Option<String>,
+    pub properties: Vec<(String, String)>,
+}
+
+/// A batch of a producer, waiting or in flight.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct BatchView {
+    pub id: i64,
+    pub topic: String,
+    pub partition: i32,
+    pub records: usize,
+    pub bytes: i64,
+    /// The sequences it carries, once numbered.
+    pub base_sequence: Option<i32>,
+    pub attempts: i32,
+    /// What it waits for: `linger.ms (3 ms left)`, `full: sent next`, `retry in 100 ms`,
+    /// `in flight to broker 1 for 4 ms`.
+    pub status: String,
+}
+
+/// A transaction as its coordinator holds it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TransactionView {
+    pub transactional_id: String,
+    pub coordinator: i32,
+    /// The `__transaction_state` partition it is stored in.
+    pub state_partition: i32,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    /// `Empty`, `Ongoing`, `PrepareCommit`, `PrepareAbort`, `CompleteCommit`, `CompleteAbort`.
+    pub state: String,
+    pub partitions: Vec<crate::command::TopicPartition>,
+    /// How long it has been open, while Ongoing.
+    pub open_ms: Option<i64>,
+    pub timeout_ms: i64,
+    /// Partitions whose markers are not acknowledged yet.
+    pub markers_pending: Vec<crate::command::TopicPartition>,
 }
 
 /// A consumer group as its coordinator sees it, plus what its members are doing.
@@ -234,6 +335,9 @@ pub struct GroupOffsetView {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ConsumerView {
     pub name: String,
+    /// `isolation.level=read_committed`: reads below the LSO and skips aborted records.
+    #[serde(default)]
+    pub read_committed: bool,
     pub node: i32,
     pub group: Option<String>,
     pub alive: bool,
@@ -314,13 +418,25 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                     .map(|&r| {
                         let state = sim.brokers.get(&r).and_then(|b| b.replicas.get(tp));
                         let log = state.map(|s| &s.log);
+                        let aborted: &[crate::producer_state::AbortedTxn] =
+                            log.map_or(&[], |l| &l.producer_state().aborted[..]);
                         let mut newest = |records: &[crate::log::Record]| -> Vec<RecordMark> {
                             let from = records.len().saturating_sub(RECENT_RECORDS);
-                            records[from..]
-                                .iter()
-                                .map(|r| RecordMark {
-                                    offset: r.offset,
-                                    producer: producer_index(&r.producer),
+                            (from..records.len())
+                                .map(|i| {
+                                    let r = &records[i];
+                                    RecordMark {
+                                        offset: r.offset,
+                                        producer: producer_index(&r.producer),
+                                        batch: r.batch.as_deref().map(|h| RecordBatchMark {
+                                            producer_id: h.producer_id,
+                                            producer_epoch: h.producer_epoch,
+                                            sequence: h.sequence_of(index_in_batch(records, i)),
+                                            transactional: h.transactional,
+                                            control: h.control,
+                                            aborted: crate::producer_state::is_aborted(aborted, r),
+                                        }),
+                                    }
                                 })
                                 .collect()
                         };
@@ -339,6 +455,14 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                             log_start_offset: log.map_or(0, |l| l.log_start_offset()),
                             high_watermark: log.map_or(0, |l| l.high_watermark()),
                             log_end_offset: log.map_or(0, |l| l.log_end_offset()),
+                            last_stable_offset: log.map_or(0, |l| l.last_stable_offset()),
+                            open_transactions: log.map_or(Vec::new(), |l| {
+                                l.producer_state()
+                                    .ongoing
+                                    .iter()
+                                    .map(|(&first, &pid)| (pid, first))
+                                    .collect()
+                            }),
                             truncated: state.map_or(0, |s| s.truncated.len() as i64),
                             recent,
                             lost,
@@ -408,6 +532,8 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
         })
         .collect();
     let groups = group_views(sim, &topics);
+    let producer_clients = producer_views(sim);
+    let transactions = transaction_views(sim);
     ClusterView {
         time_ms: sim.now_ms,
         step: sim.steps,
@@ -427,6 +553,8 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
         cluster_metadata_total,
         groups,
         consumers: consumer_views(sim),
+        producer_clients,
+        transactions,
     }
 }
 
@@ -521,6 +649,25 @@ impl PartitionView {
         sentence.push_str(". Consumers read only offsets below the HW.");
         sentence
     }
+}
+
+/// How far into its batch the record at `index` is: records of one batch are consecutive and
+/// share their header.
+fn index_in_batch(records: &[crate::log::Record], index: usize) -> i32 {
+    let Some(header) = records[index].batch.as_ref() else {
+        return 0;
+    };
+    let mut first = index;
+    while first > 0
+        && records[first - 1]
+            .batch
+            .as_ref()
+            .is_some_and(|h| std::sync::Arc::ptr_eq(h, header))
+        && records[first - 1].offset + 1 == records[first].offset
+    {
+        first -= 1;
+    }
+    (index - first) as i32
 }
 
 /// Every group some live broker coordinates, with its members and offsets.
@@ -687,11 +834,136 @@ fn group_offsets(
         .collect()
 }
 
+fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
+    let now = sim.now_ms;
+    sim.producers
+        .values()
+        .map(|p| {
+            let batch_view = |b: &crate::producer::ProducerBatch, status: String| BatchView {
+                id: b.id,
+                topic: b.partition.topic.clone(),
+                partition: b.partition.partition,
+                records: b.records.len(),
+                bytes: b.bytes,
+                base_sequence: b.base_sequence,
+                attempts: b.attempts,
+                status,
+            };
+            let mut batches = Vec::new();
+            for queue in p.queues.values() {
+                for (i, b) in queue.iter().enumerate() {
+                    let status = match b.retry_at_ms {
+                        Some(at) if at > now => format!("retry in {} ms", at - now),
+                        Some(_) => "retry: sent next".to_string(),
+                        None if i + 1 < queue.len() || b.bytes >= p.config.batch_size => {
+                            "full: sent next".to_string()
+                        }
+                        None => {
+                            let left = b.created_ms + p.config.linger_ms - now;
+                            if left > 0 {
+                                format!("linger.ms ({left} ms left)")
+                            } else {
+                                "ready".to_string()
+                            }
+                        }
+                    };
+                    batches.push(batch_view(b, status));
+                }
+            }
+            let in_flight = p
+                .in_flight
+                .values()
+                .map(|f| {
+                    batch_view(
+                        &f.batch,
+                        format!(
+                            "in flight to broker {} for {} ms",
+                            f.broker,
+                            now - f.sent_ms
+                        ),
+                    )
+                })
+                .collect();
+            ProducerView {
+                name: p.name.clone(),
+                node: p.id,
+                alive: p.alive,
+                state: p.state_label(),
+                acks: match p.config.acks {
+                    crate::command::Acks::All => "all",
+                    crate::command::Acks::Leader => "1",
+                    crate::command::Acks::None => "0",
+                }
+                .to_string(),
+                idempotent: p.config.idempotent,
+                transactional_id: p.config.transactional_id.clone(),
+                producer_id: p.producer_id,
+                producer_epoch: p.producer_epoch,
+                txn_state: p.transactional().then(|| p.txn_state.name().to_string()),
+                txn_partitions: p.txn_partitions.iter().cloned().collect(),
+                linger_ms: p.config.linger_ms,
+                batch_size: p.config.batch_size,
+                max_in_flight: p.config.max_in_flight,
+                batches,
+                in_flight,
+                records_sent: p.records_sent,
+                records_acked: p.records_acked,
+                records_failed: p.records_failed,
+                retries: p.retries_done,
+                transactions_committed: p.transactions_committed,
+                transactions_aborted: p.transactions_aborted,
+                error: p.error.clone(),
+                properties: p.properties.clone(),
+            }
+        })
+        .collect()
+}
+
+/// Every transaction a live coordinator has loaded (the one with the highest coordinator
+/// epoch wins if two think they own it).
+fn transaction_views(sim: &crate::sim::Simulation) -> Vec<TransactionView> {
+    let mut best: std::collections::BTreeMap<&str, (i32, TransactionView)> =
+        std::collections::BTreeMap::new();
+    for broker in sim.brokers.values().filter(|b| b.alive) {
+        let n = broker.txn_partitions();
+        for (tid, meta) in &broker.txns.txns {
+            let p = crate::txn::txn_partition(tid, n);
+            let Some(&epoch) = broker.txns.loaded.get(&p) else {
+                continue;
+            };
+            if best.get(tid.as_str()).is_some_and(|(e, _)| *e >= epoch) {
+                continue;
+            }
+            let view = TransactionView {
+                transactional_id: tid.clone(),
+                coordinator: broker.id,
+                state_partition: p,
+                producer_id: meta.producer_id,
+                producer_epoch: meta.producer_epoch,
+                state: meta.state.name().to_string(),
+                partitions: meta.partitions.iter().cloned().collect(),
+                open_ms: (meta.state == crate::txn::TxnStatus::Ongoing)
+                    .then(|| sim.now_ms - meta.start_ms),
+                timeout_ms: meta.timeout_ms,
+                markers_pending: broker
+                    .txns
+                    .markers_outstanding
+                    .get(tid)
+                    .map(|s| s.iter().cloned().collect())
+                    .unwrap_or_default(),
+            };
+            best.insert(tid.as_str(), (epoch, view));
+        }
+    }
+    best.into_values().map(|(_, v)| v).collect()
+}
+
 fn consumer_views(sim: &crate::sim::Simulation) -> Vec<ConsumerView> {
     sim.consumers
         .values()
         .map(|c| ConsumerView {
             name: c.name.clone(),
+            read_committed: c.config.read_committed,
             node: c.id,
             group: c.group.clone(),
             alive: c.alive,

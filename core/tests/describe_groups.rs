@@ -28,6 +28,8 @@ fn partition(topic: &str, p: i32, leader: Option<i32>, start: i64, hw: i64) -> P
             log_start_offset: start,
             high_watermark: hw,
             log_end_offset: hw + 2,
+            last_stable_offset: hw,
+            open_transactions: Vec::new(),
             truncated: 0,
             recent: Vec::new(),
             lost: Vec::new(),
