@@ -207,7 +207,60 @@ pub fn describe_cluster(view: &ClusterView) -> String {
                         String::new()
                     }
                 );
+                if r.last_stable_offset != r.high_watermark {
+                    out.pop();
+                    let _ = writeln!(out, "\tLSO {}", r.last_stable_offset);
+                }
             }
+        }
+    }
+    if !view.producer_clients.is_empty() {
+        let _ = writeln!(out, "Producers:");
+        for p in &view.producer_clients {
+            let id = if p.producer_id >= 0 {
+                format!("producer id {} epoch {}", p.producer_id, p.producer_epoch)
+            } else {
+                "no producer id".to_string()
+            };
+            let _ = writeln!(
+                out,
+                "  {}	{}	acks={}	{}{}	sent {}	acked {}	failed {}	retries {}	waiting {} batch(es), {} in flight",
+                p.name,
+                p.state,
+                p.acks,
+                id,
+                p.transactional_id
+                    .as_ref()
+                    .map_or(String::new(), |t| format!("\ttransactional.id {t}")),
+                p.records_sent,
+                p.records_acked,
+                p.records_failed,
+                p.retries,
+                p.batches.len(),
+                p.in_flight.len()
+            );
+        }
+    }
+    if !view.transactions.is_empty() {
+        let _ = writeln!(out, "Transactions:");
+        for t in &view.transactions {
+            let parts: Vec<String> = t.partitions.iter().map(|tp| tp.to_string()).collect();
+            let _ = writeln!(
+                out,
+                "  {}	coordinator {} ({}-{})	producer id {} epoch {}	{}{}",
+                t.transactional_id,
+                t.coordinator,
+                crate::txn::TRANSACTION_STATE_TOPIC,
+                t.state_partition,
+                t.producer_id,
+                t.producer_epoch,
+                t.state,
+                if parts.is_empty() {
+                    String::new()
+                } else {
+                    format!("\t{}", parts.join(", "))
+                }
+            );
         }
     }
     out

@@ -103,11 +103,14 @@ impl ProducerConfig {
             validate(def, value)?;
             values.insert(def.name, value.clone());
         }
+        // Kafka's INT configs stop at 2^31 - 1; the sandbox bounds its LONG ones there too, so
+        // adding a duration to the clock can never overflow.
         let int = |name: &str| -> i64 {
             values
                 .get(name)
-                .and_then(|v| v.parse().ok())
+                .and_then(|v| v.parse::<i64>().ok())
                 .unwrap_or_default()
+                .clamp(0, i64::from(i32::MAX))
         };
         let text = |name: &str| values.get(name).cloned().unwrap_or_default();
         let explicit = |name: &str| properties.iter().any(|(k, _)| k == name);
@@ -305,6 +308,9 @@ pub struct Producer {
     pub transactions_committed: i64,
     pub transactions_aborted: i64,
     pub error: Option<String>,
+    /// While one command sends several records: how many went to each partition.
+    #[serde(default)]
+    pub send_summary: Option<BTreeMap<TopicPartition, usize>>,
     pub timers: Timers,
 }
 
@@ -361,6 +367,7 @@ impl Producer {
             transactions_committed: 0,
             transactions_aborted: 0,
             error: None,
+            send_summary: None,
             timers: Timers::default(),
         }
     }
@@ -509,6 +516,38 @@ impl Producer {
         Ok(())
     }
 
+    /// Starts counting where records go instead of narrating each (a `send` of many records).
+    pub fn begin_send_summary(&mut self) {
+        self.send_summary = Some(BTreeMap::new());
+    }
+
+    /// One line for the records sent since [`Producer::begin_send_summary`].
+    pub fn end_send_summary(&mut self, ctx: &mut Ctx, how: &str) {
+        let Some(summary) = self.send_summary.take() else {
+            return;
+        };
+        if summary.is_empty() {
+            return;
+        }
+        let total: usize = summary.values().sum();
+        let parts: Vec<String> = summary
+            .iter()
+            .map(|(tp, n)| {
+                let batches = self.queues.get(tp).map_or(0, |q| q.len());
+                format!("{n} to {tp} ({batches} batch(es) waiting)")
+            })
+            .collect();
+        self.event(
+            ctx,
+            EventKind::Command,
+            None,
+            format!(
+                "send() × {total} ({how}): {} in the accumulator",
+                parts.join(", ")
+            ),
+        );
+    }
+
     /// Moves records whose topic metadata is known into the accumulator.
     fn partition_pending(&mut self, ctx: &mut Ctx) {
         let pending = std::mem::take(&mut self.pending);
@@ -574,15 +613,21 @@ impl Producer {
                     sticky.update_partition_info(bytes as i32, all_full, &statuses, ctx.rng);
                 }
             }
-            let queued = self.queues.get(&tp).map_or(0, |q| q.len());
-            self.event(
-                ctx,
-                EventKind::Command,
-                Some(tp.clone()),
-                format!(
-                    "send() puts a record in the batch for {tp} ({how}); {queued} batch(es) wait for it in the accumulator"
-                ),
-            );
+            match self.send_summary.as_mut() {
+                // Several records in one command: one line for them all, at the end.
+                Some(summary) => *summary.entry(tp).or_default() += 1,
+                None => {
+                    let queued = self.queues.get(&tp).map_or(0, |q| q.len());
+                    self.event(
+                        ctx,
+                        EventKind::Command,
+                        Some(tp.clone()),
+                        format!(
+                            "send() puts a record in the batch for {tp} ({how}); {queued} batch(es) wait for it in the accumulator"
+                        ),
+                    );
+                }
+            }
         }
         if missing {
             self.request_metadata(ctx);
@@ -1461,6 +1506,16 @@ impl Producer {
             Some(KafkaError::NOT_COORDINATOR) | Some(KafkaError::COORDINATOR_NOT_AVAILABLE) => {
                 self.init_retry_at_ms = ctx.now + self.config.retry_backoff_ms;
                 self.coordinator_lost(ctx);
+            }
+            Some(KafkaError::INVALID_TRANSACTION_TIMEOUT) => {
+                let text = format!(
+                    "InvalidTxnTimeoutException: transaction.timeout.ms={} is above the brokers' transaction.max.timeout.ms; initTransactions() fails and the producer can only be closed",
+                    self.config.transaction_timeout_ms
+                );
+                self.txn_state = TxnState::Fatal;
+                self.error = Some(text.clone());
+                self.event(ctx, EventKind::Command, None, text);
+                return;
             }
             Some(e) => {
                 self.init_retry_at_ms = ctx.now + self.config.retry_backoff_ms;

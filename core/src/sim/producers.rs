@@ -93,13 +93,39 @@ impl Simulation {
                         "topic '{topic}' does not exist (UNKNOWN_TOPIC_OR_PARTITION); create it with kafka-topics.sh --create"
                     ));
                 }
+                if let Some(p) = partition {
+                    let count = self
+                        .metadata()
+                        .partitions
+                        .keys()
+                        .filter(|tp| &tp.topic == topic)
+                        .count();
+                    if *p < 0 || *p as usize >= count {
+                        return fail(format!(
+                            "Invalid partition given with record: {p} is not in the range [0...{count}) of topic {topic} (KafkaException)"
+                        ));
+                    }
+                }
                 let count = (*count).clamp(1, 100_000);
+                let how = match (partition, key) {
+                    (Some(p), _) => format!("partition {p}, as named"),
+                    (None, Some(k)) => format!("key {k}: murmur2 picks the partition"),
+                    (None, None) => "no key: the sticky partitioner picks".to_string(),
+                };
                 Ok(self
                     .with_producer(id, |p, ctx| {
-                        for _ in 0..count {
-                            p.send(ctx, topic, key.clone(), value.clone(), *partition)?;
+                        if count > 1 {
+                            p.begin_send_summary();
                         }
-                        Ok(())
+                        let mut result = Ok(());
+                        for _ in 0..count {
+                            result = p.send(ctx, topic, key.clone(), value.clone(), *partition);
+                            if result.is_err() {
+                                break;
+                            }
+                        }
+                        p.end_send_summary(ctx, &how);
+                        result
                     })?
                     .1)
             }
