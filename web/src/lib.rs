@@ -21,6 +21,7 @@ use components::groups::GroupsPanel;
 use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
+use components::producers::ProducersPanel;
 use sandbox_core::view::ClusterView;
 use state::{Action, AppState};
 
@@ -203,6 +204,7 @@ pub fn App() -> Html {
                         <ClusterDiagram view={shown.clone()} selected={state.selected.clone()} {on_select}
                                         {on_node} selected_node={state.selected_node} />
                     </section>
+                    <ProducersPanel view={view.clone()} dispatch={dispatch.clone()} />
                     <GroupsPanel view={view.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <aside class="side">

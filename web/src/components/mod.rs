@@ -10,3 +10,4 @@ pub mod groups;
 pub mod metrics;
 pub mod network;
 pub mod partition_detail;
+pub mod producers;
