@@ -4,7 +4,10 @@
 //! State is never shown by colour alone: the leader carries a star and the word "Leader", an
 //! out-of-sync replica a dashed border and the words "Out of sync", a crashed broker a cross and
 //! the word "crashed". Records take their producer's colour; uncommitted ones also get a dashed
-//! outline.
+//! outline. Transactions are drawn without relying on colour either: a transaction marker is a
+//! narrow square lettered C (commit) or A (abort), a record of an aborted transaction is faded
+//! and struck through, a record of a transaction still open carries a ring, and the LSO (the
+//! last stable offset, where read_committed consumers stop) is a dotted line labelled "LSO".
 //!
 //! A big cluster (more than [`COMPACT_BROKERS`] brokers or [`COMPACT_PARTITIONS`] partitions) is
 //! drawn compactly: one small cell per replica with its role, HW and how far its LEO is ahead,
@@ -13,7 +16,8 @@
 
 use std::rc::Rc;
 
-use sandbox_core::view::{ClusterView, PartitionView, ReplicaView};
+use sandbox_core::producer_state::ControlType;
+use sandbox_core::view::{ClusterView, PartitionView, RecordMark, ReplicaView};
 use yew::prelude::*;
 
 use crate::PartitionKey;
@@ -78,6 +82,90 @@ pub struct ClusterDiagramProps {
     pub on_node: Callback<i32>,
     #[prop_or_default]
     pub selected_node: Option<i32>,
+}
+
+/// What a record is in a transaction's terms, for drawing it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum TxnLook {
+    /// Not transactional.
+    Plain,
+    /// A record of a committed transaction.
+    Committed,
+    /// A record of a transaction this replica still has open.
+    Open,
+    /// A record of an aborted transaction: read_committed consumers skip it.
+    Aborted,
+    /// A transaction marker (control record) written when a transaction ends.
+    Marker(ControlType),
+}
+
+impl TxnLook {
+    /// The class the stylesheet draws it with (`""` for a plain record).
+    pub fn class(self) -> &'static str {
+        match self {
+            TxnLook::Plain => "",
+            TxnLook::Committed => "txn-committed",
+            TxnLook::Open => "open-txn",
+            TxnLook::Aborted => "aborted",
+            TxnLook::Marker(ControlType::Commit) => "txn-marker commit",
+            TxnLook::Marker(ControlType::Abort) => "txn-marker abort",
+        }
+    }
+}
+
+/// Classifies a record of `replica`: a marker, aborted, in a transaction still open on this
+/// replica (its producer id has an open transaction that started at or before it), or committed.
+pub fn txn_look(replica: &ReplicaView, mark: &RecordMark) -> TxnLook {
+    let Some(b) = mark.batch else {
+        return TxnLook::Plain;
+    };
+    if let Some(control) = b.control {
+        return TxnLook::Marker(control);
+    }
+    if !b.transactional {
+        return TxnLook::Plain;
+    }
+    if b.aborted {
+        return TxnLook::Aborted;
+    }
+    let open = replica
+        .open_transactions
+        .iter()
+        .any(|&(pid, first)| pid == b.producer_id && first <= mark.offset);
+    if open {
+        TxnLook::Open
+    } else {
+        TxnLook::Committed
+    }
+}
+
+/// A record's batch fields and transaction in words, for its tooltip:
+/// `producer id 0, epoch 0, sequence 3; in an open transaction`.
+pub fn describe_record(replica: &ReplicaView, mark: &RecordMark) -> String {
+    let Some(b) = mark.batch else {
+        return String::new();
+    };
+    let ids = format!("producer id {}, epoch {}", b.producer_id, b.producer_epoch);
+    match txn_look(replica, mark) {
+        TxnLook::Marker(c) => format!(
+            "{} marker (a control record) for {ids}: the coordinator ended the transaction here; consumers never see it",
+            c.name()
+        ),
+        look => {
+            let sequence = if b.sequence >= 0 {
+                format!("{ids}, sequence {}", b.sequence)
+            } else {
+                ids
+            };
+            let txn = match look {
+                TxnLook::Open => "; in a transaction still open: read_committed consumers wait at the LSO",
+                TxnLook::Aborted => "; its transaction was aborted: read_committed consumers skip it",
+                TxnLook::Committed => "; its transaction committed",
+                _ => "",
+            };
+            format!("{sequence}{txn}")
+        }
+    }
 }
 
 /// Whether a partition needs attention: offline, or not every replica in sync.
@@ -332,7 +420,43 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             { for rows }
             { in_flight(view, quorum, layout) }
         </svg>
+        if !layout.compact {
+            { legend() }
+        }
         </>
+    }
+}
+
+/// What the drawing's shapes mean, each key drawn with the same classes as the drawing.
+fn legend() -> Html {
+    let key = |body: Html| {
+        html! {
+            <svg class="legend-key" viewBox="0 0 18 18" width="18" height="18" aria-hidden="true">{ body }</svg>
+        }
+    };
+    let square = |classes: &'static str| {
+        html! { <rect class={classes!("record", classes.split(' ').collect::<Vec<_>>())} x="2" y="1" width="14" height="16" rx="2" /> }
+    };
+    let line = |name: &'static str| {
+        html! { <g class={classes!("marker", name)}><line x1="9" x2="9" y1="0" y2="18" /></g> }
+    };
+    html! {
+        <p class="diagram-legend" aria-label="Legend">
+            <span>{ key(square("committed")) }{ "committed (below the HW)" }</span>
+            <span>{ key(square("uncommitted")) }{ "not committed yet" }</span>
+            <span>{ key(html! { <>{ square("committed open-txn") }<circle class="open-ring" cx="9" cy="9" r="3" /></> }) }
+                { "in an open transaction" }</span>
+            <span>{ key(html! { <>{ square("committed aborted") }<line class="abort-strike" x1="2" y1="17" x2="16" y2="1" /></> }) }
+                { "aborted (read_committed skips it)" }</span>
+            <span>{ key(html! { <><rect class="record committed txn-marker commit" x="5" y="1" width="8" height="16" rx="1" />
+                <text class="marker-letter" x="9" y="13" text-anchor="middle">{ "C" }</text></> }) }
+                { key(html! { <><rect class="record committed txn-marker abort" x="5" y="1" width="8" height="16" rx="1" />
+                <text class="marker-letter" x="9" y="13" text-anchor="middle">{ "A" }</text></> }) }
+                { "commit / abort marker" }</span>
+            <span>{ key(line("HW")) }{ "HW: consumers read below it" }</span>
+            <span>{ key(line("LSO")) }{ "LSO: read_committed consumers read below it" }</span>
+            <span>{ key(line("LEO")) }{ "LEO: where the next record goes" }</span>
+        </p>
     }
 }
 
@@ -409,15 +533,10 @@ fn replica_cell(
     let first_x = x + CELL_PAD + 16.0;
     let bar_y = y + 36.0;
     let offset_x = |offset: i64| first_x + slot * (offset - window_start) as f64 - 1.0;
-    let producer_of = |offset: i64| {
-        replica
-            .recent
-            .iter()
-            .find(|r| r.offset == offset)
-            .map(|r| r.producer)
-    };
+    let mark_at = |offset: i64| replica.recent.iter().find(|r| r.offset == offset);
     let squares = (window_start..window_end).map(|offset| {
-        let producer = producer_of(offset);
+        let mark = mark_at(offset);
+        let producer = mark.map(|r| r.producer);
         let state = if offset >= replica.log_end_offset {
             "absent"
         } else if offset < replica.log_start_offset {
@@ -430,11 +549,42 @@ fn replica_cell(
         let sx = first_x + slot * (offset - window_start) as f64;
         let colour = producer.map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
         let by = producer.map_or(String::new(), |p| format!(", producer #{}", p + 1));
+        let look = mark.map_or(TxnLook::Plain, |m| txn_look(replica, m));
+        let batch = mark
+            .map(|m| describe_record(replica, m))
+            .filter(|d| !d.is_empty())
+            .map_or(String::new(), |d| format!("; {d}"));
+        let title = format!("offset {offset}: {state}{by}{batch}");
+        let width = slot - 2.0;
+        if let TxnLook::Marker(control) = look {
+            // A marker is narrow, so it reads as a boundary between transactions, lettered C or A.
+            let narrow = (width * 0.6).max(8.0);
+            let nx = sx + (width - narrow) / 2.0;
+            return html! {
+                <g class={classes!("record-group", state)} data-offset={offset.to_string()}
+                   data-control={control.name()}>
+                    <title>{ title }</title>
+                    <rect class={classes!("record", state, look.class())} x={nx.to_string()} y={bar_y.to_string()}
+                          width={narrow.to_string()} height="16" rx="1" />
+                    <text class="marker-letter" x={(sx + width / 2.0).to_string()} y={(bar_y + 12.0).to_string()}
+                          text-anchor="middle">{ if control == ControlType::Commit { "C" } else { "A" } }</text>
+                </g>
+            };
+        }
         html! {
-            <rect class={classes!("record", state, colour)} x={sx.to_string()} y={bar_y.to_string()}
-                  width={(slot - 2.0).to_string()} height="16" rx="2" data-offset={offset.to_string()}>
-                <title>{ format!("offset {offset}: {state}{by}") }</title>
-            </rect>
+            <g class={classes!("record-group", state)} data-offset={offset.to_string()}
+               data-txn={(look != TxnLook::Plain).then(|| look.class().to_string())}>
+                <title>{ title }</title>
+                <rect class={classes!("record", state, colour, look.class())} x={sx.to_string()} y={bar_y.to_string()}
+                      width={width.to_string()} height="16" rx="2" />
+                if look == TxnLook::Aborted {
+                    <line class="abort-strike" x1={sx.to_string()} y1={(bar_y + 16.0).to_string()}
+                          x2={(sx + width).to_string()} y2={bar_y.to_string()} />
+                }
+                if look == TxnLook::Open {
+                    <circle class="open-ring" cx={(sx + width / 2.0).to_string()} cy={(bar_y + 8.0).to_string()} r="3" />
+                }
+            </g>
         }
     });
     // Records this replica lost to truncation stay visible under the log, crossed out.
@@ -457,16 +607,25 @@ fn replica_cell(
     let marker = |name: &'static str, offset: i64, label_y: f64| {
         (offset >= window_start && offset <= window_end).then(|| {
             let mx = offset_x(offset);
+            // The LSO's label sits left of its line, so it never runs into the HW's.
+            let (label_x, anchor) = if name == "LSO" {
+                (mx - 2.0, "end")
+            } else {
+                (mx + 2.0, "start")
+            };
             html! {
                 <g class={classes!("marker", name)} data-marker={name} data-offset={offset.to_string()}>
                     <line x1={mx.to_string()} x2={mx.to_string()}
                           y1={(bar_y - 5.0).to_string()} y2={(bar_y + 21.0).to_string()} />
-                    <text x={(mx + 2.0).to_string()} y={label_y.to_string()}>{ name }</text>
+                    <text x={label_x.to_string()} y={label_y.to_string()} text-anchor={anchor}>{ name }</text>
                 </g>
             }
         })
     };
     let hw_marker = marker("HW", replica.high_watermark, bar_y - 6.0);
+    let lso_marker = (replica.last_stable_offset != replica.high_watermark)
+        .then(|| marker("LSO", replica.last_stable_offset, bar_y - 6.0))
+        .flatten();
     let leo_marker = (replica.log_end_offset != replica.high_watermark)
         .then(|| marker("LEO", replica.log_end_offset, bar_y + 29.0))
         .flatten();
@@ -479,10 +638,12 @@ fn replica_cell(
            data-replica={format!("{}@{}", partition.name(), replica.broker)}
            data-role={role} data-isr={replica.in_isr.to_string()}
            data-hw={replica.high_watermark.to_string()}
-           data-leo={replica.log_end_offset.to_string()}>
-            <title>{ format!("{} on broker {}: {}, log start {}, HW {}, LEO {}{}",
+           data-leo={replica.log_end_offset.to_string()}
+           data-lso={replica.last_stable_offset.to_string()}>
+            <title>{ format!("{} on broker {}: {}, log start {}, HW {}, LEO {}{}{}",
                 partition.name(), replica.broker, label, replica.log_start_offset,
                 replica.high_watermark, replica.log_end_offset,
+                lso_words(replica),
                 if replica.truncated > 0 { format!(", {} record(s) truncated", replica.truncated) } else { String::new() }) }</title>
             <rect class="cell" x={x.to_string()} y={y.to_string()} width={cell_width.to_string()}
                   height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
@@ -497,14 +658,41 @@ fn replica_cell(
             { for squares }
             { for lost }
             { for hw_marker }
+            { for lso_marker }
             { for leo_marker }
             { for start_marker }
             <text class="offsets" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 81.0).to_string()}>
-                { format!("start {} · HW {} · LEO {}", replica.log_start_offset,
-                    replica.high_watermark, replica.log_end_offset) }
+                { if replica.last_stable_offset != replica.high_watermark {
+                    format!("start {} · LSO {} · HW {} · LEO {}", replica.log_start_offset,
+                        replica.last_stable_offset, replica.high_watermark, replica.log_end_offset)
+                } else {
+                    format!("start {} · HW {} · LEO {}", replica.log_start_offset,
+                        replica.high_watermark, replica.log_end_offset)
+                } }
             </text>
         </g>
     }
+}
+
+/// The LSO in words, when an open transaction holds it below the HW.
+fn lso_words(replica: &ReplicaView) -> String {
+    if replica.last_stable_offset == replica.high_watermark {
+        return String::new();
+    }
+    let open: Vec<String> = replica
+        .open_transactions
+        .iter()
+        .map(|(pid, first)| format!("producer id {pid} from offset {first}"))
+        .collect();
+    format!(
+        ", LSO {} (read_committed consumers stop here: open transaction of {})",
+        replica.last_stable_offset,
+        if open.is_empty() {
+            "none".to_string()
+        } else {
+            open.join(", ")
+        }
+    )
 }
 
 /// One replica in the compact drawing: its role as a symbol, its HW, and how many records its
@@ -533,11 +721,13 @@ fn compact_cell(
            data-replica={format!("{}@{}", partition.name(), replica.broker)}
            data-role={role} data-isr={replica.in_isr.to_string()}
            data-hw={replica.high_watermark.to_string()}
-           data-leo={replica.log_end_offset.to_string()}>
-            <title>{ format!("{} on broker {}: {label}{}, log start {}, HW {}, LEO {}",
+           data-leo={replica.log_end_offset.to_string()}
+           data-lso={replica.last_stable_offset.to_string()}>
+            <title>{ format!("{} on broker {}: {label}{}, log start {}, HW {}, LEO {}{}",
                 partition.name(), replica.broker,
                 if broker_alive { "" } else { " (broker down)" },
-                replica.log_start_offset, replica.high_watermark, replica.log_end_offset) }</title>
+                replica.log_start_offset, replica.high_watermark, replica.log_end_offset,
+                lso_words(replica)) }</title>
             <rect class="cell" x={x.to_string()} y={y.to_string()} width={(COMPACT_COLUMN - 8.0).to_string()}
                   height={(COMPACT_ROW - 6.0).to_string()} rx="4" />
             <text class="compact-text" x={(x + 4.0).to_string()} y={(y + 16.0).to_string()}>{ text }</text>

@@ -379,13 +379,22 @@ fn consumer_row(view: &ClusterView, c: &ConsumerView, dispatch: &Callback<Action
     } else {
         "■"
     };
+    let isolation_title = if c.read_committed {
+        "isolation.level=read_committed: reads only below the LSO and skips records of aborted transactions"
+    } else {
+        "isolation.level=read_uncommitted (the default): reads up to the HW, records of open and aborted transactions included"
+    };
     html! {
         <tr class={classes!("consumer", (!c.alive).then_some("down"))} data-consumer={c.name.clone()}
-            data-alive={c.alive.to_string()}>
+            data-alive={c.alive.to_string()}
+            data-isolation={if c.read_committed { "read_committed" } else { "read_uncommitted" }}>
             <th scope="row">
                 <span class={classes!("chip", "member-name", format!("member-{colour}"))}>{ c.name.clone() }</span>
                 <div class="consumer-group">
                     { c.group.as_ref().map_or("no group (assigned)".to_string(), |g| format!("group {g}")) }
+                </div>
+                <div class={classes!("consumer-isolation", c.read_committed.then_some("committed"))} title={isolation_title}>
+                    { if c.read_committed { "◆ read_committed" } else { "◇ read_uncommitted" } }
                 </div>
             </th>
             <td class="consumer-state">{ format!("{symbol} {}", c.state) }</td>

@@ -1,10 +1,16 @@
 //! The side panel for one partition: its replicas side by side, aligned by offset, each marker
 //! labelled and explained, and why the HW is where it is; under them, on the same offsets, each
-//! group's committed offset and each consumer's position.
+//! group's committed offset and each consumer's position. Transactions show as in the diagram:
+//! markers lettered C or A, aborted records hatched, records of an open transaction ringed,
+//! each record's producer id, epoch and sequence in its tooltip (its sequence in small type
+//! inside it), and the LSO marked when an open transaction holds it below the HW.
 
 use std::rc::Rc;
 
-use sandbox_core::view::{ClusterView, PartitionView};
+use sandbox_core::producer_state::ControlType;
+use sandbox_core::view::{ClusterView, PartitionView, ReplicaView};
+
+use crate::components::cluster::{describe_record, txn_look, TxnLook};
 use yew::prelude::*;
 
 /// Offsets shown in the aligned strips.
@@ -126,6 +132,36 @@ fn position_lane(
     })
 }
 
+/// Why the LSO is below the HW, when it is: the oldest transaction still open on the replica.
+fn lso_sentence(r: &ReplicaView) -> Option<String> {
+    if r.last_stable_offset == r.high_watermark {
+        return None;
+    }
+    let open: Vec<String> = r
+        .open_transactions
+        .iter()
+        .map(|(pid, first)| format!("producer id {pid}'s from offset {first}"))
+        .collect();
+    Some(format!(
+        "LSO = {}: the first offset of the oldest transaction still open ({}); read_committed consumers read only below it, read_uncommitted ones up to the HW",
+        r.last_stable_offset,
+        if open.is_empty() { "none listed".to_string() } else { open.join(", ") }
+    ))
+}
+
+/// What the strips' shapes mean, shown once any record carries a transaction.
+fn txn_legend() -> Html {
+    html! {
+        <p class="strip-legend">
+            <span><span class="cell key committed open-txn"></span>{ " open transaction" }</span>
+            <span><span class="cell key committed aborted"></span>{ " aborted (read_committed skips it)" }</span>
+            <span><span class="cell key committed txn-marker commit"><span class="inside">{ "C" }</span></span>
+                  <span class="cell key committed txn-marker abort"><span class="inside">{ "A" }</span></span>{ " commit / abort marker" }</span>
+            <span>{ "Numbers in records: their sequence; hover for producer id and epoch" }</span>
+        </p>
+    }
+}
+
 #[component]
 pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
     let Some(partition) = &props.partition else {
@@ -169,26 +205,51 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                 "uncommitted"
             };
             let mut marks = Vec::new();
+            if offset == r.last_stable_offset && r.last_stable_offset != r.high_watermark {
+                marks.push("LSO");
+            }
             if offset == r.high_watermark {
                 marks.push("HW");
             }
             if offset == r.log_end_offset {
                 marks.push("LEO");
             }
+            let record = r.recent.iter().find(|m| m.offset == offset);
+            let look = record.map_or(TxnLook::Plain, |m| txn_look(r, m));
+            let about = record
+                .map(|m| describe_record(r, m))
+                .filter(|d| !d.is_empty())
+                .map_or(String::new(), |d| format!("; {d}"));
+            // Small type inside the cell: a marker's letter, else the record's sequence.
+            let inside = match (look, record.and_then(|m| m.batch)) {
+                (TxnLook::Marker(ControlType::Commit), _) => Some("C".to_string()),
+                (TxnLook::Marker(ControlType::Abort), _) => Some("A".to_string()),
+                (_, Some(b)) if b.sequence >= 0 => Some(b.sequence.to_string()),
+                _ => None,
+            };
             html! {
-                <span class={classes!("cell", state)} title={format!("offset {offset}: {state}")}>
+                <span class={classes!("cell", state, look.class().split(' ').collect::<Vec<_>>())}
+                      data-offset={offset.to_string()}
+                      data-control={match look { TxnLook::Marker(c) => Some(c.name()), _ => None }}
+                      title={format!("offset {offset}: {state}{about}")}>
+                    if let Some(inside) = inside {
+                        <span class="inside">{ inside }</span>
+                    }
                     if !marks.is_empty() {
-                        <span class="mark">{ marks.join("/") }</span>
+                        <span class={classes!("mark", marks.contains(&"LSO").then_some("lso"))}>{ marks.join("/") }</span>
                     }
                 </span>
             }
         });
         // The log start is worth a line only once it has moved.
-        let explanations: Vec<_> = partition
+        let mut explanations: Vec<_> = partition
             .explain_markers(r.broker)
             .into_iter()
             .filter(|(name, offset, _)| *name != "log start" || *offset > 0)
             .collect();
+        if let Some(sentence) = lso_sentence(r) {
+            explanations.insert(1, ("LSO", r.last_stable_offset, sentence));
+        }
         let role = if r.is_leader {
             "★ leader"
         } else if r.in_isr {
@@ -206,7 +267,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                         <span class="strip-lost">{ format!("✂ {} record(s) truncated", r.truncated) }</span>
                     }
                 </div>
-                <div class="cells" aria-hidden="true"
+                <div class={classes!("cells", (r.last_stable_offset != r.high_watermark).then_some("with-lso"))} aria-hidden="true"
                      style={format!("grid-template-columns: repeat({columns}, 1fr)")}>{ for cells }</div>
                 <dl class="markers">
                     { for explanations.iter().map(|(name, offset, sentence)| html! {
@@ -275,6 +336,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                 <td>{ role }</td>
                 <td>{ in_sync }</td>
                 <td class="num">{ r.log_start_offset }</td>
+                <td class="num">{ r.last_stable_offset }</td>
                 <td class="num">{ r.high_watermark }</td>
                 <td class="num">{ r.log_end_offset }</td>
             </tr>
@@ -289,6 +351,9 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
             </p>
             <p class="explanation">{ partition.explain_high_watermark() }</p>
             <p class="strip-range">{ format!("Offsets {start} to {end} (the last slot is where the next record goes)") }</p>
+            if partition.replicas.iter().any(|r| r.recent.iter().any(|m| m.batch.is_some_and(|b| b.transactional))) {
+                { txn_legend() }
+            }
             <ol class="strips">
                 { for strips }
                 if !lanes.is_empty() {
@@ -304,6 +369,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                         <th scope="col">{ "Role" }</th>
                         <th scope="col">{ "In ISR" }</th>
                         <th scope="col" title="Log start offset: the first offset still readable">{ "Start" }</th>
+                        <th scope="col" title="Last stable offset: read_committed consumers read below it (the HW, unless a transaction is open)">{ "LSO" }</th>
                         <th scope="col" title="High watermark: consumers read below it">{ "HW" }</th>
                         <th scope="col" title="Log end offset: where the next record goes">{ "LEO" }</th>
                     </tr>
