@@ -270,3 +270,374 @@ async fn groups_panel_shows_state_owners_lag_and_labelled_chips() {
         wasm_bindgen::JsCast::dyn_into(one(".consumer-form .consumer-group")).unwrap();
     assert_eq!(group.value(), "billing");
 }
+
+fn one(root: &Element, css: &str) -> Element {
+    root.query_selector(css)
+        .unwrap()
+        .unwrap_or_else(|| panic!("no `{css}`"))
+}
+
+fn click(root: &Element, css: &str) {
+    let el: web_sys::HtmlElement = wasm_bindgen::JsCast::dyn_into(one(root, css)).unwrap();
+    el.click();
+}
+
+/// A transactional producer in a transaction, with a batch lingering and one in flight, and a
+/// fenced instance; the coordinator's view of the transaction.
+fn producers_view() -> ClusterView {
+    use sandbox_core::view::{BatchView, ProducerView, TopicView, TransactionView};
+    let batch = |id, partition, records, base_sequence, status: &str| BatchView {
+        id,
+        topic: "orders".into(),
+        partition,
+        records,
+        bytes: 75 * records as i64,
+        base_sequence,
+        attempts: 1,
+        status: status.into(),
+    };
+    let producer = |name: &str, state: &str| ProducerView {
+        name: name.into(),
+        node: 2000,
+        alive: true,
+        state: state.into(),
+        acks: "all".into(),
+        idempotent: true,
+        transactional_id: Some("orders-tx".into()),
+        producer_id: 7,
+        producer_epoch: 2,
+        txn_state: Some("IN_TRANSACTION".into()),
+        txn_partitions: vec![TopicPartition::new("orders", 0)],
+        linger_ms: 5,
+        batch_size: 16384,
+        max_in_flight: 5,
+        batches: vec![batch(3, 1, 4, Some(0), "linger.ms (3 ms left)")],
+        in_flight: vec![batch(2, 0, 10, Some(0), "in flight to broker 1 for 2 ms")],
+        records_sent: 14,
+        records_acked: 0,
+        records_failed: 0,
+        retries: 0,
+        transactions_committed: 1,
+        transactions_aborted: 2,
+        error: None,
+        properties: vec![("transactional.id".into(), "orders-tx".into())],
+    };
+    let mut zombie = producer("zombie", "fenced (zombie)");
+    zombie.producer_epoch = 1;
+    zombie.txn_state = Some("FATAL_ERROR".into());
+    zombie.batches.clear();
+    zombie.in_flight.clear();
+    zombie.error = Some("PRODUCER_FENCED: a newer instance has epoch 2".into());
+    ClusterView {
+        topics: vec![TopicView {
+            name: "orders".into(),
+            partitions: Vec::new(),
+            topic_id: String::new(),
+            configs: Vec::new(),
+        }],
+        producer_clients: vec![producer("tx", "in a transaction"), zombie],
+        transactions: vec![TransactionView {
+            transactional_id: "orders-tx".into(),
+            coordinator: 1,
+            state_partition: 2,
+            producer_id: 7,
+            producer_epoch: 2,
+            state: "Ongoing".into(),
+            partitions: vec![TopicPartition::new("orders", 0)],
+            open_ms: Some(120),
+            timeout_ms: 60000,
+            markers_pending: Vec::new(),
+        }],
+        ..ClusterView::default()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn producers_panel_shows_batches_requests_and_transactions() {
+    use sandbox_web::components::producers::{ProducersPanel, ProducersPanelProps};
+    let root = mount_point();
+    let clicked = Rc::new(std::cell::RefCell::new(Vec::new()));
+    let dispatch = {
+        let clicked = clicked.clone();
+        yew::Callback::from(move |action: Action| {
+            if let Action::Command(c) = action {
+                clicked.borrow_mut().push(c);
+            }
+        })
+    };
+    let props = ProducersPanelProps {
+        view: Rc::new(producers_view()),
+        dispatch,
+    };
+    yew::Renderer::<ProducersPanel>::with_root_and_props(root.clone(), props).render();
+    next_render().await;
+    let text = |css: &str| one(&root, css).text_content().unwrap_or_default();
+    let count = |css: &str| root.query_selector_all(css).unwrap().length();
+
+    // The card: state, id / epoch, configs, and the transaction's state.
+    let card = one(&root, "[data-producer='tx']");
+    assert_eq!(
+        card.get_attribute("data-txn-state").as_deref(),
+        Some("IN_TRANSACTION")
+    );
+    assert!(text("[data-producer='tx'] .producer-state").contains("in a transaction"));
+    assert_eq!(text("[data-producer='tx'] .pid"), "7 / 2");
+    assert!(text("[data-producer='tx'] .producer-facts").contains("orders-tx"));
+    // The accumulator's batch is visible before it is sent, with what it waits for.
+    assert_eq!(count("[data-producer='tx'] .accumulator .batch"), 1);
+    let waiting = text("[data-producer='tx'] .accumulator [data-batch='orders-1']");
+    assert!(waiting.contains("linger.ms (3 ms left)"), "{waiting}");
+    assert!(waiting.contains("0–3"), "sequences 0 to 3: {waiting}");
+    let sent = text("[data-producer='tx'] .in-flight [data-batch='orders-0']");
+    assert!(sent.contains("in flight to broker 1"), "{sent}");
+    assert!(text("[data-producer='tx'] .producer-counts").contains("14"));
+    assert!(text("[data-producer='tx'] .txn-aborted").contains('2'));
+
+    // Transaction buttons follow the state: in a transaction, Begin is off, Commit is on.
+    assert!(one(&root, "[data-producer='tx'] .begin").has_attribute("disabled"));
+    assert!(!one(&root, "[data-producer='tx'] .commit").has_attribute("disabled"));
+    click(&root, "[data-producer='tx'] .send-10");
+    click(&root, "[data-producer='tx'] .abort");
+    assert_eq!(
+        clicked.borrow().as_slice(),
+        &[
+            Command::ProducerSend {
+                name: "tx".into(),
+                topic: "orders".into(),
+                count: 10,
+                key: None,
+                value: None,
+                partition: None,
+            },
+            Command::ProducerAction {
+                name: "tx".into(),
+                action: sandbox_core::command::ProducerAction::Abort,
+            },
+        ]
+    );
+
+    // The fenced instance says why and cannot send.
+    assert!(text("[data-producer='zombie'] .producer-error").contains("PRODUCER_FENCED"));
+    assert!(one(&root, "[data-producer='zombie'] .send-1").has_attribute("disabled"));
+
+    // The coordinator's side.
+    let txn = one(&root, "[data-transaction='orders-tx']");
+    assert_eq!(
+        txn.get_attribute("data-txn-state").as_deref(),
+        Some("Ongoing")
+    );
+    let row = text("[data-transaction='orders-tx']");
+    assert!(row.contains("broker 1 · __transaction_state-2"), "{row}");
+    assert!(row.contains("orders-0") && row.contains("7 / 2"), "{row}");
+
+    // The form proposes the next free name and sends only what differs from the defaults.
+    clicked.borrow_mut().clear();
+    click(&root, ".producer-start");
+    assert_eq!(
+        clicked.borrow().as_slice(),
+        &[Command::ProducerStart {
+            name: "p1".into(),
+            properties: Vec::new(),
+        }]
+    );
+}
+
+/// orders-0 after an aborted transaction (offsets 0–1, ABORT marker at 2), a committed one (3,
+/// COMMIT at 4) and one still open (5–6): the LSO stays at 5 while the HW is 7.
+fn transaction_log_view(brokers: i32) -> ClusterView {
+    use sandbox_core::producer_state::ControlType;
+    use sandbox_core::view::{
+        BrokerView, PartitionView, RecordBatchMark, RecordMark, ReplicaView, TopicView,
+    };
+    let mark = |offset, sequence, control: Option<ControlType>, aborted| RecordMark {
+        offset,
+        producer: if control.is_some() { 1 } else { 0 },
+        batch: Some(RecordBatchMark {
+            producer_id: 4,
+            producer_epoch: 0,
+            sequence,
+            transactional: true,
+            control,
+            aborted,
+        }),
+    };
+    let recent = vec![
+        mark(0, 0, None, true),
+        mark(1, 1, None, true),
+        mark(2, -1, Some(ControlType::Abort), false),
+        mark(3, 2, None, false),
+        mark(4, -1, Some(ControlType::Commit), false),
+        mark(5, 3, None, false),
+        mark(6, 4, None, false),
+    ];
+    let replica = |broker| ReplicaView {
+        broker,
+        is_leader: broker == 0,
+        in_isr: true,
+        log_start_offset: 0,
+        high_watermark: 7,
+        log_end_offset: 7,
+        last_stable_offset: 5,
+        open_transactions: vec![(4, 5)],
+        truncated: 0,
+        recent: recent.clone(),
+        lost: Vec::new(),
+    };
+    ClusterView {
+        brokers: (0..brokers)
+            .map(|id| BrokerView {
+                id,
+                rack: None,
+                alive: true,
+                fenced: false,
+                fetch_paused: false,
+            })
+            .collect(),
+        topics: vec![TopicView {
+            name: "orders".into(),
+            partitions: vec![PartitionView {
+                topic: "orders".into(),
+                partition: 0,
+                leader: Some(0),
+                leader_epoch: 0,
+                isr: vec![0, 1, 2],
+                replicas: vec![replica(0), replica(1), replica(2)],
+                partition_epoch: 0,
+            }],
+            topic_id: String::new(),
+            configs: Vec::new(),
+        }],
+        producers: vec!["tx".into(), "txn orders-tx".into()],
+        ..ClusterView::default()
+    }
+}
+
+#[wasm_bindgen_test]
+async fn logs_draw_markers_aborted_and_open_records_and_the_lso() {
+    use sandbox_web::components::partition_detail::{PartitionDetail, PartitionDetailProps};
+    let view = Rc::new(transaction_log_view(3));
+    let root = mount_point();
+    let props = ClusterDiagramProps {
+        view: view.clone(),
+        selected: None,
+        on_select: Default::default(),
+        on_node: Default::default(),
+        selected_node: None,
+    };
+    yew::Renderer::<ClusterDiagram>::with_root_and_props(root.clone(), props).render();
+    next_render().await;
+    let count = |root: &Element, css: &str| root.query_selector_all(css).unwrap().length();
+    let leader = "[data-replica='orders-0@0']";
+    // Markers are lettered, aborted records struck, open ones ringed, on every replica.
+    assert_eq!(count(&root, "[data-control='ABORT']"), 3);
+    assert_eq!(count(&root, "[data-control='COMMIT']"), 3);
+    let abort = one(&root, &format!("{leader} [data-control='ABORT']"));
+    assert_eq!(
+        abort.text_content().as_deref().map(|t| t.contains('A')),
+        Some(true)
+    );
+    assert!(abort.text_content().unwrap().contains("ABORT marker"));
+    assert_eq!(count(&root, &format!("{leader} .record.aborted")), 2);
+    assert_eq!(count(&root, &format!("{leader} .abort-strike")), 2);
+    assert_eq!(count(&root, &format!("{leader} .open-ring")), 2);
+    // Every record's tooltip names its producer id, epoch and sequence.
+    let record = one(&root, &format!("{leader} [data-offset='3'] title"));
+    let title = record.text_content().unwrap();
+    assert!(
+        title.contains("producer id 4, epoch 0, sequence 2") && title.contains("committed"),
+        "{title}"
+    );
+    // The LSO is drawn where it differs from the HW, and said in words.
+    let lso = one(&root, &format!("{leader} [data-marker='LSO']"));
+    assert_eq!(lso.get_attribute("data-offset").as_deref(), Some("5"));
+    assert!(one(&root, leader)
+        .text_content()
+        .unwrap()
+        .contains("LSO 5 · HW 7"));
+    assert!(one(&root, ".diagram-legend")
+        .text_content()
+        .unwrap()
+        .contains("LSO"));
+
+    // The partition detail: the same shapes, sequences in small type, the LSO explained.
+    let detail = mount_point();
+    let props = PartitionDetailProps {
+        partition: Some(view.topics[0].partitions[0].clone()),
+        view: view.clone(),
+    };
+    yew::Renderer::<PartitionDetail>::with_root_and_props(detail.clone(), props).render();
+    next_render().await;
+    let strip = "[data-strip='0']";
+    assert_eq!(count(&detail, &format!("{strip} .cell.aborted")), 2);
+    assert_eq!(count(&detail, &format!("{strip} .cell.open-txn")), 2);
+    assert_eq!(
+        one(&detail, &format!("{strip} [data-control='COMMIT']"))
+            .text_content()
+            .as_deref(),
+        Some("C")
+    );
+    assert_eq!(
+        one(&detail, &format!("{strip} [data-offset='6'] .inside"))
+            .text_content()
+            .as_deref(),
+        Some("4"),
+        "offset 6 carries sequence 4"
+    );
+    assert!(
+        one(&detail, &format!("{strip} [data-offset='5'] .mark.lso"))
+            .text_content()
+            .unwrap()
+            .contains("LSO")
+    );
+    let markers = one(&detail, &format!("{strip} .markers"))
+        .text_content()
+        .unwrap();
+    assert!(
+        markers.contains("LSO = 5") && markers.contains("producer id 4"),
+        "{markers}"
+    );
+
+    // The compact drawing of a big cluster still draws every replica, LSO in its data.
+    let compact = mount_point();
+    let props = ClusterDiagramProps {
+        view: Rc::new(transaction_log_view(9)),
+        selected: None,
+        on_select: Default::default(),
+        on_node: Default::default(),
+        selected_node: None,
+    };
+    yew::Renderer::<ClusterDiagram>::with_root_and_props(compact.clone(), props).render();
+    next_render().await;
+    assert_eq!(
+        count(&compact, ".cluster-diagram.compact [data-replica]"),
+        3
+    );
+    assert_eq!(
+        one(&compact, "[data-replica='orders-0@0']")
+            .get_attribute("data-lso")
+            .as_deref(),
+        Some("5")
+    );
+}
+
+#[wasm_bindgen_test]
+async fn consumers_show_their_isolation_level() {
+    let mut view = group_view();
+    view.consumers[0].read_committed = true;
+    let root = mount_point();
+    let props = GroupsPanelProps {
+        view: Rc::new(view),
+        dispatch: Default::default(),
+    };
+    yew::Renderer::<GroupsPanel>::with_root_and_props(root.clone(), props).render();
+    next_render().await;
+    let row = one(&root, "[data-consumer='c1']");
+    assert_eq!(
+        row.get_attribute("data-isolation").as_deref(),
+        Some("read_committed")
+    );
+    assert!(one(&root, "[data-consumer='c2'] .consumer-isolation")
+        .text_content()
+        .unwrap()
+        .contains("read_uncommitted"));
+}
