@@ -84,6 +84,16 @@ pub struct ReplicaState {
     pub truncated: Vec<Record>,
 }
 
+/// What a coordinator (group or transaction) does after the leadership of one of its log's
+/// partitions changed on this broker.
+pub(crate) enum CoordinatorChange {
+    /// It leads the partition in this epoch and has not loaded it in this epoch: (re)load.
+    Load(i32),
+    /// It no longer leads a partition it had loaded.
+    Unload,
+    Keep,
+}
+
 /// A produce request waiting for the HW (`DelayedProduce`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingProduce {
@@ -1507,6 +1517,25 @@ impl Broker {
                     want_shutdown: self.want_shutdown,
                 },
             ),
+        }
+    }
+
+    /// Whether a coordinator that loaded `tp` in epoch `loaded` must load or unload it now.
+    pub(crate) fn coordinator_change(
+        &self,
+        tp: &TopicPartition,
+        loaded: Option<i32>,
+    ) -> CoordinatorChange {
+        let leading = self
+            .replicas
+            .get(tp)
+            .filter(|r| r.leader.is_some())
+            .map(|r| r.registration.leader_epoch);
+        match (leading, loaded) {
+            (Some(epoch), Some(l)) if epoch == l => CoordinatorChange::Keep,
+            (Some(epoch), _) => CoordinatorChange::Load(epoch),
+            (None, Some(_)) => CoordinatorChange::Unload,
+            (None, None) => CoordinatorChange::Keep,
         }
     }
 

@@ -197,6 +197,8 @@ pub enum Command {
     },
     /// `kafka-topics.sh --describe [--topic T]`
     DescribeTopics { topic: Option<String> },
+    /// `kafka-topics.sh --alter --topic T --partitions N`: more partitions (never fewer).
+    AlterTopicPartitions { topic: String, partitions: i32 },
     /// `kafka-topics.sh --list`
     ListTopics,
     /// `kafka-configs.sh --alter --entity-type topics|brokers (--entity-name X | --entity-default)

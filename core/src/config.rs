@@ -470,6 +470,14 @@ pub const PRODUCER_CONFIGS: &[ConfigDef] = &[
                   included; after it the record fails with a TimeoutException.",
     },
     ConfigDef {
+        name: "metadata.max.age.ms",
+        default: "300000",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "How often the producer refreshes its metadata even when nothing failed: until \
+                  then it keeps hashing keys over the partition count it knows.",
+    },
+    ConfigDef {
         name: "partitioner.ignore.keys",
         default: "false",
         scope: Scope::Producer,

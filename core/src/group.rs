@@ -47,7 +47,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::broker::Broker;
+use crate::broker::{Broker, CoordinatorChange};
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::java::{hash_map_iteration_order, string_hash_code, utils_abs};
@@ -420,14 +420,9 @@ impl Broker {
             return;
         }
         let p = tp.partition;
-        let leading = self
-            .replicas
-            .get(tp)
-            .filter(|r| r.leader.is_some())
-            .map(|r| r.registration.leader_epoch);
-        match (leading, self.groups.loaded.get(&p).copied()) {
-            (Some(epoch), Some(loaded)) if epoch == loaded => {}
-            (Some(epoch), previous) => {
+        let previous = self.groups.loaded.get(&p).copied();
+        match self.coordinator_change(tp, previous) {
+            CoordinatorChange::Load(epoch) => {
                 // A new leader epoch of a partition this broker already coordinated: Kafka
                 // resigns the old coordinator (pending requests get NOT_COORDINATOR) and loads
                 // the partition again.
@@ -436,8 +431,8 @@ impl Broker {
                 }
                 self.load_offsets_partition(ctx, p, epoch)
             }
-            (None, Some(_)) => self.unload_offsets_partition(ctx, p),
-            (None, None) => {}
+            CoordinatorChange::Unload => self.unload_offsets_partition(ctx, p),
+            CoordinatorChange::Keep => {}
         }
     }
 

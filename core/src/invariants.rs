@@ -479,11 +479,7 @@ impl Checker {
             *seen = p.acked.len();
         }
         for write in writes {
-            // With min.insync.replicas 1 an acks=all write may be on the leader alone.
-            let min_isr = sim
-                .metadata()
-                .topic_config_i64(&write.partition.topic, "min.insync.replicas");
-            if write.acks == Acks::All && (write.producer == "client" || min_isr >= 2) {
+            if write.acks == Acks::All {
                 let durable = &mut watch(&mut self.partitions, &write.partition).durable;
                 for (i, &seq) in write.producer_seqs.iter().enumerate() {
                     let offset = write.base_offset + i as i64;

@@ -579,6 +579,32 @@ static COMMANDS: &[CommandSpec] = &[
     CommandSpec {
         name: "kafka-topics.sh",
         aliases: TOPICS_ALIASES,
+        mode: Some("--alter"),
+        group: TOOLS,
+        summary: "Add partitions to a topic. Records keep their partition, but from then on \
+                  a key hashes over the new count, so some keys go to another partition.",
+        usage: "kafka-topics.sh --alter --topic TOPIC --partitions N",
+        args: &[],
+        flags: &[
+            flag("--topic", "TOPIC", ValueKind::Topic, "The topic to grow.").required(),
+            flag(
+                "--partitions",
+                "N",
+                ValueKind::Int {
+                    min: 1,
+                    max: MAX_PARTITIONS,
+                },
+                "The new number of partitions, more than it has.",
+            )
+            .required(),
+            BOOTSTRAP_SERVER,
+        ],
+        example: "kafka-topics.sh --alter --topic orders --partitions 4",
+        build: build_alter_topic,
+    },
+    CommandSpec {
+        name: "kafka-topics.sh",
+        aliases: TOPICS_ALIASES,
         mode: Some("--describe"),
         group: TOOLS,
         summary: "Show each partition's leader, replicas and ISR.",
@@ -2997,6 +3023,13 @@ fn build_cluster(a: &Args) -> Result<Parsed, ParseError> {
     }))
 }
 
+fn build_alter_topic(a: &Args) -> Result<Parsed, ParseError> {
+    command(Command::AlterTopicPartitions {
+        topic: a.text("--topic").ok_or_else(|| a.missing("--topic"))?,
+        partitions: i32::try_from(a.need_int("--partitions")?).unwrap_or(1),
+    })
+}
+
 fn build_create_topic(a: &Args) -> Result<Parsed, ParseError> {
     let topic = a.text("--topic").ok_or_else(|| a.missing("--topic"))?;
     let mut configs: Vec<(String, String)> = Vec::new();
@@ -4299,6 +4332,10 @@ pub fn format_command(command: &Command) -> String {
                 ),
             }
         }
+        Command::AlterTopicPartitions { topic, partitions } => format!(
+            "kafka-topics.sh --alter --topic {} --partitions {partitions}",
+            quote(topic)
+        ),
         Command::DumpLog {
             partition,
             broker,

@@ -83,6 +83,8 @@ pub struct ProducerConfig {
     pub retry_backoff_max_ms: i64,
     pub request_timeout_ms: i64,
     pub delivery_timeout_ms: i64,
+    #[serde(default)]
+    pub metadata_max_age_ms: i64,
     pub partitioner: PartitionerConfig,
 }
 
@@ -166,6 +168,7 @@ impl ProducerConfig {
             retry_backoff_max_ms: int("retry.backoff.max.ms").max(1),
             request_timeout_ms: int("request.timeout.ms").max(1),
             delivery_timeout_ms: int("delivery.timeout.ms").max(1),
+            metadata_max_age_ms: int("metadata.max.age.ms").max(1),
             partitioner: PartitionerConfig {
                 batch_size: batch_size.clamp(1, i32::MAX as i64) as i32,
                 adaptive_partitioning_enable: text("partitioner.adaptive.partitioning.enable")
@@ -404,6 +407,11 @@ impl Producer {
     /// calls `initTransactions()` at once (the sandbox's producers always do).
     pub fn start(&mut self, ctx: &mut Ctx) {
         self.request_metadata(ctx);
+        self.set_timer(
+            ctx,
+            Timer::ProducerMetadataAge,
+            self.config.metadata_max_age_ms,
+        );
         if self.transactional() {
             self.txn_state = TxnState::Initializing;
             self.find_coordinator(ctx);
@@ -1403,6 +1411,17 @@ impl Producer {
         self.coordinator = None;
         self.next_bootstrap += 1;
         self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+    }
+
+    /// `metadata.max.age.ms` passed: refresh the metadata (new partitions, moved leaders).
+    pub fn on_metadata_age(&mut self, ctx: &mut Ctx) {
+        self.set_timer(
+            ctx,
+            Timer::ProducerMetadataAge,
+            self.config.metadata_max_age_ms,
+        );
+        self.metadata_asked_ms = None;
+        self.request_metadata(ctx);
     }
 
     pub fn on_timer(&mut self, ctx: &mut Ctx) {

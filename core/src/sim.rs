@@ -112,6 +112,8 @@ pub enum Timer {
     },
     /// Producer: the sender thread wakes (a batch's linger.ms or retry backoff is over).
     ProducerSend,
+    /// Producer: `metadata.max.age.ms` passed.
+    ProducerMetadataAge,
     /// Producer: a Produce request's request.timeout.ms.
     ProducerRequestTimeout {
         request_id: i64,
@@ -156,6 +158,7 @@ impl Timer {
             Timer::CoordinatorWriteTimeout { .. } => "offsets.commit.timeout.ms".into(),
             Timer::ConsumerGroupSession { member, .. } => format!("session timeout of {member}"),
             Timer::ProducerSend => "sender wake-up".into(),
+            Timer::ProducerMetadataAge => "metadata.max.age.ms".into(),
             Timer::ProducerRequestTimeout { .. } => "produce request.timeout.ms".into(),
             Timer::TxnWriteTimeout { .. } => "transaction log write timeout".into(),
             Timer::TxnMarkerRetry { transactional_id } => {
@@ -1343,6 +1346,7 @@ impl Simulation {
             if producer.take_timer(&timer, now) {
                 match timer {
                     Timer::ProducerSend => producer.on_timer(&mut ctx),
+                    Timer::ProducerMetadataAge => producer.on_metadata_age(&mut ctx),
                     Timer::ProducerRequestTimeout { request_id } => {
                         producer.on_request_timeout(&mut ctx, request_id)
                     }
@@ -1588,6 +1592,9 @@ impl Simulation {
                 configs,
                 replica_assignment.as_ref(),
             ),
+            Command::AlterTopicPartitions { topic, partitions } => {
+                self.add_partitions(topic, *partitions, outcome)
+            }
             Command::DescribeTopics { topic } => {
                 let view = crate::view::cluster_view(self);
                 if let Some(t) = topic {
@@ -2027,6 +2034,85 @@ impl Simulation {
                 partition_epoch: 0,
             });
         }
+        self.with_controller(|c, ctx| {
+            c.append_records(ctx, records);
+            Ok(())
+        })
+    }
+
+    /// `CreatePartitions`: the new partitions are placed like a new topic's (the placer
+    /// ignores where numbering starts) with the topic's replication factor.
+    fn add_partitions(
+        &mut self,
+        topic: &str,
+        total: i32,
+        outcome: &mut Outcome,
+    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        let Some(controller) = self.active_controller() else {
+            return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
+        };
+        let id = controller.id;
+        let image = controller.peek_image();
+        let existing: Vec<&crate::metadata::PartitionRegistration> = image
+            .partitions
+            .iter()
+            .filter(|(tp, _)| tp.topic == topic)
+            .map(|(_, r)| r)
+            .collect();
+        if existing.is_empty() {
+            return fail(format!(
+                "Topic '{topic}' does not exist (UNKNOWN_TOPIC_OR_PARTITION)"
+            ));
+        }
+        let current = existing.len() as i32;
+        if total <= current {
+            return fail(format!(
+                "Topic currently has {current} partitions, which is higher than or equal to the requested {total}. (INVALID_PARTITIONS: partitions can only be added)"
+            ));
+        }
+        let replication_factor = existing[0].replicas.len() as i32;
+        let brokers: Vec<crate::placement::BrokerMetadata> = image
+            .brokers
+            .values()
+            .map(|b| crate::placement::BrokerMetadata::new(b.id, b.rack.as_deref(), b.fenced))
+            .collect();
+        let seed = self.rng.next_u64() as i64;
+        let mut random = crate::java::JavaRandom::new(seed);
+        let placed =
+            crate::placement::place(&brokers, total - current, replication_factor, &mut random)
+                .map_err(|e| CommandError {
+                    message: format!(
+                        "{e} ({})",
+                        e.kafka_exception()
+                            .unwrap_or("InvalidReplicationFactorException")
+                    ),
+                })?;
+        let records: Vec<MetadataRecord> = placed
+            .iter()
+            .enumerate()
+            .map(|(i, reps)| {
+                let isr: Vec<NodeId> = reps
+                    .iter()
+                    .copied()
+                    .filter(|r| image.is_active(*r))
+                    .collect();
+                MetadataRecord::Partition {
+                    topic: topic.to_string(),
+                    partition: current + i as i32,
+                    replicas: reps.clone(),
+                    leader: isr.first().copied(),
+                    isr,
+                    leader_epoch: 0,
+                    partition_epoch: 0,
+                }
+            })
+            .collect();
+        outcome.events.push(self.event(
+            id,
+            EventKind::Command,
+            None,
+            format!("{topic} grows from {current} to {total} partitions: existing records stay where they are, but producers that learn the new count hash keys over {total}, so some keys change partition (per-key order holds only within a partition)"),
+        ));
         self.with_controller(|c, ctx| {
             c.append_records(ctx, records);
             Ok(())

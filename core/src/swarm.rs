@@ -566,8 +566,37 @@ impl Generator {
         }
     }
 
+    /// A topic no group reads gets another partition (at most 6): producers hash keys over
+    /// the new count once they refresh their metadata.
+    fn grow_topic(&mut self) {
+        let candidates: Vec<String> = self
+            .topics
+            .iter()
+            .map(|(t, _)| t.clone())
+            .filter(|t| Some(t) != self.consumer_topic.as_ref())
+            .filter(|t| self.partitions.iter().filter(|tp| &tp.topic == t).count() < 6)
+            .collect();
+        let Some(topic) = self.pick(&candidates) else {
+            return self.run();
+        };
+        let count = self
+            .partitions
+            .iter()
+            .filter(|tp| tp.topic == topic)
+            .count() as i32;
+        self.partitions
+            .push(TopicPartition::new(topic.clone(), count));
+        self.out.push(Command::AlterTopicPartitions {
+            topic,
+            partitions: count + 1,
+        });
+    }
+
     /// A query: it changes nothing, but the views and tables it prints must not panic either.
     fn describe(&mut self) {
+        if self.chance(4) {
+            return self.grow_topic();
+        }
         let topic = self.pick(&self.topics.clone()).map(|(t, _)| t);
         let command = match self.rng.below(4) {
             0 => Command::DescribeTopics { topic },

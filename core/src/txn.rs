@@ -26,7 +26,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::broker::Broker;
+use crate::broker::{Broker, CoordinatorChange};
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::group::{offsets_partition, CoordinatorRecord, OFFSETS_TOPIC};
@@ -427,8 +427,31 @@ impl Broker {
             || self.txns.markers_outstanding.contains_key(tid)
     }
 
-    /// Checks a request's producer id and epoch against the transaction (`validate...`).
+    /// Checks a request's producer id and epoch against the transaction, and says so when an
+    /// older instance is refused (`PRODUCER_FENCED`).
     fn check_txn_request(
+        &self,
+        ctx: &mut Ctx,
+        request: &str,
+        tid: &str,
+        pid: i64,
+        epoch: i16,
+    ) -> Result<(i32, TxnMetadata), KafkaError> {
+        let result = self.validate_txn_request(tid, pid, epoch);
+        if result.as_ref().err() == Some(&KafkaError::PRODUCER_FENCED) {
+            ctx.event(
+                EventKind::Txn,
+                None,
+                format!(
+                    "Coordinator {} refuses {request} from {tid} with epoch {epoch}: a newer instance has bumped the epoch, so this one is fenced (PRODUCER_FENCED)",
+                    self.id
+                ),
+            );
+        }
+        result
+    }
+
+    fn validate_txn_request(
         &self,
         tid: &str,
         pid: i64,
@@ -468,16 +491,9 @@ impl Broker {
                 Message::AddPartitionsToTxnResponse { error, partitions },
             )
         };
-        let (p, meta) = match self.check_txn_request(&tid, pid, epoch) {
+        let (p, meta) = match self.check_txn_request(ctx, "AddPartitionsToTxn", &tid, pid, epoch) {
             Ok(x) => x,
             Err(e) => {
-                if e == KafkaError::PRODUCER_FENCED {
-                    ctx.event(
-                        EventKind::Txn,
-                        None,
-                        format!("Coordinator {me} refuses AddPartitionsToTxn from {tid} with epoch {epoch}: a newer instance has bumped the epoch (PRODUCER_FENCED)"),
-                    );
-                }
                 answer(ctx, Some(e), partitions);
                 return;
             }
@@ -533,7 +549,7 @@ impl Broker {
         epoch: i16,
         group_id: String,
     ) {
-        let (p, meta) = match self.check_txn_request(&tid, pid, epoch) {
+        let (p, meta) = match self.check_txn_request(ctx, "AddOffsetsToTxn", &tid, pid, epoch) {
             Ok(x) => x,
             Err(e) => {
                 ctx.send(
@@ -606,16 +622,9 @@ impl Broker {
         let answer = |ctx: &mut Ctx, error: Option<KafkaError>| {
             ctx.send(from, Message::EndTxnResponse { error })
         };
-        let (p, meta) = match self.check_txn_request(&tid, pid, epoch) {
+        let (p, meta) = match self.check_txn_request(ctx, "EndTxn", &tid, pid, epoch) {
             Ok(x) => x,
             Err(e) => {
-                if e == KafkaError::PRODUCER_FENCED {
-                    ctx.event(
-                        EventKind::Txn,
-                        None,
-                        format!("Coordinator {me} refuses EndTxn from {tid} with epoch {epoch}: it has been fenced by a newer instance (PRODUCER_FENCED)"),
-                    );
-                }
                 answer(ctx, Some(e));
                 return;
             }
@@ -994,16 +1003,10 @@ impl Broker {
             return;
         }
         let p = tp.partition;
-        let leading = self
-            .replicas
-            .get(tp)
-            .filter(|r| r.leader.is_some())
-            .map(|r| r.registration.leader_epoch);
-        match (leading, self.txns.loaded.get(&p).copied()) {
-            (Some(epoch), Some(loaded)) if epoch == loaded => {}
-            (Some(epoch), _) => self.load_txn_partition(ctx, p, epoch),
-            (None, Some(_)) => self.unload_txn_partition(p),
-            (None, None) => {}
+        match self.coordinator_change(tp, self.txns.loaded.get(&p).copied()) {
+            CoordinatorChange::Load(epoch) => self.load_txn_partition(ctx, p, epoch),
+            CoordinatorChange::Unload => self.unload_txn_partition(p),
+            CoordinatorChange::Keep => {}
         }
     }
 

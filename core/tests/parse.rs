@@ -88,7 +88,7 @@ fn kafka_topics_errors() {
     check("kafka-topics.sh --create --topic t --partitions 1 --replication-factor 1 --config a=1 --config a=2", expect!["error: line 1, column 96: --config: `a` is given twice"]);
     check("kafka-topics.sh --create --topic t --partitions 1 --replication-factor 1 --config =1", expect!["error: line 1, column 83: --config: the config name before `=` is empty"]);
     check("kafka-topics.sh --create --topic t --partitions 1 --replication-factor 1 --config a=", expect!["error: line 1, column 85: --config: `a` has no value after `=`"]);
-    check("kafka-topics.sh --topic orders", expect!["error: line 1, column 1: kafka-topics.sh needs one of --create, --describe, --list"]);
+    check("kafka-topics.sh --topic orders", expect!["error: line 1, column 1: kafka-topics.sh needs one of --create, --alter, --describe, --list"]);
     check("kafka-topics.sh --crate --topic orders", expect!["error: line 1, column 17: unknown flag `--crate` for kafka-topics.sh; did you mean `--create`?"]);
     check("kafka-topics.sh --create --describe", expect!["error: line 1, column 26: --describe cannot be combined with --create"]);
     check("kafka-topics.sh --list --list", expect!["error: line 1, column 24: --list is given twice"]);
@@ -640,7 +640,7 @@ fn completion() {
     check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
     check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh"]);
     check_completions("p", expect!["produce producer partition pause-fetch"]);
-    check_completions("kafka-topics.sh ", expect!["--create --describe --list"]);
+    check_completions("kafka-topics.sh ", expect!["--create --alter --describe --list"]);
     check_completions("kafka-topics.sh --c", expect!["--create"]);
     check_completions("kafka-topics.sh --create ", expect!["--topic --partitions --replication-factor --config --replica-assignment"]);
     check_completions("kafka-topics --create --topic orders --p", expect!["--partitions"]);
