@@ -323,6 +323,11 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
             </li>
         }
     });
+    // The LSO gets a column only while a transaction holds it below the HW somewhere.
+    let show_lso = partition
+        .replicas
+        .iter()
+        .any(|r| r.last_stable_offset != r.high_watermark);
     let rows = partition.replicas.iter().map(|r| {
         let role = if r.is_leader {
             "★ leader"
@@ -336,7 +341,9 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                 <td>{ role }</td>
                 <td>{ in_sync }</td>
                 <td class="num">{ r.log_start_offset }</td>
-                <td class="num">{ r.last_stable_offset }</td>
+                if show_lso {
+                    <td class="num">{ r.last_stable_offset }</td>
+                }
                 <td class="num">{ r.high_watermark }</td>
                 <td class="num">{ r.log_end_offset }</td>
             </tr>
@@ -369,7 +376,9 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                         <th scope="col">{ "Role" }</th>
                         <th scope="col">{ "In ISR" }</th>
                         <th scope="col" title="Log start offset: the first offset still readable">{ "Start" }</th>
-                        <th scope="col" title="Last stable offset: read_committed consumers read below it (the HW, unless a transaction is open)">{ "LSO" }</th>
+                        if show_lso {
+                            <th scope="col" title="Last stable offset: read_committed consumers read below it (the HW, unless a transaction is open)">{ "LSO" }</th>
+                        }
                         <th scope="col" title="High watermark: consumers read below it">{ "HW" }</th>
                         <th scope="col" title="Log end offset: where the next record goes">{ "LEO" }</th>
                     </tr>
