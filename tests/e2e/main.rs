@@ -5,4 +5,5 @@ mod diagram;
 mod groups;
 mod links;
 mod panels;
+mod transactions;
 mod workshop;
