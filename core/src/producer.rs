@@ -1867,3 +1867,59 @@ impl Producer {
 /// The partitions a key goes to before and after a topic grows, for "what adding partitions
 /// does" (re-exported for the CLI and the UI).
 pub use crate::partitioner::key_moves;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(props: &[(&str, &str)]) -> Result<ProducerConfig, String> {
+        let props: Vec<(String, String)> = props
+            .iter()
+            .map(|(k, v)| (k.to_string(), v.to_string()))
+            .collect();
+        ProducerConfig::from_properties(&props)
+    }
+
+    #[test]
+    fn defaults_are_kafka_4s() {
+        let c = config(&[]).expect("defaults are valid");
+        assert_eq!(c.acks, Acks::All);
+        assert!(c.idempotent);
+        assert_eq!(c.linger_ms, 5, "KIP-1030");
+        assert_eq!(c.batch_size, 16384);
+        assert_eq!(c.max_in_flight, 5);
+        assert_eq!(c.retries, i64::from(i32::MAX));
+        assert_eq!(c.request_timeout_ms, 30_000);
+        assert_eq!(c.delivery_timeout_ms, 120_000);
+        assert_eq!(c.transactional_id, None);
+    }
+
+    #[test]
+    fn idempotence_yields_to_conflicting_configs_unless_asked_for() {
+        // Left at its default, idempotence is quietly off with acks=1 (ProducerConfig 3.2+).
+        assert!(!config(&[("acks", "1")]).expect("valid").idempotent);
+        assert!(!config(&[("retries", "0")]).expect("valid").idempotent);
+        // Asked for explicitly, the conflict is an error.
+        let e = config(&[("acks", "1"), ("enable.idempotence", "true")]).expect_err("conflict");
+        assert!(e.contains("acks must be set to all"), "{e}");
+        let e = config(&[
+            ("max.in.flight.requests.per.connection", "6"),
+            ("enable.idempotence", "true"),
+        ])
+        .expect_err("conflict");
+        assert!(e.contains("at most 5"), "{e}");
+        // A transactional producer must be idempotent.
+        let e = config(&[("transactional.id", "t"), ("enable.idempotence", "false")])
+            .expect_err("conflict");
+        assert!(e.contains("transactional.id"), "{e}");
+        let e = config(&[("transactional.id", "t"), ("acks", "0")]).expect_err("conflict");
+        assert!(e.contains("acks must be set to all"), "{e}");
+    }
+
+    #[test]
+    fn compression_shrinks_batches_so_more_records_fit() {
+        assert!(compression_ratio("gzip") < compression_ratio("lz4"));
+        assert!(compression_ratio("lz4") < compression_ratio("none"));
+        assert_eq!(compression_ratio("none"), 1.0);
+    }
+}
