@@ -444,7 +444,42 @@ impl Broker {
         let mut consumer_groups = BTreeMap::new();
         let mut count = 0;
         if let Some(replica) = self.replicas.get(&tp) {
+            // Offsets a transaction wrote count from its COMMIT marker on, and never if it
+            // aborted; those of a transaction still open stay pending (`GroupMetadataManager`
+            // replays transactional offsets the same way).
+            let mut ordered: Vec<&Record> = Vec::new();
+            let mut open: BTreeMap<i64, Vec<&Record>> = BTreeMap::new();
             for record in replica.log.records() {
+                match record.batch.as_deref() {
+                    Some(h) if h.transactional && h.control.is_none() => {
+                        open.entry(h.producer_id).or_default().push(record)
+                    }
+                    Some(h) if h.control.is_some() => {
+                        let done = open.remove(&h.producer_id).unwrap_or_default();
+                        if h.control == Some(crate::producer_state::ControlType::Commit) {
+                            ordered.extend(done);
+                        }
+                    }
+                    _ => ordered.push(record),
+                }
+            }
+            for (pid, records) in open {
+                for record in records {
+                    if let Some(CoordinatorRecord::Offset {
+                        group_id,
+                        partition,
+                        offset,
+                    }) = record.coordinator.as_deref()
+                    {
+                        self.txns
+                            .pending_offsets
+                            .entry((group_id.clone(), pid))
+                            .or_default()
+                            .push((partition.clone(), *offset));
+                    }
+                }
+            }
+            for record in ordered {
                 let Some(value) = &record.coordinator else {
                     continue;
                 };
