@@ -447,6 +447,10 @@ impl Broker {
             // Offsets a transaction wrote count from its COMMIT marker on, and never if it
             // aborted; those of a transaction still open stay pending (`GroupMetadataManager`
             // replays transactional offsets the same way).
+            let partitions = self.offsets_partitions();
+            self.txns
+                .pending_offsets
+                .retain(|(group, _), _| offsets_partition(group, partitions) != p);
             let mut ordered: Vec<&Record> = Vec::new();
             let mut open: BTreeMap<i64, Vec<&Record>> = BTreeMap::new();
             for record in replica.log.records() {
