@@ -189,8 +189,16 @@ async fn a_transaction_aborts_then_commits_and_read_committed_sees_only_the_comm
     assert_eq!(processed(&session, "uncommitted").await, 20);
     screenshot_at(&session, ".cluster-panel", "txn-4-committed").await;
     screenshot_at(&session, ".producers-panel", "txn-5-producers").await;
-    screenshot_at(&session, ".partition-detail", "txn-6-partition-detail").await;
+    screenshot_at(&session, ".record-runs", "txn-6-record-runs").await;
     screenshot_at(&session, ".consumers", "txn-7-consumers").await;
+
+    // The dark theme (system → light → dark): letters on markers stay readable.
+    session.click(".theme-toggle").await;
+    session.click(".theme-toggle").await;
+    session.wait_for(":root.dark").await;
+    screenshot_at(&session, ".cluster-panel", "txn-9-dark").await;
+    screenshot_at(&session, ".record-runs", "txn-10-dark-record-runs").await;
+    session.click(".theme-toggle").await;
 
     // A phone: the page never scrolls sideways, the producers panel included.
     session.resize(390, 844).await;

@@ -596,6 +596,21 @@ async fn logs_draw_markers_aborted_and_open_records_and_the_lso() {
         markers.contains("LSO = 5") && markers.contains("producer id 4"),
         "{markers}"
     );
+    // The leader's newest records in runs, as kafka-dump-log.sh shows batches.
+    let list = detail.query_selector_all(".record-runs li").unwrap();
+    let runs: Vec<String> = (0..list.length())
+        .map(|i| list.get(i).unwrap().text_content().unwrap())
+        .collect();
+    assert_eq!(
+        runs,
+        [
+            "offsets 0–1: producer id 4, epoch 0, sequences 0–1, transactional, aborted",
+            "offset 2: ABORT marker, producer id 4, epoch 0",
+            "offset 3: producer id 4, epoch 0, sequence 2, transactional, committed",
+            "offset 4: COMMIT marker, producer id 4, epoch 0",
+            "offsets 5–6: producer id 4, epoch 0, sequences 3–4, transactional, open",
+        ]
+    );
 
     // The compact drawing of a big cluster still draws every replica, LSO in its data.
     let compact = mount_point();

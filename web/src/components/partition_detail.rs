@@ -8,7 +8,7 @@
 use std::rc::Rc;
 
 use sandbox_core::producer_state::ControlType;
-use sandbox_core::view::{ClusterView, PartitionView, ReplicaView};
+use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, ReplicaView};
 
 use crate::components::cluster::{describe_record, txn_look, TxnLook};
 use yew::prelude::*;
@@ -147,6 +147,76 @@ fn lso_sentence(r: &ReplicaView) -> Option<String> {
         r.last_stable_offset,
         if open.is_empty() { "none listed".to_string() } else { open.join(", ") }
     ))
+}
+
+/// The newest records of a replica in runs written alike (same producer id and epoch, one
+/// transaction state, consecutive offsets and sequences), each in words the way
+/// `kafka-dump-log.sh` prints a batch: `offsets 0–9: producer id 0, epoch 0, sequences 0–9,
+/// transactional, aborted`.
+fn record_runs(r: &ReplicaView) -> Vec<(String, &'static str)> {
+    let mut runs: Vec<(i64, i64, Option<RecordBatchMark>, TxnLook)> = Vec::new();
+    for mark in &r.recent {
+        let look = txn_look(r, mark);
+        let joins = runs.last().is_some_and(|(_, last, batch, run_look)| {
+            let consecutive = *last + 1 == mark.offset;
+            let alike = match (batch, mark.batch) {
+                (None, None) => true,
+                (Some(a), Some(b)) => {
+                    a.producer_id == b.producer_id
+                        && a.producer_epoch == b.producer_epoch
+                        && a.control.is_none()
+                        && b.control.is_none()
+                        && (b.sequence == a.sequence + 1 || (a.sequence < 0 && b.sequence < 0))
+                }
+                _ => false,
+            };
+            consecutive && alike && *run_look == look
+        });
+        match runs.last_mut() {
+            Some((_, last, batch, _)) if joins => {
+                *last = mark.offset;
+                *batch = mark.batch;
+            }
+            _ => runs.push((mark.offset, mark.offset, mark.batch, look)),
+        }
+    }
+    runs.into_iter()
+        .map(|(first, last, batch, look)| {
+            let offsets = if first == last {
+                format!("offset {first}")
+            } else {
+                format!("offsets {first}–{last}")
+            };
+            let Some(b) = batch else {
+                return (
+                    format!("{offsets}: no producer id (a producer without idempotence)"),
+                    "",
+                );
+            };
+            let ids = format!("producer id {}, epoch {}", b.producer_id, b.producer_epoch);
+            let words = match look {
+                TxnLook::Marker(c) => format!("{offsets}: {} marker, {ids}", c.name()),
+                _ => {
+                    let first_sequence = b.sequence - (last - first) as i32;
+                    let sequences = if b.sequence < 0 {
+                        "no sequences (not idempotent)".to_string()
+                    } else if first == last {
+                        format!("sequence {}", b.sequence)
+                    } else {
+                        format!("sequences {first_sequence}–{}", b.sequence)
+                    };
+                    let txn = match look {
+                        TxnLook::Open => ", transactional, open",
+                        TxnLook::Aborted => ", transactional, aborted",
+                        TxnLook::Committed => ", transactional, committed",
+                        _ => "",
+                    };
+                    format!("{offsets}: {ids}, {sequences}{txn}")
+                }
+            };
+            (words, look.class())
+        })
+        .collect()
 }
 
 /// What the strips' shapes mean, shown once any record carries a transaction.
@@ -368,6 +438,16 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                 }
                 { for lane_strips }
             </ol>
+            if let Some(leader) = partition.replicas.iter().find(|r| r.is_leader).filter(|r| r.recent.iter().any(|m| m.batch.is_some())) {
+                <details class="record-runs" open=true>
+                    <summary>{ format!("Who wrote the newest records on leader {} (as kafka-dump-log.sh shows batches)", leader.broker) }</summary>
+                    <ul>
+                        { for record_runs(leader).into_iter().map(|(words, class)| html! {
+                            <li class={classes!("record-run", class.split(' ').collect::<Vec<_>>())}>{ words }</li>
+                        }) }
+                    </ul>
+                </details>
+            }
             <table>
                 <caption>{ "Replicas in assignment order (the first is the preferred leader)" }</caption>
                 <thead>
