@@ -1985,13 +1985,7 @@ impl Simulation {
                 a.clone()
             }
             None => {
-                let brokers: Vec<crate::placement::BrokerMetadata> = image
-                    .brokers
-                    .values()
-                    .map(|b| {
-                        crate::placement::BrokerMetadata::new(b.id, b.rack.as_deref(), b.fenced)
-                    })
-                    .collect();
+                let brokers = placement_brokers(&image);
                 // KRaft's StripedReplicaPlacer draws from java.util.Random; the sandbox seeds
                 // it from its own PRNG so placement is random across seeds but reproducible.
                 let seed = self.rng.next_u64() as i64;
@@ -2006,6 +2000,7 @@ impl Simulation {
                     })?
             }
         };
+        check_startable(&image, topic, 0, &replicas)?;
         let mut records = vec![MetadataRecord::Topic {
             topic_id: topic_id(&mut self.rng),
             name: topic.to_string(),
@@ -2071,11 +2066,7 @@ impl Simulation {
             ));
         }
         let replication_factor = existing[0].replicas.len() as i32;
-        let brokers: Vec<crate::placement::BrokerMetadata> = image
-            .brokers
-            .values()
-            .map(|b| crate::placement::BrokerMetadata::new(b.id, b.rack.as_deref(), b.fenced))
-            .collect();
+        let brokers = placement_brokers(&image);
         let seed = self.rng.next_u64() as i64;
         let mut random = crate::java::JavaRandom::new(seed);
         let placed =
@@ -2087,6 +2078,7 @@ impl Simulation {
                             .unwrap_or("InvalidReplicationFactorException")
                     ),
                 })?;
+        check_startable(&image, topic, current, &placed)?;
         let records: Vec<MetadataRecord> = placed
             .iter()
             .enumerate()
@@ -2229,6 +2221,37 @@ impl Simulation {
 
 /// A topic id as Kafka prints one (`Uuid.toString`: 16 random bytes in unpadded base64url),
 /// drawn from the run's PRNG so it is the same on every replay.
+/// The brokers the replica placer may use (`BrokerHeartbeatManager.usableBrokers`): every
+/// registered broker but those in controlled shutdown, with whether it is fenced.
+fn placement_brokers(image: &MetadataImage) -> Vec<crate::placement::BrokerMetadata> {
+    image
+        .brokers
+        .values()
+        .filter(|b| !b.in_controlled_shutdown)
+        .map(|b| crate::placement::BrokerMetadata::new(b.id, b.rack.as_deref(), b.fenced))
+        .collect()
+}
+
+/// `Unable to start partition`: a partition whose replicas are all fenced (or shutting down)
+/// would have no ISR and no leader, so Kafka refuses to create it.
+fn check_startable(
+    image: &MetadataImage,
+    topic: &str,
+    first: i32,
+    replicas: &[Vec<NodeId>],
+) -> Result<(), CommandError> {
+    for (i, reps) in replicas.iter().enumerate() {
+        if !reps.iter().any(|r| image.is_active(*r)) {
+            return fail(format!(
+                "Unable to start partition {} of topic {topic}: all its replicas ({}) are fenced or shutting down (INVALID_REPLICATION_FACTOR)",
+                first + i as i32,
+                reps.iter().map(|r| r.to_string()).collect::<Vec<_>>().join(",")
+            ));
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn topic_id(rng: &mut SimRng) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
