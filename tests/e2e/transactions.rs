@@ -123,6 +123,30 @@ async fn a_transaction_aborts_then_commits_and_read_committed_sees_only_the_comm
     assert!(waiting.contains("linger.ms"), "{waiting}");
     screenshot_at(&session, ".producers-panel", "txn-1-accumulator").await;
 
+    // Step until linger.ms has passed and the batch is a Produce request in flight, drawn on
+    // its way from the producer to the leader.
+    let mut steps = 0;
+    while session
+        .count("[data-producer='tx'] .in-flight .batch")
+        .await
+        == 0
+    {
+        assert!(steps < 200, "the batch never left the accumulator");
+        session.type_command("step").await;
+        steps += 1;
+    }
+    assert_eq!(
+        session
+            .count("[data-producer='tx'] .accumulator .batch")
+            .await,
+        0
+    );
+    let sent = session.text("[data-producer='tx'] .in-flight .batch").await;
+    assert!(sent.contains("in flight to broker"), "{sent}");
+    wait_present(&session, ".cluster-diagram [data-client='tx']").await;
+    screenshot_at(&session, ".cluster-panel", "txn-1b-produce-in-flight").await;
+    screenshot_at(&session, ".producers-panel", "txn-1c-in-flight").await;
+
     // Written but open: read_uncommitted processes the records, read_committed stops at the
     // LSO, which the diagram draws below the HW.
     session.type_command("run 500ms").await;

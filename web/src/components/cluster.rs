@@ -417,18 +417,33 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             }
             { for controllers }
             { for brokers }
+            { producer_labels(view, quorum, layout) }
             { for rows }
             { in_flight(view, quorum, layout) }
         </svg>
         if !layout.compact {
-            { legend() }
+            { legend(has_transactions(view)) }
         }
         </>
     }
 }
 
-/// What the drawing's shapes mean, each key drawn with the same classes as the drawing.
-fn legend() -> Html {
+/// Whether anything drawn concerns transactions: a transaction a coordinator holds, or a
+/// transactional record in a replica's window.
+fn has_transactions(view: &ClusterView) -> bool {
+    !view.transactions.is_empty()
+        || view
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .flat_map(|p| &p.replicas)
+            .flat_map(|r| &r.recent)
+            .any(|m| m.batch.is_some_and(|b| b.transactional))
+}
+
+/// What the drawing's shapes mean, each key drawn with the same classes as the drawing; the
+/// transaction keys only once there are transactions to see.
+fn legend(transactions: bool) -> Html {
     let key = |body: Html| {
         html! {
             <svg class="legend-key" viewBox="0 0 18 18" width="18" height="18" aria-hidden="true">{ body }</svg>
@@ -444,17 +459,21 @@ fn legend() -> Html {
         <p class="diagram-legend" aria-label="Legend">
             <span>{ key(square("committed")) }{ "committed (below the HW)" }</span>
             <span>{ key(square("uncommitted")) }{ "not committed yet" }</span>
-            <span>{ key(html! { <>{ square("committed open-txn") }<circle class="open-ring" cx="9" cy="9" r="3" /></> }) }
-                { "in an open transaction" }</span>
-            <span>{ key(html! { <>{ square("committed aborted") }<line class="abort-strike" x1="2" y1="17" x2="16" y2="1" /></> }) }
-                { "aborted (read_committed skips it)" }</span>
-            <span>{ key(html! { <><rect class="record committed txn-marker commit" x="5" y="1" width="8" height="16" rx="1" />
-                <text class="marker-letter" x="9" y="13" text-anchor="middle">{ "C" }</text></> }) }
-                { key(html! { <><rect class="record committed txn-marker abort" x="5" y="1" width="8" height="16" rx="1" />
-                <text class="marker-letter" x="9" y="13" text-anchor="middle">{ "A" }</text></> }) }
-                { "commit / abort marker" }</span>
+            if transactions {
+                <span>{ key(html! { <>{ square("committed open-txn") }<circle class="open-ring" cx="9" cy="9" r="3" /></> }) }
+                    { "in an open transaction" }</span>
+                <span>{ key(html! { <>{ square("committed aborted") }<line class="abort-strike" x1="2" y1="17" x2="16" y2="1" /></> }) }
+                    { "aborted (read_committed skips it)" }</span>
+                <span>{ key(html! { <><rect class="record committed txn-marker commit" x="5" y="1" width="8" height="16" rx="1" />
+                    <text class="marker-letter" x="9" y="13" text-anchor="middle">{ "C" }</text></> }) }
+                    { key(html! { <><rect class="record committed txn-marker abort" x="5" y="1" width="8" height="16" rx="1" />
+                    <text class="marker-letter" x="9" y="13" text-anchor="middle">{ "A" }</text></> }) }
+                    { "commit / abort marker" }</span>
+            }
             <span>{ key(line("HW")) }{ "HW: consumers read below it" }</span>
-            <span>{ key(line("LSO")) }{ "LSO: read_committed consumers read below it" }</span>
+            if transactions {
+                <span>{ key(line("LSO")) }{ "LSO: read_committed consumers read below it" }</span>
+            }
             <span>{ key(line("LEO")) }{ "LEO: where the next record goes" }</span>
         </p>
     }
@@ -471,8 +490,44 @@ fn node_anchor(view: &ClusterView, node: i32, quorum: f64, layout: Layout) -> Op
             quorum + layout.header / 2.0,
         ));
     }
+    if let Some(i) = view.producer_clients.iter().position(|p| p.node == node) {
+        return producer_slot(i, quorum, layout).map(|y| (LABEL_WIDTH - 12.0, y - 4.0));
+    }
     // The client sits at the left edge, beside the brokers.
     (node < 0).then_some((30.0, quorum + 40.0))
+}
+
+/// The baseline of the `i`th producer's name in the left column beside the brokers, if there
+/// is room for it there.
+fn producer_slot(i: usize, quorum: f64, layout: Layout) -> Option<f64> {
+    let room = ((layout.header - 18.0) / 16.0) as usize;
+    (i < room).then_some(quorum + 20.0 + 16.0 * i as f64)
+}
+
+/// The producer clients, named in the left column beside the brokers, so their requests
+/// (InitProducerId, AddPartitionsToTxn, Produce, EndTxn) can be drawn on their way.
+fn producer_labels(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
+    let labels = view
+        .producer_clients
+        .iter()
+        .enumerate()
+        .filter_map(|(i, p)| {
+            let y = producer_slot(i, quorum, layout)?;
+            let name: String = if p.name.chars().count() > 10 {
+                format!("{}…", p.name.chars().take(9).collect::<String>())
+            } else {
+                p.name.clone()
+            };
+            let symbol = if p.alive { "▶" } else { "✕" };
+            Some(html! {
+                <text class={classes!("client-label", (!p.alive).then_some("down"))} data-client={p.name.clone()}
+                      x={(LABEL_WIDTH - 18.0).to_string()} y={y.to_string()} text-anchor="end">
+                    <title>{ format!("Producer {} ({}): its requests are drawn from here", p.name, p.state) }</title>
+                    { format!("{name} {symbol}") }
+                </text>
+            })
+        });
+    html! { <g class="clients" aria-label="Producers">{ for labels }</g> }
 }
 
 /// Messages on their way, each a dot on the line between its two nodes, placed by how much of
