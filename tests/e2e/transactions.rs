@@ -242,3 +242,44 @@ async fn a_transaction_aborts_then_commits_and_read_committed_sees_only_the_comm
     screenshot_at(&session, ".producers-panel", "txn-8-phone").await;
     session.close().await;
 }
+
+/// A zombie fenced (core/tests/scenarios/txn-zombie-fenced.txt, loaded from a link): the card
+/// of the old instance says it is fenced and why, and offers nothing but a restart; the new
+/// instance carries the bumped epoch.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_fenced_zombie_says_so_on_its_card() {
+    let script = include_str!("../../core/tests/scenarios/txn-zombie-fenced.txt")
+        .lines()
+        .filter(|l| !l.starts_with('#') && !l.starts_with("kafka-dump-log.sh"))
+        .collect::<Vec<_>>()
+        .join("\n");
+    let session = Session::start().await;
+    session.resize(1280, 800).await;
+    session.open(&run_link(&script)).await;
+    wait_present(
+        &session,
+        "[data-producer='app1'][data-txn-state='FATAL_ERROR']",
+    )
+    .await;
+    let error = session.text("[data-producer='app1'] .producer-error").await;
+    assert!(error.contains("PRODUCER_FENCED"), "{error}");
+    let state = session.text("[data-producer='app1'] .producer-state").await;
+    assert!(state.contains("fenced"), "{state}");
+    for button in ["send-1", "send-10", "begin", "commit"] {
+        let disabled = session
+            .attr(&format!("[data-producer='app1'] .{button}"), "disabled")
+            .await;
+        assert!(!disabled.is_empty(), "{button} is disabled");
+    }
+    assert_eq!(session.text("[data-producer='app2'] .pid").await, "0 / 2");
+    wait_present(
+        &session,
+        "[data-transaction='payments'][data-txn-state='CompleteCommit']",
+    )
+    .await;
+    // app1's records were aborted for it by the coordinator when app2 started.
+    wait_present(&session, "[data-control='ABORT']").await;
+    wait_present(&session, ".record.aborted").await;
+    screenshot_at(&session, ".producers-panel", "txn-zombie-fenced").await;
+    session.close().await;
+}

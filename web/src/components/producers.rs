@@ -308,7 +308,8 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
                     <dt>{ "max.in.flight" }</dt><dd>{ p.max_in_flight }</dd>
                 </div>
             </dl>
-            if !p.txn_partitions.is_empty() {
+            // A fenced instance's partitions are no longer a transaction anyone will end.
+            if !p.txn_partitions.is_empty() && p.error.is_none() {
                 <p class="txn-partitions" title="AddPartitionsToTxn: the coordinator will write a marker to each of these when the transaction ends">
                     { format!("In the open transaction: {}", partition_list(&p.txn_partitions)) }
                 </p>
