@@ -1300,6 +1300,7 @@ impl Producer {
         );
         self.txn_state = TxnState::Fatal;
         self.error = Some(text.clone());
+        self.txn_partitions.clear();
         let dropped: usize = self
             .queues
             .values()

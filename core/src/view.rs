@@ -23,7 +23,7 @@ pub struct BrokerView {
 }
 
 /// One copy of a partition's log, held by one broker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ReplicaView {
     /// The broker that holds this replica.
     pub broker: i32,
@@ -87,7 +87,7 @@ pub struct RecordBatchMark {
 }
 
 /// A partition of a topic and its replicas, in assignment order (the first is preferred leader).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionView {
     pub topic: String,
     pub partition: i32,
@@ -196,7 +196,7 @@ pub struct ClusterView {
 }
 
 /// A producer client: its configs, its accumulator and its requests in flight.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerView {
     pub name: String,
     pub node: i32,
@@ -231,7 +231,7 @@ pub struct ProducerView {
 }
 
 /// A batch of a producer, waiting or in flight.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BatchView {
     pub id: i64,
     pub topic: String,
@@ -247,7 +247,7 @@ pub struct BatchView {
 }
 
 /// A transaction as its coordinator holds it.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TransactionView {
     pub transactional_id: String,
     pub coordinator: i32,
@@ -395,7 +395,9 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             high_watermark: c.raft.high_watermark(),
         })
         .collect();
-    let mut producers: Vec<String> = Vec::new();
+    // Producer clients first, in the order they started, so each keeps its colour whatever
+    // part of the log is in view.
+    let mut producers: Vec<String> = sim.producers.values().map(|p| p.name.clone()).collect();
     let mut producer_index = |name: &str| match producers.iter().position(|p| p == name) {
         Some(i) => i,
         None => {
@@ -598,11 +600,38 @@ impl PartitionView {
             "Log start = {}: the first offset still readable; retention and DeleteRecords only ever raise it",
             r.log_start_offset
         );
-        vec![
+        let mut markers = vec![
             ("log start", r.log_start_offset, start),
             ("HW", r.high_watermark, hw),
             ("LEO", r.log_end_offset, leo),
-        ]
+        ];
+        if r.last_stable_offset != r.high_watermark {
+            let why = if r.open_transactions.is_empty() {
+                "a transaction's marker is not below the HW yet".to_string()
+            } else {
+                let open: Vec<String> = r
+                    .open_transactions
+                    .iter()
+                    .map(|(pid, first)| format!("producer id {pid}'s from offset {first}"))
+                    .collect();
+                format!(
+                    "the first offset of the oldest transaction still open ({})",
+                    open.join(", ")
+                )
+            };
+            markers.insert(
+                2,
+                (
+                    "LSO",
+                    r.last_stable_offset,
+                    format!(
+                        "LSO = {}: {why}; read_committed consumers read only below it, read_uncommitted ones up to the HW",
+                        r.last_stable_offset
+                    ),
+                ),
+            );
+        }
+        markers
     }
 
     /// One sentence on why the leader's high watermark is where it is.

@@ -80,6 +80,14 @@ fn wasm_runs_give_the_native_trace() {
             include_str!("../../core/tests/scenarios/controller-failover.txt"),
             include_str!("../../core/tests/scenarios/controller-failover.trace"),
         ),
+        (
+            include_str!("../../core/tests/scenarios/producer-retry-reordering.txt"),
+            include_str!("../../core/tests/scenarios/producer-retry-reordering.trace"),
+        ),
+        (
+            include_str!("../../core/tests/scenarios/txn-consume-transform-produce.txt"),
+            include_str!("../../core/tests/scenarios/txn-consume-transform-produce.trace"),
+        ),
     ];
     for (script, snapshot) in cases {
         let parsed = sandbox_core::parse::parse_script(script).expect("scenario parses");

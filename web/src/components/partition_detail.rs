@@ -132,23 +132,6 @@ fn position_lane(
     })
 }
 
-/// Why the LSO is below the HW, when it is: the oldest transaction still open on the replica.
-fn lso_sentence(r: &ReplicaView) -> Option<String> {
-    if r.last_stable_offset == r.high_watermark {
-        return None;
-    }
-    let open: Vec<String> = r
-        .open_transactions
-        .iter()
-        .map(|(pid, first)| format!("producer id {pid}'s from offset {first}"))
-        .collect();
-    Some(format!(
-        "LSO = {}: the first offset of the oldest transaction still open ({}); read_committed consumers read only below it, read_uncommitted ones up to the HW",
-        r.last_stable_offset,
-        if open.is_empty() { "none listed".to_string() } else { open.join(", ") }
-    ))
-}
-
 /// The newest records of a replica in runs written alike (same producer id and epoch, one
 /// transaction state, consecutive offsets and sequences), each in words the way
 /// `kafka-dump-log.sh` prints a batch: `offsets 0–9: producer id 0, epoch 0, sequences 0–9,
@@ -312,14 +295,11 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
             }
         });
         // The log start is worth a line only once it has moved.
-        let mut explanations: Vec<_> = partition
+        let explanations: Vec<_> = partition
             .explain_markers(r.broker)
             .into_iter()
             .filter(|(name, offset, _)| *name != "log start" || *offset > 0)
             .collect();
-        if let Some(sentence) = lso_sentence(r) {
-            explanations.insert(1, ("LSO", r.last_stable_offset, sentence));
-        }
         let role = if r.is_leader {
             "★ leader"
         } else if r.in_isr {
