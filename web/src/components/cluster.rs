@@ -626,12 +626,20 @@ fn replica_cell(
                 </g>
             };
         }
-        html! {
-            <g class={classes!("record-group", state)} data-offset={offset.to_string()}
-               data-txn={(look != TxnLook::Plain).then(|| look.class().to_string())}>
+        let rect = html! {
+            <rect class={classes!("record", state, colour, look.class())} x={sx.to_string()} y={bar_y.to_string()}
+                  width={width.to_string()} height="16" rx="2" data-offset={offset.to_string()}
+                  data-txn={(look != TxnLook::Plain).then(|| look.class().to_string())}>
                 <title>{ title }</title>
-                <rect class={classes!("record", state, colour, look.class())} x={sx.to_string()} y={bar_y.to_string()}
-                      width={width.to_string()} height="16" rx="2" />
+            </rect>
+        };
+        if look == TxnLook::Plain {
+            // Most records: one element each, as many cells draw a dozen of them every frame.
+            return rect;
+        }
+        html! {
+            <g class={classes!("record-group", state)}>
+                { rect }
                 if look == TxnLook::Aborted {
                     <line class="abort-strike" x1={sx.to_string()} y1={(bar_y + 16.0).to_string()}
                           x2={(sx + width).to_string()} y2={bar_y.to_string()} />
