@@ -1520,6 +1520,23 @@ impl Broker {
         }
     }
 
+    /// The partition count of an internal topic (`__consumer_offsets`,
+    /// `__transaction_state`): the topic's once it exists, else the config it will be
+    /// created with.
+    pub(crate) fn internal_partitions(&self, topic: &str, config: &str) -> i32 {
+        let existing = self
+            .image
+            .partitions
+            .keys()
+            .filter(|tp| tp.topic == topic)
+            .count() as i32;
+        if existing > 0 {
+            existing
+        } else {
+            self.image.broker_config_i64(config) as i32
+        }
+    }
+
     /// Whether a coordinator that loaded `tp` in epoch `loaded` must load or unload it now.
     pub(crate) fn coordinator_change(
         &self,

@@ -362,17 +362,7 @@ impl Broker {
 
     /// The partition count of `__consumer_offsets`: the topic's, once it exists.
     pub fn offsets_partitions(&self) -> i32 {
-        let existing = self
-            .image
-            .partitions
-            .keys()
-            .filter(|tp| tp.topic == OFFSETS_TOPIC)
-            .count() as i32;
-        if existing > 0 {
-            existing
-        } else {
-            self.config_i64("offsets.topic.num.partitions") as i32
-        }
+        self.internal_partitions(OFFSETS_TOPIC, "offsets.topic.num.partitions")
     }
 
     /// Whether this broker coordinates `group_id` now.

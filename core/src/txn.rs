@@ -171,18 +171,10 @@ fn list(tps: &BTreeSet<TopicPartition>) -> String {
 impl Broker {
     /// The partition count of `__transaction_state`: the topic's, once it exists.
     pub fn txn_partitions(&self) -> i32 {
-        let existing = self
-            .image
-            .partitions
-            .keys()
-            .filter(|tp| tp.topic == TRANSACTION_STATE_TOPIC)
-            .count() as i32;
-        if existing > 0 {
-            existing
-        } else {
-            self.image
-                .broker_config_i64("transaction.state.log.num.partitions") as i32
-        }
+        self.internal_partitions(
+            TRANSACTION_STATE_TOPIC,
+            "transaction.state.log.num.partitions",
+        )
     }
 
     fn txn_coordinates(&self, tid: &str) -> Option<(i32, i32)> {

@@ -115,16 +115,9 @@ async fn the_layout_holds_on_a_phone_and_a_4k_projector() {
             session.wait_for(css).await;
         }
         // The page never scrolls sideways as a whole; only the diagram's panel may.
-        let overflow = session
-            .client
-            .execute(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-                vec![],
-            )
-            .await
-            .expect("measuring the page width");
+        let overflow = session.sideways_overflow().await;
         assert!(
-            overflow.as_i64().unwrap_or(0) <= 1,
+            overflow <= 1,
             "{name}: the page is wider than the window by {overflow}px"
         );
         session.screenshot(&format!("layout-{name}")).await;

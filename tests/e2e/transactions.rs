@@ -227,16 +227,9 @@ async fn a_transaction_aborts_then_commits_and_read_committed_sees_only_the_comm
     // A phone: the page never scrolls sideways, the producers panel included.
     session.resize(390, 844).await;
     session.wait_for(".producers-panel").await;
-    let overflow = session
-        .client
-        .execute(
-            "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-            vec![],
-        )
-        .await
-        .expect("measuring the page width");
+    let overflow = session.sideways_overflow().await;
     assert!(
-        overflow.as_i64().unwrap_or(0) <= 1,
+        overflow <= 1,
         "phone: the page is wider than the window by {overflow}px"
     );
     screenshot_at(&session, ".producers-panel", "txn-8-phone").await;

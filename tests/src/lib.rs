@@ -199,6 +199,19 @@ impl Session {
             .unwrap_or_else(|e| panic!("resizing the window to {width}x{height}: {e}"));
     }
 
+    /// How many pixels the page is wider than the window (0 when it never scrolls sideways).
+    pub async fn sideways_overflow(&self) -> i64 {
+        self.client
+            .execute(
+                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
+                vec![],
+            )
+            .await
+            .expect("measuring the page width")
+            .as_i64()
+            .unwrap_or(0)
+    }
+
     /// Clicks the first element matching a CSS selector, scrolled to the middle of the window
     /// first so the sticky top bar cannot be in the way.
     pub async fn click(&self, css: &str) {
