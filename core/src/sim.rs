@@ -644,6 +644,8 @@ impl Simulation {
                     self.bootstrap(),
                 );
                 fresh.records_processed = old.records_processed;
+                // New connections: an answer to the old process's request must not match.
+                fresh.next_request_id = old.next_request_id;
                 fresh.records_reprocessed = old.records_reprocessed;
                 self.consumers.insert(id, fresh);
                 outcome.events.push(self.event(

@@ -166,6 +166,10 @@ impl Simulation {
                             self.bootstrap(),
                         );
                         fresh.next_record = old.next_record;
+                        // A new process has new connections: answers to the old one's
+                        // requests must not match the new one's, so numbering goes on.
+                        fresh.next_request_id = old.next_request_id;
+                        fresh.next_batch_id = old.next_batch_id;
                         fresh.acked = old.acked;
                         fresh.records_sent = old.records_sent;
                         fresh.records_acked = old.records_acked;
