@@ -1245,8 +1245,16 @@ impl Broker {
                 self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
             }
         }
-        self.maybe_increment_hw(ctx, &tp);
-        self.answer_parked_fetches(ctx, Some(&tp));
+        self.after_leader_append(ctx, &tp);
+    }
+
+    /// After the leader appended to `tp`: the HW moves if the ISR allows (which completes
+    /// whatever waited for it: produces, coordinator writes, markers), and followers' fetches
+    /// parked on it are answered now (`DelayedFetch` completes on append), so the records
+    /// are replicated without waiting out `replica.fetch.wait.max.ms`.
+    pub(crate) fn after_leader_append(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+        self.maybe_increment_hw(ctx, tp);
+        self.answer_parked_fetches(ctx, Some(tp));
     }
 
     /// Completes parked acks=all produces whose records are now below the HW

@@ -746,12 +746,8 @@ impl Broker {
             },
             OFFSETS_COMMIT_TIMEOUT_MS,
         );
-        self.maybe_increment_hw(ctx, &tp);
-        // A partition with no other replica in the ISR commits at once.
-        self.complete_coordinator_writes(ctx, &tp);
-        // Followers' fetches parked on this partition are answered now (`DelayedFetch`
-        // completes on append), so the write is replicated without waiting them out.
-        self.answer_parked_fetches(ctx, Some(&tp));
+        // With no other replica in the ISR the HW moves, and the write completes, at once.
+        self.after_leader_append(ctx, &tp);
         true
     }
 

@@ -702,9 +702,7 @@ impl Broker {
             },
             TXN_WRITE_TIMEOUT_MS,
         );
-        self.maybe_increment_hw(ctx, &tp);
-        self.complete_txn_writes(ctx, &tp);
-        self.answer_parked_fetches(ctx, Some(&tp));
+        self.after_leader_append(ctx, &tp);
     }
 
     /// Applies the state changes the HW of `tp` has passed, and answers markers waiting for it.
@@ -1134,10 +1132,7 @@ impl Broker {
                 partition: tp.clone(),
                 required_hw: offset + 1,
             });
-            self.maybe_increment_hw(ctx, &tp);
-            let hw = self.replicas.get(&tp).map_or(0, |r| r.log.high_watermark());
-            self.complete_markers(ctx, &tp, hw);
-            self.answer_parked_fetches(ctx, Some(&tp));
+            self.after_leader_append(ctx, &tp);
         }
         if !immediate.is_empty() {
             ctx.send(
@@ -1258,8 +1253,7 @@ impl Broker {
                 group_id,
             },
         );
-        self.maybe_increment_hw(ctx, &tp);
-        self.answer_parked_fetches(ctx, Some(&tp));
+        self.after_leader_append(ctx, &tp);
     }
 
     fn apply_txn_offsets(&mut self, ctx: &mut Ctx, pid: i64, commit: bool) {
