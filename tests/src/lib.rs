@@ -81,6 +81,60 @@ pub fn run_link(script: &str) -> String {
     format!("/#run={encoded}")
 }
 
+/// Serialises picking a port and binding it within this test process, so two tests starting
+/// at once cannot be handed the same port.
+static PORTS: std::sync::Mutex<()> = std::sync::Mutex::new(());
+
+/// Starts ChromeDriver on a free loopback port and waits until that ChromeDriver (not some
+/// other process that took the port) answers on it.
+fn spawn_chromedriver() -> (u16, Child) {
+    let _guard = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+    let port = free_port();
+    let mut driver = Command::new(find_program("chromedriver", "CHROMEDRIVER"))
+        .arg(format!("--port={port}"))
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("starting chromedriver");
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while TcpStream::connect(("127.0.0.1", port)).is_err() {
+        if let Ok(Some(status)) = driver.try_wait() {
+            // It could not bind the port; the caller retries on another.
+            eprintln!("chromedriver on port {port} exited at start ({status})");
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen within 30 s"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    (port, driver)
+}
+
+/// Opens a fresh headless Chromium through the ChromeDriver on `port`.
+async fn connect(port: u16) -> Result<Client, fantoccini::error::NewSessionError> {
+    let profile = workspace_root()
+        .join("target")
+        .join("e2e-profiles")
+        .join(format!("{}-{port}", std::process::id()));
+    let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
+    args.push(format!("--user-data-dir={}", profile.display()));
+    let mut options = json!({ "args": args });
+    if let Some(binary) = std::env::var_os("CHROME_BIN") {
+        options["binary"] = json!(binary.to_string_lossy());
+    } else if Path::new("/usr/bin/chromium").is_file() {
+        options["binary"] = json!("/usr/bin/chromium");
+    }
+    let mut caps = Capabilities::new();
+    caps.insert("browserName".into(), json!("chrome"));
+    caps.insert("goog:chromeOptions".into(), options);
+    ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+        .capabilities(caps)
+        .connect(&format!("http://127.0.0.1:{port}"))
+        .await
+}
+
 impl Session {
     /// Serves the site, starts ChromeDriver and opens a fresh headless Chromium.
     pub async fn start() -> Session {
@@ -92,51 +146,37 @@ impl Session {
             "no built site at {}: run `cargo xtask build` first",
             site.display()
         );
-        let addr = xtask::server::Server::bind(&site, "127.0.0.1:0")
-            .and_then(|s| s.spawn())
-            .expect("serving the site on a loopback port");
+        let addr = {
+            let _guard = PORTS.lock().unwrap_or_else(|e| e.into_inner());
+            xtask::server::Server::bind(&site, "127.0.0.1:0")
+                .and_then(|s| s.spawn())
+                .expect("serving the site on a loopback port")
+        };
 
-        let port = free_port();
-        let driver = Command::new(find_program("chromedriver", "CHROMEDRIVER"))
-            .arg(format!("--port={port}"))
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("starting chromedriver");
-        let deadline = Instant::now() + Duration::from_secs(30);
-        while TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(
-                Instant::now() < deadline,
-                "chromedriver did not listen within 30 s"
-            );
-            std::thread::sleep(Duration::from_millis(50));
+        let mut failures = Vec::new();
+        for _ in 0..3 {
+            let (port, mut driver) = spawn_chromedriver();
+            match connect(port).await {
+                Ok(client) => {
+                    return Session {
+                        client,
+                        base_url: format!("http://{addr}/"),
+                        driver,
+                    };
+                }
+                Err(e) => {
+                    // A port taken between asking for it and chromedriver binding it, or a
+                    // chromedriver that died starting Chromium: try again on a fresh port.
+                    let _ = driver.kill();
+                    let _ = driver.wait();
+                    failures.push(format!("port {port}: {e}"));
+                }
+            }
         }
-
-        let profile = workspace_root()
-            .join("target")
-            .join("e2e-profiles")
-            .join(format!("{}-{port}", std::process::id()));
-        let mut args: Vec<String> = CHROMIUM_ARGS.iter().map(|a| a.to_string()).collect();
-        args.push(format!("--user-data-dir={}", profile.display()));
-        let mut options = json!({ "args": args });
-        if let Some(binary) = std::env::var_os("CHROME_BIN") {
-            options["binary"] = json!(binary.to_string_lossy());
-        } else if Path::new("/usr/bin/chromium").is_file() {
-            options["binary"] = json!("/usr/bin/chromium");
-        }
-        let mut caps = Capabilities::new();
-        caps.insert("browserName".into(), json!("chrome"));
-        caps.insert("goog:chromeOptions".into(), options);
-        let client = ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{port}"))
-            .await
-            .expect("opening a Chromium session through chromedriver");
-        Session {
-            client,
-            base_url: format!("http://{addr}/"),
-            driver,
-        }
+        panic!(
+            "opening a Chromium session through chromedriver failed three times:\n{}",
+            failures.join("\n")
+        );
     }
 
     /// Opens the app at `path` (relative to the site root) and waits until it has drawn.
