@@ -26,7 +26,10 @@ use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::log::{PartitionLog, Record};
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
-use crate::protocol::{FetchPartition, FetchPartitionResponse, KafkaError, Message};
+use crate::protocol::{
+    FetchPartition, FetchPartitionResponse, KafkaError, Message, ProducePartition,
+    ProducePartitionResponse,
+};
 use crate::raft::{RaftNode, RaftOutput};
 use crate::sim::{Ctx, Timer, Timers};
 
@@ -94,14 +97,39 @@ pub(crate) enum CoordinatorChange {
     Keep,
 }
 
-/// A produce request waiting for the HW (`DelayedProduce`).
+/// An acks=all produce request waiting for the HW on its partitions (`DelayedProduce`). It
+/// is answered once every partition has its answer.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PendingProduce {
     pub request_id: i64,
     pub client: NodeId,
+    /// In the request's order.
+    pub partitions: Vec<PendingPartition>,
+}
+
+/// One partition of a waiting produce request (`ProducePartitionStatus`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PendingPartition {
     pub partition: TopicPartition,
     pub base_offset: i64,
+    /// The HW that acknowledges it: its last offset + 1.
     pub required_offset: i64,
+    /// Answered (possibly with an error), or still waiting for the HW.
+    pub answered: bool,
+    pub error: Option<KafkaError>,
+}
+
+/// What the leader does with one partition's batch of a Produce request.
+enum ProduceOutcome {
+    /// Answer now: an error, or the base offset.
+    Answer(Option<KafkaError>, i64),
+    /// acks=all: wait until the HW reaches `required_offset`.
+    Wait {
+        base_offset: i64,
+        required_offset: i64,
+    },
+    /// acks=0: no answer at all.
+    Silent,
 }
 
 /// A fetch the leader holds until there is data or the wait runs out.
@@ -374,32 +402,53 @@ impl Broker {
         }
     }
 
-    /// Answers every acks=all produce waiting on `tp` with `error`.
+    /// Answers `tp` in every acks=all produce waiting on it with `error`.
     fn fail_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition, error: KafkaError) {
         let me = self.id;
-        let (failed, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.purgatory)
+        for p in &mut self.purgatory {
+            for part in &mut p.partitions {
+                if &part.partition != tp || part.answered {
+                    continue;
+                }
+                ctx.event(
+                    EventKind::ProduceAck,
+                    Some(tp.clone()),
+                    format!(
+                        "Broker {me} no longer leads {tp}: the acks=all write waiting at offsets {}..{} is answered {error}, the client retries on the new leader",
+                        part.base_offset, part.required_offset
+                    ),
+                );
+                part.answered = true;
+                part.error = Some(error);
+                part.base_offset = -1;
+            }
+        }
+        self.answer_completed_produces(ctx);
+    }
+
+    /// Sends the answer of every waiting produce whose partitions all have theirs.
+    fn answer_completed_produces(&mut self, ctx: &mut Ctx) {
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.purgatory)
             .into_iter()
-            .partition(|p| &p.partition == tp);
+            .partition(|p| p.partitions.iter().all(|part| part.answered));
         self.purgatory = waiting;
-        for p in failed {
+        for p in done {
             self.timers.cancel(&Timer::ProduceTimeout {
                 request_id: p.request_id,
             });
-            ctx.event(
-                EventKind::ProduceAck,
-                Some(tp.clone()),
-                format!(
-                    "Broker {me} no longer leads {tp}: the acks=all write waiting at offsets {}..{} is answered {error}, the client retries on the new leader",
-                    p.base_offset, p.required_offset
-                ),
-            );
             ctx.send(
                 p.client,
                 Message::ProduceResponse {
                     request_id: p.request_id,
-                    partition: tp.clone(),
-                    error: Some(error),
-                    base_offset: -1,
+                    partitions: p
+                        .partitions
+                        .into_iter()
+                        .map(|part| ProducePartitionResponse {
+                            partition: part.partition,
+                            error: part.error,
+                            base_offset: part.base_offset,
+                        })
+                        .collect(),
                 },
             );
         }
@@ -1076,41 +1125,84 @@ impl Broker {
 
     // ------------------------------------------------------------------ produce
 
-    // The arguments are the Produce request's fields, as Kafka names them.
-    #[allow(clippy::too_many_arguments)]
+    /// A Produce request: each partition's batch is checked and appended on its own
+    /// (`ReplicaManager.appendRecords`); the answer goes out when every partition has one
+    /// (at once, or from purgatory for acks=all).
     pub fn handle_produce(
         &mut self,
         ctx: &mut Ctx,
         client: NodeId,
         request_id: i64,
-        tp: TopicPartition,
         acks: Acks,
         timeout_ms: i64,
-        records: Vec<Record>,
+        partitions: Vec<ProducePartition>,
     ) {
-        let me = self.id;
-        let reply = |ctx: &mut Ctx, error: Option<KafkaError>, base_offset: i64| {
-            ctx.send(
-                client,
-                Message::ProduceResponse {
-                    request_id,
-                    partition: tp.clone(),
-                    error,
+        let mut statuses = Vec::with_capacity(partitions.len());
+        let mut appended = Vec::new();
+        let mut waits = false;
+        for ProducePartition { partition, records } in partitions {
+            let outcome = self.produce_partition(ctx, &partition, acks, records, &mut appended);
+            let (error, base_offset, required_offset, answered) = match outcome {
+                ProduceOutcome::Silent => continue,
+                ProduceOutcome::Answer(error, base) => (error, base, base, true),
+                ProduceOutcome::Wait {
                     base_offset,
-                },
-            )
+                    required_offset,
+                } => {
+                    waits = true;
+                    (None, base_offset, required_offset, false)
+                }
+            };
+            statuses.push(PendingPartition {
+                partition,
+                base_offset,
+                required_offset,
+                answered,
+                error,
+            });
+        }
+        if !statuses.is_empty() {
+            self.purgatory.push(PendingProduce {
+                request_id,
+                client,
+                partitions: statuses,
+            });
+            if waits {
+                self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
+            } else {
+                self.answer_completed_produces(ctx);
+            }
+        }
+        for tp in appended {
+            self.after_leader_append(ctx, &tp);
+        }
+    }
+
+    /// One partition's batch of a Produce request: refused, recognised as a retry, or
+    /// appended (its partition then goes into `appended`).
+    fn produce_partition(
+        &mut self,
+        ctx: &mut Ctx,
+        tp: &TopicPartition,
+        acks: Acks,
+        records: Vec<Record>,
+        appended: &mut Vec<TopicPartition>,
+    ) -> ProduceOutcome {
+        let me = self.id;
+        let refuse = |error: KafkaError| match acks {
+            Acks::None => ProduceOutcome::Silent,
+            _ => ProduceOutcome::Answer(Some(error), -1),
         };
         let min_isr = self
             .image
             .topic_config_i64(&tp.topic, "min.insync.replicas");
-        let Some(replica) = self.replicas.get_mut(&tp) else {
+        let Some(replica) = self.replicas.get_mut(tp) else {
             ctx.event(
                 EventKind::Deliver,
                 Some(tp.clone()),
                 format!("Broker {me} has no replica of {tp}: NOT_LEADER_OR_FOLLOWER"),
             );
-            reply(ctx, Some(KafkaError::NOT_LEADER_OR_FOLLOWER), -1);
-            return;
+            return refuse(KafkaError::NOT_LEADER_OR_FOLLOWER);
         };
         if replica.leader.is_none() {
             ctx.event(
@@ -1124,8 +1216,7 @@ impl Broker {
                         .map_or("none".to_string(), |l| format!("broker {l}"))
                 ),
             );
-            reply(ctx, Some(KafkaError::NOT_LEADER_OR_FOLLOWER), -1);
-            return;
+            return refuse(KafkaError::NOT_LEADER_OR_FOLLOWER);
         }
         let isr_len = replica.registration.isr.len() as i64;
         let effective_min_isr = min_isr.min(replica.registration.replicas.len() as i64);
@@ -1138,8 +1229,7 @@ impl Broker {
                     ids(&replica.registration.isr)
                 ),
             );
-            reply(ctx, Some(KafkaError::NOT_ENOUGH_REPLICAS), -1);
-            return;
+            return refuse(KafkaError::NOT_ENOUGH_REPLICAS);
         }
         let epoch = replica.registration.leader_epoch;
         let n = records.len();
@@ -1189,8 +1279,7 @@ impl Broker {
                         Some(tp.clone()),
                         format!("Leader {me} refuses a batch for {tp}{producer_text}: {e}, {why}"),
                     );
-                    reply(ctx, Some(e), -1);
-                    return;
+                    return refuse(e);
                 }
                 Ok(crate::producer_state::AppendCheck::Duplicate {
                     first_offset,
@@ -1202,21 +1291,14 @@ impl Broker {
                         Some(tp.clone()),
                         format!("Leader {me} recognises a retried batch for {tp}{producer_text}: the same producer id, epoch and sequences are already in the log at offsets {first_offset}..={last_offset}, so it appends nothing and answers with the original offsets (idempotence)"),
                     );
-                    match acks {
-                        Acks::None => {}
-                        Acks::All if hw <= last_offset => {
-                            self.purgatory.push(PendingProduce {
-                                request_id,
-                                client,
-                                partition: tp.clone(),
-                                base_offset: first_offset,
-                                required_offset: last_offset + 1,
-                            });
-                            self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
-                        }
-                        _ => reply(ctx, None, first_offset),
-                    }
-                    return;
+                    return match acks {
+                        Acks::None => ProduceOutcome::Silent,
+                        Acks::All if hw <= last_offset => ProduceOutcome::Wait {
+                            base_offset: first_offset,
+                            required_offset: last_offset + 1,
+                        },
+                        _ => ProduceOutcome::Answer(None, first_offset),
+                    };
                 }
                 Ok(_) => {}
             }
@@ -1231,21 +1313,15 @@ impl Broker {
                 last + 1
             ),
         );
+        appended.push(tp.clone());
         match acks {
-            Acks::None => {}
-            Acks::Leader => reply(ctx, None, first),
-            Acks::All => {
-                self.purgatory.push(PendingProduce {
-                    request_id,
-                    client,
-                    partition: tp.clone(),
-                    base_offset: first,
-                    required_offset: last + 1,
-                });
-                self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
-            }
+            Acks::None => ProduceOutcome::Silent,
+            Acks::Leader => ProduceOutcome::Answer(None, first),
+            Acks::All => ProduceOutcome::Wait {
+                base_offset: first,
+                required_offset: last + 1,
+            },
         }
-        self.after_leader_append(ctx, &tp);
     }
 
     /// After the leader appended to `tp`: the HW moves if the ISR allows (which completes
@@ -1257,8 +1333,9 @@ impl Broker {
         self.answer_parked_fetches(ctx, Some(tp));
     }
 
-    /// Completes parked acks=all produces whose records are now below the HW
-    /// (`DelayedProduce.tryComplete` / `checkEnoughReplicasReachOffset`).
+    /// Answers `tp` in parked acks=all produces whose records are now below the HW
+    /// (`DelayedProduce.tryComplete` / `checkEnoughReplicasReachOffset`), and sends the
+    /// requests that have every answer.
     fn complete_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
         let Some(replica) = self.replicas.get(tp) else {
             return;
@@ -1269,66 +1346,61 @@ impl Broker {
             .topic_config_i64(&tp.topic, "min.insync.replicas");
         let isr_len = replica.registration.isr.len() as i64;
         let isr_text = ids(&replica.registration.isr);
-        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.purgatory)
-            .into_iter()
-            .partition(|p| &p.partition == tp && hw >= p.required_offset);
-        self.purgatory = waiting;
-        for p in done {
-            self.timers.cancel(&Timer::ProduceTimeout {
-                request_id: p.request_id,
-            });
-            let error = (isr_len < min_isr).then_some(KafkaError::NOT_ENOUGH_REPLICAS_AFTER_APPEND);
-            let text = match error {
-                None => format!(
-                    "The acks=all write to {tp} at offsets {}..{} is committed: HW {hw} has passed it with ISR {isr_text}, so the leader acknowledges it",
-                    p.base_offset, p.required_offset
-                ),
-                Some(_) => format!(
-                    "The write to {tp} reached HW {hw} but the ISR shrank to {isr_text}, below min.insync.replicas={min_isr}: NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records are in the log)"
-                ),
-            };
-            ctx.event(EventKind::ProduceAck, Some(tp.clone()), text);
-            ctx.send(
-                p.client,
-                Message::ProduceResponse {
-                    request_id: p.request_id,
-                    partition: tp.clone(),
-                    error,
-                    base_offset: p.base_offset,
-                },
-            );
+        let mut any = false;
+        for p in &mut self.purgatory {
+            for part in &mut p.partitions {
+                if &part.partition != tp || part.answered || hw < part.required_offset {
+                    continue;
+                }
+                let error =
+                    (isr_len < min_isr).then_some(KafkaError::NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+                let text = match error {
+                    None => format!(
+                        "The acks=all write to {tp} at offsets {}..{} is committed: HW {hw} has passed it with ISR {isr_text}, so the leader acknowledges it",
+                        part.base_offset, part.required_offset
+                    ),
+                    Some(_) => format!(
+                        "The write to {tp} reached HW {hw} but the ISR shrank to {isr_text}, below min.insync.replicas={min_isr}: NOT_ENOUGH_REPLICAS_AFTER_APPEND (the records are in the log)"
+                    ),
+                };
+                ctx.event(EventKind::ProduceAck, Some(tp.clone()), text);
+                part.answered = true;
+                part.error = error;
+                any = true;
+            }
+        }
+        if any {
+            self.answer_completed_produces(ctx);
         }
     }
 
+    /// `request.timeout.ms` ran out on a waiting produce: the partitions still waiting are
+    /// answered REQUEST_TIMED_OUT, and the request goes out.
     pub fn on_produce_timeout(&mut self, ctx: &mut Ctx, request_id: i64) {
-        if let Some(pos) = self
+        let Some(p) = self
             .purgatory
-            .iter()
-            .position(|p| p.request_id == request_id)
-        {
-            let p = self.purgatory.remove(pos);
+            .iter_mut()
+            .find(|p| p.request_id == request_id)
+        else {
+            return;
+        };
+        for part in p.partitions.iter_mut().filter(|part| !part.answered) {
             let hw = self
                 .replicas
-                .get(&p.partition)
+                .get(&part.partition)
                 .map_or(-1, |r| r.log.high_watermark());
             ctx.event(
                 EventKind::ProduceAck,
-                Some(p.partition.clone()),
+                Some(part.partition.clone()),
                 format!(
                     "The acks=all write to {} timed out: HW {hw} never reached {} within request.timeout.ms (REQUEST_TIMED_OUT); the records stay in the leader's log",
-                    p.partition, p.required_offset
+                    part.partition, part.required_offset
                 ),
             );
-            ctx.send(
-                p.client,
-                Message::ProduceResponse {
-                    request_id,
-                    partition: p.partition,
-                    error: Some(KafkaError::REQUEST_TIMED_OUT),
-                    base_offset: p.base_offset,
-                },
-            );
+            part.answered = true;
+            part.error = Some(KafkaError::REQUEST_TIMED_OUT);
         }
+        self.answer_completed_produces(ctx);
     }
 
     /// A consumer's fetch: read up to the HW at once if there is anything to read; otherwise,

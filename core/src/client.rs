@@ -14,7 +14,9 @@ use serde::{Deserialize, Serialize};
 use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::log::Record;
-use crate::protocol::{FetchPartition, FetchPartitionResponse, KafkaError, Message};
+use crate::protocol::{
+    FetchPartition, FetchPartitionResponse, KafkaError, Message, ProducePartition,
+};
 use crate::sim::{Ctx, Timer, Timers};
 
 pub const CLIENT_ID: NodeId = -1;
@@ -175,10 +177,12 @@ impl Client {
                 ..
             } => Message::Produce {
                 request_id: id,
-                partition: tp,
                 acks: *acks,
                 timeout_ms: *timeout_ms,
-                records: records.clone(),
+                partitions: vec![ProducePartition {
+                    partition: tp,
+                    records: records.clone(),
+                }],
             },
             Request::Consume { from_offset, .. } => Message::Fetch {
                 replica_id: -1,

@@ -408,6 +408,14 @@ pub const PRODUCER_CONFIGS: &[ConfigDef] = &[
                   (or linger.ms passes); a full batch is sent at once.",
     },
     ConfigDef {
+        name: "max.request.size",
+        default: "1048576",
+        scope: Scope::Producer,
+        dynamic: false,
+        meaning: "Bytes per Produce request: the first batch of every partition the same broker \
+                  leads goes in one request, up to this size.",
+    },
+    ConfigDef {
         name: "linger.ms",
         default: "5",
         scope: Scope::Producer,

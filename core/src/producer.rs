@@ -6,9 +6,11 @@
 //!   else the sticky partitioner) and appends the record to that partition's queue of
 //!   batches in the accumulator. A batch holds up to `batch.size` bytes (after the modelled
 //!   effect of `compression.type`); a bigger record gets a batch of its own.
-//! - The sender drains a partition's first batch when it is *ready*
+//! - A leader is *ready* when one of its partitions has a batch to send
 //!   (`RecordAccumulator.ready`): the queue holds more than one batch or the first is full,
 //!   it has waited `linger.ms`, or the application flushes (or a transaction is completing).
+//!   The sender then drains the first batch of every partition that leader leads into one
+//!   Produce request, lingered or not, up to `max.request.size` (`drainBatchesForOneNode`).
 //!   At most `max.in.flight.requests.per.connection` requests wait for one broker; with 1,
 //!   a partition with a batch in flight is muted, so order holds.
 //! - A request that fails with a retriable error (not leader, not enough replicas, a
@@ -32,8 +34,9 @@
 //!   and sends EndTxn(abort). PRODUCER_FENCED or INVALID_PRODUCER_EPOCH is fatal: the
 //!   instance is a zombie and can only be closed.
 //!
-//! Simplified: one batch per Produce request (Kafka packs every ready batch for a broker in
-//! one request), no `buffer.memory` limit, compression as a fixed size ratio, and
+//! Simplified: partitions are drained in name order (Kafka rotates the starting partition
+//! per broker, which only matters when a request fills `max.request.size`), no
+//! `buffer.memory` limit, compression as a fixed size ratio, and
 //! transactions V1 (explicit AddPartitionsToTxn; KIP-890's server-side verification and
 //! per-transaction epoch bump are not modelled).
 
@@ -50,7 +53,7 @@ use crate::log::Record;
 use crate::partitioner::StickyPartitioner;
 use crate::partitioner::{record_partition, PartitionStatus, PartitionerConfig, RecordPartition};
 use crate::producer_state::BatchHeader;
-use crate::protocol::{KafkaError, Message};
+use crate::protocol::{KafkaError, Message, ProducePartition, ProducePartitionResponse};
 use crate::sim::{Ctx, Timer, Timers};
 
 /// The node id of the first producer; the n-th producer started gets `PRODUCER_ID_BASE + n`.
@@ -66,6 +69,10 @@ pub fn compression_ratio(codec: &str) -> f64 {
         "snappy" => 0.6,
         _ => 1.0,
     }
+}
+
+fn default_max_request_size() -> i64 {
+    1_048_576
 }
 
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -85,6 +92,9 @@ pub struct ProducerConfig {
     pub delivery_timeout_ms: i64,
     #[serde(default)]
     pub metadata_max_age_ms: i64,
+    /// `max.request.size`: a Produce request carries batches up to this many bytes.
+    #[serde(default = "default_max_request_size")]
+    pub max_request_size: i64,
     pub partitioner: PartitionerConfig,
 }
 
@@ -169,6 +179,7 @@ impl ProducerConfig {
             request_timeout_ms: int("request.timeout.ms").max(1),
             delivery_timeout_ms: int("delivery.timeout.ms").max(1),
             metadata_max_age_ms: int("metadata.max.age.ms").max(1),
+            max_request_size: int("max.request.size").max(1),
             partitioner: PartitionerConfig {
                 batch_size: batch_size.clamp(1, i32::MAX as i64) as i32,
                 adaptive_partitioning_enable: text("partitioner.adaptive.partitioning.enable")
@@ -204,7 +215,8 @@ pub struct ProducerBatch {
 pub struct InFlight {
     pub broker: NodeId,
     pub sent_ms: i64,
-    pub batch: ProducerBatch,
+    /// One per partition, in the request's order.
+    pub batches: Vec<ProducerBatch>,
 }
 
 /// `TransactionManager.State`.
@@ -865,22 +877,19 @@ impl Producer {
         let now = ctx.now;
         let mut wake: Option<i64> = None;
         let mut need_metadata = false;
-        let partitions: Vec<TopicPartition> = self
-            .queues
-            .iter()
-            .filter(|(_, q)| !q.is_empty())
-            .map(|(tp, _)| tp.clone())
-            .collect();
-        for tp in partitions {
-            if self.transactional() && !self.txn_partitions.contains(&tp) {
-                continue;
-            }
-            let Some(queue) = self.queues.get(&tp) else {
-                continue;
-            };
+        // `RecordAccumulator.ready`: a leader is ready when one of its partitions has a batch
+        // to send (full, lingered long enough, flushed, or a retry whose backoff is over).
+        let mut ready_nodes: BTreeSet<NodeId> = BTreeSet::new();
+        for (tp, queue) in &self.queues {
             let Some(first) = queue.front() else {
                 continue;
             };
+            if self.transactional() && !self.txn_partitions.contains(tp) {
+                continue;
+            }
+            if self.muted(tp) {
+                continue;
+            }
             let ready_at = match first.retry_at_ms {
                 Some(at) => at,
                 None if queue.len() > 1
@@ -897,38 +906,20 @@ impl Producer {
                 wake = Some(wake.map_or(ready_at, |w: i64| w.min(ready_at)));
                 continue;
             }
-            let Some(&Some(leader)) = self.leaders.get(&tp) else {
-                need_metadata = true;
-                continue;
-            };
-            let to_leader = self
-                .in_flight
-                .values()
-                .filter(|f| f.broker == leader)
-                .count() as i64;
-            if to_leader >= self.config.max_in_flight {
-                continue;
+            match self.leaders.get(tp) {
+                Some(&Some(leader)) => {
+                    ready_nodes.insert(leader);
+                }
+                _ => need_metadata = true,
             }
-            let partition_in_flight: Vec<&InFlight> = self
-                .in_flight
-                .values()
-                .filter(|f| f.batch.partition == tp)
-                .collect();
-            // max.in.flight=1: the partition is muted while a batch is in flight.
-            if self.config.max_in_flight == 1 && !partition_in_flight.is_empty() {
-                continue;
+        }
+        // `NetworkClient.ready`: at most max.in.flight.requests.per.connection requests wait
+        // for one broker.
+        for node in ready_nodes {
+            let to_node = self.in_flight.values().filter(|f| f.broker == node).count() as i64;
+            if to_node < self.config.max_in_flight {
+                self.drain(ctx, node);
             }
-            // Idempotence: a retried batch goes out only as the first in flight of its
-            // partition, so the broker sees the sequences in order.
-            if self.config.idempotent
-                && first.base_sequence.is_some()
-                && partition_in_flight
-                    .iter()
-                    .any(|f| f.batch.base_sequence < first.base_sequence)
-            {
-                continue;
-            }
-            self.drain(ctx, &tp, leader);
         }
         if need_metadata {
             self.request_metadata(ctx);
@@ -971,12 +962,147 @@ impl Producer {
         }
     }
 
-    fn drain(&mut self, ctx: &mut Ctx, tp: &TopicPartition, leader: NodeId) {
-        let Some(mut batch) = self.queues.get_mut(tp).and_then(|q| q.pop_front()) else {
+    /// With `max.in.flight.requests.per.connection=1` a partition with a batch in flight is
+    /// muted (`RecordAccumulator.isMuted`), so nothing overtakes it.
+    fn muted(&self, tp: &TopicPartition) -> bool {
+        self.config.max_in_flight == 1 && self.partition_in_flight(tp)
+    }
+
+    fn partition_in_flight(&self, tp: &TopicPartition) -> bool {
+        self.in_flight
+            .values()
+            .any(|f| f.batches.iter().any(|b| &b.partition == tp))
+    }
+
+    /// `RecordAccumulator.drainBatchesForOneNode`: the first batch of every partition `leader`
+    /// leads goes into one Produce request, whether or not that batch has lingered long
+    /// enough, up to `max.request.size` bytes. A batch still backing off is skipped; a retried
+    /// batch waits until nothing else of its partition is in flight, and holds back the rest
+    /// of the request (`shouldStopDrainBatchesForPartition`).
+    fn drain(&mut self, ctx: &mut Ctx, leader: NodeId) {
+        let now = ctx.now;
+        let partitions: Vec<TopicPartition> = self
+            .queues
+            .iter()
+            .filter(|(tp, q)| !q.is_empty() && self.leaders.get(*tp) == Some(&Some(leader)))
+            .map(|(tp, _)| tp.clone())
+            .collect();
+        let mut batches: Vec<ProducerBatch> = Vec::new();
+        let mut size = 0;
+        for tp in partitions {
+            if self.transactional() && !self.txn_partitions.contains(&tp) {
+                continue;
+            }
+            if self.muted(&tp) {
+                continue;
+            }
+            let Some(first) = self.queues.get(&tp).and_then(|q| q.front()) else {
+                continue;
+            };
+            if first.retry_at_ms.is_some_and(|at| at > now) {
+                continue;
+            }
+            if size + first.bytes > self.config.max_request_size && !batches.is_empty() {
+                break;
+            }
+            if self.config.idempotent
+                && first.base_sequence.is_some()
+                && self.partition_in_flight(&tp)
+            {
+                break;
+            }
+            let Some(mut batch) = self.queues.get_mut(&tp).and_then(|q| q.pop_front()) else {
+                continue;
+            };
+            size += batch.bytes;
+            self.number(&mut batch);
+            batches.push(batch);
+        }
+        if batches.is_empty() {
             return;
-        };
+        }
+        let request_id = self.next_request_id;
+        self.next_request_id += 1;
+        for batch in &batches {
+            let seq_text = match batch.base_sequence {
+                Some(base) => format!(
+                    ", producer id {} epoch {} sequences {base}..={}",
+                    self.producer_id,
+                    batch.producer_epoch,
+                    base + batch.records.len() as i32 - 1
+                ),
+                None => String::new(),
+            };
+            let others: Vec<String> = batches
+                .iter()
+                .filter(|b| b.id != batch.id)
+                .map(|b| format!("#{} ({})", b.id, b.partition))
+                .collect();
+            let together = if others.is_empty() {
+                String::new()
+            } else {
+                format!(", in one Produce request with {}", others.join(", "))
+            };
+            self.event(
+                ctx,
+                EventKind::Deliver,
+                Some(batch.partition.clone()),
+                format!(
+                    "sends batch #{} ({} record(s), {} bytes{seq_text}) to leader {leader}{}{together}",
+                    batch.id,
+                    batch.records.len(),
+                    batch.bytes,
+                    if batch.attempts > 1 {
+                        format!(", attempt {}", batch.attempts)
+                    } else {
+                        String::new()
+                    }
+                ),
+            );
+        }
+        ctx.send(
+            leader,
+            Message::Produce {
+                request_id,
+                acks: self.config.acks,
+                timeout_ms: self.config.request_timeout_ms,
+                partitions: batches
+                    .iter()
+                    .map(|b| ProducePartition {
+                        partition: b.partition.clone(),
+                        records: b.records.clone(),
+                    })
+                    .collect(),
+            },
+        );
+        if self.config.acks == Acks::None {
+            // acks=0: done as soon as it is on the wire; there will be no answer.
+            self.records_acked += batches.iter().map(|b| b.records.len() as i64).sum::<i64>();
+            return;
+        }
+        self.set_timer(
+            ctx,
+            Timer::ProducerRequestTimeout { request_id },
+            self.config.request_timeout_ms,
+        );
+        self.in_flight.insert(
+            request_id,
+            InFlight {
+                broker: leader,
+                sent_ms: ctx.now,
+                batches,
+            },
+        );
+    }
+
+    /// A batch leaving the accumulator: an idempotent producer gives it its sequence numbers
+    /// the first time, and every attempt counts.
+    fn number(&mut self, batch: &mut ProducerBatch) {
         if self.config.idempotent && batch.base_sequence.is_none() {
-            let next = self.next_sequence.entry(tp.clone()).or_insert(0);
+            let next = self
+                .next_sequence
+                .entry(batch.partition.clone())
+                .or_insert(0);
             batch.base_sequence = Some(*next);
             batch.producer_epoch = self.producer_epoch;
             *next = next.wrapping_add(batch.records.len() as i32) & i32::MAX;
@@ -997,61 +1123,6 @@ impl Producer {
         }
         batch.attempts += 1;
         batch.retry_at_ms = None;
-        let request_id = self.next_request_id;
-        self.next_request_id += 1;
-        let seq_text = match batch.base_sequence {
-            Some(base) => format!(
-                ", producer id {} epoch {} sequences {base}..={}",
-                self.producer_id,
-                batch.producer_epoch,
-                base + batch.records.len() as i32 - 1
-            ),
-            None => String::new(),
-        };
-        self.event(
-            ctx,
-            EventKind::Deliver,
-            Some(tp.clone()),
-            format!(
-                "sends batch #{} ({} record(s), {} bytes{seq_text}) to leader {leader}{}",
-                batch.id,
-                batch.records.len(),
-                batch.bytes,
-                if batch.attempts > 1 {
-                    format!(", attempt {}", batch.attempts)
-                } else {
-                    String::new()
-                }
-            ),
-        );
-        ctx.send(
-            leader,
-            Message::Produce {
-                request_id,
-                partition: tp.clone(),
-                acks: self.config.acks,
-                timeout_ms: self.config.request_timeout_ms,
-                records: batch.records.clone(),
-            },
-        );
-        if self.config.acks == Acks::None {
-            // acks=0: done as soon as it is on the wire; there will be no answer.
-            self.records_acked += batch.records.len() as i64;
-            return;
-        }
-        self.set_timer(
-            ctx,
-            Timer::ProducerRequestTimeout { request_id },
-            self.config.request_timeout_ms,
-        );
-        self.in_flight.insert(
-            request_id,
-            InFlight {
-                broker: leader,
-                sent_ms: ctx.now,
-                batch,
-            },
-        );
     }
 
     fn fail_batch(&mut self, ctx: &mut Ctx, batch: &ProducerBatch, why: &str) {
@@ -1186,16 +1257,32 @@ impl Producer {
         ctx: &mut Ctx,
         from: NodeId,
         request_id: i64,
-        tp: TopicPartition,
-        error: Option<KafkaError>,
-        base_offset: i64,
+        answers: Vec<ProducePartitionResponse>,
     ) {
         self.timers
             .cancel(&Timer::ProducerRequestTimeout { request_id });
         let Some(flight) = self.in_flight.remove(&request_id) else {
             return;
         };
-        let batch = flight.batch;
+        for batch in flight.batches {
+            match answers.iter().find(|a| a.partition == batch.partition) {
+                Some(a) => self.complete_batch(ctx, from, batch, a.error, a.base_offset),
+                None => self.retry(ctx, batch, "the answer left its partition out"),
+            }
+        }
+        self.run_sender(ctx);
+    }
+
+    /// One partition's answer to a Produce request (`Sender.completeBatch`).
+    fn complete_batch(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        batch: ProducerBatch,
+        error: Option<KafkaError>,
+        base_offset: i64,
+    ) {
+        let tp = batch.partition.clone();
         match error {
             None => {
                 let n = batch.records.len() as i64;
@@ -1223,7 +1310,9 @@ impl Producer {
             }
             Some(KafkaError::OUT_OF_ORDER_SEQUENCE_NUMBER) => {
                 let earlier_pending = self.in_flight.values().any(|f| {
-                    f.batch.partition == tp && f.batch.base_sequence < batch.base_sequence
+                    f.batches
+                        .iter()
+                        .any(|b| b.partition == tp && b.base_sequence < batch.base_sequence)
                 }) || self.queues.get(&tp).is_some_and(|q| {
                     q.iter()
                         .any(|b| b.base_sequence.is_some() && b.base_sequence < batch.base_sequence)
@@ -1259,7 +1348,6 @@ impl Producer {
                 self.retry(ctx, batch, &format!("broker {from} answered {e}"));
             }
         }
-        self.run_sender(ctx);
     }
 
     /// Bumps the epoch locally and renumbers what is not in flight (KIP-360).
@@ -1342,8 +1430,9 @@ impl Producer {
             .filter_map(|id| {
                 self.timers
                     .cancel(&Timer::ProducerRequestTimeout { request_id: id });
-                self.in_flight.remove(&id).map(|f| f.batch)
+                self.in_flight.remove(&id).map(|f| f.batches)
             })
+            .flatten()
             .collect();
         // Newest first, so each goes to the head of its queue before the older ones.
         batches.reverse();

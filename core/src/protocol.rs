@@ -139,6 +139,21 @@ pub struct FetchPartition {
     pub max_bytes: i64,
 }
 
+/// One partition's batch in a Produce request.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducePartition {
+    pub partition: TopicPartition,
+    pub records: Vec<Record>,
+}
+
+/// One partition's answer in a ProduceResponse: an error, or the batch's base offset.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProducePartitionResponse {
+    pub partition: TopicPartition,
+    pub error: Option<KafkaError>,
+    pub base_offset: i64,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct FetchPartitionResponse {
     pub partition: TopicPartition,
@@ -223,18 +238,19 @@ pub enum Message {
     FetchResponse {
         partitions: Vec<FetchPartitionResponse>,
     },
+    /// One request to one leader carries a batch for each of the partitions it leads that
+    /// the producer drained (`RecordAccumulator.drain`, `Sender.sendProduceRequest`).
     Produce {
         request_id: i64,
-        partition: TopicPartition,
         acks: Acks,
         timeout_ms: i64,
-        records: Vec<Record>,
+        partitions: Vec<ProducePartition>,
     },
+    /// One answer per partition of the request, all sent together (`DelayedProduce` completes
+    /// when every partition has its answer).
     ProduceResponse {
         request_id: i64,
-        partition: TopicPartition,
-        error: Option<KafkaError>,
-        base_offset: i64,
+        partitions: Vec<ProducePartitionResponse>,
     },
     /// `FindCoordinator(key_type=TRANSACTION)`; answered with a `FindCoordinatorResponse`
     /// whose `group_id` is the transactional id.

@@ -1078,17 +1078,19 @@ impl Simulation {
                 }
                 Message::ProduceResponse {
                     request_id,
-                    partition,
-                    error,
-                    base_offset,
-                } => client.handle_produce_response(
-                    &mut ctx,
-                    from,
-                    request_id,
-                    partition,
-                    error,
-                    base_offset,
-                ),
+                    partitions,
+                } => {
+                    for p in partitions {
+                        client.handle_produce_response(
+                            &mut ctx,
+                            from,
+                            request_id,
+                            p.partition,
+                            p.error,
+                            p.base_offset,
+                        );
+                    }
+                }
                 Message::FetchResponse { partitions } => {
                     client.handle_fetch_response(&mut ctx, from, partitions)
                 }
@@ -1186,13 +1188,12 @@ impl Simulation {
                 }
                 Message::Produce {
                     request_id,
-                    partition,
                     acks,
                     timeout_ms,
-                    records,
-                } => broker.handle_produce(
-                    &mut ctx, from, request_id, partition, acks, timeout_ms, records,
-                ),
+                    partitions,
+                } => {
+                    broker.handle_produce(&mut ctx, from, request_id, acks, timeout_ms, partitions)
+                }
                 Message::MetadataRequest => {
                     let leaders = broker
                         .image

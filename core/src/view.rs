@@ -901,16 +901,18 @@ fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
             }
             let in_flight = p
                 .in_flight
-                .values()
-                .map(|f| {
-                    batch_view(
-                        &f.batch,
-                        format!(
-                            "in flight to broker {} for {} ms",
-                            f.broker,
-                            now - f.sent_ms
-                        ),
-                    )
+                .iter()
+                .flat_map(|(request_id, f)| {
+                    f.batches.iter().map(move |b| {
+                        batch_view(
+                            b,
+                            format!(
+                                "in flight to broker {} for {} ms (request {request_id})",
+                                f.broker,
+                                now - f.sent_ms
+                            ),
+                        )
+                    })
                 })
                 .collect();
             ProducerView {

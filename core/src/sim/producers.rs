@@ -312,10 +312,8 @@ pub(super) fn deliver_to_producer(
         Message::MetadataResponse { leaders, .. } => producer.handle_metadata(ctx, leaders),
         Message::ProduceResponse {
             request_id,
-            partition,
-            error,
-            base_offset,
-        } => producer.handle_produce_response(ctx, from, request_id, partition, error, base_offset),
+            partitions,
+        } => producer.handle_produce_response(ctx, from, request_id, partitions),
         Message::FindCoordinatorResponse {
             group_id,
             error,
