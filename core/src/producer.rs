@@ -219,6 +219,21 @@ pub struct InFlight {
     pub batches: Vec<ProducerBatch>,
 }
 
+/// The states `beginTransaction()`, `commitTransaction()` (and `sendOffsetsToTransaction()`)
+/// and `abortTransaction()` may be called in (`TransactionManager`'s transition checks).
+const BEGIN_FROM: &[TxnState] = &[TxnState::Ready];
+const COMMIT_FROM: &[TxnState] = &[TxnState::InTransaction];
+const ABORT_FROM: &[TxnState] = &[TxnState::InTransaction, TxnState::AbortableError];
+
+/// Which of the application's calls a producer accepts now.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CallsAllowed {
+    pub send: bool,
+    pub begin: bool,
+    pub commit: bool,
+    pub abort: bool,
+}
+
 /// `TransactionManager.State`.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxnState {
@@ -499,19 +514,7 @@ impl Producer {
         value: Option<String>,
         partition: Option<i32>,
     ) -> Result<(), String> {
-        if let Some(e) = &self.error {
-            return Err(format!("producer {} cannot send: {e}", self.name));
-        }
-        if self.closing || !self.alive {
-            return Err(format!("producer {} is closed", self.name));
-        }
-        if self.transactional() && self.txn_state != TxnState::InTransaction {
-            return Err(format!(
-                "Cannot call send in state {}: call `producer begin {}` first (IllegalStateException)",
-                self.txn_state.name(),
-                self.name
-            ));
-        }
+        self.check_send()?;
         let n = self.next_record;
         self.next_record += 1;
         let record = Record {
@@ -716,7 +719,7 @@ impl Producer {
     }
 
     pub fn begin_transaction(&mut self, ctx: &mut Ctx) -> Result<(), String> {
-        self.check_txn_call("beginTransaction", &[TxnState::Ready])?;
+        self.check_txn_call("beginTransaction", BEGIN_FROM)?;
         self.txn_state = TxnState::InTransaction;
         self.event(
             ctx,
@@ -728,7 +731,7 @@ impl Producer {
     }
 
     pub fn commit_transaction(&mut self, ctx: &mut Ctx) -> Result<(), String> {
-        self.check_txn_call("commitTransaction", &[TxnState::InTransaction])?;
+        self.check_txn_call("commitTransaction", COMMIT_FROM)?;
         self.txn_state = TxnState::Committing;
         self.flushing = true;
         self.event(
@@ -742,10 +745,7 @@ impl Producer {
     }
 
     pub fn abort_transaction(&mut self, ctx: &mut Ctx) -> Result<(), String> {
-        self.check_txn_call(
-            "abortTransaction",
-            &[TxnState::InTransaction, TxnState::AbortableError],
-        )?;
+        self.check_txn_call("abortTransaction", ABORT_FROM)?;
         self.txn_state = TxnState::Aborting;
         let mut dropped = 0;
         for queue in self.queues.values_mut() {
@@ -774,7 +774,7 @@ impl Producer {
         group_id: String,
         offsets: Vec<(TopicPartition, i64)>,
     ) -> Result<(), String> {
-        self.check_txn_call("sendOffsetsToTransaction", &[TxnState::InTransaction])?;
+        self.check_txn_call("sendOffsetsToTransaction", COMMIT_FROM)?;
         let text: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
         self.event(
             ctx,
@@ -793,6 +793,37 @@ impl Producer {
             in_flight: false,
         });
         self.run_sender(ctx);
+        Ok(())
+    }
+
+    /// Whether `send()`, `beginTransaction()`, `commitTransaction()` and
+    /// `abortTransaction()` would be accepted now: the same checks the calls make, for the UI
+    /// to offer only what works.
+    pub fn calls_allowed(&self) -> CallsAllowed {
+        CallsAllowed {
+            send: self.check_send().is_ok(),
+            begin: self.check_txn_call("beginTransaction", BEGIN_FROM).is_ok(),
+            commit: self
+                .check_txn_call("commitTransaction", COMMIT_FROM)
+                .is_ok(),
+            abort: self.check_txn_call("abortTransaction", ABORT_FROM).is_ok(),
+        }
+    }
+
+    fn check_send(&self) -> Result<(), String> {
+        if let Some(e) = &self.error {
+            return Err(format!("producer {} cannot send: {e}", self.name));
+        }
+        if self.closing || !self.alive {
+            return Err(format!("producer {} is closed", self.name));
+        }
+        if self.transactional() && self.txn_state != TxnState::InTransaction {
+            return Err(format!(
+                "Cannot call send in state {}: call `producer begin {}` first (IllegalStateException)",
+                self.txn_state.name(),
+                self.name
+            ));
+        }
         Ok(())
     }
 
@@ -1968,6 +1999,44 @@ mod tests {
             .map(|(k, v)| (k.to_string(), v.to_string()))
             .collect();
         ProducerConfig::from_properties(&props)
+    }
+
+    #[test]
+    fn the_calls_offered_follow_the_transaction_state() {
+        let props = vec![("transactional.id".to_string(), "tx".to_string())];
+        let tx_config = ProducerConfig::from_properties(&props).expect("valid");
+        let mut p = Producer::new(2000, "app".into(), props, tx_config, vec![0]);
+        let calls = |p: &Producer| {
+            let c = p.calls_allowed();
+            [c.send, c.begin, c.commit, c.abort]
+        };
+        // Before initTransactions() has finished, nothing.
+        assert_eq!(calls(&p), [false; 4]);
+        p.txn_state = TxnState::Ready;
+        assert_eq!(calls(&p), [false, true, false, false]);
+        p.txn_state = TxnState::InTransaction;
+        assert_eq!(calls(&p), [true, false, true, true]);
+        // After a failed batch the transaction can only be aborted.
+        p.txn_state = TxnState::AbortableError;
+        assert_eq!(calls(&p), [false, false, false, true]);
+        p.txn_state = TxnState::Committing;
+        assert_eq!(calls(&p), [false; 4]);
+        // A fenced zombie or a crashed process offers nothing.
+        p.txn_state = TxnState::InTransaction;
+        p.error = Some("PRODUCER_FENCED".into());
+        assert_eq!(calls(&p), [false; 4]);
+        p.error = None;
+        p.crash();
+        assert_eq!(calls(&p), [false; 4]);
+        // A plain producer sends whenever it is alive, and has no transaction calls.
+        let plain = Producer::new(
+            2001,
+            "plain".into(),
+            Vec::new(),
+            config(&[]).expect("valid"),
+            vec![0],
+        );
+        assert_eq!(calls(&plain), [true, false, false, false]);
     }
 
     #[test]

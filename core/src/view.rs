@@ -228,6 +228,10 @@ pub struct ProducerView {
     pub transactions_aborted: i64,
     pub error: Option<String>,
     pub properties: Vec<(String, String)>,
+    /// The calls the application may make now (send, begin, commit, abort), by the rules the
+    /// calls themselves check.
+    #[serde(default)]
+    pub calls: crate::producer::CallsAllowed,
 }
 
 /// A batch of a producer, waiting or in flight.
@@ -945,6 +949,7 @@ fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
                 transactions_aborted: p.transactions_aborted,
                 error: p.error.clone(),
                 properties: p.properties.clone(),
+                calls: p.calls_allowed(),
             }
         })
         .collect()

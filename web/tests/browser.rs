@@ -5,6 +5,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use sandbox_core::command::{Command, TopicPartition};
+use sandbox_core::producer::CallsAllowed;
 use sandbox_core::view::{ClusterView, ConsumerView, GroupOffsetView, GroupView, MemberView};
 use sandbox_web::components::cluster::{ClusterDiagram, ClusterDiagramProps};
 use sandbox_web::components::groups::{GroupsPanel, GroupsPanelProps};
@@ -329,8 +330,15 @@ fn producers_view() -> ClusterView {
         transactions_aborted: 2,
         error: None,
         properties: vec![("transactional.id".into(), "orders-tx".into())],
+        calls: CallsAllowed {
+            send: true,
+            begin: false,
+            commit: true,
+            abort: true,
+        },
     };
     let mut zombie = producer("zombie", "fenced (zombie)");
+    zombie.calls = CallsAllowed::default();
     zombie.producer_epoch = 1;
     zombie.txn_state = Some("FATAL_ERROR".into());
     zombie.batches.clear();
@@ -426,7 +434,12 @@ async fn producers_panel_shows_batches_requests_and_transactions() {
 
     // The fenced instance says why and cannot send.
     assert!(text("[data-producer='zombie'] .producer-error").contains("PRODUCER_FENCED"));
-    assert!(one(&root, "[data-producer='zombie'] .send-1").has_attribute("disabled"));
+    for button in ["send-1", "begin", "commit", "abort"] {
+        assert!(
+            one(&root, &format!("[data-producer='zombie'] .{button}")).has_attribute("disabled"),
+            "{button}"
+        );
+    }
 
     // The coordinator's side.
     let txn = one(&root, "[data-transaction='orders-tx']");

@@ -203,8 +203,7 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
     let (symbol, look, meaning) = producer_look(p);
     let transactional = p.transactional_id.is_some();
     let txn_state = p.txn_state.as_deref().unwrap_or("");
-    let in_transaction = txn_state == "IN_TRANSACTION";
-    let can_send = p.alive && p.error.is_none() && (!transactional || in_transaction);
+    let can_send = p.calls.send;
 
     let action = |action: ProducerAction| {
         let dispatch = props.dispatch.clone();
@@ -251,8 +250,10 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
         "The producer is not running".to_string()
     } else if p.error.is_some() {
         "A fenced producer cannot send".to_string()
-    } else if transactional && !in_transaction {
+    } else if transactional && !can_send {
         "A transactional producer sends inside a transaction: Begin first".to_string()
+    } else if !can_send {
+        "The producer is closing".to_string()
     } else {
         "send(): the records wait in their partition's batch until it is full or linger.ms passes"
             .to_string()
@@ -353,13 +354,13 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
             </div>
             <div class="producer-buttons" role="group" aria-label={format!("Actions for producer {}", p.name)}>
                 if transactional {
-                    <button class="begin" disabled={!p.alive || txn_state != "READY"}
+                    <button class="begin" disabled={!p.calls.begin}
                             title="beginTransaction(): what it sends next belongs to one transaction"
                             onclick={action(ProducerAction::Begin)}>{ "Begin" }</button>
-                    <button class="commit" disabled={!p.alive || !in_transaction}
+                    <button class="commit" disabled={!p.calls.commit}
                             title="commitTransaction(): flush, then the coordinator writes COMMIT markers; read_committed consumers see the records"
                             onclick={action(ProducerAction::Commit)}>{ "Commit" }</button>
-                    <button class="abort" disabled={!p.alive || !(in_transaction || txn_state == "ABORTABLE_ERROR")}
+                    <button class="abort" disabled={!p.calls.abort}
                             title="abortTransaction(): the coordinator writes ABORT markers; read_committed consumers skip the records"
                             onclick={action(ProducerAction::Abort)}>{ "Abort" }</button>
                 }
