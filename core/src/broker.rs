@@ -434,6 +434,7 @@ impl Broker {
         self.purgatory = waiting;
         for p in done {
             self.timers.cancel(&Timer::ProduceTimeout {
+                client: p.client,
                 request_id: p.request_id,
             });
             ctx.send(
@@ -1168,7 +1169,11 @@ impl Broker {
                 partitions: statuses,
             });
             if waits {
-                self.set_timer(ctx, Timer::ProduceTimeout { request_id }, timeout_ms);
+                self.set_timer(
+                    ctx,
+                    Timer::ProduceTimeout { client, request_id },
+                    timeout_ms,
+                );
             } else {
                 self.answer_completed_produces(ctx);
             }
@@ -1376,11 +1381,11 @@ impl Broker {
 
     /// `request.timeout.ms` ran out on a waiting produce: the partitions still waiting are
     /// answered REQUEST_TIMED_OUT, and the request goes out.
-    pub fn on_produce_timeout(&mut self, ctx: &mut Ctx, request_id: i64) {
+    pub fn on_produce_timeout(&mut self, ctx: &mut Ctx, client: NodeId, request_id: i64) {
         let Some(p) = self
             .purgatory
             .iter_mut()
-            .find(|p| p.request_id == request_id)
+            .find(|p| p.client == client && p.request_id == request_id)
         else {
             return;
         };

@@ -53,7 +53,10 @@ pub enum Timer {
     AlterPartitionTimeout {
         partition: TopicPartition,
     },
+    /// A waiting produce request, by the client that sent it and its request id (two clients
+    /// number their requests independently).
     ProduceTimeout {
+        client: NodeId,
         request_id: i64,
     },
     FenceCheck,
@@ -1395,8 +1398,8 @@ impl Simulation {
                             Timer::AlterPartitionTimeout { partition } => {
                                 broker.on_alter_partition_timeout(&mut ctx, &partition)
                             }
-                            Timer::ProduceTimeout { request_id } => {
-                                broker.on_produce_timeout(&mut ctx, request_id)
+                            Timer::ProduceTimeout { client, request_id } => {
+                                broker.on_produce_timeout(&mut ctx, client, request_id)
                             }
                             Timer::GroupSession { group, member } => {
                                 broker.on_group_session_timer(&mut ctx, &group, &member)
