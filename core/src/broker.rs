@@ -1126,23 +1126,63 @@ impl Broker {
 
     // ------------------------------------------------------------------ produce
 
-    /// A Produce request: each partition's batch is checked and appended on its own
-    /// (`ReplicaManager.appendRecords`); the answer goes out when every partition has one
-    /// (at once, or from purgatory for acks=all).
+    /// A Produce request: transactional batches that need it are verified with their
+    /// coordinator first ([`Broker::maybe_verify_produce`]), then each partition's batch is
+    /// checked and appended on its own (`ReplicaManager.appendRecords`); the answer goes out
+    /// when every partition has one (at once, or from purgatory for acks=all).
+    #[allow(clippy::too_many_arguments)]
     pub fn handle_produce(
         &mut self,
         ctx: &mut Ctx,
         client: NodeId,
         request_id: i64,
+        transactional_id: Option<String>,
         acks: Acks,
         timeout_ms: i64,
         partitions: Vec<ProducePartition>,
     ) {
+        let request = crate::txn::VerifyingProduce {
+            client,
+            request_id,
+            acks,
+            timeout_ms,
+            partitions,
+            guards: BTreeMap::new(),
+        };
+        if let Some(request) = self.maybe_verify_produce(ctx, request, transactional_id.as_deref())
+        {
+            self.append_produce(ctx, request, &BTreeMap::new());
+        }
+    }
+
+    /// Appends a Produce request's batches, but refuses those in `errors` (a failed
+    /// verification).
+    pub(crate) fn append_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        request: crate::txn::VerifyingProduce,
+        errors: &BTreeMap<TopicPartition, KafkaError>,
+    ) {
+        let crate::txn::VerifyingProduce {
+            client,
+            request_id,
+            acks,
+            timeout_ms,
+            partitions,
+            guards,
+        } = request;
         let mut statuses = Vec::with_capacity(partitions.len());
         let mut appended = Vec::new();
         let mut waits = false;
         for ProducePartition { partition, records } in partitions {
-            let outcome = self.produce_partition(ctx, &partition, acks, records, &mut appended);
+            let outcome = match errors.get(&partition) {
+                Some(_) if acks == Acks::None => ProduceOutcome::Silent,
+                Some(&e) => ProduceOutcome::Answer(Some(e), -1),
+                None => {
+                    let guard = guards.get(&partition).copied();
+                    self.produce_partition(ctx, &partition, acks, records, guard, &mut appended)
+                }
+            };
             let (error, base_offset, required_offset, answered) = match outcome {
                 ProduceOutcome::Silent => continue,
                 ProduceOutcome::Answer(error, base) => (error, base, base, true),
@@ -1191,8 +1231,13 @@ impl Broker {
         tp: &TopicPartition,
         acks: Acks,
         records: Vec<Record>,
+        guard: Option<u64>,
         appended: &mut Vec<TopicPartition>,
     ) -> ProduceOutcome {
+        let verifying = self
+            .image
+            .broker_config("transaction.partition.verification.enable")
+            == "true";
         let me = self.id;
         let refuse = |error: KafkaError| match acks {
             Acks::None => ProduceOutcome::Silent,
@@ -1258,7 +1303,29 @@ impl Broker {
             })
             .unwrap_or_default();
         if let Some(h) = header.as_deref() {
-            match replica.log.producer_state().check(h) {
+            let check = replica.log.producer_state().check(h);
+            // `UnifiedLog.analyzeAndValidateProducerState`: after the duplicate check, a
+            // transactional batch that opens a transaction here must carry the guard its
+            // verification created, which a marker since then has cleared.
+            let state = replica.log.producer_state();
+            if verifying
+                && h.transactional
+                && h.control.is_none()
+                && !matches!(
+                    check,
+                    Ok(crate::producer_state::AppendCheck::Duplicate { .. })
+                )
+                && !state.has_ongoing(h.producer_id)
+                && (guard.is_none() || state.verification_guard(h.producer_id) != guard)
+            {
+                ctx.event(
+                    EventKind::ProduceAck,
+                    Some(tp.clone()),
+                    format!("Leader {me} refuses a transactional batch for {tp}{producer_text}: INVALID_TXN_STATE, it is not part of an ongoing transaction the coordinator verified (a marker ended the transaction since), so it cannot open a transaction nobody will close"),
+                );
+                return refuse(KafkaError::INVALID_TXN_STATE);
+            }
+            match check {
                 Err(e) => {
                     let why = match e {
                         KafkaError::INVALID_PRODUCER_EPOCH => format!(

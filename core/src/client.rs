@@ -177,6 +177,7 @@ impl Client {
                 ..
             } => Message::Produce {
                 request_id: id,
+                transactional_id: None,
                 acks: *acks,
                 timeout_ms: *timeout_ms,
                 partitions: vec![ProducePartition {

@@ -160,6 +160,16 @@ pub const CONFIGS: &[ConfigDef] = &[
                   transaction.timeout.ms, to abort them (fencing the producer's epoch).",
     },
     ConfigDef {
+        name: "transaction.partition.verification.enable",
+        default: "true",
+        scope: Scope::Broker,
+        dynamic: true,
+        meaning: "Before a producer's first transactional batch on a partition, the leader asks \
+                  the transaction coordinator whether the partition is in the producer's \
+                  ongoing transaction (KIP-890). Off, a late batch of a finished transaction \
+                  is appended anyway and leaves a hanging transaction that holds the LSO back.",
+    },
+    ConfigDef {
         name: "group.initial.rebalance.delay.ms",
         default: "3000",
         scope: Scope::Broker,

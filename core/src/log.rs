@@ -86,6 +86,15 @@ impl PartitionLog {
         &self.producers
     }
 
+    /// `maybeCreateVerificationGuard`: the guard waiting for `producer_id`'s first
+    /// transactional batch, `guard` if there was none.
+    pub fn start_verification(&mut self, producer_id: i64, guard: u64) -> u64 {
+        *Arc::make_mut(&mut self.producers)
+            .verification
+            .entry(producer_id)
+            .or_insert(guard)
+    }
+
     /// The last stable offset: below it no transaction is open or unreplicated.
     pub fn last_stable_offset(&self) -> i64 {
         self.producers.last_stable_offset(self.high_watermark)

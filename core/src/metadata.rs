@@ -280,13 +280,16 @@ impl MetadataImage {
         self.topic_config(topic, name) == "true"
     }
 
-    pub fn broker_config_i64(&self, name: &str) -> i64 {
+    /// A cluster-wide broker config: its dynamic value, else Kafka's default.
+    pub fn broker_config(&self, name: &str) -> String {
         self.broker_configs
             .get(name)
             .cloned()
             .unwrap_or_else(|| crate::config::default_value(name).to_string())
-            .parse()
-            .unwrap_or(0)
+    }
+
+    pub fn broker_config_i64(&self, name: &str) -> i64 {
+        self.broker_config(name).parse().unwrap_or(0)
     }
 
     pub fn is_active(&self, broker: NodeId) -> bool {

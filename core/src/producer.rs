@@ -36,9 +36,10 @@
 //!
 //! Simplified: partitions are drained in name order (Kafka rotates the starting partition
 //! per broker, which only matters when a request fills `max.request.size`), no
-//! `buffer.memory` limit, compression as a fixed size ratio, and
-//! transactions V1 (explicit AddPartitionsToTxn; KIP-890's server-side verification and
-//! per-transaction epoch bump are not modelled).
+//! `buffer.memory` limit, compression as a fixed size ratio, and transactions V1 (explicit
+//! AddPartitionsToTxn, sequences taken back from failed batches; partition leaders verify
+//! with the coordinator as KIP-890 part 1 has it, but part 2's per-transaction epoch bump is
+//! not modelled).
 
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::sync::Arc;
@@ -748,9 +749,12 @@ impl Producer {
         self.check_txn_call("abortTransaction", ABORT_FROM)?;
         self.txn_state = TxnState::Aborting;
         let mut dropped = 0;
-        for queue in self.queues.values_mut() {
-            dropped += queue.iter().map(|b| b.records.len()).sum::<usize>();
-            queue.clear();
+        let unsent: Vec<ProducerBatch> =
+            self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
+        // Newest first, so each takes back the sequences at the end.
+        for b in unsent.iter().rev() {
+            dropped += b.records.len();
+            self.reclaim_sequences(b);
         }
         dropped += self.pending.len();
         self.pending.clear();
@@ -890,6 +894,19 @@ impl Producer {
             return;
         }
         self.expire_batches(ctx);
+        if self.transactional() && self.txn_state == TxnState::AbortableError {
+            // `RecordAccumulator.abortUndrainedBatches`: what has not gone out fails with the
+            // transaction's error.
+            let undrained: Vec<ProducerBatch> =
+                self.queues.values_mut().flat_map(|q| q.drain(..)).collect();
+            for b in undrained {
+                self.fail_batch(
+                    ctx,
+                    &b,
+                    "the transaction is in ABORTABLE_ERROR, so it is not sent",
+                );
+            }
+        }
         if self.config.idempotent && self.producer_id < 0 {
             if self.transactional() {
                 if self.coordinator.is_none() {
@@ -1095,6 +1112,7 @@ impl Producer {
             leader,
             Message::Produce {
                 request_id,
+                transactional_id: self.config.transactional_id.clone(),
                 acks: self.config.acks,
                 timeout_ms: self.config.request_timeout_ms,
                 partitions: batches
@@ -1158,6 +1176,9 @@ impl Producer {
 
     fn fail_batch(&mut self, ctx: &mut Ctx, batch: &ProducerBatch, why: &str) {
         self.records_failed += batch.records.len() as i64;
+        if self.transactional() {
+            self.reclaim_sequences(batch);
+        }
         self.event(
             ctx,
             EventKind::ProduceAck,
@@ -1169,15 +1190,58 @@ impl Producer {
                 batch.partition
             ),
         );
-        if self.transactional() && self.txn_state == TxnState::InTransaction {
+        // `TransactionManager.handleFailedBatch`: a failed batch makes the transaction
+        // abortable, also while committing (commitTransaction() then throws, no EndTxn(commit)
+        // goes out); an abort already under way goes on.
+        if self.transactional()
+            && matches!(
+                self.txn_state,
+                TxnState::InTransaction | TxnState::Committing
+            )
+        {
+            let committing = self.txn_state == TxnState::Committing;
             self.txn_state = TxnState::AbortableError;
+            self.flushing = false;
             self.event(
                 ctx,
                 EventKind::Command,
                 None,
-                "the transaction can now only be aborted (ABORTABLE_ERROR)".to_string(),
+                if committing {
+                    "commitTransaction() fails: a batch of the transaction failed, so the transaction can now only be aborted (ABORTABLE_ERROR)".to_string()
+                } else {
+                    "the transaction can now only be aborted (ABORTABLE_ERROR)".to_string()
+                },
             );
         }
+    }
+
+    /// `TxnPartitionMap.adjustSequencesDueToFailedBatch`: a transactional producer takes back
+    /// the sequences of a batch that failed for good, so its partition's next batch (and any
+    /// numbered after it) uses them and the leader sees no gap. (The leader may have written
+    /// the failed batch after all; without transaction verification a batch that then reuses
+    /// its sequences is taken for a retry of it.)
+    fn reclaim_sequences(&mut self, batch: &ProducerBatch) {
+        let Some(base) = batch.base_sequence else {
+            return;
+        };
+        if batch.producer_epoch != self.producer_epoch {
+            return;
+        }
+        let n = batch.records.len() as i32;
+        let tp = &batch.partition;
+        if let Some(next) = self.next_sequence.get_mut(tp) {
+            *next = next.wrapping_sub(n).max(0);
+        }
+        let later = |b: &mut ProducerBatch| {
+            if b.partition == *tp && b.base_sequence.is_some_and(|s| s > base) {
+                b.base_sequence = b.base_sequence.map(|s| s - n);
+            }
+        };
+        self.queues.values_mut().flatten().for_each(later);
+        self.in_flight
+            .values_mut()
+            .flat_map(|f| f.batches.iter_mut())
+            .for_each(later);
     }
 
     /// A batch goes back to the head of its queue, in sequence order (`reenqueue`,

@@ -136,6 +136,12 @@ pub struct ProducerStateManager {
     pub unreplicated: Vec<CompletedTxn>,
     /// The aborted-transaction index.
     pub aborted: Vec<AbortedTxn>,
+    /// Verification guards (`VerificationStateEntry`, KIP-890): per producer id, the guard a
+    /// leader created when it asked the coordinator about the producer's first transactional
+    /// batch here. Any transactional append of that producer (data or marker) clears it, so
+    /// a verification that started before a marker cannot let a batch in after it.
+    #[serde(default)]
+    pub verification: BTreeMap<i64, u64>,
 }
 
 impl ProducerStateManager {
@@ -186,6 +192,18 @@ impl ProducerStateManager {
         Ok(AppendCheck::Append)
     }
 
+    /// Whether `producer_id` has a transaction open on this partition.
+    pub fn has_ongoing(&self, producer_id: i64) -> bool {
+        self.producers
+            .get(&producer_id)
+            .is_some_and(|e| e.current_txn_first_offset.is_some())
+    }
+
+    /// The verification guard waiting for `producer_id`'s first transactional batch.
+    pub fn verification_guard(&self, producer_id: i64) -> Option<u64> {
+        self.verification.get(&producer_id).copied()
+    }
+
     /// The sequence the partition expects next from `producer_id`, for explanations.
     pub fn expected_sequence(&self, producer_id: i64) -> Option<i32> {
         let last = self.producers.get(&producer_id)?.batches.back()?;
@@ -205,6 +223,11 @@ impl ProducerStateManager {
             return;
         }
         let pid = header.producer_id;
+        if header.transactional {
+            // `UnifiedLog.updateProducers`: the transaction is either complete (a marker) or
+            // has its first offset (data), so the guard has served.
+            self.verification.remove(&pid);
+        }
         let lso = self.last_stable_offset(high_watermark);
         let entry = self
             .producers

@@ -242,6 +242,10 @@ pub enum Message {
     /// the producer drained (`RecordAccumulator.drain`, `Sender.sendProduceRequest`).
     Produce {
         request_id: i64,
+        /// The producer's `transactional.id`, which the leader needs to verify a
+        /// transactional batch with its coordinator (KIP-890).
+        #[serde(default)]
+        transactional_id: Option<String>,
         acks: Acks,
         timeout_ms: i64,
         partitions: Vec<ProducePartition>,
@@ -323,6 +327,21 @@ pub enum Message {
     WriteTxnMarkersResponse {
         transactional_id: String,
         producer_id: i64,
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
+    },
+    /// `AddPartitionsToTxn` with `verifyOnly` (v4+), from a partition leader to the
+    /// transaction coordinator before the first transactional append of a producer to a
+    /// partition: is the partition part of the producer's ongoing transaction? (KIP-890
+    /// part 1, `AddPartitionsToTxnManager`)
+    VerifyPartitionsInTxn {
+        verification_id: u64,
+        transactional_id: String,
+        producer_id: i64,
+        producer_epoch: i16,
+        partitions: Vec<TopicPartition>,
+    },
+    VerifyPartitionsInTxnResponse {
+        verification_id: u64,
         results: Vec<(TopicPartition, Option<KafkaError>)>,
     },
     /// A broker asks the controller for a block of producer ids (KIP-730).
@@ -474,6 +493,10 @@ impl Message {
             Message::EndTxnResponse { .. } => "EndTxnResponse".into(),
             Message::WriteTxnMarkers { .. } => "WriteTxnMarkers".into(),
             Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse".into(),
+            Message::VerifyPartitionsInTxn { .. } => "AddPartitionsToTxn(verifyOnly)".into(),
+            Message::VerifyPartitionsInTxnResponse { .. } => {
+                "AddPartitionsToTxnResponse(verifyOnly)".into()
+            }
             Message::AllocateProducerIds { .. } => "AllocateProducerIds".into(),
             Message::AllocateProducerIdsResponse { .. } => "AllocateProducerIdsResponse".into(),
             Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse".into(),

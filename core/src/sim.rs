@@ -132,6 +132,10 @@ pub enum Timer {
     },
     /// Transaction coordinator: look for transactions past their timeout.
     TxnTimeoutCheck,
+    /// Partition leader: the coordinator has not answered a transaction verification.
+    TxnVerificationTimeout {
+        verification_id: u64,
+    },
 }
 
 impl Timer {
@@ -168,6 +172,7 @@ impl Timer {
                 format!("marker retry of {transactional_id}")
             }
             Timer::TxnTimeoutCheck => "transaction timeout check".into(),
+            Timer::TxnVerificationTimeout { .. } => "transaction verification timeout".into(),
             Timer::ConsumerGroupRebalance { member, .. } => {
                 format!("revocation deadline of {member}")
             }
@@ -1191,12 +1196,19 @@ impl Simulation {
                 }
                 Message::Produce {
                     request_id,
+                    transactional_id,
                     acks,
                     timeout_ms,
                     partitions,
-                } => {
-                    broker.handle_produce(&mut ctx, from, request_id, acks, timeout_ms, partitions)
-                }
+                } => broker.handle_produce(
+                    &mut ctx,
+                    from,
+                    request_id,
+                    transactional_id,
+                    acks,
+                    timeout_ms,
+                    partitions,
+                ),
                 Message::MetadataRequest => {
                     let leaders = broker
                         .image
@@ -1424,6 +1436,9 @@ impl Simulation {
                                 broker.on_marker_retry(&mut ctx, &transactional_id)
                             }
                             Timer::TxnTimeoutCheck => broker.on_txn_timeout_check(&mut ctx),
+                            Timer::TxnVerificationTimeout { verification_id } => {
+                                broker.on_verification_timeout(&mut ctx, verification_id)
+                            }
                             Timer::CoordinatorWriteTimeout {
                                 partition,
                                 required_hw,

@@ -19,7 +19,16 @@
 //!   checked every `transaction.abort.timed.out.transaction.cleanup.interval.ms`;
 //! - a partition leader writes a marker as a control record, checks the producer epoch and the
 //!   coordinator epoch (TRANSACTION_COORDINATOR_FENCED), and answers once the HW passes it. A
-//!   COMMIT marker on a `__consumer_offsets` partition makes the transaction's offsets count.
+//!   COMMIT marker on a `__consumer_offsets` partition makes the transaction's offsets count;
+//! - transaction verification (KIP-890 part 1, `transaction.partition.verification.enable`):
+//!   before a producer's first transactional batch on a partition, its leader holds the
+//!   Produce request and asks the coordinator (`AddPartitionsToTxn` with `verifyOnly`)
+//!   whether the partition is in the producer's ongoing transaction; the log keeps a
+//!   verification guard that any transactional append of the producer (data or marker)
+//!   clears, so a batch that arrives after its transaction ended is refused
+//!   (INVALID_TXN_STATE) instead of opening a transaction nobody closes
+//!   (`AddPartitionsToTxnManager`, `ReplicaManager.appendRecords`,
+//!   `UnifiedLog.analyzeAndValidateProducerState`).
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::sync::Arc;
@@ -32,7 +41,7 @@ use crate::event::EventKind;
 use crate::group::{offsets_partition, CoordinatorRecord, OFFSETS_TOPIC};
 use crate::log::Record;
 use crate::producer_state::{BatchHeader, ControlType};
-use crate::protocol::{KafkaError, Message};
+use crate::protocol::{KafkaError, Message, ProducePartition};
 use crate::sim::{Ctx, Timer};
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
@@ -143,6 +152,24 @@ pub struct TxnCoordinator {
     pub pending_markers: Vec<PendingMarker>,
     /// Transactional offsets per (group, producer id), applied on a COMMIT marker.
     pub pending_offsets: BTreeMap<(String, i64), Vec<(TopicPartition, i64)>>,
+    /// Produce requests this broker, as a partition leader, holds while the coordinator
+    /// verifies their transactional batches (KIP-890), by verification id.
+    #[serde(default)]
+    pub verifying: BTreeMap<u64, VerifyingProduce>,
+    #[serde(default)]
+    pub next_verification_id: u64,
+}
+
+/// A produce request held for transaction verification.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyingProduce {
+    pub client: NodeId,
+    pub request_id: i64,
+    pub acks: crate::command::Acks,
+    pub timeout_ms: i64,
+    pub partitions: Vec<ProducePartition>,
+    /// The guard each verified partition's log holds for the producer.
+    pub guards: BTreeMap<TopicPartition, u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -1292,6 +1319,254 @@ impl Broker {
                 ),
             );
         }
+    }
+
+    // ------------------------------------------------------------------ verification
+
+    /// `ReplicaManager.appendRecords` with transaction verification (KIP-890 part 1): the
+    /// transactional batches of a producer that has no transaction open on their partition
+    /// are verified with the coordinator first; the whole request waits for the answer.
+    /// Returns the request back when nothing needs verifying.
+    pub(crate) fn maybe_verify_produce(
+        &mut self,
+        ctx: &mut Ctx,
+        request: VerifyingProduce,
+        transactional_id: Option<&str>,
+    ) -> Option<VerifyingProduce> {
+        if self
+            .image
+            .broker_config("transaction.partition.verification.enable")
+            != "true"
+        {
+            return Some(request);
+        }
+        let Some(tid) = transactional_id else {
+            return Some(request);
+        };
+        let mut producer = None;
+        let mut to_verify = Vec::new();
+        for p in &request.partitions {
+            let Some(h) = p.records.first().and_then(|r| r.batch.as_deref()) else {
+                continue;
+            };
+            if !h.transactional || h.control.is_some() || h.producer_id < 0 {
+                continue;
+            }
+            let Some(replica) = self.replicas.get(&p.partition) else {
+                continue;
+            };
+            if replica.leader.is_none() || replica.log.producer_state().has_ongoing(h.producer_id) {
+                continue;
+            }
+            producer = Some((h.producer_id, h.producer_epoch));
+            to_verify.push(p.partition.clone());
+        }
+        let (pid, epoch) = producer?;
+        let verification_id = self.txns.next_verification_id;
+        self.txns.next_verification_id += 1;
+        let mut request = request;
+        for tp in &to_verify {
+            if let Some(replica) = self.replicas.get_mut(tp) {
+                let guard = replica.log.start_verification(pid, verification_id);
+                request.guards.insert(tp.clone(), guard);
+            }
+        }
+        let me = self.id;
+        let state_tp = state_tp(txn_partition(tid, self.txn_partitions()));
+        let coordinator = self
+            .image
+            .partitions
+            .get(&state_tp)
+            .and_then(|reg| reg.leader)
+            .filter(|l| self.image.brokers.get(l).is_some_and(|b| !b.fenced));
+        let Some(coordinator) = coordinator else {
+            ctx.event(
+                EventKind::Txn,
+                None,
+                format!(
+                    "Leader {me} cannot verify producer id {pid}'s first transactional batch on {}: {state_tp} has no leader, so there is no coordinator to ask (answered as NOT_ENOUGH_REPLICAS, which the producer retries)",
+                    list(&to_verify.iter().cloned().collect())
+                ),
+            );
+            let errors = to_verify
+                .into_iter()
+                .map(|tp| (tp, KafkaError::NOT_ENOUGH_REPLICAS))
+                .collect();
+            self.append_produce(ctx, request, &errors);
+            return None;
+        };
+        ctx.event(
+            EventKind::Txn,
+            None,
+            format!(
+                "Leader {me} holds producer id {pid}'s first transactional batch on {} and asks coordinator {coordinator} whether {tid}'s ongoing transaction includes it (KIP-890 transaction verification)",
+                list(&to_verify.iter().cloned().collect())
+            ),
+        );
+        ctx.send(
+            coordinator,
+            Message::VerifyPartitionsInTxn {
+                verification_id,
+                transactional_id: tid.to_string(),
+                producer_id: pid,
+                producer_epoch: epoch,
+                partitions: to_verify,
+            },
+        );
+        let timeout = self.image.broker_config_i64("request.timeout.ms");
+        self.set_timer(
+            ctx,
+            Timer::TxnVerificationTimeout { verification_id },
+            timeout,
+        );
+        self.txns.verifying.insert(verification_id, request);
+        None
+    }
+
+    /// The coordinator's side (`TransactionCoordinator.handleVerifyPartitionsInTransaction`):
+    /// each partition is verified if the producer's transaction is ongoing and includes it.
+    // The arguments are the request's fields.
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle_verify_partitions_in_txn(
+        &mut self,
+        ctx: &mut Ctx,
+        from: NodeId,
+        verification_id: u64,
+        tid: String,
+        pid: i64,
+        epoch: i16,
+        partitions: Vec<TopicPartition>,
+    ) {
+        let me = self.id;
+        // A state change still being written does not count: partitions join the metadata
+        // when their AddPartitionsToTxn is written and leave when Complete* is, and the
+        // append checks its guard again anyway.
+        let checked = match self.txn_coordinates(&tid).map(|_| self.txns.txns.get(&tid)) {
+            None => Err(KafkaError::NOT_COORDINATOR),
+            Some(None) => Err(KafkaError::INVALID_PRODUCER_ID_MAPPING),
+            Some(Some(meta)) if meta.producer_id != pid => {
+                Err(KafkaError::INVALID_PRODUCER_ID_MAPPING)
+            }
+            Some(Some(meta)) if meta.producer_epoch != epoch => Err(KafkaError::PRODUCER_FENCED),
+            Some(Some(meta))
+                if matches!(
+                    meta.state,
+                    TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
+                ) =>
+            {
+                Err(KafkaError::CONCURRENT_TRANSACTIONS)
+            }
+            Some(Some(meta)) => Ok(meta.clone()),
+        };
+        let (results, why): (Vec<(TopicPartition, Option<KafkaError>)>, String) = match checked {
+            Err(e) => (
+                partitions.iter().map(|tp| (tp.clone(), Some(e))).collect(),
+                e.to_string(),
+            ),
+            Ok(meta) => (
+                partitions
+                    .iter()
+                    .map(|tp| {
+                        let inside =
+                            meta.state == TxnStatus::Ongoing && meta.partitions.contains(tp);
+                        (
+                            tp.clone(),
+                            (!inside).then_some(KafkaError::INVALID_TXN_STATE),
+                        )
+                    })
+                    .collect(),
+                if meta.state == TxnStatus::Ongoing {
+                    format!("the transaction is Ongoing with {}", list(&meta.partitions))
+                } else {
+                    format!("the transaction is {}", meta.state.name())
+                },
+            ),
+        };
+        let verdict: Vec<String> = results
+            .iter()
+            .map(|(tp, e)| match e {
+                None => format!("{tp} is in it"),
+                Some(e) => format!("{tp}: {e}"),
+            })
+            .collect();
+        ctx.event(
+            EventKind::Txn,
+            None,
+            format!(
+                "Coordinator {me} verifies for leader {from} that {tid} (producer id {pid}, epoch {epoch}) may write: {why}; {}",
+                verdict.join(", ")
+            ),
+        );
+        ctx.send(
+            from,
+            Message::VerifyPartitionsInTxnResponse {
+                verification_id,
+                results,
+            },
+        );
+    }
+
+    /// The coordinator answered: append what was verified, refuse the rest. The errors that
+    /// mean "try again" reach the producer as NOT_ENOUGH_REPLICAS (`ReplicaManager`).
+    pub fn handle_verify_partitions_response(
+        &mut self,
+        ctx: &mut Ctx,
+        verification_id: u64,
+        results: Vec<(TopicPartition, Option<KafkaError>)>,
+    ) {
+        let Some(request) = self.txns.verifying.remove(&verification_id) else {
+            return;
+        };
+        self.timers
+            .cancel(&Timer::TxnVerificationTimeout { verification_id });
+        let errors: BTreeMap<TopicPartition, KafkaError> = results
+            .into_iter()
+            .filter_map(|(tp, e)| {
+                let e = match e? {
+                    KafkaError::CONCURRENT_TRANSACTIONS
+                    | KafkaError::COORDINATOR_LOAD_IN_PROGRESS
+                    | KafkaError::COORDINATOR_NOT_AVAILABLE
+                    | KafkaError::NOT_COORDINATOR => KafkaError::NOT_ENOUGH_REPLICAS,
+                    e => e,
+                };
+                Some((tp, e))
+            })
+            .collect();
+        let me = self.id;
+        for (tp, e) in &errors {
+            let why = match e {
+                KafkaError::INVALID_TXN_STATE => "the coordinator does not count this partition in the producer's ongoing transaction (the transaction has ended, or never added it): appended, the batch would open a transaction no marker ever closes and hold the LSO back for good",
+                KafkaError::NOT_ENOUGH_REPLICAS => "the coordinator could not say yet; the producer retries",
+                _ => "the producer's epoch or id is not the coordinator's",
+            };
+            ctx.event(
+                EventKind::ProduceAck,
+                Some(tp.clone()),
+                format!("Leader {me} refuses the transactional batch for {tp}: {e}, {why}"),
+            );
+        }
+        self.append_produce(ctx, request, &errors);
+    }
+
+    /// No answer from the coordinator within `request.timeout.ms`.
+    pub(crate) fn on_verification_timeout(&mut self, ctx: &mut Ctx, verification_id: u64) {
+        let Some(request) = self.txns.verifying.remove(&verification_id) else {
+            return;
+        };
+        let errors = request
+            .guards
+            .keys()
+            .map(|tp| (tp.clone(), KafkaError::NETWORK_EXCEPTION))
+            .collect();
+        ctx.event(
+            EventKind::Txn,
+            None,
+            format!(
+                "Leader {}: the coordinator did not answer the transaction verification within request.timeout.ms; the batches are refused (NETWORK_EXCEPTION) and the producer retries",
+                self.id
+            ),
+        );
+        self.append_produce(ctx, request, &errors);
     }
 
     pub(crate) fn crash_txn_coordinator(&mut self) {

@@ -121,3 +121,45 @@ fn every_scenario_keeps_every_invariant_after_every_step() {
         }
     }
 }
+
+/// The `no-hanging-transaction` checker is skipped once verification was off, as in
+/// txn-hanging-without-verification. Judged as if it had stayed on, the hanging transaction
+/// that scenario leaves on orders-0 is caught.
+#[test]
+fn the_hanging_transaction_breaks_no_hanging_transaction() {
+    use sandbox_core::invariants::Checker;
+    use sandbox_core::parse::{parse_command, parse_script};
+    use sandbox_core::sim::Simulation;
+
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/scenarios/txn-hanging-without-verification.txt");
+    let parsed = parse_script(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut sim = Simulation::new(parsed.cluster.clone());
+    sim.boot(|_| {});
+    // Up to the first kafka-dump-log.sh: "late" has been appended after the ABORT marker.
+    for command in parsed
+        .commands
+        .iter()
+        .map(|c| &c.value)
+        .take_while(|c| !matches!(c, Command::DumpLog { .. }))
+    {
+        sim.apply(command).unwrap();
+    }
+    let mut untouched = Checker::new();
+    assert_eq!(untouched.check(&sim, true), Ok(()), "verification is off");
+
+    for line in [
+        "kafka-configs.sh --alter --entity-type brokers --entity-default --delete-config transaction.partition.verification.enable",
+        "run 1s",
+    ] {
+        sim.apply(&parse_command(line).unwrap()).unwrap();
+    }
+    let violation = Checker::new()
+        .check(&sim, true)
+        .expect_err("a transaction hangs on orders-0");
+    assert_eq!(violation.invariant, "no-hanging-transaction");
+    assert!(
+        violation.detail.contains("orders-0") && violation.detail.contains("CompleteAbort"),
+        "{violation}"
+    );
+}

@@ -429,6 +429,25 @@ pub(super) fn deliver_txn_to_broker(
             producer_id,
             results,
         } => broker.handle_write_txn_markers_response(ctx, transactional_id, producer_id, results),
+        Message::VerifyPartitionsInTxn {
+            verification_id,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            partitions,
+        } => broker.handle_verify_partitions_in_txn(
+            ctx,
+            from,
+            verification_id,
+            transactional_id,
+            producer_id,
+            producer_epoch,
+            partitions,
+        ),
+        Message::VerifyPartitionsInTxnResponse {
+            verification_id,
+            results,
+        } => broker.handle_verify_partitions_response(ctx, verification_id, results),
         Message::AllocateProducerIdsResponse {
             error,
             first_producer_id,
