@@ -89,6 +89,10 @@ fn wasm_runs_give_the_native_trace() {
             include_str!("../../core/tests/scenarios/txn-consume-transform-produce.txt"),
             include_str!("../../core/tests/scenarios/txn-consume-transform-produce.trace"),
         ),
+        (
+            include_str!("../../core/tests/scenarios/txn-late-batch-refused.txt"),
+            include_str!("../../core/tests/scenarios/txn-late-batch-refused.trace"),
+        ),
     ];
     for (script, snapshot) in cases {
         let parsed = sandbox_core::parse::parse_script(script).expect("scenario parses");
