@@ -371,49 +371,59 @@ impl Checker {
         if self.verification_was_off {
             return Ok(());
         }
+        // Each partition's current leader: the live one leading in the highest epoch (a
+        // deposed leader cut off from the controller gets the marker once it follows again).
+        let mut leaders: BTreeMap<&TopicPartition, (i32, &crate::broker::Broker)> = BTreeMap::new();
         for broker in sim.brokers.values().filter(|b| b.alive) {
             for (tp, replica) in &broker.replicas {
-                if replica.leader.is_none() {
-                    continue;
+                let epoch = replica.registration.leader_epoch;
+                if replica.leader.is_some() && leaders.get(tp).is_none_or(|(e, _)| epoch > *e) {
+                    leaders.insert(tp, (epoch, broker));
                 }
-                for (&first, &pid) in &replica.log.producer_state().ongoing {
-                    let mut best: Option<(i32, &NodeId, &crate::txn::TxnMetadata)> = None;
-                    for coordinator in sim.brokers.values().filter(|b| b.alive) {
-                        for meta in coordinator.txns.txns.values() {
-                            if meta.producer_id != pid {
-                                continue;
-                            }
-                            let p = crate::txn::txn_partition(
-                                &meta.transactional_id,
-                                coordinator.txn_partitions(),
-                            );
-                            let Some(&epoch) = coordinator.txns.loaded.get(&p) else {
-                                continue;
-                            };
-                            if best.is_none_or(|(e, _, _)| epoch > e) {
-                                best = Some((epoch, &coordinator.id, meta));
-                            }
+            }
+        }
+        for (tp, (_, broker)) in leaders {
+            let Some(replica) = broker.replicas.get(tp) else {
+                continue;
+            };
+            for (&first, &pid) in &replica.log.producer_state().ongoing {
+                let mut best: Option<(i32, &NodeId, &crate::txn::TxnMetadata)> = None;
+                for coordinator in sim.brokers.values().filter(|b| b.alive) {
+                    for meta in coordinator.txns.txns.values() {
+                        if meta.producer_id != pid {
+                            continue;
+                        }
+                        let p = crate::txn::txn_partition(
+                            &meta.transactional_id,
+                            coordinator.txn_partitions(),
+                        );
+                        let Some(&epoch) = coordinator.txns.loaded.get(&p) else {
+                            continue;
+                        };
+                        if best.is_none_or(|(e, _, _)| epoch > e) {
+                            best = Some((epoch, &coordinator.id, meta));
                         }
                     }
-                    let Some((_, &coordinator_id, meta)) = best else {
-                        continue;
-                    };
-                    let coordinator = &sim.brokers[&coordinator_id];
-                    let tid = &meta.transactional_id;
-                    let open_here = matches!(
-                        meta.state,
-                        crate::txn::TxnStatus::Ongoing
-                            | crate::txn::TxnStatus::PrepareCommit
-                            | crate::txn::TxnStatus::PrepareAbort
-                    ) && meta.partitions.contains(tp);
-                    let settling = coordinator.txns.markers_outstanding.contains_key(tid)
-                        || coordinator
-                            .txns
-                            .pending_writes
-                            .iter()
-                            .any(|w| &w.metadata.transactional_id == tid);
-                    if !open_here && !settling {
-                        return Err(Violation {
+                }
+                let Some((_, &coordinator_id, meta)) = best else {
+                    continue;
+                };
+                let coordinator = &sim.brokers[&coordinator_id];
+                let tid = &meta.transactional_id;
+                let open_here = matches!(
+                    meta.state,
+                    crate::txn::TxnStatus::Ongoing
+                        | crate::txn::TxnStatus::PrepareCommit
+                        | crate::txn::TxnStatus::PrepareAbort
+                ) && meta.partitions.contains(tp);
+                let settling = coordinator.txns.markers_outstanding.contains_key(tid)
+                    || coordinator
+                        .txns
+                        .pending_writes
+                        .iter()
+                        .any(|w| &w.metadata.transactional_id == tid);
+                if !open_here && !settling {
+                    return Err(Violation {
                             invariant: "no-hanging-transaction",
                             detail: format!(
                                 "{tp} on leader {} has producer id {pid}'s transaction open from offset {first}, but coordinator {coordinator_id} has {tid}'s transaction {} without it",
@@ -421,7 +431,6 @@ impl Checker {
                                 meta.state.name()
                             ),
                         });
-                    }
                 }
             }
         }
