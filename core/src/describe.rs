@@ -926,23 +926,7 @@ pub fn dump_log(
     let mut i = 0;
     while i < records.len() {
         let first = &records[i];
-        let same_batch = |r: &crate::log::Record| match (&first.batch, &r.batch) {
-            (Some(a), Some(b)) => std::sync::Arc::ptr_eq(a, b) || **a == **b,
-            (None, None) => {
-                r.producer == first.producer
-                    && r.timestamp_ms == first.timestamp_ms
-                    && r.leader_epoch == first.leader_epoch
-                    && first.coordinator.is_none()
-            }
-            _ => false,
-        };
-        let mut j = i + 1;
-        while j < records.len()
-            && same_batch(&records[j])
-            && records[j].offset == records[j - 1].offset + 1
-        {
-            j += 1;
-        }
+        let j = crate::log::batch_end(records, i);
         let batch = &records[i..j];
         let last = &batch[batch.len() - 1];
         let (seqs, pid, epoch, txn, control) = match first.batch.as_deref() {

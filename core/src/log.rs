@@ -48,6 +48,41 @@ impl Record {
     pub fn is_control(&self) -> bool {
         self.batch.as_ref().is_some_and(|b| b.control.is_some())
     }
+
+    /// Whether `next` is the record after this one in the same record batch: the next offset
+    /// and the same batch header, or, for records without one, the same writer, append time
+    /// and leader epoch (a coordinator's records are each a batch of their own).
+    pub fn continued_by(&self, next: &Record) -> bool {
+        next.offset == self.offset + 1
+            && match (&self.batch, &next.batch) {
+                (Some(a), Some(b)) => Arc::ptr_eq(a, b) || **a == **b,
+                (None, None) => {
+                    next.producer == self.producer
+                        && next.timestamp_ms == self.timestamp_ms
+                        && next.leader_epoch == self.leader_epoch
+                        && self.coordinator.is_none()
+                }
+                _ => false,
+            }
+    }
+}
+
+/// The index of the first record of the batch `records[index]` is in.
+pub fn batch_start(records: &[Record], index: usize) -> usize {
+    let mut first = index;
+    while first > 0 && records[first - 1].continued_by(&records[first]) {
+        first -= 1;
+    }
+    first
+}
+
+/// The index past the last record of the batch that starts at `records[start]`.
+pub fn batch_end(records: &[Record], start: usize) -> usize {
+    let mut end = start + 1;
+    while end < records.len() && records[end - 1].continued_by(&records[end]) {
+        end += 1;
+    }
+    end
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

@@ -437,7 +437,9 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                                         batch: r.batch.as_deref().map(|h| RecordBatchMark {
                                             producer_id: h.producer_id,
                                             producer_epoch: h.producer_epoch,
-                                            sequence: h.sequence_of(index_in_batch(records, i)),
+                                            sequence: h.sequence_of(
+                                                (i - crate::log::batch_start(records, i)) as i32,
+                                            ),
                                             transactional: h.transactional,
                                             control: h.control,
                                             aborted: crate::producer_state::is_aborted(aborted, r),
@@ -682,25 +684,6 @@ impl PartitionView {
         sentence.push_str(". Consumers read only offsets below the HW.");
         sentence
     }
-}
-
-/// How far into its batch the record at `index` is: records of one batch are consecutive and
-/// share their header.
-fn index_in_batch(records: &[crate::log::Record], index: usize) -> i32 {
-    let Some(header) = records[index].batch.as_ref() else {
-        return 0;
-    };
-    let mut first = index;
-    while first > 0
-        && records[first - 1]
-            .batch
-            .as_ref()
-            .is_some_and(|h| std::sync::Arc::ptr_eq(h, header))
-        && records[first - 1].offset + 1 == records[first].offset
-    {
-        first -= 1;
-    }
-    (index - first) as i32
 }
 
 /// Every group some live broker coordinates, with its members and offsets.
