@@ -375,12 +375,7 @@ impl Broker {
     pub fn handle_find_coordinator(&mut self, ctx: &mut Ctx, from: NodeId, group_id: String) {
         let p = offsets_partition(&group_id, self.offsets_partitions());
         let tp = topic_partition(p);
-        let leader = self
-            .image
-            .partitions
-            .get(&tp)
-            .and_then(|reg| reg.leader)
-            .filter(|l| self.image.brokers.get(l).is_some_and(|b| !b.fenced));
+        let leader = self.image.live_leader(&tp);
         let (error, node) = match leader {
             Some(l) => (None, Some(l)),
             None => (Some(KafkaError::COORDINATOR_NOT_AVAILABLE), None),

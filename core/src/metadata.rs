@@ -280,6 +280,15 @@ impl MetadataImage {
         self.topic_config(topic, name) == "true"
     }
 
+    /// The leader of `tp`, if it has one and that broker is not fenced: where a client (or
+    /// another broker) finds the partition's coordinator.
+    pub fn live_leader(&self, tp: &TopicPartition) -> Option<NodeId> {
+        self.partitions
+            .get(tp)
+            .and_then(|reg| reg.leader)
+            .filter(|l| self.brokers.get(l).is_some_and(|b| !b.fenced))
+    }
+
     /// A cluster-wide broker config: its dynamic value, else Kafka's default.
     pub fn broker_config(&self, name: &str) -> String {
         self.broker_configs

@@ -214,12 +214,7 @@ impl Broker {
         let n = self.txn_partitions();
         let p = txn_partition(&tid, n);
         let tp = state_tp(p);
-        let leader = self
-            .image
-            .partitions
-            .get(&tp)
-            .and_then(|reg| reg.leader)
-            .filter(|l| self.image.brokers.get(l).is_some_and(|b| !b.fenced));
+        let leader = self.image.live_leader(&tp);
         let me = self.id;
         ctx.event(
             EventKind::Txn,
@@ -1373,12 +1368,7 @@ impl Broker {
         }
         let me = self.id;
         let state_tp = state_tp(txn_partition(tid, self.txn_partitions()));
-        let coordinator = self
-            .image
-            .partitions
-            .get(&state_tp)
-            .and_then(|reg| reg.leader)
-            .filter(|l| self.image.brokers.get(l).is_some_and(|b| !b.fenced));
+        let coordinator = self.image.live_leader(&state_tp);
         let Some(coordinator) = coordinator else {
             ctx.event(
                 EventKind::Txn,
