@@ -318,6 +318,14 @@ pub struct Producer {
     pub init_retry_at_ms: i64,
     /// The next sequence per partition.
     pub next_sequence: BTreeMap<TopicPartition, i32>,
+    /// The last sequence acknowledged per partition, in the current epoch.
+    #[serde(default)]
+    pub last_acked_sequence: BTreeMap<TopicPartition, i32>,
+    /// Partitions where a numbered batch failed for good, so the leader may or may not have
+    /// it: new batches wait until the answers in flight settle whether there is a gap
+    /// (`TransactionManager.markSequenceUnresolved` / `maybeResolveSequences`).
+    #[serde(default)]
+    pub unresolved: BTreeSet<TopicPartition>,
     // Transactions.
     pub txn_state: TxnState,
     pub coordinator: Option<NodeId>,
@@ -383,6 +391,8 @@ impl Producer {
             init_in_flight: false,
             init_retry_at_ms: 0,
             next_sequence: BTreeMap::new(),
+            last_acked_sequence: BTreeMap::new(),
+            unresolved: BTreeSet::new(),
             coordinator: None,
             finding_coordinator: false,
             txn_partitions: BTreeSet::new(),
@@ -907,6 +917,7 @@ impl Producer {
                 );
             }
         }
+        self.resolve_sequences(ctx);
         if self.config.idempotent && self.producer_id < 0 {
             if self.transactional() {
                 if self.coordinator.is_none() {
@@ -1010,6 +1021,36 @@ impl Producer {
         }
     }
 
+    /// `TransactionManager.maybeResolveSequences`: once nothing of a partition with a failed
+    /// numbered batch is in flight, either every sequence handed out was acknowledged (no gap)
+    /// or the leader may be missing some, and the idempotent producer bumps its epoch before
+    /// sending more, so no later batch meets OUT_OF_ORDER_SEQUENCE_NUMBER.
+    fn resolve_sequences(&mut self, ctx: &mut Ctx) {
+        let settled: Vec<TopicPartition> = self
+            .unresolved
+            .iter()
+            .filter(|tp| !self.partition_in_flight(tp))
+            .cloned()
+            .collect();
+        for tp in settled {
+            let next = self.next_sequence.get(&tp).copied().unwrap_or(0);
+            let acked_up_to = self
+                .last_acked_sequence
+                .get(&tp)
+                .map_or(0, |&s| s.wrapping_add(1) & i32::MAX);
+            if next == acked_up_to {
+                self.unresolved.remove(&tp);
+            } else {
+                let why = format!(
+                    "sequences {acked_up_to}..={} of {tp} were handed out but never acknowledged, so the leader may have a gap",
+                    next.wrapping_sub(1) & i32::MAX
+                );
+                self.bump_epoch(ctx, &why);
+                return;
+            }
+        }
+    }
+
     /// With `max.in.flight.requests.per.connection=1` a partition with a batch in flight is
     /// muted (`RecordAccumulator.isMuted`), so nothing overtakes it.
     fn muted(&self, tp: &TopicPartition) -> bool {
@@ -1057,6 +1098,9 @@ impl Producer {
                 && first.base_sequence.is_some()
                 && self.partition_in_flight(&tp)
             {
+                break;
+            }
+            if first.base_sequence.is_none() && self.unresolved.contains(&tp) {
                 break;
             }
             let Some(mut batch) = self.queues.get_mut(&tp).and_then(|q| q.pop_front()) else {
@@ -1178,6 +1222,11 @@ impl Producer {
         self.records_failed += batch.records.len() as i64;
         if self.transactional() {
             self.reclaim_sequences(batch);
+        } else if self.config.idempotent
+            && batch.base_sequence.is_some()
+            && batch.producer_epoch == self.producer_epoch
+        {
+            self.unresolved.insert(batch.partition.clone());
         }
         self.event(
             ctx,
@@ -1381,6 +1430,13 @@ impl Producer {
         match error {
             None => {
                 let n = batch.records.len() as i64;
+                if let Some(base) = batch.base_sequence {
+                    if batch.producer_epoch == self.producer_epoch {
+                        let last = base.wrapping_add(n as i32 - 1) & i32::MAX;
+                        let acked = self.last_acked_sequence.entry(tp.clone()).or_insert(last);
+                        *acked = (*acked).max(last);
+                    }
+                }
                 self.records_acked += n;
                 self.acked.push(AckedWrite {
                     producer: self.name.clone(),
@@ -1422,7 +1478,7 @@ impl Producer {
                     // KIP-360: a real gap. The idempotent producer bumps its epoch locally and
                     // numbers every partition from 0 again; this batch fails.
                     self.fail_batch(ctx, &batch, "OutOfOrderSequenceException");
-                    self.bump_epoch(ctx);
+                    self.bump_epoch(ctx, "the leader has a gap in its sequences");
                 } else {
                     self.fail_batch(ctx, &batch, "OutOfOrderSequenceException");
                 }
@@ -1446,9 +1502,11 @@ impl Producer {
     }
 
     /// Bumps the epoch locally and renumbers what is not in flight (KIP-360).
-    fn bump_epoch(&mut self, ctx: &mut Ctx) {
+    fn bump_epoch(&mut self, ctx: &mut Ctx, why: &str) {
         self.producer_epoch = self.producer_epoch.wrapping_add(1);
         self.next_sequence.clear();
+        self.last_acked_sequence.clear();
+        self.unresolved.clear();
         for queue in self.queues.values_mut() {
             for b in queue.iter_mut() {
                 b.base_sequence = None;
@@ -1462,7 +1520,7 @@ impl Producer {
             EventKind::Command,
             None,
             format!(
-                "bumps its epoch to {} and numbers every partition from sequence 0 again",
+                "{why}: it bumps its epoch to {} and numbers every partition from sequence 0 again (KIP-360)",
                 self.producer_epoch
             ),
         );
