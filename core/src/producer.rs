@@ -24,7 +24,9 @@
 //!   by id, epoch and sequence and answers with the original offsets
 //!   ([`crate::producer_state`]). A retried batch waits until it is the first in flight of
 //!   its partition. On OUT_OF_ORDER_SEQUENCE_NUMBER for a batch that is next in line the
-//!   producer bumps its epoch locally and numbers from 0 again (KIP-360).
+//!   producer bumps its epoch locally and numbers from 0 again (KIP-360); a numbered batch
+//!   that fails for good leaves its partition unresolved, and once nothing of it is in
+//!   flight the producer bumps if a sequence it handed out was never acknowledged.
 //! - With `transactional.id`: `initTransactions()` finds the transaction coordinator and
 //!   asks it for the id's producer id with a bumped epoch (fencing older instances);
 //!   `beginTransaction()`, then each new partition is added with AddPartitionsToTxn before
