@@ -132,6 +132,23 @@ enum ProduceOutcome {
     Silent,
 }
 
+impl ProduceOutcome {
+    /// A refused batch: answered with `error`, unless acks=0 wants no answer.
+    fn refused(acks: Acks, error: KafkaError) -> ProduceOutcome {
+        match acks {
+            Acks::None => ProduceOutcome::Silent,
+            _ => ProduceOutcome::Answer(Some(error), -1),
+        }
+    }
+}
+
+impl PendingPartition {
+    fn answer(&mut self, error: Option<KafkaError>) {
+        self.answered = true;
+        self.error = error;
+    }
+}
+
 /// A fetch the leader holds until there is data or the wait runs out.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ParkedFetch {
@@ -418,8 +435,7 @@ impl Broker {
                         part.base_offset, part.required_offset
                     ),
                 );
-                part.answered = true;
-                part.error = Some(error);
+                part.answer(Some(error));
                 part.base_offset = -1;
             }
         }
@@ -1176,8 +1192,7 @@ impl Broker {
         let mut waits = false;
         for ProducePartition { partition, records } in partitions {
             let outcome = match errors.get(&partition) {
-                Some(_) if acks == Acks::None => ProduceOutcome::Silent,
-                Some(&e) => ProduceOutcome::Answer(Some(e), -1),
+                Some(&e) => ProduceOutcome::refused(acks, e),
                 None => {
                     let guard = guards.get(&partition).copied();
                     self.produce_partition(ctx, &partition, acks, records, guard, &mut appended)
@@ -1234,15 +1249,8 @@ impl Broker {
         guard: Option<u64>,
         appended: &mut Vec<TopicPartition>,
     ) -> ProduceOutcome {
-        let verifying = self
-            .image
-            .broker_config("transaction.partition.verification.enable")
-            == "true";
         let me = self.id;
-        let refuse = |error: KafkaError| match acks {
-            Acks::None => ProduceOutcome::Silent,
-            _ => ProduceOutcome::Answer(Some(error), -1),
-        };
+        let refuse = |error: KafkaError| ProduceOutcome::refused(acks, error);
         let min_isr = self
             .image
             .topic_config_i64(&tp.topic, "min.insync.replicas");
@@ -1308,8 +1316,7 @@ impl Broker {
             // transactional batch that opens a transaction here must carry the guard its
             // verification created, which a marker since then has cleared.
             let state = replica.log.producer_state();
-            if verifying
-                && h.transactional
+            if h.transactional
                 && h.control.is_none()
                 && !matches!(
                     check,
@@ -1317,6 +1324,9 @@ impl Broker {
                 )
                 && !state.has_ongoing(h.producer_id)
                 && (guard.is_none() || state.verification_guard(h.producer_id) != guard)
+                && self
+                    .image
+                    .broker_config_bool("transaction.partition.verification.enable")
             {
                 ctx.event(
                     EventKind::ProduceAck,
@@ -1436,8 +1446,7 @@ impl Broker {
                     ),
                 };
                 ctx.event(EventKind::ProduceAck, Some(tp.clone()), text);
-                part.answered = true;
-                part.error = error;
+                part.answer(error);
                 any = true;
             }
         }
@@ -1469,8 +1478,7 @@ impl Broker {
                     part.partition, part.required_offset
                 ),
             );
-            part.answered = true;
-            part.error = Some(KafkaError::REQUEST_TIMED_OUT);
+            part.answer(Some(KafkaError::REQUEST_TIMED_OUT));
         }
         self.answer_completed_produces(ctx);
     }

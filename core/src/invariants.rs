@@ -278,9 +278,9 @@ impl Checker {
         }
         self.verification_was_off |= sim.brokers.values().any(|b| {
             b.alive
-                && b.image
-                    .broker_config("transaction.partition.verification.enable")
-                    != "true"
+                && !b
+                    .image
+                    .broker_config_bool("transaction.partition.verification.enable")
         });
         if clean_only {
             self.check_acked(sim)?;

@@ -289,16 +289,21 @@ impl MetadataImage {
             .filter(|l| self.brokers.get(l).is_some_and(|b| !b.fenced))
     }
 
-    /// A cluster-wide broker config: its dynamic value, else Kafka's default.
-    pub fn broker_config(&self, name: &str) -> String {
-        self.broker_configs
-            .get(name)
-            .cloned()
-            .unwrap_or_else(|| crate::config::default_value(name).to_string())
+    /// A cluster-wide boolean broker config (without copying its value).
+    pub fn broker_config_bool(&self, name: &str) -> bool {
+        match self.broker_configs.get(name) {
+            Some(v) => v == "true",
+            None => crate::config::default_value(name) == "true",
+        }
     }
 
+    /// A cluster-wide numeric broker config: its dynamic value, else Kafka's default.
     pub fn broker_config_i64(&self, name: &str) -> i64 {
-        self.broker_config(name).parse().unwrap_or(0)
+        self.broker_configs
+            .get(name)
+            .map_or(crate::config::default_value(name), String::as_str)
+            .parse()
+            .unwrap_or(0)
     }
 
     pub fn is_active(&self, broker: NodeId) -> bool {

@@ -1328,10 +1328,9 @@ impl Broker {
         request: VerifyingProduce,
         transactional_id: Option<&str>,
     ) -> Option<VerifyingProduce> {
-        if self
+        if !self
             .image
-            .broker_config("transaction.partition.verification.enable")
-            != "true"
+            .broker_config_bool("transaction.partition.verification.enable")
         {
             return Some(request);
         }
