@@ -471,6 +471,21 @@ impl Broker {
         pid: i64,
         epoch: i16,
     ) -> Result<(i32, TxnMetadata), KafkaError> {
+        let (p, meta) = self.txn_of_producer(tid, pid, epoch)?;
+        if self.txn_write_pending(tid) {
+            return Err(KafkaError::CONCURRENT_TRANSACTIONS);
+        }
+        Ok((p, meta.clone()))
+    }
+
+    /// The transaction of `tid` as written, if this broker coordinates it and the producer
+    /// id and epoch are its own.
+    fn txn_of_producer(
+        &self,
+        tid: &str,
+        pid: i64,
+        epoch: i16,
+    ) -> Result<(i32, &TxnMetadata), KafkaError> {
         let Some((p, _)) = self.txn_coordinates(tid) else {
             return Err(KafkaError::NOT_COORDINATOR);
         };
@@ -483,10 +498,7 @@ impl Broker {
         if meta.producer_epoch != epoch {
             return Err(KafkaError::PRODUCER_FENCED);
         }
-        if self.txn_write_pending(tid) {
-            return Err(KafkaError::CONCURRENT_TRANSACTIONS);
-        }
-        Ok((p, meta.clone()))
+        Ok((p, meta))
     }
 
     pub fn handle_add_partitions_to_txn(
@@ -1430,23 +1442,14 @@ impl Broker {
         // A state change still being written does not count: partitions join the metadata
         // when their AddPartitionsToTxn is written and leave when Complete* is, and the
         // append checks its guard again anyway.
-        let checked = match self.txn_coordinates(&tid).map(|_| self.txns.txns.get(&tid)) {
-            None => Err(KafkaError::NOT_COORDINATOR),
-            Some(None) => Err(KafkaError::INVALID_PRODUCER_ID_MAPPING),
-            Some(Some(meta)) if meta.producer_id != pid => {
-                Err(KafkaError::INVALID_PRODUCER_ID_MAPPING)
-            }
-            Some(Some(meta)) if meta.producer_epoch != epoch => Err(KafkaError::PRODUCER_FENCED),
-            Some(Some(meta))
-                if matches!(
-                    meta.state,
-                    TxnStatus::PrepareCommit | TxnStatus::PrepareAbort
-                ) =>
-            {
-                Err(KafkaError::CONCURRENT_TRANSACTIONS)
-            }
-            Some(Some(meta)) => Ok(meta.clone()),
-        };
+        let checked = self
+            .txn_of_producer(&tid, pid, epoch)
+            .and_then(|(_, meta)| match meta.state {
+                TxnStatus::PrepareCommit | TxnStatus::PrepareAbort => {
+                    Err(KafkaError::CONCURRENT_TRANSACTIONS)
+                }
+                _ => Ok(meta),
+            });
         let (results, why): (Vec<(TopicPartition, Option<KafkaError>)>, String) = match checked {
             Err(e) => (
                 partitions.iter().map(|tp| (tp.clone(), Some(e))).collect(),
