@@ -1684,11 +1684,12 @@ impl Broker {
     /// `__transaction_state`): the topic's once it exists, else the config it will be
     /// created with.
     pub(crate) fn internal_partitions(&self, topic: &str, config: &str) -> i32 {
+        // Partitions sort by topic, then number: the topic's are one run from partition 0.
         let existing = self
             .image
             .partitions
-            .keys()
-            .filter(|tp| tp.topic == topic)
+            .range(TopicPartition::new(topic, 0)..)
+            .take_while(|(tp, _)| tp.topic == topic)
             .count() as i32;
         if existing > 0 {
             existing

@@ -382,33 +382,16 @@ impl Checker {
                 }
             }
         }
+        let mut current = None;
         for (tp, (_, broker)) in leaders {
             let Some(replica) = broker.replicas.get(tp) else {
                 continue;
             };
             for (&first, &pid) in &replica.log.producer_state().ongoing {
-                let mut best: Option<(i32, &NodeId, &crate::txn::TxnMetadata)> = None;
-                for coordinator in sim.brokers.values().filter(|b| b.alive) {
-                    for meta in coordinator.txns.txns.values() {
-                        if meta.producer_id != pid {
-                            continue;
-                        }
-                        let p = crate::txn::txn_partition(
-                            &meta.transactional_id,
-                            coordinator.txn_partitions(),
-                        );
-                        let Some(&epoch) = coordinator.txns.loaded.get(&p) else {
-                            continue;
-                        };
-                        if best.is_none_or(|(e, _, _)| epoch > e) {
-                            best = Some((epoch, &coordinator.id, meta));
-                        }
-                    }
-                }
-                let Some((_, &coordinator_id, meta)) = best else {
+                let current = current.get_or_insert_with(|| current_transactions(sim));
+                let Some(&(_, coordinator, meta)) = current.get(&pid) else {
                     continue;
                 };
-                let coordinator = &sim.brokers[&coordinator_id];
                 let tid = &meta.transactional_id;
                 let open_here = matches!(
                     meta.state,
@@ -416,21 +399,17 @@ impl Checker {
                         | crate::txn::TxnStatus::PrepareCommit
                         | crate::txn::TxnStatus::PrepareAbort
                 ) && meta.partitions.contains(tp);
-                let settling = coordinator.txns.markers_outstanding.contains_key(tid)
-                    || coordinator
-                        .txns
-                        .pending_writes
-                        .iter()
-                        .any(|w| &w.metadata.transactional_id == tid);
-                if !open_here && !settling {
+                if !open_here && !coordinator.txn_write_pending(tid) {
+                    let detail = format!(
+                        "{tp} on leader {} has producer id {pid}'s transaction open from offset {first}, but coordinator {} has {tid}'s transaction {} without it",
+                        broker.id,
+                        coordinator.id,
+                        meta.state.name()
+                    );
                     return Err(Violation {
-                            invariant: "no-hanging-transaction",
-                            detail: format!(
-                                "{tp} on leader {} has producer id {pid}'s transaction open from offset {first}, but coordinator {coordinator_id} has {tid}'s transaction {} without it",
-                                broker.id,
-                                meta.state.name()
-                            ),
-                        });
+                        invariant: "no-hanging-transaction",
+                        detail,
+                    });
                 }
             }
         }
@@ -675,6 +654,31 @@ impl Checker {
         }
         Ok(())
     }
+}
+
+/// Each producer id's transaction as its current coordinator has it: the live broker that
+/// loaded the transactional id's `__transaction_state` partition in the highest epoch.
+fn current_transactions(
+    sim: &Simulation,
+) -> BTreeMap<i64, (i32, &crate::broker::Broker, &crate::txn::TxnMetadata)> {
+    let mut current: BTreeMap<i64, (i32, &crate::broker::Broker, &crate::txn::TxnMetadata)> =
+        BTreeMap::new();
+    for coordinator in sim.brokers.values().filter(|b| b.alive) {
+        let partitions = coordinator.txn_partitions();
+        for meta in coordinator.txns.txns.values() {
+            let p = crate::txn::txn_partition(&meta.transactional_id, partitions);
+            let Some(&epoch) = coordinator.txns.loaded.get(&p) else {
+                continue;
+            };
+            if current
+                .get(&meta.producer_id)
+                .is_none_or(|(e, _, _)| epoch > *e)
+            {
+                current.insert(meta.producer_id, (epoch, coordinator, meta));
+            }
+        }
+    }
+    current
 }
 
 /// The committed metadata as far as it was ever known: the committed prefix of the controller

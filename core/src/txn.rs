@@ -433,7 +433,9 @@ impl Broker {
         self.write_txn(ctx, p, next, TxnThen::Prepare { node: None });
     }
 
-    fn txn_write_pending(&self, tid: &str) -> bool {
+    /// Whether `tid`'s transaction is settling: a state change being written, or markers
+    /// not yet acknowledged.
+    pub(crate) fn txn_write_pending(&self, tid: &str) -> bool {
         self.txns
             .pending_writes
             .iter()
