@@ -945,10 +945,7 @@ impl Producer {
             let Some(first) = queue.front() else {
                 continue;
             };
-            if self.transactional() && !self.txn_partitions.contains(tp) {
-                continue;
-            }
-            if self.muted(tp) {
+            if self.held_back(tp) {
                 continue;
             }
             let ready_at = match first.retry_at_ms {
@@ -1053,10 +1050,13 @@ impl Producer {
         }
     }
 
-    /// With `max.in.flight.requests.per.connection=1` a partition with a batch in flight is
-    /// muted (`RecordAccumulator.isMuted`), so nothing overtakes it.
-    fn muted(&self, tp: &TopicPartition) -> bool {
-        self.config.max_in_flight == 1 && self.partition_in_flight(tp)
+    /// Whether nothing of `tp` may go out now: a transactional producer's partition the
+    /// coordinator has not added yet (`isSendToPartitionAllowed`), or, with
+    /// `max.in.flight.requests.per.connection=1`, a partition with a batch in flight, muted
+    /// so nothing overtakes it (`RecordAccumulator.isMuted`).
+    fn held_back(&self, tp: &TopicPartition) -> bool {
+        (self.transactional() && !self.txn_partitions.contains(tp))
+            || (self.config.max_in_flight == 1 && self.partition_in_flight(tp))
     }
 
     fn partition_in_flight(&self, tp: &TopicPartition) -> bool {
@@ -1081,10 +1081,7 @@ impl Producer {
         let mut batches: Vec<ProducerBatch> = Vec::new();
         let mut size = 0;
         for tp in partitions {
-            if self.transactional() && !self.txn_partitions.contains(&tp) {
-                continue;
-            }
-            if self.muted(&tp) {
+            if self.held_back(&tp) {
                 continue;
             }
             let Some(first) = self.queues.get(&tp).and_then(|q| q.front()) else {

@@ -428,18 +428,22 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                             log.map_or(&[], |l| &l.producer_state().aborted[..]);
                         let mut newest = |records: &[crate::log::Record]| -> Vec<RecordMark> {
                             let from = records.len().saturating_sub(RECENT_RECORDS);
+                            // Where the current record's batch starts, walked back once and
+                            // then carried forward.
+                            let mut batch_first = crate::log::batch_start(records, from);
                             (from..records.len())
                                 .map(|i| {
                                     let r = &records[i];
+                                    if i > from && !records[i - 1].continued_by(r) {
+                                        batch_first = i;
+                                    }
                                     RecordMark {
                                         offset: r.offset,
                                         producer: producer_index(&r.producer),
                                         batch: r.batch.as_deref().map(|h| RecordBatchMark {
                                             producer_id: h.producer_id,
                                             producer_epoch: h.producer_epoch,
-                                            sequence: h.sequence_of(
-                                                (i - crate::log::batch_start(records, i)) as i32,
-                                            ),
+                                            sequence: h.sequence_of((i - batch_first) as i32),
                                             transactional: h.transactional,
                                             control: h.control,
                                             aborted: crate::producer_state::is_aborted(aborted, r),
