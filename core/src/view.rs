@@ -58,6 +58,28 @@ pub struct ReplicaView {
     pub lost: Vec<RecordMark>,
 }
 
+impl ReplicaView {
+    /// Why the LSO is below the HW, if it is: the oldest transaction still open, or a
+    /// marker the HW has not passed yet.
+    pub fn lso_reason(&self) -> Option<String> {
+        if self.last_stable_offset == self.high_watermark {
+            return None;
+        }
+        if self.open_transactions.is_empty() {
+            return Some("a transaction's marker is not below the HW yet".to_string());
+        }
+        let open: Vec<String> = self
+            .open_transactions
+            .iter()
+            .map(|(pid, first)| format!("producer id {pid}'s from offset {first}"))
+            .collect();
+        Some(format!(
+            "the first offset of the oldest transaction still open ({})",
+            open.join(", ")
+        ))
+    }
+}
+
 /// How many of each replica's newest records the view carries.
 pub const RECENT_RECORDS: usize = 12;
 
@@ -615,20 +637,7 @@ impl PartitionView {
             ("HW", r.high_watermark, hw),
             ("LEO", r.log_end_offset, leo),
         ];
-        if r.last_stable_offset != r.high_watermark {
-            let why = if r.open_transactions.is_empty() {
-                "a transaction's marker is not below the HW yet".to_string()
-            } else {
-                let open: Vec<String> = r
-                    .open_transactions
-                    .iter()
-                    .map(|(pid, first)| format!("producer id {pid}'s from offset {first}"))
-                    .collect();
-                format!(
-                    "the first offset of the oldest transaction still open ({})",
-                    open.join(", ")
-                )
-            };
+        if let Some(why) = r.lso_reason() {
             markers.insert(
                 2,
                 (

@@ -737,25 +737,15 @@ fn replica_cell(
     }
 }
 
-/// The LSO in words, when an open transaction holds it below the HW.
+/// The LSO in words, when a transaction holds it below the HW.
 fn lso_words(replica: &ReplicaView) -> String {
-    if replica.last_stable_offset == replica.high_watermark {
-        return String::new();
+    match replica.lso_reason() {
+        Some(why) => format!(
+            ", LSO {} (read_committed consumers stop here: {why})",
+            replica.last_stable_offset
+        ),
+        None => String::new(),
     }
-    let open: Vec<String> = replica
-        .open_transactions
-        .iter()
-        .map(|(pid, first)| format!("producer id {pid} from offset {first}"))
-        .collect();
-    format!(
-        ", LSO {} (read_committed consumers stop here: open transaction of {})",
-        replica.last_stable_offset,
-        if open.is_empty() {
-            "none".to_string()
-        } else {
-            open.join(", ")
-        }
-    )
 }
 
 /// One replica in the compact drawing: its role as a symbol, its HW, and how many records its
