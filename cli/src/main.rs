@@ -109,12 +109,12 @@ fn run(args: &[String]) -> Result<(), Failure> {
     let text = read_input(path)?;
     let script = sandbox_core::parse::parse_script(&text)
         .map_err(|e| Failure::Usage(format!("{path}: {e}")))?;
-    let (run, failure) = match sandbox_core::script::run(&script) {
-        Ok(run) => (run, None),
-        Err(f) => (*f.run, Some((f.line, f.error))),
-    };
-    let view = sandbox_core::view::cluster_view(&run.timeline.state);
-    if json {
+    let failure = if json {
+        let (run, failure) = match sandbox_core::script::run(&script) {
+            Ok(run) => (run, None),
+            Err(f) => (*f.run, Some((f.line, f.error))),
+        };
+        let view = sandbox_core::view::cluster_view(&run.timeline.state);
         let value = serde_json::json!({
             "trace": run.trace,
             "outputs": run.outputs.iter().map(|(line, text)| serde_json::json!({"line": line, "text": text})).collect::<Vec<_>>(),
@@ -124,20 +124,35 @@ fn run(args: &[String]) -> Result<(), Failure> {
         let text =
             serde_json::to_string_pretty(&value).map_err(|e| Failure::Command(e.to_string()))?;
         println!("{text}");
+        failure
     } else {
-        if quiet {
-            for (_, output) in &run.outputs {
-                print!("{output}");
-            }
-        } else {
-            print!("{}", run.render(&text));
-        }
-        println!(
+        // Printed as it happens: an hour of simulated time is over a million lines, which are
+        // never all held in memory.
+        use sandbox_core::script::Piece;
+        use std::io::Write;
+        let stdout = std::io::stdout();
+        let mut out = std::io::BufWriter::new(stdout.lock());
+        let streamed = sandbox_core::script::run_streaming(&script, |piece| {
+            let _ = match piece {
+                Piece::Command { line } if !quiet => {
+                    writeln!(out, "> {}", text.lines().nth(line - 1).unwrap_or("").trim())
+                }
+                Piece::Event(event) if !quiet => writeln!(out, "{}", event.trace_line()),
+                Piece::Output { text, .. } => write!(out, "{text}"),
+                _ => Ok(()),
+            };
+        });
+        let state = &streamed.timeline.state;
+        let view = sandbox_core::view::cluster_view(state);
+        let _ = writeln!(
+            out,
             "\n== state after step {} at {} ms ==",
-            run.timeline.state.steps, run.timeline.state.now_ms
+            state.steps, state.now_ms
         );
-        print!("{}", sandbox_core::describe::describe_cluster(&view));
-    }
+        let _ = write!(out, "{}", sandbox_core::describe::describe_cluster(&view));
+        let _ = out.flush();
+        streamed.failure
+    };
     if let Some((line, error)) = failure {
         return Err(Failure::Command(format!("{path}:{line}: {error}")));
     }

@@ -176,7 +176,9 @@ pub struct Broker {
     #[serde(default)]
     pub serving_clients: bool,
     pub want_shutdown: bool,
-    pub replicas: BTreeMap<TopicPartition, ReplicaState>,
+    /// Each replica is shared with the timeline's snapshots until it changes
+    /// (`Arc::make_mut`): a step touches a few replicas, a snapshot copies only those.
+    pub replicas: BTreeMap<TopicPartition, Arc<ReplicaState>>,
     /// Leader brokers this broker has a fetch outstanding to.
     pub fetching_from: BTreeSet<NodeId>,
     pub parked_fetches: Vec<ParkedFetch>,
@@ -274,7 +276,7 @@ impl Broker {
         let committed: Vec<(i64, MetadataRecord)> = self
             .metadata
             .committed()
-            .iter()
+            .skip(self.applied_offset.max(0) as usize)
             .filter(|e| e.offset >= self.applied_offset)
             .filter_map(|e| match &*e.record {
                 crate::raft::RaftRecord::Data(r) => Some((e.offset, r.clone())),
@@ -325,15 +327,14 @@ impl Broker {
         let me = self.id;
         let now = ctx.now;
         let is_new = !self.replicas.contains_key(tp);
-        let replica = self
-            .replicas
-            .entry(tp.clone())
-            .or_insert_with(|| ReplicaState {
+        let replica = Arc::make_mut(self.replicas.entry(tp.clone()).or_insert_with(|| {
+            Arc::new(ReplicaState {
                 log: PartitionLog::new(),
                 registration: reg.clone(),
                 leader: None,
                 truncated: Vec::new(),
-            });
+            })
+        }));
         let previous = std::mem::replace(&mut replica.registration, reg.clone());
         let leadership_changed =
             is_new || previous.leader_epoch != reg.leader_epoch || previous.leader != reg.leader;
@@ -543,7 +544,7 @@ impl Broker {
         let mut retry_later = false;
         for part in partitions {
             let tp = part.partition.clone();
-            let Some(replica) = self.replicas.get_mut(&tp) else {
+            let Some(replica) = self.replicas.get_mut(&tp).map(Arc::make_mut) else {
                 continue;
             };
             // A response from a broker that no longer leads the partition is stale.
@@ -662,7 +663,7 @@ impl Broker {
             .filter(|b| b.is_active())
             .map(|b| b.id)
             .collect();
-        let Some(replica) = self.replicas.get_mut(tp) else {
+        let Some(replica) = self.replicas.get_mut(tp).map(Arc::make_mut) else {
             return;
         };
         let Some(leader) = replica.leader.as_ref() else {
@@ -741,7 +742,7 @@ impl Broker {
         for part in &partitions {
             let tp = &part.partition;
             // Anything this broker cannot serve is answered at once, with an error.
-            let Some(replica) = self.replicas.get_mut(tp) else {
+            let Some(replica) = self.replicas.get_mut(tp).map(Arc::make_mut) else {
                 any_data = true;
                 continue;
             };
@@ -906,7 +907,7 @@ impl Broker {
             return;
         }
         let eligible = self.image.is_active(follower);
-        let Some(replica) = self.replicas.get_mut(tp) else {
+        let Some(replica) = self.replicas.get_mut(tp).map(Arc::make_mut) else {
             return;
         };
         let Some(leader) = replica.leader.as_mut() else {
@@ -1017,12 +1018,32 @@ impl Broker {
         }
         let mut shrinking = Vec::new();
         for (tp, replica) in self.replicas.iter_mut() {
+            if replica
+                .leader
+                .as_ref()
+                .is_none_or(|l| l.pending_isr.is_some())
+            {
+                continue;
+            }
+            // Only a leader without an ISR change in flight is looked at, and only one that
+            // shrinks is changed (copied if a snapshot shares it).
+            let lagging_any = {
+                let leader = replica.leader.as_ref().expect("checked above");
+                let leo = replica.log.log_end_offset();
+                replica.registration.isr.iter().any(|&id| {
+                    id != me
+                        && leader.followers.get(&id).is_none_or(|f| {
+                            !(f.log_end_offset >= leo || now - f.last_caught_up_time_ms <= lag_max)
+                        })
+                })
+            };
+            if !lagging_any {
+                continue;
+            }
+            let replica = Arc::make_mut(replica);
             let Some(leader) = replica.leader.as_mut() else {
                 continue;
             };
-            if leader.pending_isr.is_some() {
-                continue;
-            }
             let leo = replica.log.log_end_offset();
             let reg = &replica.registration;
             let out_of_sync: Vec<NodeId> = reg
@@ -1084,7 +1105,7 @@ impl Broker {
         partition_epoch: i32,
     ) {
         let me = self.id;
-        let Some(replica) = self.replicas.get_mut(tp) else {
+        let Some(replica) = self.replicas.get_mut(tp).map(Arc::make_mut) else {
             return;
         };
         let Some(leader) = replica.leader.as_mut() else {
@@ -1254,7 +1275,7 @@ impl Broker {
         let min_isr = self
             .image
             .topic_config_i64(&tp.topic, "min.insync.replicas");
-        let Some(replica) = self.replicas.get_mut(tp) else {
+        let Some(replica) = self.replicas.get_mut(tp).map(Arc::make_mut) else {
             ctx.event(
                 EventKind::Deliver,
                 Some(tp.clone()),
@@ -1576,7 +1597,6 @@ impl Broker {
                         response.records = r
                             .log
                             .read(part.fetch_offset, end)
-                            .iter()
                             .take_while(|rec| {
                                 budget -= record_size(rec);
                                 let fits = budget >= 0 || first;
@@ -1689,7 +1709,7 @@ impl Broker {
             .image
             .partitions
             .range(TopicPartition::new(topic, 0)..)
-            .take_while(|(tp, _)| tp.topic == topic)
+            .take_while(|(tp, _)| *tp.topic == *topic)
             .count() as i32;
         if existing > 0 {
             existing
@@ -1735,7 +1755,9 @@ impl Broker {
         self.image = Arc::default();
         self.applied_offset = 0;
         for replica in self.replicas.values_mut() {
-            replica.leader = None;
+            if replica.leader.is_some() {
+                Arc::make_mut(replica).leader = None;
+            }
         }
         self.crash_coordinator();
         self.crash_txn_coordinator();

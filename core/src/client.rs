@@ -72,9 +72,9 @@ pub struct Client {
     pub in_flight: BTreeMap<i64, Request>,
     pub waiting_for_metadata: Vec<i64>,
     pub bootstrap: Vec<NodeId>,
-    pub acked: Vec<AckedWrite>,
+    pub acked: crate::chunked::ChunkedVec<AckedWrite>,
     /// Records returned to consumer reads, newest last.
-    pub consumed: Vec<(TopicPartition, Vec<Record>)>,
+    pub consumed: crate::chunked::ChunkedVec<(TopicPartition, Vec<Record>)>,
     pub timers: Timers,
 }
 
@@ -87,8 +87,8 @@ impl Client {
             in_flight: BTreeMap::new(),
             waiting_for_metadata: Vec::new(),
             bootstrap: Vec::new(),
-            acked: Vec::new(),
-            consumed: Vec::new(),
+            acked: Default::default(),
+            consumed: Default::default(),
             timers: Timers::default(),
         }
     }

@@ -7,20 +7,23 @@
 //! Where Kafka has a CLI tool the command mirrors it (`kafka-topics.sh --create ...`); sandbox
 //! verbs (`crash`, `partition`, `step`, ...) cover faults, time and stepping.
 
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 
 /// A node id: brokers and controllers share one id space, as `node.id` does in KRaft.
 pub type NodeId = i32;
 
-/// A topic partition such as `orders-0`.
+/// A topic partition such as `orders-0`. The topic name is shared (`Arc<str>`): partitions are
+/// map keys in every broker, client and snapshot, and copying one must not copy its name.
 #[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 pub struct TopicPartition {
-    pub topic: String,
+    pub topic: Arc<str>,
     pub partition: i32,
 }
 
 impl TopicPartition {
-    pub fn new(topic: impl Into<String>, partition: i32) -> Self {
+    pub fn new(topic: impl Into<Arc<str>>, partition: i32) -> Self {
         TopicPartition {
             topic: topic.into(),
             partition,

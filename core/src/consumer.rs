@@ -283,7 +283,7 @@ pub struct Consumer {
     /// Transactional records a read_committed consumer was given, to check that none was
     /// aborted or past the LSO.
     #[serde(default)]
-    pub delivered_transactional: Vec<(TopicPartition, i64)>,
+    pub delivered_transactional: crate::chunked::ChunkedVec<(TopicPartition, i64)>,
     /// The leader's view of the subscribed topics' partition counts when it last assigned.
     #[serde(default)]
     pub assigned_snapshot: Option<BTreeMap<String, i32>>,
@@ -367,7 +367,7 @@ impl Consumer {
             next_bootstrap: 0,
             records_processed: 0,
             records_reprocessed: 0,
-            delivered_transactional: Vec::new(),
+            delivered_transactional: Default::default(),
             coordinator_failures: 0,
             assigned_snapshot: None,
             metadata_asked_ms: i64::MIN / 2,

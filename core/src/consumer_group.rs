@@ -700,8 +700,8 @@ impl Broker {
     fn partition_counts(&self, topics: &[String]) -> BTreeMap<String, i32> {
         let mut counts = BTreeMap::new();
         for tp in self.image.partitions.keys() {
-            if topics.contains(&tp.topic) {
-                let n = counts.entry(tp.topic.clone()).or_insert(0);
+            if topics.iter().any(|t| **t == *tp.topic) {
+                let n = counts.entry(tp.topic.to_string()).or_insert(0);
                 *n = (*n).max(tp.partition + 1);
             }
         }

@@ -79,14 +79,14 @@ impl Controller {
     /// active controller decides on.
     pub fn image(&mut self) -> Arc<MetadataImage> {
         self.local_image
-            .follow(self.raft.log(), self.raft.truncations())
+            .follow(self.raft.log().iter(), self.raft.truncations())
     }
 
     /// [`Controller::image`] without updating the cache: cheap when the cache is current,
     /// which it is after every step this controller takes.
     pub fn peek_image(&self) -> Arc<MetadataImage> {
         let mut cache = self.local_image.clone();
-        cache.follow(self.raft.log(), self.raft.truncations())
+        cache.follow(self.raft.log().iter(), self.raft.truncations())
     }
 
     /// The image over the committed records, as of the last step this controller took
@@ -523,7 +523,7 @@ impl Controller {
             return;
         }
         let record = MetadataRecord::PartitionChange {
-            topic: tp.topic.clone(),
+            topic: tp.topic.to_string(),
             partition: tp.partition,
             isr: Some(new_isr.clone()),
             leader: None,
@@ -692,7 +692,7 @@ pub fn partition_change(
     }
     let _ = ids;
     vec![MetadataRecord::PartitionChange {
-        topic: tp.topic.clone(),
+        topic: tp.topic.to_string(),
         partition: tp.partition,
         isr: (isr != p.isr).then_some(isr),
         leader: (leader != p.leader).then_some(leader),

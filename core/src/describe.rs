@@ -417,7 +417,7 @@ fn log_end_offset(view: &ClusterView, group: &GroupView, tp: &TopicPartition) ->
     group
         .offsets
         .iter()
-        .find(|o| o.topic == tp.topic && o.partition == tp.partition)
+        .find(|o| *o.topic == *tp.topic && o.partition == tp.partition)
         .map(|o| o.log_end_offset)
         .or_else(|| {
             partition
@@ -430,7 +430,7 @@ fn committed_offset(group: &GroupView, tp: &TopicPartition) -> Option<i64> {
     group
         .offsets
         .iter()
-        .find(|o| o.topic == tp.topic && o.partition == tp.partition)
+        .find(|o| *o.topic == *tp.topic && o.partition == tp.partition)
         .and_then(|o| o.committed)
 }
 
@@ -500,7 +500,7 @@ fn describe_group_offsets(view: &ClusterView, group: &GroupView) -> String {
             .and_then(|c| end.map(|e| e - c));
         rows.push([
             group.group_id.clone(),
-            tp.topic.clone(),
+            tp.topic.to_string(),
             tp.partition.to_string(),
             or_missing(committed),
             or_missing(end),
@@ -798,11 +798,13 @@ pub fn reset_offsets_plan(
                     ));
                 };
                 match only {
-                    Some(ps) => out.extend(ps.iter().map(|&p| TopicPartition::new(topic, p))),
+                    Some(ps) => {
+                        out.extend(ps.iter().map(|&p| TopicPartition::new(topic.as_str(), p)))
+                    }
                     None => out.extend(
                         t.partitions
                             .iter()
-                            .map(|p| TopicPartition::new(topic, p.partition)),
+                            .map(|p| TopicPartition::new(topic.as_str(), p.partition)),
                     ),
                 }
             }
@@ -883,7 +885,7 @@ pub fn reset_offsets_plan(
 /// then `GROUP TOPIC PARTITION NEW-OFFSET` and one line per partition.
 pub fn format_reset_plan(group: &str, plan: &[(TopicPartition, i64)]) -> String {
     let g = width(15, [group]);
-    let t = width(15, plan.iter().map(|(tp, _)| tp.topic.as_str()));
+    let t = width(15, plan.iter().map(|(tp, _)| &*tp.topic));
     let mut out = String::new();
     let _ = write!(
         out,
@@ -927,8 +929,8 @@ pub fn dump_log(
     while i < records.len() {
         let first = &records[i];
         let j = crate::log::batch_end(records, i);
-        let batch = &records[i..j];
-        let last = &batch[batch.len() - 1];
+        let batch: Vec<&crate::log::Record> = records.range(i..j).collect();
+        let last = batch[batch.len() - 1];
         let (seqs, pid, epoch, txn, control) = match first.batch.as_deref() {
             Some(h) => (
                 (h.base_sequence, h.last_sequence),

@@ -44,6 +44,17 @@ pub enum EventKind {
 }
 
 impl EventKind {
+    /// Whether an event of this kind explains something on its own. Plain deliveries, timer
+    /// firings and lost messages are the heartbeat of the cluster: a steady cluster takes
+    /// hundreds of them a second, and the narration hides them unless asked. The timeline keeps
+    /// the notable ones for the whole run and the others only for the last steps.
+    pub fn is_notable(self) -> bool {
+        !matches!(
+            self,
+            EventKind::Deliver | EventKind::Timer | EventKind::Drop
+        )
+    }
+
     pub fn label(self) -> &'static str {
         match self {
             EventKind::Deliver => "deliver",

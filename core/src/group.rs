@@ -401,7 +401,7 @@ impl Broker {
 
     /// Loads or unloads a `__consumer_offsets` partition after its leadership changed here.
     pub(crate) fn on_offsets_partition_leadership(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
-        if tp.topic != OFFSETS_TOPIC {
+        if &*tp.topic != OFFSETS_TOPIC {
             return;
         }
         let p = tp.partition;
@@ -670,7 +670,7 @@ impl Broker {
     ) -> bool {
         let tp = topic_partition(p);
         let now = ctx.now;
-        let Some(replica) = self.replicas.get_mut(&tp) else {
+        let Some(replica) = self.replicas.get_mut(&tp).map(Arc::make_mut) else {
             return false;
         };
         if replica.leader.is_none() {
@@ -769,7 +769,7 @@ impl Broker {
 
     /// Runs the actions of writes the HW of `tp` has passed (called when the HW moves).
     pub(crate) fn complete_coordinator_writes(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
-        if tp.topic != OFFSETS_TOPIC {
+        if &*tp.topic != OFFSETS_TOPIC {
             return;
         }
         let Some(hw) = self.replicas.get(tp).map(|r| r.log.high_watermark()) else {

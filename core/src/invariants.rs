@@ -260,7 +260,7 @@ impl Checker {
                         .max(follower.log.log_start_offset())
                         .max(verified);
                     let mut compared_to = verified;
-                    for (a, b) in log.read(from, hw).iter().zip(follower.log.read(from, hw)) {
+                    for (a, b) in log.read(from, hw).zip(follower.log.read(from, hw)) {
                         if a.offset != b.offset || a.producer_seq != b.producer_seq {
                             return Err(Violation {
                                 invariant: "committed-on-isr",
@@ -426,7 +426,7 @@ impl Checker {
                         continue;
                     };
                     let log = &replica.log;
-                    let Some(record) = log.read(*offset, offset + 1).first() else {
+                    let Some(record) = log.read(*offset, offset + 1).next() else {
                         continue;
                     };
                     let Some(pid) = record.batch.as_ref().map(|b| b.producer_id) else {
@@ -434,7 +434,6 @@ impl Checker {
                     };
                     let marker = log
                         .read(offset + 1, log.log_end_offset())
-                        .iter()
                         .find(|r| {
                             r.is_control() && r.batch.as_ref().is_some_and(|b| b.producer_id == pid)
                         })
@@ -635,7 +634,7 @@ impl Checker {
                 if offset < replica.log.log_start_offset() {
                     continue;
                 }
-                let found = replica.log.read(offset, offset + 1).first();
+                let found = replica.log.read(offset, offset + 1).next();
                 if found.map(|r| (r.producer.as_str(), r.producer_seq)) != Some((producer, seq)) {
                     let what = if invariant == "acked-all-survives-clean-election" {
                         "acknowledged"

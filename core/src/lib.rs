@@ -8,6 +8,7 @@
 
 pub mod assignor;
 pub mod broker;
+pub mod chunked;
 pub mod client;
 pub mod command;
 pub mod config;

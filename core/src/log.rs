@@ -8,15 +8,16 @@
 //!   the start offset of the next larger epoch, or the LEO for the latest one
 //!   (`LeaderEpochFileCache.endOffsetFor`), which is what follower truncation (KIP-101/279) asks.
 //!
-//! Records are kept whole in a `Vec` behind an `Arc`: the timeline snapshots the whole cluster
-//! every few dozen steps, and a snapshot then shares each log instead of copying it. A log is
-//! copied only when it changes while a snapshot still holds it (`Arc::make_mut`), so a
-//! snapshot costs O(logs that changed), not O(records).
+//! Records are kept in a [`ChunkedVec`]: the timeline snapshots the whole cluster every few
+//! dozen steps, and a snapshot shares every sealed chunk of every log; an append after a
+//! snapshot copies at most one short tail chunk, so a snapshot costs O(logs that changed), not
+//! O(records).
 
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunked::ChunkedVec;
 use crate::producer_state::{BatchHeader, ProducerStateManager};
 
 /// One record as the sandbox tracks it.
@@ -67,8 +68,31 @@ impl Record {
     }
 }
 
+/// Records by position: a log's records, or a plain slice of them (records lost to truncation).
+pub trait RecordSeq: std::ops::Index<usize, Output = Record> {
+    fn count(&self) -> usize;
+}
+
+impl RecordSeq for [Record] {
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl RecordSeq for Vec<Record> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
+impl RecordSeq for ChunkedVec<Record> {
+    fn count(&self) -> usize {
+        self.len()
+    }
+}
+
 /// The index of the first record of the batch `records[index]` is in.
-pub fn batch_start(records: &[Record], index: usize) -> usize {
+pub fn batch_start(records: &(impl RecordSeq + ?Sized), index: usize) -> usize {
     let mut first = index;
     while first > 0 && records[first - 1].continued_by(&records[first]) {
         first -= 1;
@@ -77,9 +101,9 @@ pub fn batch_start(records: &[Record], index: usize) -> usize {
 }
 
 /// The index past the last record of the batch that starts at `records[start]`.
-pub fn batch_end(records: &[Record], start: usize) -> usize {
+pub fn batch_end(records: &(impl RecordSeq + ?Sized), start: usize) -> usize {
     let mut end = start + 1;
-    while end < records.len() && records[end - 1].continued_by(&records[end]) {
+    while end < records.count() && records[end - 1].continued_by(&records[end]) {
         end += 1;
     }
     end
@@ -87,7 +111,7 @@ pub fn batch_end(records: &[Record], start: usize) -> usize {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PartitionLog {
-    records: Arc<Vec<Record>>,
+    records: ChunkedVec<Record>,
     log_start_offset: i64,
     high_watermark: i64,
     /// `(epoch, start offset)`, strictly increasing in both.
@@ -137,24 +161,29 @@ impl PartitionLog {
 
     fn track_producers(&mut self, from_index: usize) {
         let hw = self.high_watermark;
-        if self.records[from_index..].iter().all(|r| r.batch.is_none()) {
+        let appended = from_index..self.records.len();
+        if self
+            .records
+            .range(appended.clone())
+            .all(|r| r.batch.is_none())
+        {
             return;
         }
         let producers = Arc::make_mut(&mut self.producers);
-        for record in &self.records[from_index..] {
+        for record in self.records.range(appended) {
             producers.on_append(record, hw);
         }
     }
 
-    pub fn records(&self) -> &[Record] {
+    pub fn records(&self) -> &ChunkedVec<Record> {
         &self.records
     }
 
     /// The records in `[from, to)`, clamped to what the log holds.
-    pub fn read(&self, from: i64, to: i64) -> &[Record] {
+    pub fn read(&self, from: i64, to: i64) -> crate::chunked::Iter<'_, Record> {
         let lo = self.index_of(from);
         let hi = self.index_of(to).max(lo);
-        &self.records[lo..hi]
+        self.records.range(lo..hi)
     }
 
     fn index_of(&self, offset: i64) -> usize {
@@ -244,7 +273,7 @@ impl PartitionLog {
         }
         let last = first + records.len() as i64 - 1;
         let from = self.records.len();
-        Arc::make_mut(&mut self.records).extend(records);
+        self.records.extend(records);
         self.track_producers(from);
         (first, last)
     }
@@ -257,7 +286,7 @@ impl PartitionLog {
                 continue;
             }
             self.assign_epoch_start(record.leader_epoch, record.offset);
-            Arc::make_mut(&mut self.records).push(record.clone());
+            self.records.push(record.clone());
             self.track_producers(self.records.len() - 1);
         }
     }
@@ -266,7 +295,7 @@ impl PartitionLog {
     /// truncated). The HW and epoch cache follow (`UnifiedLog.truncateTo`).
     pub fn truncate_to(&mut self, offset: i64) -> Vec<Record> {
         let index = self.index_of(offset);
-        let removed = Arc::make_mut(&mut self.records).split_off(index);
+        let removed = self.records.split_off(index);
         let leo = self.log_end_offset();
         // `LeaderEpochFileCache.truncateFromEnd`: epochs that start at or past the new LEO go.
         self.epochs.retain(|&(_, start)| start < leo);
@@ -275,7 +304,7 @@ impl PartitionLog {
         }
         if removed.iter().any(|r| r.batch.is_some()) {
             self.producers = Arc::new(ProducerStateManager::rebuild(
-                &self.records,
+                self.records.iter(),
                 self.high_watermark,
             ));
         }
@@ -303,7 +332,7 @@ impl PartitionLog {
         }
         self.log_start_offset = target;
         let index = self.index_of(target);
-        Arc::make_mut(&mut self.records).drain(..index);
+        self.records.remove_prefix(index);
         true
     }
 }
@@ -381,7 +410,7 @@ mod tests {
         log.update_high_watermark(6);
         assert!(log.maybe_increment_log_start_offset(8));
         assert_eq!(log.log_start_offset(), 6);
-        assert_eq!(log.read(0, 100).first().map(|r| r.offset), Some(6));
+        assert_eq!(log.read(0, 100).next().map(|r| r.offset), Some(6));
         assert!(!log.maybe_increment_log_start_offset(2));
     }
 }

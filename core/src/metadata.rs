@@ -13,6 +13,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunked::Iter;
 use crate::command::{NodeId, TopicPartition};
 use crate::raft::{Entry, RaftRecord};
 
@@ -131,7 +132,7 @@ impl MetadataImage {
     pub fn assignor_metadata(&self) -> crate::assignor::ClusterMetadata {
         let mut topics: BTreeMap<String, crate::assignor::TopicMetadata> = BTreeMap::new();
         for (tp, reg) in &self.partitions {
-            let entry = topics.entry(tp.topic.clone()).or_default();
+            let entry = topics.entry(tp.topic.to_string()).or_default();
             entry.partitions = entry.partitions.max(tp.partition + 1);
             let racks: Vec<String> = reg
                 .replicas
@@ -330,7 +331,7 @@ impl ImageCache {
     /// was applied, the image starts again from nothing.
     pub fn follow(
         &mut self,
-        entries: &[Entry<MetadataRecord>],
+        entries: Iter<'_, Entry<MetadataRecord>>,
         truncations: u64,
     ) -> Arc<MetadataImage> {
         if truncations != self.truncations || entries.len() < self.applied {
@@ -341,7 +342,7 @@ impl ImageCache {
         }
         if entries.len() > self.applied {
             let image = Arc::make_mut(&mut self.image);
-            for entry in &entries[self.applied..] {
+            for entry in entries.clone().skip(self.applied) {
                 if let RaftRecord::Data(record) = &*entry.record {
                     image.apply(record);
                 }

@@ -34,8 +34,13 @@ pub struct MetricsView {
     pub partitions: Vec<(String, i64, i64)>,
 }
 
-/// Computes the metrics at the state `view` shows, from the events up to it.
-pub fn metrics(view: &ClusterView, events: &[Event], buckets: usize) -> MetricsView {
+/// Computes the metrics at the state `view` shows, from the events up to it (the notable ones
+/// are enough: ISR changes and elections are notable).
+pub fn metrics<'a>(
+    view: &ClusterView,
+    events: impl IntoIterator<Item = &'a Event>,
+    buckets: usize,
+) -> MetricsView {
     let partitions: Vec<_> = view.topics.iter().flat_map(|t| &t.partitions).collect();
     let under_replicated = partitions
         .iter()
@@ -55,12 +60,29 @@ pub fn metrics(view: &ClusterView, events: &[Event], buckets: usize) -> MetricsV
             p.leader.is_some() && p.isr.len() < min_isr.min(p.replicas.len())
         })
         .count() as i64;
-    let up_to_now = events.iter().filter(|e| e.time_ms <= view.time_ms);
-    let (shrinks, expands) = up_to_now.fold((0, 0), |(s, x), e| match e.kind {
-        EventKind::IsrShrink => (s + 1, x),
-        EventKind::IsrExpand => (s, x + 1),
-        _ => (s, x),
-    });
+    let bucket_ms = 5_000;
+    let charted = [
+        ("ISR shrinks per 5 s", EventKind::IsrShrink),
+        ("ISR expands per 5 s", EventKind::IsrExpand),
+        ("Elections per 5 s", EventKind::Election),
+    ];
+    let last = view.time_ms / bucket_ms;
+    let first = (last - buckets as i64 + 1).max(0);
+    let mut counts = vec![vec![0; (last - first + 1) as usize]; charted.len()];
+    let (mut shrinks, mut expands) = (0, 0);
+    for e in events.into_iter().filter(|e| e.time_ms <= view.time_ms) {
+        match e.kind {
+            EventKind::IsrShrink => shrinks += 1,
+            EventKind::IsrExpand => expands += 1,
+            _ => {}
+        }
+        if let Some(series) = charted.iter().position(|(_, kind)| *kind == e.kind) {
+            let b = e.time_ms / bucket_ms;
+            if b >= first {
+                counts[series][(b - first) as usize] += 1;
+            }
+        }
+    }
     let metrics = vec![
         Metric {
             mbean: "kafka.server:type=ReplicaManager,name=UnderReplicatedPartitions",
@@ -105,33 +127,15 @@ pub fn metrics(view: &ClusterView, events: &[Event], buckets: usize) -> MetricsV
             meaning: "Leaders asked to add a caught-up follower back to the ISR.",
         },
     ];
-    let bucket_ms = 5_000;
-    let series = [
-        ("ISR shrinks per 5 s", EventKind::IsrShrink),
-        ("ISR expands per 5 s", EventKind::IsrExpand),
-        ("Elections per 5 s", EventKind::Election),
-    ]
-    .into_iter()
-    .map(|(label, kind)| {
-        let last = view.time_ms / bucket_ms;
-        let first = (last - buckets as i64 + 1).max(0);
-        let mut counts = vec![0; (last - first + 1) as usize];
-        for e in events
-            .iter()
-            .filter(|e| e.kind == kind && e.time_ms <= view.time_ms)
-        {
-            let b = e.time_ms / bucket_ms;
-            if b >= first {
-                counts[(b - first) as usize] += 1;
-            }
-        }
-        Series {
+    let series = charted
+        .iter()
+        .zip(counts)
+        .map(|(&(label, _), counts)| Series {
             label,
             bucket_ms,
             counts,
-        }
-    })
-    .collect();
+        })
+        .collect();
     let partitions = partitions
         .iter()
         .map(|p| {
@@ -157,7 +161,7 @@ mod tests {
     #[test]
     fn the_example_has_one_under_replicated_partition_and_none_offline() {
         let view = crate::example::guide_cluster();
-        let m = metrics(&view, &[], 12);
+        let m = metrics(&view, [], 12);
         let value = |label: &str| m.metrics.iter().find(|x| x.label == label).unwrap().value;
         assert_eq!(
             value("Under-replicated partitions"),

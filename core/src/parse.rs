@@ -2506,7 +2506,7 @@ fn parse_partition(p: &Piece) -> Result<TopicPartition, ParseError> {
         MAX_PARTITION_INDEX,
     )?;
     Ok(TopicPartition {
-        topic: topic.text,
+        topic: topic.text.into(),
         partition: i32::try_from(n).unwrap_or_default(),
     })
 }
@@ -3282,7 +3282,7 @@ fn build_elect_leaders(a: &Args) -> Result<Parsed, ParseError> {
     }
     let partition = match (topic, partition) {
         (Some(_), Some(_)) => TopicPartition {
-            topic: a.text("--topic").unwrap_or_default(),
+            topic: a.text("--topic").unwrap_or_default().into(),
             partition: i32::try_from(a.int("--partition").unwrap_or_default()).unwrap_or_default(),
         },
         (Some(t), None) => return Err(error(t.at, "--topic needs --partition P as well")),

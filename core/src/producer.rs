@@ -341,7 +341,7 @@ pub struct Producer {
     pub offsets_in_txn: bool,
     pub end_in_flight: bool,
     /// Records acknowledged, to check guarantees against and to show.
-    pub acked: Vec<AckedWrite>,
+    pub acked: crate::chunked::ChunkedVec<AckedWrite>,
     pub records_sent: i64,
     pub records_acked: i64,
     pub records_failed: i64,
@@ -402,7 +402,7 @@ impl Producer {
             pending_offsets: None,
             offsets_in_txn: false,
             end_in_flight: false,
-            acked: Vec::new(),
+            acked: Default::default(),
             records_sent: 0,
             records_acked: 0,
             records_failed: 0,
@@ -1355,7 +1355,7 @@ impl Producer {
     ) {
         let mut counts: BTreeMap<String, i32> = BTreeMap::new();
         for (tp, leader, _) in leaders {
-            let c = counts.entry(tp.topic.clone()).or_default();
+            let c = counts.entry(tp.topic.to_string()).or_default();
             *c = (*c).max(tp.partition + 1);
             self.leaders.insert(tp, leader);
         }

@@ -327,7 +327,10 @@ impl ProducerStateManager {
     }
 
     /// Rebuilds the whole state from the records (after truncation).
-    pub fn rebuild(records: &[Record], high_watermark: i64) -> ProducerStateManager {
+    pub fn rebuild<'a>(
+        records: impl IntoIterator<Item = &'a Record>,
+        high_watermark: i64,
+    ) -> ProducerStateManager {
         let mut state = ProducerStateManager::default();
         for record in records {
             state.on_append(record, high_watermark);

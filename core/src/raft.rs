@@ -115,6 +115,7 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunked::{ChunkedVec, Iter};
 pub use crate::command::NodeId;
 use crate::rng::SimRng;
 
@@ -977,7 +978,8 @@ pub struct RaftNode<R> {
     epoch: i32,
     voted_for: Option<NodeId>,
     elected_leader: Option<NodeId>,
-    log: Vec<Entry<R>>,
+    /// Shared with the timeline's snapshots chunk by chunk (see [`ChunkedVec`]).
+    log: ChunkedVec<Entry<R>>,
     /// How many times the log was truncated, so views kept over it know to start again.
     truncations: u64,
     // Volatile.
@@ -1041,7 +1043,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             epoch: 0,
             voted_for: None,
             elected_leader: None,
-            log: Vec::new(),
+            log: ChunkedVec::new(),
             truncations: 0,
             crashed: false,
             state: State::Unattached,
@@ -1243,7 +1245,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
         self.quorum_hw
     }
 
-    pub fn log(&self) -> &[Entry<R>] {
+    pub fn log(&self) -> &ChunkedVec<Entry<R>> {
         &self.log
     }
 
@@ -1253,9 +1255,9 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
         self.truncations
     }
 
-    pub fn committed(&self) -> &[Entry<R>] {
+    pub fn committed(&self) -> Iter<'_, Entry<R>> {
         let end = (self.log_hw.max(0) as usize).min(self.log.len());
-        &self.log[..end]
+        self.log.range(0..end)
     }
 
     pub fn log_end_offset(&self) -> i64 {
@@ -2413,7 +2415,10 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
                 Validity::Valid => {
                     self.update_replica_state(req.replica_id, req.fetch_offset, out);
                     let from = (req.fetch_offset.max(0) as usize).min(self.log.len());
-                    (self.log[from..].to_vec(), None)
+                    (
+                        self.log.range(from..self.log.len()).cloned().collect(),
+                        None,
+                    )
                 }
                 Validity::Diverging(epoch, offset) => (Vec::new(), Some((epoch, offset))),
             };
@@ -2902,7 +2907,7 @@ mod tests {
                 self.seed
             );
             *seen = node.high_watermark();
-            for (i, e) in node.committed().iter().enumerate() {
+            for (i, e) in node.committed().enumerate() {
                 assert_eq!(e.offset, i as i64);
                 let item = (e.epoch, (*e.record).clone());
                 match self.committed.get(i) {
@@ -3008,10 +3013,9 @@ mod tests {
             let entries = if committed_only {
                 node.committed()
             } else {
-                node.log()
+                node.log().iter()
             };
             entries
-                .iter()
                 .filter_map(|e| match &*e.record {
                     RaftRecord::Data(r) => Some(*r),
                     RaftRecord::LeaderChange { .. } => None,
@@ -3072,7 +3076,7 @@ mod tests {
             for n in sim.nodes.values() {
                 assert!(n.high_watermark() >= 1, "seed {seed}");
                 assert!(
-                    matches!(*n.committed()[0].record, RaftRecord::LeaderChange { leader: l, .. } if l == leader)
+                    matches!(*n.committed().next().unwrap().record, RaftRecord::LeaderChange { leader: l, .. } if l == leader)
                 );
             }
         }
@@ -3138,7 +3142,11 @@ mod tests {
         assert_eq!(sim.nodes[&leader].role(), RaftRole::Follower);
         assert_eq!(sim.nodes[&leader].leader(), Some(new_leader));
         assert_eq!(sim.data(leader, true), vec![1, 2, 3, 4]);
-        let logs: Vec<&[Entry<Rec>]> = sim.nodes.values().map(|n| n.committed()).collect();
+        let logs: Vec<Vec<&Entry<Rec>>> = sim
+            .nodes
+            .values()
+            .map(|n| n.committed().collect())
+            .collect();
         assert!(logs.windows(2).all(|w| w[0] == w[1]));
     }
 

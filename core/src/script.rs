@@ -93,33 +93,74 @@ pub struct ScriptFailure {
 
 /// Runs every command of `script` on a fresh cluster.
 pub fn run(script: &Script) -> Result<Run, ScriptFailure> {
-    let timeline = Timeline::new(script.cluster.clone());
-    let trace = timeline.branch().events.clone();
-    let mut run = Run {
-        timeline,
+    let mut trace = Vec::new();
+    let mut outputs = Vec::new();
+    let mut marks = Vec::new();
+    let streamed = run_streaming(script, |piece| match piece {
+        Piece::Command { line } => marks.push((line, trace.len())),
+        Piece::Event(event) => trace.push(event.clone()),
+        Piece::Output { line, text } => outputs.push((line, text.to_string())),
+    });
+    let run = Run {
+        timeline: streamed.timeline,
         trace,
-        outputs: Vec::new(),
-        marks: Vec::new(),
+        outputs,
+        marks,
     };
+    match streamed.failure {
+        None => Ok(run),
+        Some((line, error)) => Err(ScriptFailure {
+            line,
+            error,
+            run: Box::new(run),
+        }),
+    }
+}
+
+/// What running a script hands out, in order: the boot's events, then for each command its
+/// line, its events and its output.
+pub enum Piece<'a> {
+    Command { line: usize },
+    Event(&'a Event),
+    Output { line: usize, text: &'a str },
+}
+
+/// The end of a streamed run: the timeline, and the command that failed, if one did (the run
+/// stops there).
+pub struct Streamed {
+    pub timeline: Timeline,
+    pub failure: Option<(usize, CommandError)>,
+}
+
+/// Runs every command of `script` on a fresh cluster, handing each [`Piece`] to `on` as it
+/// happens, so a long run is printed without being held (a simulated hour of a workshop
+/// cluster is over a million events).
+pub fn run_streaming(script: &Script, mut on: impl FnMut(Piece<'_>)) -> Streamed {
+    let mut timeline =
+        Timeline::new_streaming(script.cluster.clone(), |event| on(Piece::Event(event)));
     for command in &script.commands {
-        run.marks.push((command.line, run.trace.len()));
-        match run.timeline.apply(&command.value) {
+        on(Piece::Command { line: command.line });
+        match timeline.apply_streaming(&command.value, |event| on(Piece::Event(event))) {
             Ok(outcome) => {
-                run.trace.extend(outcome.events);
                 if let Some(text) = outcome.output {
-                    run.outputs.push((command.line, text));
+                    on(Piece::Output {
+                        line: command.line,
+                        text: &text,
+                    });
                 }
             }
             Err(error) => {
-                return Err(ScriptFailure {
-                    line: command.line,
-                    error,
-                    run: Box::new(run),
-                })
+                return Streamed {
+                    timeline,
+                    failure: Some((command.line, error)),
+                }
             }
         }
     }
-    Ok(run)
+    Streamed {
+        timeline,
+        failure: None,
+    }
 }
 
 /// FNV-1a over the trace lines: a short fingerprint to compare runs across platforms.

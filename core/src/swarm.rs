@@ -378,7 +378,7 @@ impl Generator {
                 let partition = self.chance(5).then_some(target.partition);
                 self.out.push(Command::ProducerSend {
                     name: p.name,
-                    topic: target.topic,
+                    topic: target.topic.to_string(),
                     count: self.rng.range(1, 21) as i32,
                     key,
                     value: None,
@@ -574,7 +574,7 @@ impl Generator {
             .iter()
             .map(|(t, _)| t.clone())
             .filter(|t| Some(t) != self.consumer_topic.as_ref())
-            .filter(|t| self.partitions.iter().filter(|tp| &tp.topic == t).count() < 6)
+            .filter(|t| self.partitions.iter().filter(|tp| *tp.topic == **t).count() < 6)
             .collect();
         let Some(topic) = self.pick(&candidates) else {
             return self.run();
@@ -582,7 +582,7 @@ impl Generator {
         let count = self
             .partitions
             .iter()
-            .filter(|tp| tp.topic == topic)
+            .filter(|tp| *tp.topic == *topic)
             .count() as i32;
         self.partitions
             .push(TopicPartition::new(topic.clone(), count));
@@ -1041,7 +1041,10 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
     }
     for (group, members) in groups {
         for tp in image.partitions.keys() {
-            if !members.iter().any(|c| c.topics.contains(&tp.topic)) {
+            if !members
+                .iter()
+                .any(|c| c.topics.iter().any(|t| **t == *tp.topic))
+            {
                 continue;
             }
             let owners: Vec<&str> = members
@@ -1130,7 +1133,13 @@ pub fn play(spec: &ClusterSpec, commands: &[Command], keep_events: bool) -> Play
             ) {
                 last_write_ms = sim.now_ms;
             }
-            match sim.apply_observed(command, |s| watcher.observe(s)) {
+            let kept = &mut played.events;
+            match sim.apply_observed(command, |s, events| {
+                watcher.observe(s);
+                if keep_events {
+                    kept.extend(events);
+                }
+            }) {
                 Ok(outcome) => {
                     if keep_events {
                         played.events.extend(outcome.events);

@@ -1,25 +1,59 @@
-//! Time travel: the history of a run, with rewinding, replaying and forking.
+//! Time travel: the history of a run, with rewinding, replaying and forking, in bounded memory.
 //!
 //! A branch is a list of *actions* (user commands, each applied at a step position) on top of a
 //! starting state. The state after `n` steps is rebuilt from the nearest snapshot at or before
-//! `n` by replaying at most [`SNAPSHOT_INTERVAL`] steps and the commands recorded in between, so
-//! a seek costs one clone of a snapshot plus at most `SNAPSHOT_INTERVAL` steps, however long the
-//! run. Snapshots are whole clones of the [`Simulation`]; their memory is O(records) each,
-//! which at workshop sizes (about 10,000 records) is a few MB over a long run.
+//! `n` by replaying the steps and commands in between: the simulation is deterministic, so a
+//! replay gives back exactly what happened.
 //!
-//! Forking keeps the old branch: the new one shares its history up to the fork point (the
-//! snapshots at or before it are copied) and diverges with whatever is done next.
+//! What a branch keeps, and why its memory does not grow with the length of the run:
+//! - **Snapshots** (clones of the [`Simulation`], which share every unchanged log, replica and
+//!   message with each other) are taken every [`Snapshots::interval`] steps (64, more on big
+//!   clusters whose snapshots cost more). All of them are kept within [`DENSE_STEPS`] of the
+//!   head; older ones are thinned to a grid whose spacing doubles whenever the snapshots would
+//!   outgrow [`SNAPSHOT_BUDGET_BYTES`]. A seek into old history therefore replays at most one
+//!   grid spacing, and leaves a few snapshots near where it landed ([`FOCUS_STEPS`]) so that
+//!   stepping back from there replays at most one interval.
+//! - **Notable events** (everything but plain deliveries and timer firings, see
+//!   [`EventKind::is_notable`]): the narration, the metrics and the Next: jumps read them. They
+//!   are rare once a cluster is steady (a few per thousand steps) and are kept whole.
+//! - **Every event of the last steps** ([`RECENT_EVENTS`]) for the "every message" view, which
+//!   a seek elsewhere rebuilds from its replay.
+//! - The actions, one per command (a played timeline adds one per tick).
+//!
+//! Forking keeps the old branch: the new one shares its snapshots (`Arc`) and its notable
+//! events (chunk by chunk) up to the fork point, and diverges with whatever is done next.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::chunked::ChunkedVec;
 use crate::command::{ClusterSpec, Command, EventFilter};
 use crate::event::{Event, EventKind};
 use crate::sim::{CommandError, Outcome, Simulation};
 
-/// How many steps apart snapshots are taken: the bound on a seek's replay.
+/// The smallest spacing of snapshots, and the most steps a seek near the head replays.
 pub const SNAPSHOT_INTERVAL: u64 = 64;
+
+/// Snapshots within this many steps of a branch's head are all kept: stepping and seeking
+/// around where a run is being played is the common case.
+pub const DENSE_STEPS: u64 = 4_096;
+
+/// A seek leaves the snapshots of the last steps before its target (at the interval), so that
+/// stepping back from there is as fast as near the head.
+pub const FOCUS_STEPS: u64 = 256;
+
+/// What the snapshots older than [`DENSE_STEPS`] may take, by [`Simulation::footprint`]: when
+/// they would take more, every other one is dropped.
+pub const SNAPSHOT_BUDGET_BYTES: usize = 96 << 20;
+
+/// How many of the newest events (deliveries and timers included) are kept whole.
+pub const RECENT_EVENTS: usize = 2_000;
+
+/// The longest a branch may grow. Far beyond any workshop (an hour of a six-broker cluster with
+/// consumers is about 1.2 million steps); past it, time commands are refused with a sentence.
+pub const MAX_STEPS: u64 = 50_000_000;
 
 /// Whether an event is of the kind a `step --until` filter waits for.
 pub fn matches(filter: EventFilter, event: &Event) -> bool {
@@ -45,48 +79,340 @@ pub enum Action {
     AdvanceClockTo(i64),
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+/// A branch's snapshots: dense near the head, on a doubling grid further back, and a few
+/// near the last places a seek landed.
+#[derive(Clone, Debug)]
+pub struct Snapshots {
+    /// Snapshots taken right after a step, before that position's actions.
+    map: BTreeMap<u64, Arc<Simulation>>,
+    /// The step the branch starts at (0, or its fork point): its snapshot is always kept.
+    base: u64,
+    /// Steps between two snapshots taken while running.
+    interval: u64,
+    /// Older than the dense window, only snapshots at multiples of this are kept (besides the
+    /// focus ones). A power of two times `interval`.
+    grid: u64,
+    /// Snapshots below this step have been thinned to the grid already.
+    thinned_to: u64,
+    /// Steps of snapshots a seek left, oldest first.
+    focus: VecDeque<u64>,
+    /// The estimated size of one snapshot ([`Simulation::footprint`]), the largest seen.
+    footprint: usize,
+}
+
+impl Snapshots {
+    fn new(base: u64, first: Arc<Simulation>) -> Snapshots {
+        let footprint = first.footprint();
+        let interval = interval_for(footprint);
+        let mut map = BTreeMap::new();
+        map.insert(base, first);
+        Snapshots {
+            map,
+            base,
+            interval,
+            grid: interval,
+            thinned_to: base,
+            focus: VecDeque::new(),
+            footprint,
+        }
+    }
+
+    /// Steps between snapshots taken while running.
+    pub fn interval(&self) -> u64 {
+        self.interval
+    }
+
+    /// Spacing of the snapshots kept in old history.
+    pub fn grid(&self) -> u64 {
+        self.grid
+    }
+
+    pub fn len(&self) -> usize {
+        self.map.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.map.is_empty()
+    }
+
+    /// The nearest snapshot at or before `step`.
+    pub fn at_or_before(&self, step: u64) -> Option<(u64, &Arc<Simulation>)> {
+        self.map
+            .range(..=step)
+            .next_back()
+            .map(|(&s, sim)| (s, sim))
+    }
+
+    pub fn contains(&self, step: u64) -> bool {
+        self.map.contains_key(&step)
+    }
+
+    fn keeps(&self, step: u64) -> bool {
+        step == self.base || step.is_multiple_of(self.grid) || self.focus.contains(&step)
+    }
+
+    /// Takes a snapshot at the head, then thins what left the dense window.
+    fn take_at_head(&mut self, sim: &Simulation) {
+        let footprint = sim.footprint();
+        if footprint > self.footprint {
+            self.footprint = footprint;
+            self.interval = self.interval.max(interval_for(footprint));
+            self.grid = self.grid.max(self.interval);
+        }
+        self.map.insert(sim.steps, Arc::new(sim.clone()));
+        self.thin(sim.steps);
+    }
+
+    /// Leaves a snapshot near where a seek landed, forgetting the oldest such one.
+    fn take_focus(&mut self, sim: &Simulation) {
+        self.map.insert(sim.steps, Arc::new(sim.clone()));
+        self.focus.push_back(sim.steps);
+        while self.focus.len() > (FOCUS_STEPS / SNAPSHOT_INTERVAL) as usize {
+            if let Some(old) = self.focus.pop_front() {
+                if !self.keeps(old) && old < self.thinned_to {
+                    self.map.remove(&old);
+                }
+            }
+        }
+    }
+
+    fn thin(&mut self, head: u64) {
+        let dense_from = head.saturating_sub(DENSE_STEPS);
+        if dense_from > self.thinned_to {
+            let leaving: Vec<u64> = self
+                .map
+                .range(self.thinned_to..dense_from)
+                .map(|(&s, _)| s)
+                .filter(|&s| !self.keeps(s))
+                .collect();
+            for s in leaving {
+                self.map.remove(&s);
+            }
+            self.thinned_to = dense_from;
+        }
+        loop {
+            let sparse = self.map.range(..self.thinned_to).count();
+            if sparse.saturating_mul(self.footprint) <= SNAPSHOT_BUDGET_BYTES
+                || self.grid > self.thinned_to
+            {
+                break;
+            }
+            self.grid *= 2;
+            let dropped: Vec<u64> = self
+                .map
+                .range(..self.thinned_to)
+                .map(|(&s, _)| s)
+                .filter(|&s| !self.keeps(s))
+                .collect();
+            for s in dropped {
+                self.map.remove(&s);
+            }
+        }
+    }
+
+    /// The snapshots up to `step` (for a branch forked there).
+    fn up_to(&self, step: u64) -> Snapshots {
+        Snapshots {
+            map: self
+                .map
+                .range(..=step)
+                .map(|(&s, sim)| (s, Arc::clone(sim)))
+                .collect(),
+            base: self.base,
+            interval: self.interval,
+            grid: self.grid,
+            thinned_to: self.thinned_to.min(step),
+            focus: self.focus.iter().copied().filter(|&s| s <= step).collect(),
+            footprint: self.footprint,
+        }
+    }
+}
+
+/// Steps between snapshots for a cluster whose snapshots take `footprint` bytes: 64 for a
+/// workshop-sized cluster, more for a big one, so that taking snapshots costs a small part of
+/// running (a snapshot of 30 brokers and 1,000 partitions is about a megabyte).
+fn interval_for(footprint: usize) -> u64 {
+    let wanted = (footprint / 2_048) as u64;
+    wanted
+        .next_power_of_two()
+        .clamp(SNAPSHOT_INTERVAL, 8 * SNAPSHOT_INTERVAL)
+}
+
+#[derive(Clone, Debug)]
 pub struct Branch {
     /// Where it was forked from: `(branch index, step)`.
     pub parent: Option<(usize, u64)>,
     /// Actions in order, each with the step position it was applied at.
     pub actions: Vec<(u64, Action)>,
-    /// Snapshots taken right after a step, before that position's actions.
-    pub snapshots: BTreeMap<u64, Simulation>,
-    /// Every event of the branch, in order.
-    pub events: Vec<Event>,
+    pub snapshots: Snapshots,
+    /// Every notable event of the branch, in order.
+    pub notable: ChunkedVec<Event>,
     /// The furthest step the branch reached.
     pub head_step: u64,
 }
 
+impl Branch {
+    /// The notable events up to and including `step`.
+    pub fn notable_until(&self, step: u64) -> crate::chunked::Iter<'_, Event> {
+        let end = partition_point(&self.notable, |e| e.step <= step);
+        self.notable.range(0..end)
+    }
+
+    /// The first notable event after `step` that `filter` waits for.
+    pub fn next_match(&self, step: u64, filter: EventFilter) -> Option<&Event> {
+        let start = partition_point(&self.notable, |e| e.step <= step);
+        self.notable
+            .range(start..self.notable.len())
+            .find(|e| matches(filter, e))
+    }
+
+    /// Index of the first action at or after `step`.
+    fn first_action_at(&self, step: u64) -> usize {
+        self.actions.partition_point(|(at, _)| *at < step)
+    }
+}
+
+/// The first index whose element does not satisfy `pred`, for elements ordered so that
+/// every element satisfying `pred` comes first.
+fn partition_point(events: &ChunkedVec<Event>, pred: impl Fn(&Event) -> bool) -> usize {
+    let (mut lo, mut hi) = (0, events.len());
+    while lo < hi {
+        let mid = lo + (hi - lo) / 2;
+        if pred(&events[mid]) {
+            lo = mid + 1;
+        } else {
+            hi = mid;
+        }
+    }
+    lo
+}
+
+/// Every event of a run of consecutive steps of one branch: the steps after `after` up to and
+/// including `through`.
+#[derive(Clone, Debug)]
+struct Recent {
+    branch: usize,
+    after: u64,
+    through: u64,
+    events: VecDeque<Event>,
+}
+
+impl Recent {
+    fn starting(branch: usize, after: u64) -> Recent {
+        Recent {
+            branch,
+            after,
+            through: after,
+            events: VecDeque::new(),
+        }
+    }
+
+    /// A window that covers nothing (rebuilt when next asked for).
+    fn invalid() -> Recent {
+        Recent::starting(usize::MAX, 0)
+    }
+
+    fn push(&mut self, event: Event) {
+        self.events.push_back(event);
+        if self.events.len() > RECENT_EVENTS {
+            // Drop the oldest step whole, so the window still holds every event of its steps.
+            if let Some(oldest) = self.events.front().map(|e| e.step) {
+                while self.events.front().is_some_and(|e| e.step == oldest) {
+                    self.events.pop_front();
+                }
+                self.after = oldest;
+            }
+        }
+    }
+
+    /// Whether it holds the last `wanted` events up to `step` of `branch` (or every event
+    /// from the start of the run).
+    fn covers(&self, branch: usize, step: u64, wanted: usize) -> bool {
+        if self.branch != branch || step > self.through || step < self.after {
+            return false;
+        }
+        self.after == 0 || self.events.iter().filter(|e| e.step <= step).count() >= wanted
+    }
+}
+
+/// Replays `actions` (from index `next` on) and steps on `sim` until it has taken `target`
+/// steps, handing every event to `on_event` and the state after every step to `after_step`.
+/// Recorded commands succeeded when first applied, so they succeed again.
+fn replay(
+    sim: &mut Simulation,
+    actions: &[(u64, Action)],
+    mut next: usize,
+    target: u64,
+    on_event: &mut dyn FnMut(Event),
+    after_step: &mut dyn FnMut(&Simulation),
+) {
+    loop {
+        while next < actions.len() && actions[next].0 == sim.steps {
+            match &actions[next].1 {
+                Action::Command(c) => {
+                    if let Ok(outcome) = sim.apply(c) {
+                        outcome.events.into_iter().for_each(&mut *on_event);
+                    }
+                }
+                Action::AdvanceClockTo(t) => sim.now_ms = *t,
+            }
+            next += 1;
+        }
+        if sim.steps >= target {
+            break;
+        }
+        let events = sim.step();
+        if events.is_empty() {
+            break;
+        }
+        events.into_iter().for_each(&mut *on_event);
+        after_step(sim);
+    }
+}
+
 /// A run with its history.
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, Debug)]
 pub struct Timeline {
     pub branches: Vec<Branch>,
     pub current_branch: usize,
     /// The state being looked at.
     pub state: Simulation,
-    /// The state at the branch's head while `state` is in the past, kept so stepping forward
-    /// after a seek back is cheap. `None` when `state` is the head.
+    /// The state at the branch's head while `state` is in the past, kept so coming back to the
+    /// head is cheap. `None` when `state` is the head.
     head: Option<Simulation>,
+    recent: Recent,
 }
 
 impl Timeline {
     /// Starts a run: builds the cluster and boots it (those steps are part of the history).
     pub fn new(spec: ClusterSpec) -> Timeline {
+        Self::new_streaming(spec, |_| {})
+    }
+
+    /// Like [`Timeline::new`], handing every event of the boot to `sink`.
+    pub fn new_streaming(spec: ClusterSpec, mut sink: impl FnMut(&Event)) -> Timeline {
         let mut sim = Simulation::new(spec);
-        let mut snapshots = BTreeMap::new();
-        snapshots.insert(0, sim.clone());
+        let mut snapshots = Snapshots::new(0, Arc::new(sim.clone()));
         let events = sim.boot(|s| {
-            if s.steps.is_multiple_of(SNAPSHOT_INTERVAL) {
-                snapshots.insert(s.steps, s.clone());
+            if s.steps.is_multiple_of(snapshots.interval()) {
+                snapshots.take_at_head(s);
             }
         });
+        let mut notable = ChunkedVec::new();
+        let mut recent = Recent::starting(0, 0);
+        for event in events {
+            sink(&event);
+            if event.kind.is_notable() {
+                notable.push(event.clone());
+            }
+            recent.push(event);
+        }
+        recent.through = sim.steps;
         let branch = Branch {
             parent: None,
             actions: Vec::new(),
             snapshots,
-            events,
+            notable,
             head_step: sim.steps,
         };
         Timeline {
@@ -94,6 +420,7 @@ impl Timeline {
             current_branch: 0,
             head: None,
             state: sim,
+            recent,
         }
     }
 
@@ -105,17 +432,30 @@ impl Timeline {
         self.state.steps == self.branch().head_step
     }
 
-    /// Applies a command. Commands issued while looking at the past fork a new branch there
-    /// first, so history is never rewritten.
+    /// Applies a command and returns every event it caused. Commands issued while looking at
+    /// the past fork a new branch there first, so history is never rewritten.
     pub fn apply(&mut self, command: &Command) -> Result<Outcome, CommandError> {
+        let mut events = Vec::new();
+        let mut outcome = self.apply_streaming(command, |e| events.push(e.clone()))?;
+        outcome.events = events;
+        Ok(outcome)
+    }
+
+    /// Like [`Timeline::apply`], but hands each event to `sink` as it happens instead of
+    /// collecting them (`run 1h` causes a million events). The outcome holds only the output.
+    pub fn apply_streaming(
+        &mut self,
+        command: &Command,
+        mut sink: impl FnMut(&Event),
+    ) -> Result<Outcome, CommandError> {
         match command {
             Command::Back { steps } => {
                 let target = self.state.steps.saturating_sub((*steps).max(0) as u64);
-                self.seek(target);
+                self.goto(target, None);
                 return Ok(Outcome::default());
             }
             Command::Seek { step } => {
-                self.seek((*step).max(0) as u64);
+                self.goto((*step).max(0) as u64, None);
                 return Ok(Outcome::default());
             }
             Command::Fork => {
@@ -125,49 +465,85 @@ impl Timeline {
             _ => {}
         }
         if !self.at_head() {
-            // Stepping forward through recorded history replays it; anything else forks.
-            if let Command::Step { count } = command {
-                let target =
-                    (self.state.steps + (*count).max(0) as u64).min(self.branch().head_step);
-                let from = self.state.steps;
-                self.seek(target);
-                let events = self
-                    .branch()
-                    .events
-                    .iter()
-                    .filter(|e| e.step > from && e.step <= target)
-                    .cloned()
-                    .collect();
-                return Ok(Outcome {
-                    events,
-                    output: None,
-                });
+            // Moving forward through recorded history replays it; anything else forks.
+            let head_step = self.branch().head_step;
+            match command {
+                Command::Step { count } => {
+                    let target = (self.state.steps + (*count).max(0) as u64).min(head_step);
+                    self.goto(target, Some(&mut sink));
+                    return Ok(Outcome::default());
+                }
+                Command::StepUntil { filter, .. } => {
+                    match self.branch().next_match(self.state.steps, *filter) {
+                        Some(event) => {
+                            let target = event.step;
+                            self.goto(target, Some(&mut sink));
+                            return Ok(Outcome::default());
+                        }
+                        // Nothing of that kind happened in what was recorded: go to the head
+                        // and run on from there (below), still on this branch.
+                        None => self.goto(head_step, Some(&mut sink)),
+                    }
+                }
+                _ => self.fork(),
             }
-            self.fork();
         }
-        let before_step = self.state.steps;
-        let before_time = self.state.now_ms;
         let is_time = matches!(
             command,
             Command::Step { .. } | Command::StepUntil { .. } | Command::Run { .. }
         );
-        let branch = &mut self.branches[self.current_branch];
-        let mut snapshot = |s: &Simulation| {
-            if s.steps.is_multiple_of(SNAPSHOT_INTERVAL) {
-                branch.snapshots.insert(s.steps, s.clone());
+        if is_time && self.state.steps >= MAX_STEPS {
+            return Err(CommandError {
+                message: format!(
+                    "this branch has reached {MAX_STEPS} steps, the most a run keeps: go back and fork, or start a new run"
+                ),
+            });
+        }
+        let before_step = self.state.steps;
+        let before_time = self.state.now_ms;
+        let current = self.current_branch;
+        if self.recent.branch != current || self.recent.through != before_step {
+            self.recent = Recent::starting(current, before_step);
+        }
+        let Timeline {
+            branches,
+            state,
+            recent,
+            head,
+            ..
+        } = self;
+        let branch = &mut branches[current];
+        let mut record = |s: &Simulation, events: Vec<Event>| {
+            for event in events {
+                sink(&event);
+                if event.kind.is_notable() {
+                    branch.notable.push(event.clone());
+                }
+                recent.push(event);
+            }
+            if s.steps.is_multiple_of(branch.snapshots.interval()) {
+                branch.snapshots.take_at_head(s);
             }
         };
         let outcome = if is_time {
             // Time never fails, so it runs on the state itself: no copy per step.
-            self.state.apply_observed(command, &mut snapshot)?
+            state.apply_observed(command, &mut record)?
         } else {
             // A refused command must leave no trace, so it runs on a copy.
-            let mut sim = self.state.clone();
-            let outcome = sim.apply_observed(command, &mut snapshot)?;
-            self.state = sim;
+            let mut sim = state.clone();
+            let outcome = sim.apply_observed(command, &mut record)?;
+            *state = sim;
             outcome
         };
-        let sim = &self.state;
+        // The command's own events (those of the steps went through `record`).
+        for event in outcome.events {
+            sink(&event);
+            if event.kind.is_notable() {
+                branch.notable.push(event.clone());
+            }
+            recent.push(event);
+        }
+        recent.through = state.steps;
         // Record the command at the position it was issued; the steps it took follow.
         if !is_time {
             branch
@@ -175,63 +551,115 @@ impl Timeline {
                 .push((before_step, Action::Command(command.clone())));
         }
         if let Command::Run { .. } = command {
-            if sim.now_ms != before_time {
+            if state.now_ms != before_time {
                 branch
                     .actions
-                    .push((sim.steps, Action::AdvanceClockTo(sim.now_ms)));
+                    .push((state.steps, Action::AdvanceClockTo(state.now_ms)));
             }
         }
-        branch.events.extend(outcome.events.iter().cloned());
-        branch.head_step = sim.steps;
-        self.head = None;
-        Ok(outcome)
+        branch.head_step = state.steps;
+        *head = None;
+        Ok(Outcome {
+            events: Vec::new(),
+            output: outcome.output,
+        })
     }
 
     /// Moves the view to the state after `step` steps of the current branch (clamped to its
-    /// head), replaying at most `SNAPSHOT_INTERVAL` steps from the nearest snapshot.
+    /// head). Near the head or a recent seek this replays at most one snapshot interval; deep
+    /// in a long run, at most one grid spacing.
     pub fn seek(&mut self, step: u64) {
-        let branch = self.branch();
-        let target = step.min(branch.head_step);
-        if target == branch.head_step {
-            if let Some(head) = self.head.take() {
-                self.state = head;
-            }
+        self.goto(step, None);
+    }
+
+    /// The seek behind every move through recorded history. With a `sink`, every event of
+    /// the steps from the current one to the target is handed to it (the target is then
+    /// ahead of the current step, and the replay starts from the current state).
+    fn goto(&mut self, step: u64, mut sink: Option<&mut dyn FnMut(&Event)>) {
+        let current = self.current_branch;
+        let head_step = self.branches[current].head_step;
+        let target = step.min(head_step);
+        if target == self.state.steps {
             return;
         }
-        let (&base, snapshot) = branch
-            .snapshots
-            .range(..=target)
-            .next_back()
-            .expect("every branch has a snapshot at step 0 or at its fork point");
-        let mut sim = snapshot.clone();
-        let actions: Vec<(u64, Action)> = branch
-            .actions
-            .iter()
-            .filter(|(at, _)| *at >= base && *at <= target)
-            .cloned()
-            .collect();
-        let mut next = 0;
-        loop {
-            while next < actions.len() && actions[next].0 == sim.steps {
-                match &actions[next].1 {
-                    // Recorded commands succeeded when first applied, so they succeed again.
-                    Action::Command(c) => {
-                        let _ = sim.apply(c);
-                    }
-                    Action::AdvanceClockTo(t) => sim.now_ms = *t,
-                }
-                next += 1;
-            }
-            if sim.steps >= target {
-                break;
-            }
-            if sim.step().is_empty() {
-                break;
+        if target == head_step && sink.is_none() {
+            if let Some(cached) = self.head.take() {
+                self.state = cached;
+                return;
             }
         }
-        let previous = std::mem::replace(&mut self.state, sim);
-        if self.head.is_none() {
-            self.head = Some(previous);
+        let Timeline {
+            branches,
+            state,
+            head,
+            recent,
+            ..
+        } = self;
+        let branch = &mut branches[current];
+        let ahead = state.steps < target;
+        let nearest = branch.snapshots.at_or_before(target).map(|(s, _)| s);
+        // Replay from where the view is when that is at least as close as the nearest
+        // snapshot, or when the events on the way are wanted.
+        let from_here = ahead && (sink.is_some() || nearest.is_none_or(|s| s <= state.steps));
+        // The window of every event grows along a replay that continues it.
+        let extends_recent = from_here && recent.branch == current && recent.through == state.steps;
+        let mut on_event = |event: Event| {
+            if let Some(sink) = sink.as_mut() {
+                sink(&event);
+            }
+            if extends_recent {
+                recent.push(event);
+            }
+        };
+        if from_here {
+            let next = branch.first_action_at(state.steps + 1);
+            replay(
+                state,
+                &branch.actions,
+                next,
+                target,
+                &mut on_event,
+                &mut |_| {},
+            );
+        } else {
+            let (base, snapshot) = branch
+                .snapshots
+                .at_or_before(target)
+                .expect("every branch has a snapshot at its first step");
+            let mut sim = Simulation::clone(snapshot);
+            let interval = branch.snapshots.interval();
+            let snapshots = &branch.snapshots;
+            let mut focus = Vec::new();
+            replay(
+                &mut sim,
+                &branch.actions,
+                branch.first_action_at(base),
+                target,
+                &mut on_event,
+                &mut |s| {
+                    if s.steps.is_multiple_of(interval)
+                        && s.steps + FOCUS_STEPS >= target
+                        && !snapshots.contains(s.steps)
+                    {
+                        focus.push(s.clone());
+                    }
+                },
+            );
+            for snapshot in &focus {
+                branch.snapshots.take_focus(snapshot);
+            }
+            let previous = std::mem::replace(state, sim);
+            if head.is_none() && previous.steps == head_step {
+                *head = Some(previous);
+            }
+        }
+        if state.steps == head_step {
+            *head = None;
+        }
+        if extends_recent {
+            recent.through = state.steps;
+        } else if !recent.covers(current, state.steps, 1) {
+            *recent = Recent::invalid();
         }
     }
 
@@ -239,33 +667,36 @@ impl Timeline {
     pub fn fork(&mut self) {
         let at = self.state.steps;
         let parent = self.branch();
-        let mut snapshots: BTreeMap<u64, Simulation> = parent
-            .snapshots
-            .range(..=at)
-            .map(|(k, v)| (*k, v.clone()))
-            .collect();
-        snapshots.insert(at, self.state.clone());
+        // The state at the fork point includes the parent's commands at that step, which the
+        // new branch does not repeat: its snapshot there is its base, always kept.
+        let mut snapshots = parent.snapshots.up_to(at);
+        snapshots.base = at;
+        snapshots.map.insert(at, Arc::new(self.state.clone()));
         let actions = parent
             .actions
             .iter()
             .filter(|(p, _)| *p < at)
             .cloned()
             .collect();
-        let events = parent
-            .events
-            .iter()
-            .filter(|e| e.step <= at)
-            .cloned()
-            .collect();
+        let mut notable = parent.notable.clone();
+        notable.truncate(partition_point(&notable, |e| e.step <= at));
+        let parent_index = self.current_branch;
         self.branches.push(Branch {
-            parent: Some((self.current_branch, at)),
+            parent: Some((parent_index, at)),
             actions,
             snapshots,
-            events,
+            notable,
             head_step: at,
         });
         self.current_branch = self.branches.len() - 1;
         self.head = None;
+        if self.recent.covers(parent_index, at, 1) {
+            self.recent.branch = self.current_branch;
+            self.recent.events.retain(|e| e.step <= at);
+            self.recent.through = at;
+        } else {
+            self.recent = Recent::invalid();
+        }
     }
 
     /// Switches to another branch, at its head.
@@ -274,45 +705,76 @@ impl Timeline {
             return false;
         }
         self.current_branch = index;
-        let head = self.branches[index].head_step;
-        // Rebuild the head state by replaying from the nearest snapshot.
-        let start = self.branches[index]
+        let branch = &self.branches[index];
+        let (base, snapshot) = branch
             .snapshots
-            .range(..=head)
-            .next_back()
-            .map(|(_, s)| s.clone())
-            .unwrap_or_else(|| self.state.clone());
-        self.seek_head_by_replay(start, head);
+            .at_or_before(branch.head_step)
+            .expect("every branch has a snapshot at its first step");
+        let mut sim = Simulation::clone(snapshot);
+        replay(
+            &mut sim,
+            &branch.actions,
+            branch.first_action_at(base),
+            branch.head_step,
+            &mut |_| {},
+            &mut |_| {},
+        );
+        self.state = sim;
+        self.head = None;
+        self.recent = Recent::invalid();
         true
     }
 
-    fn seek_head_by_replay(&mut self, mut sim: Simulation, head: u64) {
-        let actions = self.branch().actions.clone();
-        let mut next = actions
-            .iter()
-            .position(|(p, _)| *p >= sim.steps)
-            .unwrap_or(actions.len());
-        loop {
-            while next < actions.len() && actions[next].0 == sim.steps {
-                match &actions[next].1 {
-                    Action::Command(c) => {
-                        let _ = sim.apply(c);
-                    }
-                    Action::AdvanceClockTo(t) => sim.now_ms = *t,
-                }
-                next += 1;
-            }
-            if sim.steps >= head || sim.step().is_empty() {
-                break;
-            }
-        }
-        self.head = None;
-        self.state = sim;
+    /// The newest notable events up to the step being looked at, oldest first, at most `n`.
+    pub fn notable_events(&self, n: usize) -> Vec<Event> {
+        let mut newest: Vec<Event> = self
+            .branch()
+            .notable_until(self.state.steps)
+            .rev()
+            .take(n)
+            .cloned()
+            .collect();
+        newest.reverse();
+        newest
     }
 
-    /// The events of the current branch up to the step being looked at.
-    pub fn events_so_far(&self) -> impl Iterator<Item = &Event> {
+    /// The newest events, deliveries and timers included, up to the step being looked at,
+    /// oldest first, at most `n` (at most [`RECENT_EVENTS`]). When the view moved away from
+    /// where they were kept, they are rebuilt by a replay of the last steps before it.
+    pub fn recent_events(&mut self, n: usize) -> Vec<Event> {
+        let n = n.min(RECENT_EVENTS);
         let at = self.state.steps;
-        self.branch().events.iter().filter(move |e| e.step <= at)
+        let current = self.current_branch;
+        if !self.recent.covers(current, at, n) {
+            let branch = &self.branches[current];
+            // Every step has at least one event, so `n` steps back hold `n` events.
+            let (base, snapshot) = branch
+                .snapshots
+                .at_or_before(at.saturating_sub(n as u64))
+                .expect("every branch has a snapshot at its first step");
+            let mut sim = Simulation::clone(snapshot);
+            let mut recent = Recent::starting(current, base);
+            replay(
+                &mut sim,
+                &branch.actions,
+                branch.first_action_at(base),
+                at,
+                &mut |e| recent.push(e),
+                &mut |_| {},
+            );
+            recent.through = at;
+            self.recent = recent;
+        }
+        let mut newest: Vec<Event> = self
+            .recent
+            .events
+            .iter()
+            .rev()
+            .filter(|e| e.step <= at)
+            .take(n)
+            .cloned()
+            .collect();
+        newest.reverse();
+        newest
     }
 }

@@ -694,7 +694,7 @@ impl Broker {
     fn write_txn(&mut self, ctx: &mut Ctx, p: i32, meta: TxnMetadata, then: TxnThen) {
         let tp = state_tp(p);
         let now = ctx.now;
-        let Some(replica) = self.replicas.get_mut(&tp) else {
+        let Some(replica) = self.replicas.get_mut(&tp).map(Arc::make_mut) else {
             return;
         };
         if replica.leader.is_none() {
@@ -747,7 +747,7 @@ impl Broker {
             return;
         };
         self.complete_markers(ctx, tp, hw);
-        if tp.topic != TRANSACTION_STATE_TOPIC {
+        if &*tp.topic != TRANSACTION_STATE_TOPIC {
             return;
         }
         let p = tp.partition;
@@ -1025,7 +1025,7 @@ impl Broker {
 
     /// Loads or unloads a `__transaction_state` partition after its leadership changed here.
     pub(crate) fn on_txn_partition_leadership(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
-        if tp.topic != TRANSACTION_STATE_TOPIC {
+        if &*tp.topic != TRANSACTION_STATE_TOPIC {
             return;
         }
         let p = tp.partition;
@@ -1114,7 +1114,12 @@ impl Broker {
         let mut immediate = Vec::new();
         for tp in partitions {
             let now = ctx.now;
-            let Some(replica) = self.replicas.get_mut(&tp).filter(|r| r.leader.is_some()) else {
+            let Some(replica) = self
+                .replicas
+                .get_mut(&tp)
+                .filter(|r| r.leader.is_some())
+                .map(Arc::make_mut)
+            else {
                 immediate.push((tp, Some(KafkaError::NOT_LEADER_OR_FOLLOWER)));
                 continue;
             };
@@ -1158,7 +1163,7 @@ impl Broker {
                     if commit { "a COMMIT" } else { "an ABORT" }
                 ),
             );
-            if tp.topic == OFFSETS_TOPIC {
+            if &*tp.topic == OFFSETS_TOPIC {
                 self.apply_txn_offsets(ctx, pid, commit);
             }
             self.txns.pending_markers.push(PendingMarker {
@@ -1227,7 +1232,12 @@ impl Broker {
         };
         let tp = TopicPartition::new(OFFSETS_TOPIC, p);
         let now = ctx.now;
-        let Some(replica) = self.replicas.get_mut(&tp).filter(|r| r.leader.is_some()) else {
+        let Some(replica) = self
+            .replicas
+            .get_mut(&tp)
+            .filter(|r| r.leader.is_some())
+            .map(Arc::make_mut)
+        else {
             return;
         };
         let leader_epoch = replica.registration.leader_epoch;
@@ -1374,7 +1384,7 @@ impl Broker {
         self.txns.next_verification_id += 1;
         let mut request = request;
         for tp in &to_verify {
-            if let Some(replica) = self.replicas.get_mut(tp) {
+            if let Some(replica) = self.replicas.get_mut(tp).map(Arc::make_mut) {
                 let guard = replica.log.start_verification(pid, verification_id);
                 request.guards.insert(tp.clone(), guard);
             }

@@ -3,6 +3,7 @@
 //! The UI never reaches into simulation state: it receives these structs, which are
 //! serde-serializable so the same data can be printed by the CLI as JSON or carried in tests.
 
+use crate::log::RecordSeq;
 use serde::{Deserialize, Serialize};
 
 /// A broker as the cluster diagram shows it.
@@ -438,7 +439,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
         let partitions = image
             .partitions
             .iter()
-            .filter(|(tp, _)| tp.topic == name)
+            .filter(|(tp, _)| *tp.topic == *name)
             .map(|(tp, reg)| {
                 let replicas = reg
                     .replicas
@@ -448,12 +449,12 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                         let log = state.map(|s| &s.log);
                         let aborted: &[crate::producer_state::AbortedTxn] =
                             log.map_or(&[], |l| &l.producer_state().aborted[..]);
-                        let mut newest = |records: &[crate::log::Record]| -> Vec<RecordMark> {
-                            let from = records.len().saturating_sub(RECENT_RECORDS);
+                        let mut newest = |records: &dyn RecordSeq| -> Vec<RecordMark> {
+                            let from = records.count().saturating_sub(RECENT_RECORDS);
                             // Where the current record's batch starts, walked back once and
                             // then carried forward.
                             let mut batch_first = crate::log::batch_start(records, from);
-                            (from..records.len())
+                            (from..records.count())
                                 .map(|i| {
                                     let r = &records[i];
                                     if i > from && !records[i - 1].continued_by(r) {
@@ -504,7 +505,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
                     })
                     .collect();
                 PartitionView {
-                    topic: tp.topic.clone(),
+                    topic: tp.topic.to_string(),
                     partition: tp.partition,
                     leader: reg.leader,
                     leader_epoch: reg.leader_epoch,
@@ -549,11 +550,14 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
     let committed = sim
         .active_controller()
         .or_else(|| sim.controllers.values().find(|c| c.alive))
-        .map(|c| c.raft.committed())
-        .unwrap_or_default();
-    let cluster_metadata_total = committed.len() as i64;
-    let cluster_metadata = committed[committed.len().saturating_sub(METADATA_RECORDS_SHOWN)..]
-        .iter()
+        .map(|c| c.raft.committed());
+    let cluster_metadata_total = committed.as_ref().map_or(0, |c| c.len()) as i64;
+    let cluster_metadata = committed
+        .into_iter()
+        .flat_map(|c| {
+            let skip = c.len().saturating_sub(METADATA_RECORDS_SHOWN);
+            c.skip(skip)
+        })
         .map(|e| MetadataRecordView {
             offset: e.offset,
             epoch: e.epoch,
@@ -814,7 +818,7 @@ fn group_offsets(
     let high_watermark = |tp: &crate::command::TopicPartition| -> i64 {
         topics
             .iter()
-            .filter(|t| t.name == tp.topic)
+            .filter(|t| *t.name == *tp.topic)
             .flat_map(|t| &t.partitions)
             .find(|p| p.partition == tp.partition)
             .and_then(|p| p.replicas.iter().find(|r| r.is_leader))
@@ -844,11 +848,11 @@ fn group_offsets(
                     .filter(|b| b.alive)
                     .filter_map(|b| b.replicas.get(&tp))
                     .find(|r| r.leader.is_some())
-                    .and_then(|r| r.log.read(c, c + 1).first())
+                    .and_then(|r| r.log.read(c, c + 1).next())
                     .map_or(0, |r| (sim.now_ms - r.timestamp_ms).max(0))
             });
             GroupOffsetView {
-                topic: tp.topic.clone(),
+                topic: tp.topic.to_string(),
                 partition: tp.partition,
                 committed,
                 log_end_offset: end,
@@ -870,7 +874,7 @@ fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
         .map(|p| {
             let batch_view = |b: &crate::producer::ProducerBatch, status: String| BatchView {
                 id: b.id,
-                topic: b.partition.topic.clone(),
+                topic: b.partition.topic.to_string(),
                 partition: b.partition.partition,
                 records: b.records.len(),
                 bytes: b.bytes,

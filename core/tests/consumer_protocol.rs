@@ -326,7 +326,7 @@ fn random_runs_never_share_a_partition_and_settle() {
             .metadata()
             .partitions
             .keys()
-            .filter(|tp| tp.topic == "orders")
+            .filter(|tp| &*tp.topic == "orders")
             .count();
         if !live.is_empty() {
             assert_eq!(owned, partitions, "seed {seed}\n{script}");

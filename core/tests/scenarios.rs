@@ -10,7 +10,7 @@
 use std::path::{Path, PathBuf};
 
 use sandbox_core::command::Command;
-use sandbox_core::event::{Event, EventKind};
+use sandbox_core::event::Event;
 use sandbox_core::script::{self, trace_hash};
 
 fn scenario_files() -> Vec<PathBuf> {
@@ -24,12 +24,9 @@ fn scenario_files() -> Vec<PathBuf> {
     files
 }
 
-/// Events worth reading in a snapshot: everything except plain deliveries, timers and drops.
+/// Events worth reading in a snapshot: the notable ones (not plain deliveries, timers, drops).
 fn explains_something(event: &Event) -> bool {
-    !matches!(
-        event.kind,
-        EventKind::Deliver | EventKind::Timer | EventKind::Drop
-    )
+    event.kind.is_notable()
 }
 
 fn snapshot(path: &Path) -> (String, u64) {

@@ -50,7 +50,7 @@ fn straight_run_at(steps: u64) -> Simulation {
             return sim;
         }
         let mut stop = None;
-        let _ = sim.apply_observed(&command.value, |s| {
+        let _ = sim.apply_observed(&command.value, |s, _| {
             if s.steps == steps && stop.is_none() {
                 stop = Some(s.clone());
             }
@@ -98,7 +98,7 @@ fn seeking_rebuilds_the_state_of_a_straight_run() {
 fn back_then_step_replays_recorded_history() {
     let mut timeline = timeline();
     let head = timeline.state.clone();
-    let events_before = timeline.branch().events.len();
+    let events_before = timeline.branch().notable.len();
     timeline.apply(&Command::Back { steps: 10 }).unwrap();
     assert_eq!(timeline.state.steps, head.steps - 10);
     let outcome = timeline.apply(&Command::Step { count: 10 }).unwrap();
@@ -115,14 +115,14 @@ fn back_then_step_replays_recorded_history() {
         1,
         "replaying history does not fork"
     );
-    assert_eq!(timeline.branch().events.len(), events_before);
+    assert_eq!(timeline.branch().notable.len(), events_before);
 }
 
 #[test]
 fn a_command_in_the_past_forks_and_keeps_the_old_branch() {
     let mut timeline = timeline();
     let old_head = timeline.state.clone();
-    let old_events = timeline.branch().events.clone();
+    let old_events = timeline.branch().notable.clone();
     let fork_at = old_head.steps - 40;
     timeline
         .apply(&Command::Seek {
@@ -149,5 +149,5 @@ fn a_command_in_the_past_forks_and_keeps_the_old_branch() {
     assert!(timeline.switch_branch(0));
     assert_eq!(timeline.state.steps, old_head.steps);
     assert!(timeline.state == old_head);
-    assert_eq!(timeline.branch().events, old_events);
+    assert_eq!(timeline.branch().notable, old_events);
 }

@@ -140,7 +140,6 @@ pub fn App() -> Html {
 
     let session = state.session.borrow();
     let timeline = &session.timeline;
-    let events = state::Events::of(&state.session);
     let lines = Rc::new(session.console.clone());
     let history = Rc::new(session.history.clone());
     let view = state.view.clone();
@@ -214,13 +213,13 @@ pub fn App() -> Html {
                     <ProduceForm view={shown} dispatch={dispatch.clone()} />
                     <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
                     <NetworkPanel view={view.clone()} dispatch={dispatch.clone()} />
-                    <MetricsPanel view={view.clone()} events={events.clone()} />
+                    <MetricsPanel metrics={state.metrics.clone()} />
                     <ConfigPanel view={view.clone()} dispatch={dispatch.clone()} />
                 </aside>
             </div>
             <div class="bottom">
-                <EventLog events={events.clone()} current_step={timeline.state.steps}
-                          show_all={state.show_all_events} dispatch={dispatch.clone()} />
+                <EventLog events={state.log.clone()} show_all={state.show_all_events}
+                          dispatch={dispatch.clone()} />
                 <Console lines={lines} history={history} dispatch={dispatch} />
             </div>
         </div>

@@ -6,6 +6,8 @@ use std::cell::RefCell;
 use std::rc::Rc;
 
 use sandbox_core::command::{ClusterSpec, Command, EventFilter};
+use sandbox_core::event::Event;
+use sandbox_core::metrics::{metrics, MetricsView};
 use sandbox_core::parse::{format_command, parse_command, parse_script};
 use sandbox_core::timeline::Timeline;
 use sandbox_core::view::{cluster_view, ClusterView};
@@ -74,7 +76,7 @@ impl Session {
                 let mut session = Session::new(parsed.cluster.clone(), "");
                 let mut failed = None;
                 for command in &parsed.commands {
-                    if let Err(e) = session.timeline.apply(&command.value) {
+                    if let Err(e) = session.timeline.apply_streaming(&command.value, |_| {}) {
                         failed = Some(format!("line {}: {e}", command.line));
                         break;
                     }
@@ -147,7 +149,7 @@ impl Session {
             // Replaying recorded history: move through it step by step.
             Command::Step { count: 5 }
         };
-        if self.timeline.apply(&command).is_ok() {
+        if self.timeline.apply_streaming(&command, |_| {}).is_ok() {
             self.record(&command);
         }
     }
@@ -182,7 +184,12 @@ impl Session {
     pub fn execute(&mut self, command: &Command, text: &str) {
         self.console.push(ConsoleLine::Input(text.to_string()));
         let before = self.timeline.state.steps;
-        match self.timeline.apply(command) {
+        // Only the last event is shown (a time command's are in the narration).
+        let mut last_event: Option<String> = None;
+        match self
+            .timeline
+            .apply_streaming(command, |e| last_event = Some(e.text.clone()))
+        {
             Ok(outcome) => {
                 self.record(command);
                 if let Some(output) = outcome.output {
@@ -202,8 +209,8 @@ impl Session {
                         "branch {} starts at step {after}",
                         self.timeline.current_branch
                     )),
-                    _ if outcome.events.is_empty() && after == before => None,
-                    _ => outcome.events.last().map(|e| e.text.clone()),
+                    _ if last_event.is_none() && after == before => None,
+                    _ => last_event,
                 };
                 if let Some(note) = note {
                     self.console.push(ConsoleLine::Note(note));
@@ -223,48 +230,16 @@ impl Session {
     }
 }
 
-/// The current branch's events, read in place from the session: a run has thousands of
-/// events, and copying them for every step's render cost more than the render itself.
-/// Two handles are equal when they see the same events (same session, branch and count).
-#[derive(Clone)]
-pub struct Events {
-    session: Rc<RefCell<Session>>,
-    branch: usize,
-    len: usize,
-}
-
-impl Events {
-    pub fn of(session: &Rc<RefCell<Session>>) -> Events {
-        let s = session.borrow();
-        Events {
-            session: Rc::clone(session),
-            branch: s.timeline.current_branch,
-            len: s.timeline.branch().events.len(),
-        }
-    }
-
-    /// Runs `f` over the events.
-    pub fn with<T>(&self, f: impl FnOnce(&[sandbox_core::event::Event]) -> T) -> T {
-        let session = self.session.borrow();
-        let events = &session.timeline.branch().events;
-        f(&events[..self.len.min(events.len())])
-    }
-}
-
-impl PartialEq for Events {
-    fn eq(&self, other: &Events) -> bool {
-        Rc::ptr_eq(&self.session, &other.session)
-            && self.branch == other.branch
-            && self.len == other.len
-    }
-}
-
 /// Everything the page renders from.
 pub struct AppState {
     pub session: Rc<RefCell<Session>>,
     /// Bumped on every change so components re-render.
     pub version: u64,
     pub view: Rc<ClusterView>,
+    /// The narration's lines: the newest events up to the step being looked at (notable
+    /// ones, or every one with "every message").
+    pub log: Rc<Vec<Event>>,
+    pub metrics: Rc<MetricsView>,
     pub selected: Option<PartitionKey>,
     /// The node whose actions are open above the diagram.
     pub selected_node: Option<i32>,
@@ -337,12 +312,14 @@ impl AppState {
         }
     }
 
-    pub fn with_session(session: Session) -> AppState {
-        let view = Rc::new(cluster_view(&session.timeline.state));
+    pub fn with_session(mut session: Session) -> AppState {
+        let (view, log, metrics) = looked_at(&mut session, false);
         AppState {
             session: Rc::new(RefCell::new(session)),
             version: 0,
             view,
+            log,
+            metrics,
             selected: Some(("orders".to_string(), 0)),
             selected_node: None,
             playing: false,
@@ -352,6 +329,30 @@ impl AppState {
             theme: Theme::Auto,
         }
     }
+}
+
+/// How many lines the narration shows at most (the newest up to the current step).
+pub const LOG_LINES: usize = 150;
+
+/// What the page draws of the step being looked at: the cluster, the narration's lines and the
+/// metrics. Built once per change, so rendering only reads.
+fn looked_at(
+    session: &mut Session,
+    show_all_events: bool,
+) -> (Rc<ClusterView>, Rc<Vec<Event>>, Rc<MetricsView>) {
+    let timeline = &mut session.timeline;
+    let view = cluster_view(&timeline.state);
+    let log = if show_all_events {
+        timeline.recent_events(LOG_LINES)
+    } else {
+        timeline.notable_events(LOG_LINES)
+    };
+    let metrics = metrics(
+        &view,
+        timeline.branch().notable_until(timeline.state.steps),
+        12,
+    );
+    (Rc::new(view), Rc::new(log), Rc::new(metrics))
 }
 
 impl Default for AppState {
@@ -442,11 +443,13 @@ impl Reducible for AppState {
                 Action::CycleTheme => theme = theme.next(),
             }
         }
-        let view = Rc::new(cluster_view(&self.session.borrow().timeline.state));
+        let (view, log, metrics) = looked_at(&mut self.session.borrow_mut(), show_all_events);
         Rc::new(AppState {
             session: Rc::clone(&self.session),
             version: self.version + 1,
             view,
+            log,
+            metrics,
             selected,
             selected_node,
             playing,

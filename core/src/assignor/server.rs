@@ -88,7 +88,7 @@ pub(super) fn assign(
         .map(|m| {
             let mut assignment: Vec<(usize, Vec<i32>)> = Vec::new();
             for tp in &m.assignment {
-                let Some(&t) = index.get(tp.topic.as_str()) else {
+                let Some(&t) = index.get(&*tp.topic) else {
                     continue;
                 };
                 if tp.partition < 0 || tp.partition >= topics[t].partitions {

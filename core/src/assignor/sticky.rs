@@ -62,7 +62,7 @@ fn member_data(kind: Kind, sub: &Sub) -> MemberData {
             SubscriptionEncoding::V1 | SubscriptionEncoding::V2 => {
                 let mut topics: Vec<&str> = Vec::new();
                 for tp in sub.owned {
-                    if !topics.contains(&tp.topic.as_str()) {
+                    if !topics.contains(&&*tp.topic) {
                         topics.push(&tp.topic);
                     }
                 }
@@ -76,7 +76,7 @@ fn member_data(kind: Kind, sub: &Sub) -> MemberData {
                     .iter()
                     .flat_map(|&i| {
                         let topic = topics[i];
-                        sub.owned.iter().filter(move |tp| tp.topic == topic)
+                        sub.owned.iter().filter(move |tp| *tp.topic == *topic)
                     })
                     .cloned()
                     .collect();
@@ -256,7 +256,7 @@ fn all_subscriptions_equal(
         let generation = data[m].generation.unwrap_or(DEFAULT_GENERATION);
         *max_generation = (*max_generation).max(generation);
         for tp in &data[m].partitions {
-            if !all_topics.contains(tp.topic.as_str()) {
+            if !all_topics.contains(&*tp.topic) {
                 continue;
             }
             match owner_of.get(tp).copied() {
@@ -655,7 +655,7 @@ struct PartitionMovements {
 impl PartitionMovements {
     fn remove_record(&mut self, tp: &TopicPartition) -> Option<(usize, usize)> {
         let pair = self.movements.remove(tp)?;
-        if let Some(topic_moves) = self.by_topic.get_mut(&tp.topic) {
+        if let Some(topic_moves) = self.by_topic.get_mut(&*tp.topic) {
             if let Some(set) = topic_moves.get_mut(&pair) {
                 set.remove(tp);
                 if set.is_empty() {
@@ -663,7 +663,7 @@ impl PartitionMovements {
                 }
             }
             if topic_moves.is_empty() {
-                self.by_topic.remove(&tp.topic);
+                self.by_topic.remove(&*tp.topic);
             }
         }
         Some(pair)
@@ -672,7 +672,7 @@ impl PartitionMovements {
     fn add_record(&mut self, tp: &TopicPartition, pair: (usize, usize)) {
         self.movements.insert(tp.clone(), pair);
         self.by_topic
-            .entry(tp.topic.clone())
+            .entry(tp.topic.to_string())
             .or_default()
             .entry(pair)
             .or_insert_with(JavaHashSet::new)
@@ -699,7 +699,7 @@ impl PartitionMovements {
         old: usize,
         new: usize,
     ) -> TopicPartition {
-        let Some(topic_moves) = self.by_topic.get(&tp.topic) else {
+        let Some(topic_moves) = self.by_topic.get(&*tp.topic) else {
             return tp.clone();
         };
         let old = self.movements.get(tp).map_or(old, |&(source, _)| source);
@@ -847,9 +847,12 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
             };
             let mut kept = Vec::new();
             for tp in list.drain(..) {
-                if !self.potential_consumers.contains_key(tp.topic.as_str()) {
+                if !self.potential_consumers.contains_key(&*tp.topic) {
                     self.partition_consumer.remove(&tp);
-                } else if !self.input.members[m].topics.contains(&tp.topic)
+                } else if !self.input.members[m]
+                    .topics
+                    .iter()
+                    .any(|t| **t == *tp.topic)
                     || self.rack_info.racks_mismatch(m, &tp)
                 {
                     self.revocation_required = true;
@@ -980,7 +983,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
             let tp = partitions[i].clone();
             let has_consumers = self
                 .potential_consumers
-                .get(tp.topic.as_str())
+                .get(&*tp.topic)
                 .is_some_and(|c| !c.is_empty());
             if has_consumers && self.maybe_assign_partition(&tp, match_racks) && remove {
                 partitions.remove(i);
@@ -1089,7 +1092,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
                 // Prefer a member on one of the partition's racks.
                 let consumers = self
                     .potential_consumers
-                    .get(tp.topic.as_str())
+                    .get(&*tp.topic)
                     .cloned()
                     .unwrap_or_default();
                 let mut found_rack_consumer = false;

@@ -803,7 +803,7 @@ fn random_groups_get_valid_assignments() {
                 // subscribes to its topic, and everyone reports the same generation.
                 let owned: Vec<TopicPartition> = all
                     .iter()
-                    .filter(|p| topics.contains(&p.topic) && !taken.contains(*p))
+                    .filter(|p| topics.iter().any(|t| **t == *p.topic) && !taken.contains(*p))
                     .filter(|_| rng.below(3) == 0)
                     .cloned()
                     .collect();
@@ -825,7 +825,11 @@ fn random_groups_get_valid_assignments() {
         };
         let wanted: Vec<&TopicPartition> = all
             .iter()
-            .filter(|p| members.iter().any(|m| m.topics.contains(&p.topic)))
+            .filter(|p| {
+                members
+                    .iter()
+                    .any(|m| m.topics.iter().any(|t| **t == *p.topic))
+            })
             .collect();
         for assignor in Assignor::ALL {
             let result = assign_cooperative(assignor, &metadata, &members, generation + 1)

@@ -122,7 +122,7 @@ impl AssignorCase {
         for (PartitionName(tp), racks) in &self.partition_replica_racks {
             let topic = metadata
                 .topics
-                .get_mut(&tp.topic)
+                .get_mut(&*tp.topic)
                 .filter(|t| (0..t.partitions).contains(&tp.partition))
                 .ok_or_else(|| {
                     format!(

@@ -98,7 +98,7 @@ impl Simulation {
                         .metadata()
                         .partitions
                         .keys()
-                        .filter(|tp| &tp.topic == topic)
+                        .filter(|tp| *tp.topic == **topic)
                         .count();
                     if *p < 0 || *p as usize >= count {
                         return fail(format!(

@@ -1,46 +1,26 @@
 //! The narration: one line per event, each the engine's own sentence. Clicking a line moves
 //! the whole view to that step; the step being looked at is highlighted.
 
-use sandbox_core::event::{Event, EventKind};
+use std::rc::Rc;
+
+use sandbox_core::event::Event;
 use yew::prelude::*;
 
-use crate::state::{Action, Events};
-
-/// How many lines the log shows at most (the newest up to the current step).
-const SHOWN: usize = 150;
+use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
 pub struct EventLogProps {
-    pub events: Events,
-    pub current_step: u64,
+    /// The lines to show, oldest first: the newest events up to the current step (plain
+    /// deliveries and timers only with `show_all`), chosen by the reducer.
+    pub events: Rc<Vec<Event>>,
     pub show_all: bool,
     pub dispatch: Callback<Action>,
 }
 
-/// Plain deliveries and timers are the heartbeat of the cluster: hidden unless asked for.
-pub fn explains_something(event: &Event) -> bool {
-    !matches!(
-        event.kind,
-        EventKind::Deliver | EventKind::Timer | EventKind::Drop
-    )
-}
-
 #[component]
 pub fn EventLog(props: &EventLogProps) -> Html {
-    // The newest SHOWN lines up to the current step, found from the end: a run has thousands.
-    let (visible, current) = props.events.with(|events| {
-        let mut newest: Vec<Event> = events
-            .iter()
-            .rev()
-            .skip_while(|e| e.step > props.current_step)
-            .filter(|e| props.show_all || explains_something(e))
-            .take(SHOWN)
-            .cloned()
-            .collect();
-        newest.reverse();
-        let current = newest.last().map(|e| e.step);
-        (newest, current)
-    });
+    let visible = &props.events;
+    let current = visible.last().map(|e| e.step);
     let toggle = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: yew::Event| dispatch.emit(Action::ToggleAllEvents))

@@ -3,19 +3,15 @@
 
 use std::rc::Rc;
 
-use sandbox_core::metrics::{metrics, Series};
-use sandbox_core::view::ClusterView;
+use sandbox_core::metrics::{MetricsView, Series};
 use yew::prelude::*;
-
-use crate::state::Events;
 
 /// How many partitions the HW / LEO list shows.
 const PARTITIONS_LISTED: usize = 12;
 
 #[derive(Properties, PartialEq)]
 pub struct MetricsPanelProps {
-    pub view: Rc<ClusterView>,
-    pub events: Events,
+    pub metrics: Rc<MetricsView>,
 }
 
 /// A bar chart of counts, scaled to its own maximum, with the values as its text.
@@ -42,7 +38,7 @@ fn sparkline(series: &Series) -> Html {
 
 #[component]
 pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
-    let m = props.events.with(|events| metrics(&props.view, events, 12));
+    let m = &props.metrics;
     let rows = m.metrics.iter().map(|metric| {
         html! {
             <li class={classes!("metric", metric.alert.then_some("alert"))} title={metric.mbean}

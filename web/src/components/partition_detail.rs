@@ -103,7 +103,7 @@ fn position_lane(
     let (_, position) = consumer
         .positions
         .iter()
-        .find(|(tp, _)| tp.topic == partition.topic && tp.partition == partition.partition)?;
+        .find(|(tp, _)| *tp.topic == *partition.topic && tp.partition == partition.partition)?;
     let position = *position;
     let name = &consumer.name;
     let sentence = match committed {
