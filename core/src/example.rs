@@ -208,3 +208,30 @@ pub fn large_script() -> String {
     script.push_str("run 2s\n");
     script
 }
+
+/// The workshop run with two consumers sharing all three topics in one group, then `run`
+/// (such as `10m`): what a presenter plays, and what the long-run budgets are measured on.
+pub fn workshop_with_consumers_script(run: &str) -> String {
+    let mut script = workshop_script();
+    for name in ["c1", "c2"] {
+        script.push_str(&format!(
+            "consumer start {name} --topic orders,payments,clicks --group workshop\n"
+        ));
+    }
+    script.push_str(&format!("run {run}\n"));
+    script
+}
+
+/// The large run with a two-consumer group reading all ten topics, then `run`.
+pub fn large_with_group_script(run: &str) -> String {
+    let mut script = large_script();
+    let topics: Vec<String> = (0..10).map(|t| format!("t{t}")).collect();
+    for name in ["c1", "c2"] {
+        script.push_str(&format!(
+            "consumer start {name} --topic {} --group big\n",
+            topics.join(",")
+        ));
+    }
+    script.push_str(&format!("run {run}\n"));
+    script
+}

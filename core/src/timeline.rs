@@ -8,9 +8,9 @@
 //! What a branch keeps, and why its memory does not grow with the length of the run:
 //! - **Snapshots** (clones of the [`Simulation`], which share every unchanged log, replica and
 //!   message with each other) are taken every [`Snapshots::interval`] steps (64, more on big
-//!   clusters whose snapshots cost more). All of them are kept within [`DENSE_STEPS`] of the
-//!   head; older ones are thinned to a grid whose spacing doubles whenever the snapshots would
-//!   outgrow [`SNAPSHOT_BUDGET_BYTES`]. A seek into old history therefore replays at most one
+//!   clusters whose snapshots cost more). All of them are kept within
+//!   [`Limits::dense_steps`] of the head; older ones are thinned to a grid whose spacing
+//!   doubles whenever the snapshots would outgrow [`Limits::snapshot_budget_bytes`]. A seek into old history therefore replays at most one
 //!   grid spacing, and leaves a few snapshots near where it landed ([`FOCUS_STEPS`]) so that
 //!   stepping back from there replays at most one interval.
 //! - **Notable events** (everything but plain deliveries and timer firings, see
@@ -36,24 +36,38 @@ use crate::sim::{CommandError, Outcome, Simulation};
 /// The smallest spacing of snapshots, and the most steps a seek near the head replays.
 pub const SNAPSHOT_INTERVAL: u64 = 64;
 
-/// Snapshots within this many steps of a branch's head are all kept: stepping and seeking
-/// around where a run is being played is the common case.
-pub const DENSE_STEPS: u64 = 4_096;
+/// How much history a timeline keeps, and how far it may grow. [`Limits::default`] is what
+/// the page and the CLI use; tests shrink it to reach thinning quickly.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Limits {
+    /// Snapshots within this many steps of a branch's head are all kept: stepping and seeking
+    /// around where a run is being played is the common case.
+    pub dense_steps: u64,
+    /// What the snapshots older than that may take, by [`Simulation::footprint`]: when they
+    /// would take more, every other one is dropped.
+    pub snapshot_budget_bytes: usize,
+    /// The longest a branch may grow; past it, time commands are refused with a sentence.
+    pub max_steps: u64,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            dense_steps: 4_096,
+            snapshot_budget_bytes: 128 << 20,
+            // Far beyond any workshop: an hour of a six-broker cluster with consumers is about
+            // 1.2 million steps.
+            max_steps: 50_000_000,
+        }
+    }
+}
 
 /// A seek leaves the snapshots of the last steps before its target (at the interval), so that
 /// stepping back from there is as fast as near the head.
 pub const FOCUS_STEPS: u64 = 256;
 
-/// What the snapshots older than [`DENSE_STEPS`] may take, by [`Simulation::footprint`]: when
-/// they would take more, every other one is dropped.
-pub const SNAPSHOT_BUDGET_BYTES: usize = 96 << 20;
-
 /// How many of the newest events (deliveries and timers included) are kept whole.
 pub const RECENT_EVENTS: usize = 2_000;
-
-/// The longest a branch may grow. Far beyond any workshop (an hour of a six-broker cluster with
-/// consumers is about 1.2 million steps); past it, time commands are refused with a sentence.
-pub const MAX_STEPS: u64 = 50_000_000;
 
 /// Whether an event is of the kind a `step --until` filter waits for.
 pub fn matches(filter: EventFilter, event: &Event) -> bool {
@@ -98,10 +112,11 @@ pub struct Snapshots {
     focus: VecDeque<u64>,
     /// The estimated size of one snapshot ([`Simulation::footprint`]), the largest seen.
     footprint: usize,
+    limits: Limits,
 }
 
 impl Snapshots {
-    fn new(base: u64, first: Arc<Simulation>) -> Snapshots {
+    fn new(base: u64, first: Arc<Simulation>, limits: Limits) -> Snapshots {
         let footprint = first.footprint();
         let interval = interval_for(footprint);
         let mut map = BTreeMap::new();
@@ -114,6 +129,7 @@ impl Snapshots {
             thinned_to: base,
             focus: VecDeque::new(),
             footprint,
+            limits,
         }
     }
 
@@ -177,7 +193,7 @@ impl Snapshots {
     }
 
     fn thin(&mut self, head: u64) {
-        let dense_from = head.saturating_sub(DENSE_STEPS);
+        let dense_from = head.saturating_sub(self.limits.dense_steps);
         if dense_from > self.thinned_to {
             let leaving: Vec<u64> = self
                 .map
@@ -192,7 +208,7 @@ impl Snapshots {
         }
         loop {
             let sparse = self.map.range(..self.thinned_to).count();
-            if sparse.saturating_mul(self.footprint) <= SNAPSHOT_BUDGET_BYTES
+            if sparse.saturating_mul(self.footprint) <= self.limits.snapshot_budget_bytes
                 || self.grid > self.thinned_to
             {
                 break;
@@ -224,6 +240,7 @@ impl Snapshots {
             thinned_to: self.thinned_to.min(step),
             focus: self.focus.iter().copied().filter(|&s| s <= step).collect(),
             footprint: self.footprint,
+            limits: self.limits,
         }
     }
 }
@@ -381,6 +398,7 @@ pub struct Timeline {
     /// head is cheap. `None` when `state` is the head.
     head: Option<Simulation>,
     recent: Recent,
+    limits: Limits,
 }
 
 impl Timeline {
@@ -390,9 +408,18 @@ impl Timeline {
     }
 
     /// Like [`Timeline::new`], handing every event of the boot to `sink`.
-    pub fn new_streaming(spec: ClusterSpec, mut sink: impl FnMut(&Event)) -> Timeline {
+    pub fn new_streaming(spec: ClusterSpec, sink: impl FnMut(&Event)) -> Timeline {
+        Self::with_limits(spec, Limits::default(), sink)
+    }
+
+    /// A run that keeps history within `limits`.
+    pub fn with_limits(
+        spec: ClusterSpec,
+        limits: Limits,
+        mut sink: impl FnMut(&Event),
+    ) -> Timeline {
         let mut sim = Simulation::new(spec);
-        let mut snapshots = Snapshots::new(0, Arc::new(sim.clone()));
+        let mut snapshots = Snapshots::new(0, Arc::new(sim.clone()), limits);
         let events = sim.boot(|s| {
             if s.steps.is_multiple_of(snapshots.interval()) {
                 snapshots.take_at_head(s);
@@ -421,7 +448,12 @@ impl Timeline {
             head: None,
             state: sim,
             recent,
+            limits,
         }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
     }
 
     pub fn branch(&self) -> &Branch {
@@ -492,10 +524,11 @@ impl Timeline {
             command,
             Command::Step { .. } | Command::StepUntil { .. } | Command::Run { .. }
         );
-        if is_time && self.state.steps >= MAX_STEPS {
+        let max_steps = self.limits.max_steps;
+        if is_time && self.state.steps >= max_steps {
             return Err(CommandError {
                 message: format!(
-                    "this branch has reached {MAX_STEPS} steps, the most a run keeps: go back and fork, or start a new run"
+                    "this branch has reached {max_steps} steps, the most a run keeps: go back and fork, or start a new run"
                 ),
             });
         }

@@ -3,6 +3,7 @@
 //! The UI never reaches into simulation state: it receives these structs, which are
 //! serde-serializable so the same data can be printed by the CLI as JSON or carried in tests.
 
+use crate::command::TopicPartition;
 use crate::log::RecordSeq;
 use serde::{Deserialize, Serialize};
 
@@ -436,10 +437,11 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
     let mut names = image.topics.clone();
     names.sort();
     for name in names {
+        // Partitions are keyed by (topic, partition): a topic's are one range of the map.
         let partitions = image
             .partitions
-            .iter()
-            .filter(|(tp, _)| *tp.topic == *name)
+            .range(TopicPartition::new(name.as_str(), i32::MIN)..)
+            .take_while(|(tp, _)| *tp.topic == *name)
             .map(|(tp, reg)| {
                 let replicas = reg
                     .replicas

@@ -1,10 +1,13 @@
 //! Time travel: seeking rebuilds exactly the state a straight run had at that step, stepping
 //! forward through recorded history replays it, and forking leaves the old branch intact.
 
-use sandbox_core::command::{Command, TopicPartition};
+use std::collections::BTreeMap;
+
+use sandbox_core::command::{Command, EventFilter, TopicPartition};
+use sandbox_core::event::{Event, EventKind};
 use sandbox_core::parse::parse_script;
 use sandbox_core::sim::Simulation;
-use sandbox_core::timeline::{Timeline, SNAPSHOT_INTERVAL};
+use sandbox_core::timeline::{Limits, Timeline, SNAPSHOT_INTERVAL};
 
 const SCRIPT: &str = "\
 cluster --brokers 3 --controllers 3 --seed 4
@@ -150,4 +153,232 @@ fn a_command_in_the_past_forks_and_keeps_the_old_branch() {
     assert_eq!(timeline.state.steps, old_head.steps);
     assert!(timeline.state == old_head);
     assert_eq!(timeline.branch().notable, old_events);
+}
+
+// ------------------------------------------------------------------------------------------
+// Long runs: history in bounded memory. The limits are shrunk so that a run of a few tens of
+// thousands of steps thins its snapshots several times; what is checked is that nothing a user
+// can reach changes: every state a seek rebuilds, every notable event, the last events before
+// any step, the Next: jumps.
+
+const LONG: &str = "\
+cluster --brokers 3 --controllers 3 --seed 7
+kafka-topics.sh --create --topic orders --partitions 3 --replication-factor 3
+run 1s
+produce orders-0 --count 30 --acks all
+consumer start c1 --topic orders --group g
+consumer start c2 --topic orders --group g
+run 20s
+crash 2
+run 15s
+restart 2
+run 2m
+";
+
+fn small_limits() -> Limits {
+    Limits {
+        dense_steps: 512,
+        snapshot_budget_bytes: 1 << 20,
+        max_steps: 1_000_000,
+    }
+}
+
+fn long_timeline() -> Timeline {
+    let script = parse_script(LONG).unwrap();
+    let mut timeline = Timeline::with_limits(script.cluster.clone(), small_limits(), |_| {});
+    for command in &script.commands {
+        timeline.apply_streaming(&command.value, |_| {}).unwrap();
+    }
+    timeline
+}
+
+/// A straight run of `LONG` without a timeline: every event, and the states at `wanted` steps.
+fn straight_long(wanted: &[u64]) -> (Vec<Event>, BTreeMap<u64, Simulation>) {
+    let script = parse_script(LONG).unwrap();
+    let mut sim = Simulation::new(script.cluster.clone());
+    let mut states = BTreeMap::new();
+    let mut trace = sim.boot(|s| {
+        if wanted.contains(&s.steps) {
+            states.insert(s.steps, s.clone());
+        }
+    });
+    for command in &script.commands {
+        // A state at a step includes the commands applied at that step.
+        let outcome = sim
+            .apply_observed(&command.value, |s, events| {
+                trace.extend(events);
+                if wanted.contains(&s.steps) {
+                    states.insert(s.steps, s.clone());
+                }
+            })
+            .unwrap();
+        trace.extend(outcome.events);
+        if wanted.contains(&sim.steps) {
+            states.insert(sim.steps, sim.clone());
+        }
+    }
+    (trace, states)
+}
+
+#[test]
+fn a_long_run_keeps_few_snapshots_and_still_seeks_exactly() {
+    let mut timeline = long_timeline();
+    let head = timeline.state.steps;
+    let snapshots = &timeline.branch().snapshots;
+    assert!(head > 10_000, "the run is long: {head} steps");
+    assert!(
+        snapshots.grid() >= 8 * snapshots.interval(),
+        "old snapshots were thinned (grid {}, interval {})",
+        snapshots.grid(),
+        snapshots.interval()
+    );
+    let dense = small_limits().dense_steps / snapshots.interval() + 1;
+    let sparse = head / snapshots.grid() + 1;
+    assert!(
+        snapshots.len() as u64 <= dense + sparse + 1,
+        "{} snapshots kept for {head} steps",
+        snapshots.len()
+    );
+    let targets = [
+        1,
+        head / 7,
+        head / 7 - 1,
+        head / 7 - 2,
+        head / 2 + 3,
+        head - 600,
+        head - 1,
+    ];
+    let (_, states) = straight_long(&targets);
+    for target in targets {
+        timeline.seek(target);
+        assert_eq!(timeline.state.steps, target);
+        assert!(
+            timeline.state == states[&target],
+            "the state at step {target} differs from a straight run"
+        );
+    }
+    // Back one step at a time from deep in the run, as a presenter's clicker does.
+    timeline.seek(head / 7);
+    timeline.apply(&Command::Back { steps: 1 }).unwrap();
+    timeline.apply(&Command::Back { steps: 1 }).unwrap();
+    assert!(timeline.state == states[&(head / 7 - 2)]);
+    timeline.seek(head);
+    assert_eq!(timeline.state.steps, head);
+    assert_eq!(timeline.branches.len(), 1, "seeking never forks");
+}
+
+#[test]
+fn the_narration_keeps_every_notable_event_and_rebuilds_the_last_events_anywhere() {
+    let mut timeline = long_timeline();
+    let (trace, _) = straight_long(&[]);
+    let notable: Vec<&Event> = trace.iter().filter(|e| e.kind.is_notable()).collect();
+    let kept: Vec<&Event> = timeline.branch().notable.iter().collect();
+    assert_eq!(kept, notable, "every notable event is kept, in order");
+    let head = timeline.state.steps;
+    for target in [head / 3, 5, head - 10, head] {
+        timeline.seek(target);
+        let expected: Vec<&Event> = {
+            let mut last: Vec<&Event> = trace.iter().filter(|e| e.step <= target).collect();
+            last.drain(..last.len().saturating_sub(150));
+            last
+        };
+        let got = timeline.recent_events(150);
+        assert_eq!(
+            got.iter().collect::<Vec<_>>(),
+            expected,
+            "the last 150 events up to step {target}"
+        );
+        let expected_notable: Vec<&Event> = {
+            let mut last: Vec<&Event> = notable
+                .iter()
+                .copied()
+                .filter(|e| e.step <= target)
+                .collect();
+            last.drain(..last.len().saturating_sub(20));
+            last
+        };
+        assert_eq!(
+            timeline.notable_events(20).iter().collect::<Vec<_>>(),
+            expected_notable
+        );
+    }
+}
+
+#[test]
+fn next_jumps_in_the_past_land_on_the_recorded_event_without_forking() {
+    let mut timeline = long_timeline();
+    let (trace, _) = straight_long(&[]);
+    let from = 2_000;
+    timeline.seek(from);
+    let expected = trace
+        .iter()
+        .find(|e| e.step > from && matches!(e.kind, EventKind::IsrShrink | EventKind::IsrExpand))
+        .expect("the restarted broker rejoins ISRs")
+        .step;
+    let outcome = timeline
+        .apply(&Command::StepUntil {
+            filter: EventFilter::IsrChange,
+            max_steps: 10_000,
+        })
+        .unwrap();
+    assert_eq!(timeline.state.steps, expected);
+    assert!(
+        outcome
+            .events
+            .iter()
+            .any(|e| e.step == expected && e.kind == EventKind::IsrExpand),
+        "the jump's last step is the one it looked for"
+    );
+    assert_eq!(
+        outcome.events.len(),
+        trace
+            .iter()
+            .filter(|e| e.step > from && e.step <= expected)
+            .count(),
+        "every event on the way is handed out"
+    );
+    assert_eq!(timeline.branches.len(), 1);
+}
+
+#[test]
+fn forking_deep_in_a_thinned_run_keeps_the_old_branch() {
+    let mut timeline = long_timeline();
+    let old_head = timeline.state.clone();
+    let old_notable = timeline.branch().notable.len();
+    let fork_at = old_head.steps / 5 + 17;
+    let (_, states) = straight_long(&[fork_at]);
+    timeline.seek(fork_at);
+    timeline.apply(&Command::Fork).unwrap();
+    assert!(timeline.state == states[&fork_at]);
+    timeline
+        .apply(&Command::Run { duration_ms: 2_000 })
+        .unwrap();
+    // The new branch seeks back before its fork point through its parent's snapshots.
+    timeline.seek(fork_at);
+    assert!(timeline.state == states[&fork_at]);
+    assert!(timeline.switch_branch(0));
+    assert!(timeline.state == old_head);
+    assert_eq!(timeline.branch().notable.len(), old_notable);
+}
+
+#[test]
+fn a_branch_stops_growing_at_its_step_limit_with_a_sentence() {
+    let script = parse_script(LONG).unwrap();
+    let limits = Limits {
+        max_steps: 3_000,
+        ..small_limits()
+    };
+    let mut timeline = Timeline::with_limits(script.cluster.clone(), limits, |_| {});
+    let mut refused = None;
+    for command in &script.commands {
+        if let Err(e) = timeline.apply_streaming(&command.value, |_| {}) {
+            refused = Some(e.message);
+            break;
+        }
+    }
+    let message = refused.expect("the run is longer than the limit");
+    assert!(
+        message.contains("3000 steps") && message.contains("fork"),
+        "{message}"
+    );
 }

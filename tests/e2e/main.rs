@@ -4,6 +4,7 @@
 mod diagram;
 mod groups;
 mod links;
+mod long_runs;
 mod panels;
 mod transactions;
 mod workshop;

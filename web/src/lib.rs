@@ -5,6 +5,7 @@
 //! the reducer in [`state`], which forwards commands to core's `Timeline`.
 
 pub mod components;
+pub mod perf;
 pub mod state;
 
 use std::rc::Rc;
@@ -22,7 +23,7 @@ use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
 use components::producers::ProducersPanel;
-use sandbox_core::view::ClusterView;
+use sandbox_core::view::PartitionView;
 use state::{Action, AppState};
 
 /// Which partition the user is looking at, by topic and partition number.
@@ -36,50 +37,70 @@ fn is_internal(topic: &str) -> bool {
     topic.starts_with("__")
 }
 
-/// The view the diagram draws: without internal topics unless `show` is set.
-fn without_internal_topics(view: Rc<ClusterView>, show: bool) -> Rc<ClusterView> {
-    if show || !view.topics.iter().any(|t| is_internal(&t.name)) {
-        return view;
-    }
-    let mut copy = (*view).clone();
-    copy.topics.retain(|t| !is_internal(&t.name));
-    Rc::new(copy)
-}
-
 #[component]
 pub fn App() -> Html {
     let state = use_reducer(AppState::from_location);
     // Internal topics (`__consumer_offsets`, 50 partitions by default) stay out of the diagram
     // unless asked for; the groups panel still reads them.
     let show_internal = use_state(|| false);
-    let shown = use_memo((state.version, *show_internal), {
-        let view = state.view.clone();
-        move |&(_, show)| without_internal_topics(view, show)
-    });
-    let shown: Rc<ClusterView> = (*shown).clone();
+    let rows: Rc<Vec<Rc<PartitionView>>> = {
+        let rows = state.rows.clone();
+        let show = *show_internal;
+        (*use_memo((rows, show), |(rows, show)| {
+            if *show || !rows.iter().any(|p| is_internal(&p.topic)) {
+                Rc::clone(rows)
+            } else {
+                Rc::new(
+                    rows.iter()
+                        .filter(|p| !is_internal(&p.topic))
+                        .cloned()
+                        .collect(),
+                )
+            }
+        }))
+        .clone()
+    };
 
-    // The address always holds the run, so a reload or a shared link restores it exactly.
+    // The address always holds the run, so a reload or a shared link restores it exactly. It
+    // is rewritten at most every ADDRESS_EVERY_MS while the run moves fast (a clicker's steps,
+    // playing), and once more when it stops.
+    let address = use_mut_ref(|| (f64::NEG_INFINITY, None::<gloo_timers::callback::Timeout>));
     {
         let session = state.session.clone();
-        use_effect_with(state.version, move |_| {
-            let script = session.borrow().script();
-            let encoded = String::from(js_sys::encode_uri_component(&script));
-            if let Some(window) = web_sys::window() {
-                if let Ok(history) = window.history() {
-                    let url = format!("#run={encoded}");
-                    let _ = history.replace_state_with_url(
-                        &wasm_bindgen::JsValue::NULL,
-                        "",
-                        Some(&url),
-                    );
-                }
+        let timing = state.timing;
+        let step = state.view.step;
+        let retrying = state.notice.as_ref().and_then(|n| n.retry.clone());
+        use_effect_with(state.version, move |&version| {
+            if let Some((action, started, reduced_ms)) = timing {
+                perf::record_action(action, started, reduced_ms, step);
+            }
+            if version == 0 {
+                perf::opened();
+            }
+            // A link that was not replayed stays in the address until something is done.
+            if version == 0 && retrying.is_some() {
+                return;
+            }
+            let now = perf::now();
+            let mut throttle = address.borrow_mut();
+            throttle.1 = None;
+            if now - throttle.0 >= ADDRESS_EVERY_MS {
+                throttle.0 = now;
+                write_address(&session.borrow(), step);
+            } else {
+                let wait = (ADDRESS_EVERY_MS - (now - throttle.0)).max(0.0) as u32;
+                let address = address.clone();
+                throttle.1 = Some(gloo_timers::callback::Timeout::new(wait, move || {
+                    address.borrow_mut().0 = perf::now();
+                    write_address(&session.borrow(), step);
+                }));
             }
         });
     }
-    let dispatch = {
-        let state = state.clone();
-        Callback::from(move |action: Action| state.dispatch(action))
-    };
+    // Callbacks made once: a panel whose data did not change is then not drawn again.
+    let dispatch = use_callback(state.dispatcher(), |action: Action, dispatcher| {
+        dispatcher.dispatch(action)
+    });
 
     // The theme lives on the root element so the whole page, body included, follows it.
     use_effect_with(state.theme, |theme| {
@@ -140,25 +161,23 @@ pub fn App() -> Html {
 
     let session = state.session.borrow();
     let timeline = &session.timeline;
-    let lines = Rc::new(session.console.clone());
-    let history = Rc::new(session.history.clone());
+    let lines = Rc::clone(&session.console);
+    let history = Rc::clone(&session.history);
     let view = state.view.clone();
+    let stable = state.stable.clone();
     let detail = state.selected.as_ref().and_then(|(topic, partition)| {
-        view.topics
+        state
+            .rows
             .iter()
-            .filter(|t| &t.name == topic)
-            .flat_map(|t| t.partitions.iter())
-            .find(|p| p.partition == *partition)
+            .find(|p| &p.topic == topic && p.partition == *partition)
             .cloned()
     });
-    let on_select = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |key: PartitionKey| dispatch.emit(Action::Select(key)))
-    };
-    let on_node = {
-        let dispatch = dispatch.clone();
-        Callback::from(move |node: i32| dispatch.emit(Action::SelectNode(Some(node))))
-    };
+    let on_select = use_callback(dispatch.clone(), |key: PartitionKey, dispatch| {
+        dispatch.emit(Action::Select(key))
+    });
+    let on_node = use_callback(dispatch.clone(), |node: i32, dispatch| {
+        dispatch.emit(Action::SelectNode(Some(node)))
+    });
     let internal: Vec<&str> = view
         .topics
         .iter()
@@ -171,6 +190,16 @@ pub fn App() -> Html {
     };
     html! {
         <div class={classes!("app", state.presenter.then_some("presenter"))}>
+            if let Some(notice) = &state.notice {
+                <div class="notice" role="alert">
+                    <p>{ &notice.text }</p>
+                    if let Some(address) = &notice.retry {
+                        <button class="retry" onclick={retry_link(address.clone())}>
+                            { "Replay the link anyway" }
+                        </button>
+                    }
+                </div>
+            }
             <header class="topbar">
                 <div class="brand">
                     <h1>{ "Kafka Sandbox" }</h1>
@@ -198,23 +227,23 @@ pub fn App() -> Html {
                             </label>
                         </div>
                         if let Some(node) = state.selected_node {
-                            <NodeMenu view={view.clone()} {node} dispatch={dispatch.clone()} />
+                            <NodeMenu view={stable.clone()} {node} dispatch={dispatch.clone()} />
                         }
-                        <ClusterDiagram view={shown.clone()} selected={state.selected.clone()} {on_select}
+                        <ClusterDiagram view={view.clone()} {rows} selected={state.selected.clone()} {on_select}
                                         {on_node} selected_node={state.selected_node} />
                     </section>
-                    <ProducersPanel view={view.clone()} dispatch={dispatch.clone()} />
-                    <GroupsPanel view={view.clone()} dispatch={dispatch.clone()} />
+                    <ProducersPanel view={stable.clone()} dispatch={dispatch.clone()} />
+                    <GroupsPanel view={stable.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <aside class="side">
                     <div class="panel" aria-live="polite">
-                        <PartitionDetail partition={detail} view={view.clone()} />
+                        <PartitionDetail partition={detail} view={stable.clone()} />
                     </div>
-                    <ProduceForm view={shown} dispatch={dispatch.clone()} />
-                    <NodeActions view={view.clone()} dispatch={dispatch.clone()} />
-                    <NetworkPanel view={view.clone()} dispatch={dispatch.clone()} />
+                    <ProduceForm view={stable.clone()} dispatch={dispatch.clone()} />
+                    <NodeActions view={stable.clone()} dispatch={dispatch.clone()} />
+                    <NetworkPanel view={stable.clone()} dispatch={dispatch.clone()} />
                     <MetricsPanel metrics={state.metrics.clone()} />
-                    <ConfigPanel view={view.clone()} dispatch={dispatch.clone()} />
+                    <ConfigPanel view={stable} dispatch={dispatch.clone()} />
                 </aside>
             </div>
             <div class="bottom">
@@ -227,3 +256,34 @@ pub fn App() -> Html {
 }
 
 use wasm_bindgen::JsCast;
+
+/// The shortest time between two rewrites of the address while the run moves.
+const ADDRESS_EVERY_MS: f64 = 300.0;
+
+/// Puts the run in the address (`#run=` and the script), and notes the step it reopens at.
+fn write_address(session: &state::Session, step: u64) {
+    let script = session.script();
+    let encoded = String::from(js_sys::encode_uri_component(&script));
+    if let Some(window) = web_sys::window() {
+        if let Ok(history) = window.history() {
+            let url = format!("#run={encoded}");
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+        }
+    }
+    perf::drawn(step);
+}
+
+/// Opens `address` (a `#run=...` the page did not replay) again, replaying it this time.
+fn retry_link(address: String) -> Callback<MouseEvent> {
+    Callback::from(move |_| {
+        let Some(window) = web_sys::window() else {
+            return;
+        };
+        if let Ok(Some(storage)) = window.session_storage() {
+            let _ = storage.remove_item(perf::OPENING_KEY);
+        }
+        let location = window.location();
+        let _ = location.set_hash(&address);
+        let _ = location.reload();
+    })
+}

@@ -1,9 +1,9 @@
-//! Entry point of the page: installs the panic screen and mounts the app on `<main id="app">`.
+//! Entry point of the page: installs the crash reporting and mounts the app on `<main id="app">`.
 
 use wasm_bindgen::JsValue;
 
 fn main() {
-    std::panic::set_hook(Box::new(show_panic));
+    std::panic::set_hook(Box::new(report_panic));
     let root = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.get_element_by_id("app"));
@@ -16,44 +16,69 @@ fn main() {
     }
 }
 
-/// Never a blank page: a bug shows what happened and two ways on. The run lives in the
-/// address, so reloading keeps it; starting over drops it. Text only, never HTML.
-fn show_panic(info: &std::panic::PanicHookInfo<'_>) {
+/// A bug: its message goes to the console and to `__sandbox.crash`, and `index.html` replaces
+/// the page with it and the ways on (the panic then aborts, which traps into the page's error
+/// handler too; whichever comes first draws the screen, once).
+fn report_panic(info: &std::panic::PanicHookInfo<'_>) {
     let details = info.to_string();
     web_sys::console::error_1(&JsValue::from_str(&format!(
         "Kafka Sandbox crashed: {details}"
     )));
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else {
-        return;
-    };
-    let Some(app) = document.get_element_by_id("app") else {
-        return;
-    };
-    let build = || -> Result<(), JsValue> {
-        let panel = document.create_element("div")?;
-        panel.set_class_name("crash-panel");
-        panel.set_attribute("role", "alert")?;
-        let title = document.create_element("h2")?;
-        title.set_text_content(Some("Something went wrong inside the sandbox"));
-        let text = document.create_element("p")?;
-        text.set_text_content(Some(
-            "Your run is kept in this page's address. Reload to get it back, or start over \
-             with a fresh cluster. The browser console has the details.",
-        ));
-        let reload = document.create_element("a")?;
-        reload.set_attribute("href", "")?;
-        reload.set_attribute("onclick", "location.reload(); return false;")?;
-        reload.set_text_content(Some("Reload with my run"));
-        let fresh = document.create_element("a")?;
-        fresh.set_attribute("href", "./")?;
-        fresh.set_text_content(Some("Start over"));
-        let detail = document.create_element("pre")?;
-        detail.set_text_content(Some(&details));
-        for child in [&title, &text, &reload, &fresh, &detail] {
-            panel.append_child(child)?;
+    sandbox_web::perf::set("crash", &JsValue::from_str(&details));
+    let show = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__sandbox")).ok())
+        .and_then(|s| js_sys::Reflect::get(&s, &JsValue::from_str("showCrash")).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    if let Some(show) = show {
+        let _ = show.call1(&JsValue::NULL, &JsValue::from_str(&details));
+    }
+}
+
+use wasm_bindgen::JsCast;
+
+/// The allocator, watched: when the browser will not grow the WebAssembly memory any further,
+/// the allocation fails and Rust aborts without a panic message. Noting it first lets the crash
+/// screen say what happened (`__sandbox.outOfMemory`) instead of "unreachable".
+struct Watched;
+
+#[global_allocator]
+static ALLOCATOR: Watched = Watched;
+
+unsafe impl std::alloc::GlobalAlloc for Watched {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let ptr = unsafe { std::alloc::System.alloc(layout) };
+        if ptr.is_null() {
+            out_of_memory();
         }
-        app.replace_children_with_node_1(&panel);
-        Ok(())
-    };
-    let _ = build();
+        ptr
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        unsafe { std::alloc::System.dealloc(ptr, layout) }
+    }
+
+    unsafe fn alloc_zeroed(&self, layout: std::alloc::Layout) -> *mut u8 {
+        let ptr = unsafe { std::alloc::System.alloc_zeroed(layout) };
+        if ptr.is_null() {
+            out_of_memory();
+        }
+        ptr
+    }
+
+    unsafe fn realloc(&self, ptr: *mut u8, layout: std::alloc::Layout, new_size: usize) -> *mut u8 {
+        let new = unsafe { std::alloc::System.realloc(ptr, layout, new_size) };
+        if new.is_null() {
+            out_of_memory();
+        }
+        new
+    }
+}
+
+/// Marks the page as out of memory, allocating nothing in WebAssembly memory to do it.
+fn out_of_memory() {
+    sandbox_web::perf::set("outOfMemory", &JsValue::TRUE);
+    sandbox_web::perf::set(
+        "memory",
+        &JsValue::from_f64(sandbox_web::perf::memory_bytes()),
+    );
 }

@@ -10,7 +10,7 @@ use sandbox_core::event::Event;
 use sandbox_core::metrics::{metrics, MetricsView};
 use sandbox_core::parse::{format_command, parse_command, parse_script};
 use sandbox_core::timeline::Timeline;
-use sandbox_core::view::{cluster_view, ClusterView};
+use sandbox_core::view::{cluster_view, ClusterView, PartitionView};
 use yew::prelude::*;
 
 use crate::PartitionKey;
@@ -41,9 +41,10 @@ pub enum ConsoleLine {
 /// The run and everything that is not rendering.
 pub struct Session {
     pub timeline: Timeline,
-    pub console: Vec<ConsoleLine>,
+    /// Shared with the page's props until a line is added (`Rc::make_mut`).
+    pub console: Rc<Vec<ConsoleLine>>,
     /// Commands typed, oldest first, for the up / down keys.
-    pub history: Vec<String>,
+    pub history: Rc<Vec<String>>,
     /// Every command that changed the run, in order: replaying them on the same cluster gives
     /// the same run and step, so this is what the page's address keeps.
     pub journal: Vec<Command>,
@@ -54,8 +55,8 @@ impl Session {
     pub fn new(spec: ClusterSpec, script: &str) -> Session {
         let mut session = Session {
             timeline: Timeline::new(spec.clone()),
-            console: Vec::new(),
-            history: Vec::new(),
+            console: Rc::default(),
+            history: Rc::default(),
             journal: Vec::new(),
             spec,
         };
@@ -82,7 +83,7 @@ impl Session {
                     }
                     session.record(&command.value);
                 }
-                session.console.push(ConsoleLine::Note(match &failed {
+                Rc::make_mut(&mut session.console).push(ConsoleLine::Note(match &failed {
                     None => format!(
                         "Restored the run from the link: {} command(s), step {}",
                         session.journal.len(),
@@ -91,7 +92,7 @@ impl Session {
                     Some(_) => "Restored the link's run up to the command that failed".into(),
                 }));
                 if let Some(message) = failed {
-                    session.console.push(ConsoleLine::Error {
+                    Rc::make_mut(&mut session.console).push(ConsoleLine::Error {
                         message,
                         column: None,
                         input: String::new(),
@@ -101,7 +102,7 @@ impl Session {
             }
             Err(e) => {
                 let mut session = Session::new(ClusterSpec::default(), WELCOME_SCRIPT);
-                session.console.push(ConsoleLine::Error {
+                Rc::make_mut(&mut session.console).push(ConsoleLine::Error {
                     message: format!(
                         "the link's run could not be read, so a fresh cluster was started: {e}"
                     ),
@@ -161,17 +162,17 @@ impl Session {
             return;
         }
         if self.history.last().map(String::as_str) != Some(line) {
-            self.history.push(line.to_string());
+            Rc::make_mut(&mut self.history).push(line.to_string());
         }
         match parse_command(line) {
             Ok(command) => self.execute(&command, line),
             Err(e) => {
-                self.console.push(ConsoleLine::Input(line.to_string()));
+                Rc::make_mut(&mut self.console).push(ConsoleLine::Input(line.to_string()));
                 let mut message = e.message.clone();
                 if let Some(s) = &e.suggestion {
                     message.push_str(&format!("; did you mean `{s}`?"));
                 }
-                self.console.push(ConsoleLine::Error {
+                Rc::make_mut(&mut self.console).push(ConsoleLine::Error {
                     message,
                     column: Some(e.column),
                     input: line.to_string(),
@@ -182,7 +183,7 @@ impl Session {
 
     /// Runs a command, echoing it to the console as `text` (the console form of a click).
     pub fn execute(&mut self, command: &Command, text: &str) {
-        self.console.push(ConsoleLine::Input(text.to_string()));
+        Rc::make_mut(&mut self.console).push(ConsoleLine::Input(text.to_string()));
         let before = self.timeline.state.steps;
         // Only the last event is shown (a time command's are in the narration).
         let mut last_event: Option<String> = None;
@@ -193,7 +194,7 @@ impl Session {
             Ok(outcome) => {
                 self.record(command);
                 if let Some(output) = outcome.output {
-                    self.console.push(ConsoleLine::Output(output));
+                    Rc::make_mut(&mut self.console).push(ConsoleLine::Output(output));
                 }
                 let after = self.timeline.state.steps;
                 let note = match command {
@@ -213,10 +214,10 @@ impl Session {
                     _ => last_event,
                 };
                 if let Some(note) = note {
-                    self.console.push(ConsoleLine::Note(note));
+                    Rc::make_mut(&mut self.console).push(ConsoleLine::Note(note));
                 }
             }
-            Err(e) => self.console.push(ConsoleLine::Error {
+            Err(e) => Rc::make_mut(&mut self.console).push(ConsoleLine::Error {
                 message: e.message,
                 column: None,
                 input: text.to_string(),
@@ -225,7 +226,7 @@ impl Session {
         // Keep the console bounded; the run itself is in the timeline.
         if self.console.len() > 400 {
             let excess = self.console.len() - 400;
-            self.console.drain(..excess);
+            Rc::make_mut(&mut self.console).drain(..excess);
         }
     }
 }
@@ -236,10 +237,21 @@ pub struct AppState {
     /// Bumped on every change so components re-render.
     pub version: u64,
     pub view: Rc<ClusterView>,
+    /// The view without the clock, the step and the messages in flight, shared with the
+    /// previous state's when nothing else changed: what the side panels draw.
+    pub stable: Rc<ClusterView>,
+    /// Every partition, each shared with the previous state's when it did not change: the
+    /// diagram's rows.
+    pub rows: Rc<Vec<Rc<PartitionView>>>,
     /// The narration's lines: the newest events up to the step being looked at (notable
     /// ones, or every one with "every message").
     pub log: Rc<Vec<Event>>,
     pub metrics: Rc<MetricsView>,
+    /// The action being drawn, when the reducer started it and how long the reducer took
+    /// (the engine and the views), for the page's timings.
+    pub timing: Option<(&'static str, f64, f64)>,
+    /// A message above everything, such as why the address's run was not replayed.
+    pub notice: Option<Notice>,
     pub selected: Option<PartitionKey>,
     /// The node whose actions are open above the diagram.
     pub selected_node: Option<i32>,
@@ -249,6 +261,14 @@ pub struct AppState {
     pub presenter: bool,
     pub show_all_events: bool,
     pub theme: Theme,
+}
+
+/// A message shown above the page, with a link to retry what failed.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Notice {
+    pub text: String,
+    /// An address (`#run=...`) to open again, replayed even though it failed before.
+    pub retry: Option<String>,
 }
 
 /// The colour theme: the system's, or one the user chose.
@@ -296,30 +316,60 @@ impl AppState {
     }
 
     /// The page's starting state: the run in the address if there is one, else the welcome.
+    ///
+    /// A run that stopped the page while it was being opened is not replayed again (the
+    /// address would otherwise crash the page at every reload): `index.html` notices that the
+    /// last opening of this very address never finished and sets `__sandbox.skipReplay`. The
+    /// page then starts a fresh cluster and offers to try the link again.
     pub fn from_location() -> AppState {
         let hash = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
-        match hash.strip_prefix("#run=") {
-            Some(encoded) => {
-                let script = js_sys::decode_uri_component(encoded)
-                    .ok()
-                    .and_then(|s| s.as_string())
-                    .unwrap_or_default();
-                AppState::with_session(Session::restore(&script))
-            }
-            None => AppState::new(),
+        let Some(encoded) = hash.strip_prefix("#run=") else {
+            return AppState::new();
+        };
+        let script = js_sys::decode_uri_component(encoded)
+            .ok()
+            .and_then(|s| s.as_string())
+            .unwrap_or_default();
+        if crate::perf::flag("skipReplay") {
+            let mut state = AppState::new();
+            state.notice = Some(Notice {
+                text: format!(
+                    "This link stopped the page the last time it was opened, so its run ({}                      lines) was not replayed. A fresh cluster was started instead.",
+                    script.lines().count()
+                ),
+                retry: Some(hash),
+            });
+            return state;
         }
+        let started = crate::perf::now();
+        let state = AppState::with_session(Session::restore(&script));
+        crate::perf::set(
+            "restoreMs",
+            &wasm_bindgen::JsValue::from_f64(crate::perf::now() - started),
+        );
+        state
     }
 
     pub fn with_session(mut session: Session) -> AppState {
-        let (view, log, metrics) = looked_at(&mut session, false);
+        let Drawn {
+            view,
+            stable,
+            rows,
+            log,
+            metrics,
+        } = looked_at(&mut session, false, None);
         AppState {
             session: Rc::new(RefCell::new(session)),
             version: 0,
             view,
+            stable,
+            rows,
             log,
             metrics,
+            timing: None,
+            notice: None,
             selected: Some(("orders".to_string(), 0)),
             selected_node: None,
             playing: false,
@@ -334,12 +384,27 @@ impl AppState {
 /// How many lines the narration shows at most (the newest up to the current step).
 pub const LOG_LINES: usize = 150;
 
-/// What the page draws of the step being looked at: the cluster, the narration's lines and the
-/// metrics. Built once per change, so rendering only reads.
-fn looked_at(
-    session: &mut Session,
-    show_all_events: bool,
-) -> (Rc<ClusterView>, Rc<Vec<Event>>, Rc<MetricsView>) {
+/// What the page draws of the step being looked at, built once per change so rendering only
+/// reads. A step changes little of it: the parts that did not change are the previous step's
+/// own `Rc`s, so the panels and diagram rows that draw them are not drawn again (a component is
+/// redrawn only when its props differ, and an unchanged `Rc` compares equal at once).
+struct Drawn {
+    view: Rc<ClusterView>,
+    stable: Rc<ClusterView>,
+    rows: Rc<Vec<Rc<PartitionView>>>,
+    log: Rc<Vec<Event>>,
+    metrics: Rc<MetricsView>,
+}
+
+/// `old` when it equals `new` (so equal parts stay one `Rc`), else `new` in a fresh `Rc`.
+fn share<T: PartialEq>(old: Option<&Rc<T>>, new: T) -> Rc<T> {
+    match old {
+        Some(old) if **old == new => Rc::clone(old),
+        _ => Rc::new(new),
+    }
+}
+
+fn looked_at(session: &mut Session, show_all_events: bool, previous: Option<&AppState>) -> Drawn {
     let timeline = &mut session.timeline;
     let view = cluster_view(&timeline.state);
     let log = if show_all_events {
@@ -352,7 +417,41 @@ fn looked_at(
         timeline.branch().notable_until(timeline.state.steps),
         12,
     );
-    (Rc::new(view), Rc::new(log), Rc::new(metrics))
+    // Every partition, shared one by one with the previous step's rows.
+    let old_rows = previous.map(|p| &p.rows);
+    let mut same_rows = old_rows.is_some();
+    let rows: Vec<Rc<PartitionView>> = view
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .enumerate()
+        .map(|(i, p)| {
+            let row = share(old_rows.and_then(|r| r.get(i)), p.clone());
+            same_rows &= old_rows
+                .and_then(|r| r.get(i))
+                .is_some_and(|o| Rc::ptr_eq(o, &row));
+            row
+        })
+        .collect();
+    let rows = match old_rows {
+        Some(old) if same_rows && old.len() == rows.len() => Rc::clone(old),
+        _ => Rc::new(rows),
+    };
+    // The view without what moves at every step (the clock, the step, messages in flight):
+    // what the side panels draw.
+    let stable = ClusterView {
+        time_ms: 0,
+        step: 0,
+        in_flight: Vec::new(),
+        ..view.clone()
+    };
+    Drawn {
+        stable: share(previous.map(|p| &p.stable), stable),
+        view: Rc::new(view),
+        rows,
+        log: share(previous.map(|p| &p.log), log),
+        metrics: share(previous.map(|p| &p.metrics), metrics),
+    }
 }
 
 impl Default for AppState {
@@ -383,10 +482,34 @@ pub enum Action {
     CycleTheme,
 }
 
+impl Action {
+    /// A short name for the page's own timings (see [`crate::perf`]).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Action::Console(_) => "console",
+            Action::Command(_) => "command",
+            Action::StepForward => "step",
+            Action::StepBack => "back",
+            Action::Seek(_) => "seek",
+            Action::Tick => "tick",
+            Action::TogglePlay => "play",
+            Action::SetSpeed(_) => "speed",
+            Action::JumpTo(_) => "jump",
+            Action::Select(_) => "select",
+            Action::SelectNode(_) => "node",
+            Action::TogglePresenter => "presenter",
+            Action::ToggleAllEvents => "all-events",
+            Action::CycleTheme => "theme",
+        }
+    }
+}
+
 impl Reducible for AppState {
     type Action = Action;
 
     fn reduce(self: Rc<Self>, action: Action) -> Rc<Self> {
+        let label = action.label();
+        let started = crate::perf::now();
         let mut playing = self.playing;
         let mut selected = self.selected.clone();
         let mut selected_node = self.selected_node;
@@ -443,13 +566,23 @@ impl Reducible for AppState {
                 Action::CycleTheme => theme = theme.next(),
             }
         }
-        let (view, log, metrics) = looked_at(&mut self.session.borrow_mut(), show_all_events);
+        let Drawn {
+            view,
+            stable,
+            rows,
+            log,
+            metrics,
+        } = looked_at(&mut self.session.borrow_mut(), show_all_events, Some(&self));
         Rc::new(AppState {
             session: Rc::clone(&self.session),
             version: self.version + 1,
             view,
+            stable,
+            rows,
             log,
             metrics,
+            timing: Some((label, started, crate::perf::now() - started)),
+            notice: self.notice.clone(),
             selected,
             selected_node,
             playing,

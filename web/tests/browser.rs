@@ -32,6 +32,7 @@ async fn diagram_draws_every_broker_and_replica_with_its_role() {
     let root = mount_point();
     let props = ClusterDiagramProps {
         view: Rc::new(sandbox_core::example::guide_cluster()),
+        rows: Default::default(),
         selected: Some(("orders".into(), 2)),
         on_select: Default::default(),
         on_node: Default::default(),
@@ -544,6 +545,7 @@ async fn logs_draw_markers_aborted_and_open_records_and_the_lso() {
     let root = mount_point();
     let props = ClusterDiagramProps {
         view: view.clone(),
+        rows: Default::default(),
         selected: None,
         on_select: Default::default(),
         on_node: Default::default(),
@@ -587,7 +589,7 @@ async fn logs_draw_markers_aborted_and_open_records_and_the_lso() {
     // The partition detail: the same shapes, sequences in small type, the LSO explained.
     let detail = mount_point();
     let props = PartitionDetailProps {
-        partition: Some(view.topics[0].partitions[0].clone()),
+        partition: Some(Rc::new(view.topics[0].partitions[0].clone())),
         view: view.clone(),
     };
     yew::Renderer::<PartitionDetail>::with_root_and_props(detail.clone(), props).render();
@@ -641,6 +643,7 @@ async fn logs_draw_markers_aborted_and_open_records_and_the_lso() {
     let compact = mount_point();
     let props = ClusterDiagramProps {
         view: Rc::new(transaction_log_view(9)),
+        rows: Default::default(),
         selected: None,
         on_select: Default::default(),
         on_node: Default::default(),

@@ -5,7 +5,7 @@
 //! cargo xtask test [--only STAGE]         set up (browser too), then lint and run every test
 //! cargo xtask build [--dev]               set up and build the site into target/site
 //! cargo xtask setup [--browser]           only install what the other commands need
-//! cargo xtask bench                       the render benchmark in headless Chromium (release)
+//! cargo xtask bench [--smoke]             the long-runs benchmark: every figure against its budget
 //! ```
 //!
 //! Every tool is pinned and installed into `.tools/` inside the checkout, so a fresh clone on a
@@ -41,7 +41,7 @@ fn main() -> ExitCode {
         }),
         Some("bench") => Project::new().and_then(|p| {
             p.setup(true)?;
-            p.bench()
+            p.bench(args.iter().any(|a| a == "--smoke"))
         }),
         Some("setup") => {
             Project::new().and_then(|p| p.setup(args.iter().any(|a| a == "--browser")))
@@ -69,7 +69,8 @@ usage: cargo xtask <command>
   test [--only STAGE]       set up (Chromium too) and run every test: lint, native, wasm, e2e
   build [--dev]             set up and build the site into target/site
   setup [--browser]         install the pinned tools into .tools/ (and Chromium with --browser)
-  bench                     time one step + render of the whole page in headless Chromium
+  bench [--smoke]           measure memory, speed and size against their budgets (page and native);
+                            --smoke: a short run that checks the benchmark works
 ";
 
 struct Project {
@@ -364,25 +365,34 @@ impl Project {
             .env("WASM_BINDGEN_TEST_TIMEOUT", "120"))
     }
 
-    /// The render benchmark (web/benches/render.rs): optimised wasm in the same headless
-    /// Chromium the tests use. Criterion's report goes to the terminal.
-    fn bench(&self) -> Result {
-        step("render benchmark in headless Chromium (wasm-bindgen-test bench)");
+    /// The long-runs benchmark (tests/src/bin/bench.rs): the release site in headless
+    /// Chromium and the engine natively, every figure printed against its budget. `--smoke`
+    /// is the short run CI does so that it cannot rot.
+    fn bench(&self, smoke: bool) -> Result {
+        self.build_site(false)?;
+        step(if smoke {
+            "benchmark, smoke run (short runs, few samples)"
+        } else {
+            "benchmark: long runs in headless Chromium and natively (several minutes)"
+        });
         let chromedriver =
             find_on_path("chromedriver", &self.path_env()).ok_or("chromedriver is not on PATH")?;
-        run(self
-            .cargo()
-            .args([
-                "bench",
-                "--package",
-                "sandbox-web",
-                "--bench",
-                "render",
-                "--target",
-                WASM_TARGET,
-            ])
-            .env("CHROMEDRIVER", chromedriver)
-            .env("WASM_BINDGEN_TEST_TIMEOUT", "600"))
+        let mut cmd = self.cargo();
+        cmd.args([
+            "run",
+            "--release",
+            "--package",
+            "e2e",
+            "--bin",
+            "bench",
+            "--",
+        ])
+        .env("CHROMEDRIVER", chromedriver)
+        .env("SANDBOX_SITE", self.site_dir());
+        if smoke {
+            cmd.arg("--smoke");
+        }
+        run(&mut cmd)
     }
 
     fn e2e_tests(&self) -> Result {
@@ -528,17 +538,12 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 
 fn size_report(files: &[PathBuf]) -> Result<String> {
     let mut report = String::from("\n  file              raw        gzip\n");
-    for file in files {
-        let bytes = fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
-        let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
-        gz.write_all(&bytes).map_err(|e| e.to_string())?;
-        let gz = gz.finish().map_err(|e| e.to_string())?;
-        let name = file.file_name().unwrap_or_default().to_string_lossy();
+    for (name, raw, gz) in xtask::size::gzip_sizes(files)? {
         let _ = writeln!(
             report,
             "  {name:<14} {:>8.1} KiB {:>8.1} KiB",
-            bytes.len() as f64 / 1024.0,
-            gz.len() as f64 / 1024.0
+            raw as f64 / 1024.0,
+            gz as f64 / 1024.0
         );
     }
     Ok(report)

@@ -147,6 +147,7 @@ pub fn ProduceForm(props: &ActionsProps) -> Html {
         .view
         .topics
         .iter()
+        .filter(|t| !t.name.starts_with("__"))
         .flat_map(|t| t.partitions.iter())
         .map(|p| TopicPartition::new(p.topic.clone(), p.partition))
         .collect();

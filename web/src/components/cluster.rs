@@ -42,7 +42,7 @@ const COMPACT_HEADER: f64 = 50.0;
 const PRODUCER_COLOURS: usize = 6;
 
 /// Sizes of the drawing, full or compact.
-#[derive(Clone, Copy)]
+#[derive(Clone, Copy, PartialEq)]
 struct Layout {
     compact: bool,
     column: f64,
@@ -73,6 +73,10 @@ impl Layout {
 #[derive(Properties, PartialEq)]
 pub struct ClusterDiagramProps {
     pub view: Rc<ClusterView>,
+    /// The partitions to draw, each shared with the previous step's when it did not change
+    /// (see the page's state); empty means every partition of `view`.
+    #[prop_or_default]
+    pub rows: Rc<Vec<Rc<PartitionView>>>,
     #[prop_or_default]
     pub selected: Option<PartitionKey>,
     #[prop_or_default]
@@ -178,14 +182,31 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     let view = &props.view;
     let page = use_state(|| 0usize);
     let attention_only = use_state(|| false);
-    let all: Vec<&PartitionView> = view
-        .topics
-        .iter()
-        .flat_map(|t| t.partitions.iter())
-        .collect();
+    let own_rows;
+    let rows: &Vec<Rc<PartitionView>> = if props.rows.is_empty() {
+        own_rows = view
+            .topics
+            .iter()
+            .flat_map(|t| t.partitions.iter())
+            .map(|p| Rc::new(p.clone()))
+            .collect();
+        &own_rows
+    } else {
+        &props.rows
+    };
+    let all: Vec<&Rc<PartitionView>> = rows.iter().collect();
+    // Broker columns, the same `Rc` while no broker starts or stops: rows redraw only when
+    // their partition or a column changed.
+    let columns = use_memo(
+        view.brokers
+            .iter()
+            .map(|b| (b.id, b.alive))
+            .collect::<Vec<_>>(),
+        |columns| columns.clone(),
+    );
     let layout =
         Layout::new(view.brokers.len() > COMPACT_BROKERS || all.len() > COMPACT_PARTITIONS);
-    let filtered: Vec<&PartitionView> = all
+    let filtered: Vec<&Rc<PartitionView>> = all
         .iter()
         .copied()
         .filter(|p| !*attention_only || needs_attention(p))
@@ -196,7 +217,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     } else {
         0
     };
-    let partitions: Vec<&PartitionView> = if layout.compact {
+    let partitions: Vec<&Rc<PartitionView>> = if layout.compact {
         filtered
             .iter()
             .copied()
@@ -206,7 +227,6 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     } else {
         all.clone()
     };
-    let column_of = |broker: i32| view.brokers.iter().position(|b| b.id == broker);
     let width = LABEL_WIDTH + layout.column * view.brokers.len().max(1) as f64 + 8.0;
     let quorum = if view.controllers.is_empty() {
         0.0
@@ -288,84 +308,13 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
 
     let rows = partitions.iter().enumerate().map(|(row, partition)| {
         let y = top + layout.row * row as f64;
-        let key: PartitionKey = (partition.topic.clone(), partition.partition);
-        let is_selected = props.selected.as_ref() == Some(&key);
-        let window_end = partition
-            .replicas
-            .iter()
-            .map(|r| r.log_end_offset)
-            .max()
-            .unwrap_or(0);
-        let select = {
-            let on_select = props.on_select.clone();
-            let key = key.clone();
-            Callback::from(move |_: MouseEvent| on_select.emit(key.clone()))
-        };
-        let select_key = {
-            let on_select = props.on_select.clone();
-            let key = key.clone();
-            Callback::from(move |e: KeyboardEvent| {
-                if e.key() == "Enter" || e.key() == " " {
-                    e.prevent_default();
-                    on_select.emit(key.clone());
-                }
-            })
-        };
-        let alive = |b: i32| view.brokers.iter().any(|x| x.id == b && x.alive);
-        let cells = partition.replicas.iter().filter_map(|replica| {
-            let column = column_of(replica.broker)?;
-            let x = LABEL_WIDTH + layout.column * column as f64;
-            Some(if layout.compact {
-                compact_cell(partition, replica, alive(replica.broker), x, y)
-            } else {
-                replica_cell(partition, replica, alive(replica.broker), x, y, window_end)
-            })
-        });
-        let status = match partition.leader {
-            Some(l) => format!("leader {l} · epoch {}", partition.leader_epoch),
-            None => "✕ offline".to_string(),
-        };
-        if layout.compact {
-            return html! {
-                <g class={classes!("partition-row", "compact", is_selected.then_some("selected"),
-                                   partition.leader.is_none().then_some("offline"))}>
-                    <rect class="row-band" x="0" y={(y - 2.0).to_string()} width={width.to_string()}
-                          height={(layout.row - 2.0).to_string()} rx="4" />
-                    <g class="partition-label" role="button" tabindex="0"
-                       data-partition={partition.name()}
-                       aria-pressed={is_selected.to_string()}
-                       aria-label={format!("Show partition {} ({status}, ISR {})", partition.name(), ids(&partition.isr))}
-                       onclick={select} onkeydown={select_key}>
-                        <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
-                              height={(layout.row - 6.0).to_string()} rx="4" />
-                        <text class="partition-name compact" x="10" y={(y + 17.0).to_string()}>
-                            { format!("{}{}", if partition.leader.is_none() { "✕ " } else { "" }, partition.name()) }
-                        </text>
-                    </g>
-                    { for cells }
-                </g>
-            };
-        }
+        let selected = props
+            .selected
+            .as_ref()
+            .is_some_and(|(t, n)| *t == partition.topic && *n == partition.partition);
         html! {
-            <g class={classes!("partition-row", is_selected.then_some("selected"),
-                               partition.leader.is_none().then_some("offline"))}>
-                <rect class="row-band" x="0" y={(y - 4.0).to_string()} width={width.to_string()}
-                      height={(ROW_HEIGHT - 4.0).to_string()} rx="8" />
-                <g class="partition-label" role="button" tabindex="0"
-                   data-partition={partition.name()}
-                   aria-pressed={is_selected.to_string()}
-                   aria-label={format!("Show partition {}", partition.name())}
-                   onclick={select} onkeydown={select_key}>
-                    <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
-                          height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
-                    <text class="partition-name" x="14" y={(y + 28.0).to_string()}>{ partition.name() }</text>
-                    <text class="partition-meta" x="14" y={(y + 50.0).to_string()}>{ status }</text>
-                    <text class="partition-meta" x="14" y={(y + 68.0).to_string()}>
-                        { format!("ISR {}", ids(&partition.isr)) }
-                    </text>
-                </g>
-                { for cells }
-            </g>
+            <PartitionRow key={partition.name()} partition={Rc::clone(partition)} {y} {layout} {width}
+                          columns={columns.clone()} {selected} on_select={props.on_select.clone()} />
         }
     });
 
@@ -425,6 +374,112 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             { legend(has_transactions(view)) }
         }
         </>
+    }
+}
+
+#[derive(Properties, PartialEq)]
+struct PartitionRowProps {
+    partition: Rc<PartitionView>,
+    y: f64,
+    layout: Layout,
+    width: f64,
+    /// `(broker id, alive)` of each column, left to right.
+    columns: Rc<Vec<(i32, bool)>>,
+    selected: bool,
+    on_select: Callback<PartitionKey>,
+}
+
+/// One partition: its label and a cell per replica. A component of its own so that a step
+/// redraws only the rows whose partition changed (most steps change none or one).
+#[component]
+fn PartitionRow(props: &PartitionRowProps) -> Html {
+    let PartitionRowProps {
+        partition,
+        y,
+        layout,
+        width,
+        columns,
+        selected,
+        ..
+    } = props;
+    let (y, layout, width, is_selected) = (*y, *layout, *width, *selected);
+    let key: PartitionKey = (partition.topic.clone(), partition.partition);
+    let window_end = partition
+        .replicas
+        .iter()
+        .map(|r| r.log_end_offset)
+        .max()
+        .unwrap_or(0);
+    let select = {
+        let on_select = props.on_select.clone();
+        let key = key.clone();
+        Callback::from(move |_: MouseEvent| on_select.emit(key.clone()))
+    };
+    let select_key = {
+        let on_select = props.on_select.clone();
+        Callback::from(move |e: KeyboardEvent| {
+            if e.key() == "Enter" || e.key() == " " {
+                e.prevent_default();
+                on_select.emit(key.clone());
+            }
+        })
+    };
+    let column_of = |broker: i32| columns.iter().position(|&(b, _)| b == broker);
+    let alive = |broker: i32| columns.iter().any(|&(b, up)| b == broker && up);
+    let cells = partition.replicas.iter().filter_map(|replica| {
+        let column = column_of(replica.broker)?;
+        let x = LABEL_WIDTH + layout.column * column as f64;
+        Some(if layout.compact {
+            compact_cell(partition, replica, alive(replica.broker), x, y)
+        } else {
+            replica_cell(partition, replica, alive(replica.broker), x, y, window_end)
+        })
+    });
+    let status = match partition.leader {
+        Some(l) => format!("leader {l} · epoch {}", partition.leader_epoch),
+        None => "✕ offline".to_string(),
+    };
+    if layout.compact {
+        return html! {
+            <g class={classes!("partition-row", "compact", is_selected.then_some("selected"),
+                               partition.leader.is_none().then_some("offline"))}>
+                <rect class="row-band" x="0" y={(y - 2.0).to_string()} width={width.to_string()}
+                      height={(layout.row - 2.0).to_string()} rx="4" />
+                <g class="partition-label" role="button" tabindex="0"
+                   data-partition={partition.name()}
+                   aria-pressed={is_selected.to_string()}
+                   aria-label={format!("Show partition {} ({status}, ISR {})", partition.name(), ids(&partition.isr))}
+                   onclick={select} onkeydown={select_key}>
+                    <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
+                          height={(layout.row - 6.0).to_string()} rx="4" />
+                    <text class="partition-name compact" x="10" y={(y + 17.0).to_string()}>
+                        { format!("{}{}", if partition.leader.is_none() { "✕ " } else { "" }, partition.name()) }
+                    </text>
+                </g>
+                { for cells }
+            </g>
+        };
+    }
+    html! {
+        <g class={classes!("partition-row", is_selected.then_some("selected"),
+                           partition.leader.is_none().then_some("offline"))}>
+            <rect class="row-band" x="0" y={(y - 4.0).to_string()} width={width.to_string()}
+                  height={(ROW_HEIGHT - 4.0).to_string()} rx="8" />
+            <g class="partition-label" role="button" tabindex="0"
+               data-partition={partition.name()}
+               aria-pressed={is_selected.to_string()}
+               aria-label={format!("Show partition {}", partition.name())}
+               onclick={select} onkeydown={select_key}>
+                <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
+                      height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
+                <text class="partition-name" x="14" y={(y + 28.0).to_string()}>{ partition.name() }</text>
+                <text class="partition-meta" x="14" y={(y + 50.0).to_string()}>{ status }</text>
+                <text class="partition-meta" x="14" y={(y + 68.0).to_string()}>
+                    { format!("ISR {}", ids(&partition.isr)) }
+                </text>
+            </g>
+            { for cells }
+        </g>
     }
 }
 

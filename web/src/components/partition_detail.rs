@@ -18,7 +18,7 @@ const WINDOW: i64 = 16;
 
 #[derive(Properties, PartialEq)]
 pub struct PartitionDetailProps {
-    pub partition: Option<PartitionView>,
+    pub partition: Option<Rc<PartitionView>>,
     /// The whole cluster, for the groups' committed offsets and the consumers' positions.
     #[prop_or_default]
     pub view: Rc<ClusterView>,

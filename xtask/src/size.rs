@@ -1,0 +1,22 @@
+//! What the browser downloads, and the budget it must fit: `cargo xtask build` checks it on
+//! every build and the benchmark reports it.
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+/// The budget for the page's code as the browser downloads it: wasm plus JS glue, gzip.
+pub const BUDGET_KIB: f64 = 300.0;
+
+/// `(file name, raw bytes, gzip bytes)` of each file, compressed at gzip's best level.
+pub fn gzip_sizes(files: &[PathBuf]) -> Result<Vec<(String, u64, u64)>, String> {
+    files.iter().map(|f| gzip_size(f)).collect()
+}
+
+fn gzip_size(file: &Path) -> Result<(String, u64, u64), String> {
+    let bytes = std::fs::read(file).map_err(|e| format!("reading {}: {e}", file.display()))?;
+    let mut gz = flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::best());
+    gz.write_all(&bytes).map_err(|e| e.to_string())?;
+    let gz = gz.finish().map_err(|e| e.to_string())?;
+    let name = file.file_name().unwrap_or_default().to_string_lossy();
+    Ok((name.into_owned(), bytes.len() as u64, gz.len() as u64))
+}
