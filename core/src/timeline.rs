@@ -480,6 +480,21 @@ impl Timeline {
         command: &Command,
         mut sink: impl FnMut(&Event),
     ) -> Result<Outcome, CommandError> {
+        self.apply_with(command, Some(&mut sink))
+    }
+
+    /// Like [`Timeline::apply`], for a caller that does not want the events: moving through
+    /// recorded history (a step, a Next: jump) then starts from the nearest snapshot instead
+    /// of replaying everything from the current step to hand the events out.
+    pub fn apply_unobserved(&mut self, command: &Command) -> Result<Outcome, CommandError> {
+        self.apply_with(command, None)
+    }
+
+    fn apply_with<'a>(
+        &mut self,
+        command: &Command,
+        mut sink: Option<&mut (dyn FnMut(&Event) + 'a)>,
+    ) -> Result<Outcome, CommandError> {
         match command {
             Command::Back { steps } => {
                 let target = self.state.steps.saturating_sub((*steps).max(0) as u64);
@@ -502,19 +517,19 @@ impl Timeline {
             match command {
                 Command::Step { count } => {
                     let target = (self.state.steps + (*count).max(0) as u64).min(head_step);
-                    self.goto(target, Some(&mut sink));
+                    self.goto(target, sink);
                     return Ok(Outcome::default());
                 }
                 Command::StepUntil { filter, .. } => {
                     match self.branch().next_match(self.state.steps, *filter) {
                         Some(event) => {
                             let target = event.step;
-                            self.goto(target, Some(&mut sink));
+                            self.goto(target, sink);
                             return Ok(Outcome::default());
                         }
                         // Nothing of that kind happened in what was recorded: go to the head
                         // and run on from there (below), still on this branch.
-                        None => self.goto(head_step, Some(&mut sink)),
+                        None => self.goto(head_step, sink.as_deref_mut()),
                     }
                 }
                 _ => self.fork(),
@@ -548,7 +563,9 @@ impl Timeline {
         let branch = &mut branches[current];
         let mut record = |s: &Simulation, events: Vec<Event>| {
             for event in events {
-                sink(&event);
+                if let Some(sink) = sink.as_mut() {
+                    sink(&event);
+                }
                 if event.kind.is_notable() {
                     branch.notable.push(event.clone());
                 }
@@ -570,7 +587,9 @@ impl Timeline {
         };
         // The command's own events (those of the steps went through `record`).
         for event in outcome.events {
-            sink(&event);
+            if let Some(sink) = sink.as_mut() {
+                sink(&event);
+            }
             if event.kind.is_notable() {
                 branch.notable.push(event.clone());
             }
@@ -605,10 +624,27 @@ impl Timeline {
         self.goto(step, None);
     }
 
+    /// Where a scrubber dragged to `step` lands: `step` itself when that is the head or a short
+    /// replay from a kept snapshot, else the nearest kept snapshot before it. Deep in a long
+    /// run, snapshots are a grid spacing apart (thousands of steps); landing on one makes every
+    /// position of the scrubber as quick as a step, and the arrows then move one step at a
+    /// time from there.
+    pub fn scrub_target(&self, step: u64) -> u64 {
+        let branch = self.branch();
+        let step = step.min(branch.head_step);
+        if step == branch.head_step || step == self.state.steps {
+            return step;
+        }
+        match branch.snapshots.at_or_before(step) {
+            Some((kept, _)) if step - kept > 2 * SNAPSHOT_INTERVAL => kept,
+            _ => step,
+        }
+    }
+
     /// The seek behind every move through recorded history. With a `sink`, every event of
     /// the steps from the current one to the target is handed to it (the target is then
     /// ahead of the current step, and the replay starts from the current state).
-    fn goto(&mut self, step: u64, mut sink: Option<&mut dyn FnMut(&Event)>) {
+    fn goto<'a>(&mut self, step: u64, mut sink: Option<&mut (dyn FnMut(&Event) + 'a)>) {
         let current = self.current_branch;
         let head_step = self.branches[current].head_step;
         let target = step.min(head_step);

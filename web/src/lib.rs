@@ -23,7 +23,7 @@ use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
 use components::producers::ProducersPanel;
-use sandbox_core::view::PartitionView;
+use sandbox_core::view::{ClusterView, PartitionView, TopicView};
 use state::{Action, AppState};
 
 /// Which partition the user is looking at, by topic and partition number.
@@ -159,12 +159,92 @@ pub fn App() -> Html {
         });
     }
 
+    // Each side panel gets only the parts of the view it reads, the same `Rc` while those parts
+    // do not change: a step that moves one consumer's position does not redraw the network
+    // panel's 500 links at 30 brokers.
+    let stable = &state.stable;
+    let nodes = use_memo(
+        ClusterView {
+            brokers: stable.brokers.clone(),
+            controllers: stable.controllers.clone(),
+            ..ClusterView::default()
+        },
+        |v| v.clone(),
+    );
+    let network = use_memo(
+        ClusterView {
+            cut_links: stable.cut_links.clone(),
+            ..(*nodes).clone()
+        },
+        |v| v.clone(),
+    );
+    let topic_names: Vec<TopicView> = stable
+        .topics
+        .iter()
+        .map(|t| TopicView {
+            name: t.name.clone(),
+            partitions: Vec::new(),
+            topic_id: t.topic_id.clone(),
+            configs: t.configs.clone(),
+        })
+        .collect();
+    let producers_part = use_memo(
+        ClusterView {
+            producer_clients: stable.producer_clients.clone(),
+            transactions: stable.transactions.clone(),
+            topics: topic_names.clone(),
+            ..ClusterView::default()
+        },
+        |v| v.clone(),
+    );
+    let groups_part = use_memo(
+        ClusterView {
+            groups: stable.groups.clone(),
+            consumers: stable.consumers.clone(),
+            ..ClusterView::default()
+        },
+        |v| v.clone(),
+    );
+    let configs_part = use_memo(
+        ClusterView {
+            broker_configs: stable.broker_configs.clone(),
+            consumers: stable.consumers.clone(),
+            topics: topic_names,
+            ..ClusterView::default()
+        },
+        |v| v.clone(),
+    );
+    // The produce form lists every partition (the partitions alone, without their replicas).
+    let produce_part = use_memo(
+        ClusterView {
+            topics: stable
+                .topics
+                .iter()
+                .map(|t| TopicView {
+                    name: t.name.clone(),
+                    partitions: t
+                        .partitions
+                        .iter()
+                        .map(|p| PartitionView {
+                            topic: p.topic.clone(),
+                            partition: p.partition,
+                            ..PartitionView::default()
+                        })
+                        .collect(),
+                    topic_id: String::new(),
+                    configs: Vec::new(),
+                })
+                .collect(),
+            ..ClusterView::default()
+        },
+        |v| v.clone(),
+    );
+
     let session = state.session.borrow();
     let timeline = &session.timeline;
     let lines = Rc::clone(&session.console);
     let history = Rc::clone(&session.history);
     let view = state.view.clone();
-    let stable = state.stable.clone();
     let detail = state.selected.as_ref().and_then(|(topic, partition)| {
         state
             .rows
@@ -227,29 +307,29 @@ pub fn App() -> Html {
                             </label>
                         </div>
                         if let Some(node) = state.selected_node {
-                            <NodeMenu view={stable.clone()} {node} dispatch={dispatch.clone()} />
+                            <NodeMenu view={nodes.clone()} {node} dispatch={dispatch.clone()} />
                         }
                         <ClusterDiagram view={view.clone()} {rows} selected={state.selected.clone()} {on_select}
                                         {on_node} selected_node={state.selected_node} />
                     </section>
-                    <ProducersPanel view={stable.clone()} dispatch={dispatch.clone()} />
-                    <GroupsPanel view={stable.clone()} dispatch={dispatch.clone()} />
+                    <ProducersPanel view={producers_part.clone()} dispatch={dispatch.clone()} />
+                    <GroupsPanel view={groups_part.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <aside class="side">
                     <div class="panel" aria-live="polite">
-                        <PartitionDetail partition={detail} view={stable.clone()} />
+                        <PartitionDetail partition={detail} view={groups_part.clone()} />
                     </div>
-                    <ProduceForm view={stable.clone()} dispatch={dispatch.clone()} />
-                    <NodeActions view={stable.clone()} dispatch={dispatch.clone()} />
-                    <NetworkPanel view={stable.clone()} dispatch={dispatch.clone()} />
+                    <ProduceForm view={produce_part.clone()} dispatch={dispatch.clone()} />
+                    <NodeActions view={nodes.clone()} dispatch={dispatch.clone()} />
+                    <NetworkPanel view={network.clone()} dispatch={dispatch.clone()} />
                     <MetricsPanel metrics={state.metrics.clone()} />
-                    <ConfigPanel view={stable} dispatch={dispatch.clone()} />
+                    <ConfigPanel view={configs_part.clone()} dispatch={dispatch.clone()} />
                 </aside>
             </div>
             <div class="bottom">
                 <EventLog events={state.log.clone()} show_all={state.show_all_events}
                           dispatch={dispatch.clone()} />
-                <Console lines={lines} history={history} dispatch={dispatch} />
+                <Console {lines} first_line={session.console_dropped} {history} {dispatch} />
             </div>
         </div>
     }

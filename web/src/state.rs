@@ -43,6 +43,9 @@ pub struct Session {
     pub timeline: Timeline,
     /// Shared with the page's props until a line is added (`Rc::make_mut`).
     pub console: Rc<Vec<ConsoleLine>>,
+    /// How many lines were dropped from the front of `console`: its first line's number, so
+    /// the page can key lines by number and draw only the new ones.
+    pub console_dropped: usize,
     /// Commands typed, oldest first, for the up / down keys.
     pub history: Rc<Vec<String>>,
     /// Every command that changed the run, in order: replaying them on the same cluster gives
@@ -56,6 +59,7 @@ impl Session {
         let mut session = Session {
             timeline: Timeline::new(spec.clone()),
             console: Rc::default(),
+            console_dropped: 0,
             history: Rc::default(),
             journal: Vec::new(),
             spec,
@@ -77,7 +81,7 @@ impl Session {
                 let mut session = Session::new(parsed.cluster.clone(), "");
                 let mut failed = None;
                 for command in &parsed.commands {
-                    if let Err(e) = session.timeline.apply_streaming(&command.value, |_| {}) {
+                    if let Err(e) = session.timeline.apply_unobserved(&command.value) {
                         failed = Some(format!("line {}: {e}", command.line));
                         break;
                     }
@@ -150,7 +154,7 @@ impl Session {
             // Replaying recorded history: move through it step by step.
             Command::Step { count: 5 }
         };
-        if self.timeline.apply_streaming(&command, |_| {}).is_ok() {
+        if self.timeline.apply_unobserved(&command).is_ok() {
             self.record(&command);
         }
     }
@@ -185,12 +189,24 @@ impl Session {
     pub fn execute(&mut self, command: &Command, text: &str) {
         Rc::make_mut(&mut self.console).push(ConsoleLine::Input(text.to_string()));
         let before = self.timeline.state.steps;
-        // Only the last event is shown (a time command's are in the narration).
+        // A command's note is its last event; moving in time notes the step instead, so its
+        // events are not asked for (a jump in recorded history then starts from a snapshot).
+        let moves_in_time = matches!(
+            command,
+            Command::Step { .. }
+                | Command::StepUntil { .. }
+                | Command::Run { .. }
+                | Command::Back { .. }
+                | Command::Seek { .. }
+        );
         let mut last_event: Option<String> = None;
-        match self
-            .timeline
-            .apply_streaming(command, |e| last_event = Some(e.text.clone()))
-        {
+        let result = if moves_in_time {
+            self.timeline.apply_unobserved(command)
+        } else {
+            self.timeline
+                .apply_streaming(command, |e| last_event = Some(e.text.clone()))
+        };
+        match result {
             Ok(outcome) => {
                 self.record(command);
                 if let Some(output) = outcome.output {
@@ -227,6 +243,7 @@ impl Session {
         if self.console.len() > 400 {
             let excess = self.console.len() - 400;
             Rc::make_mut(&mut self.console).drain(..excess);
+            self.console_dropped += excess;
         }
     }
 }
@@ -382,7 +399,7 @@ impl AppState {
 }
 
 /// How many lines the narration shows at most (the newest up to the current step).
-pub const LOG_LINES: usize = 150;
+pub const LOG_LINES: usize = 60;
 
 /// What the page draws of the step being looked at, built once per change so rendering only
 /// reads. A step changes little of it: the parts that did not change are the previous step's
@@ -469,6 +486,9 @@ pub enum Action {
     StepBack,
     /// Go to a step of the current branch.
     Seek(u64),
+    /// The scrubber was dragged to a step: go there, or to the nearest kept snapshot before it
+    /// deep in a long run (see `Timeline::scrub_target`).
+    Scrub(u64),
     /// Advance while playing: one tick.
     Tick,
     TogglePlay,
@@ -491,6 +511,7 @@ impl Action {
             Action::StepForward => "step",
             Action::StepBack => "back",
             Action::Seek(_) => "seek",
+            Action::Scrub(_) => "scrub",
             Action::Tick => "tick",
             Action::TogglePlay => "play",
             Action::SetSpeed(_) => "speed",
@@ -529,6 +550,11 @@ impl Reducible for AppState {
                     session.execute(&Command::Step { count: 1 }, "step");
                 }
                 Action::StepBack => session.execute(&Command::Back { steps: 1 }, "back"),
+                Action::Scrub(step) => {
+                    let step = session.timeline.scrub_target(step);
+                    let text = format!("seek {step}");
+                    session.execute(&Command::Seek { step: step as i64 }, &text);
+                }
                 Action::Seek(step) => {
                     let text = format!("seek {step}");
                     session.execute(&Command::Seek { step: step as i64 }, &text);

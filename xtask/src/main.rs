@@ -26,7 +26,7 @@ use xtask::server::Server;
 const BINARYEN: &str = "binaryen@132.0.0";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Every test stage, in the order `cargo xtask test` runs them.
-const STAGES: &[&str] = &["lint", "native", "wasm", "e2e"];
+const STAGES: &[&str] = &["lint", "native", "wasm", "e2e", "bench"];
 
 type Result<T = (), E = String> = std::result::Result<T, E>;
 
@@ -66,7 +66,8 @@ usage: cargo xtask <command>
 
   serve [--port N] [--dev]  set up, build the site and serve it on http://127.0.0.1:N (default 8080)
                             --dev: unoptimised debug build, much faster to rebuild
-  test [--only STAGE]       set up (Chromium too) and run every test: lint, native, wasm, e2e
+  test [--only STAGE]       set up (Chromium too) and run every test: lint, native, wasm, e2e,
+                            bench (the benchmark's smoke run)
   build [--dev]             set up and build the site into target/site
   setup [--browser]         install the pinned tools into .tools/ (and Chromium with --browser)
   bench [--smoke]           measure memory, speed and size against their budgets (page and native);
@@ -307,7 +308,11 @@ impl Project {
             started.elapsed(),
             site.display()
         );
-        print!("{}", size_report(&[app_wasm, site.join("app.js")])?);
+        let files = [app_wasm, site.join("app.js")];
+        print!("{}", size_report(&files)?);
+        if !dev {
+            check_size(&files)?;
+        }
         Ok(())
     }
 
@@ -368,8 +373,21 @@ impl Project {
     /// The long-runs benchmark (tests/src/bin/bench.rs): the release site in headless
     /// Chromium and the engine natively, every figure printed against its budget. `--smoke`
     /// is the short run CI does so that it cannot rot.
+    /// The benchmark's smoke run; `built` says the e2e stage already built the release site.
+    fn bench_smoke(&self, built: bool) -> Result {
+        if built {
+            self.run_bench(true)
+        } else {
+            self.bench(true)
+        }
+    }
+
     fn bench(&self, smoke: bool) -> Result {
         self.build_site(false)?;
+        self.run_bench(smoke)
+    }
+
+    fn run_bench(&self, smoke: bool) -> Result {
         step(if smoke {
             "benchmark, smoke run (short runs, few samples)"
         } else {
@@ -455,7 +473,9 @@ fn test(args: &[String]) -> Result {
             "lint" => project.lint(),
             "native" => project.native_tests(),
             "wasm" => project.wasm_tests(),
-            _ => project.e2e_tests(),
+            "e2e" => project.e2e_tests(),
+            // The benchmark's short run, so it cannot rot (the site is built by then).
+            _ => project.bench_smoke(wanted("e2e")),
         }
         .map_err(|e| format!("stage `{stage}` failed: {e}"))?;
         let _ = writeln!(summary, "  {stage:<8} ok  {:>6.1?}", t.elapsed());
@@ -532,6 +552,26 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
             fs::copy(entry.path(), &target)
                 .map_err(|e| format!("copying {}: {e}", entry.path().display()))?;
         }
+    }
+    Ok(())
+}
+
+/// The release download against its budget: over the ceiling fails the build.
+fn check_size(files: &[PathBuf]) -> Result {
+    use xtask::size::{BUDGET_KIB, CEILING_KIB};
+    let total: u64 = xtask::size::gzip_sizes(files)?
+        .iter()
+        .map(|(_, _, gz)| gz)
+        .sum();
+    let kib = total as f64 / 1024.0;
+    println!(
+        "  wasm + JS gzip {kib:.1} KiB; budget {BUDGET_KIB:.0} KiB, ceiling {CEILING_KIB:.0} KiB"
+    );
+    if kib > CEILING_KIB {
+        return Err(format!(
+            "the download grew to {kib:.1} KiB gzip, past its ceiling of {CEILING_KIB:.0} KiB \
+             (xtask/src/size.rs): find what grew (`twiggy top`) before raising it"
+        ));
     }
     Ok(())
 }

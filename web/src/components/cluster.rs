@@ -585,11 +585,16 @@ fn producer_labels(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
     html! { <g class="clients" aria-label="Producers">{ for labels }</g> }
 }
 
+/// At most this many messages in flight are drawn (the next to arrive): a big cluster has a
+/// fetch on the way between nearly every pair of brokers, hundreds of arrows nobody can read.
+pub const MESSAGES_DRAWN: usize = 60;
+
 /// Messages on their way, each a dot on the line between its two nodes, placed by how much of
 /// its latency has passed at the current simulated time, and labelled with its RPC name.
 fn in_flight(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
     let now = view.time_ms;
-    let dots = view.in_flight.iter().filter_map(|m| {
+    let more = view.in_flight.len().saturating_sub(MESSAGES_DRAWN);
+    let dots = view.in_flight.iter().take(MESSAGES_DRAWN).filter_map(|m| {
         let (x1, y1) = node_anchor(view, m.from, quorum, layout)?;
         let (x2, y2) = node_anchor(view, m.to, quorum, layout)?;
         let span = (m.deliver_ms - m.sent_ms).max(1) as f64;
@@ -604,7 +609,16 @@ fn in_flight(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
             </g>
         })
     });
-    html! { <g class="in-flight" aria-label="Messages in flight">{ for dots }</g> }
+    html! {
+        <g class="in-flight" aria-label="Messages in flight">
+            { for dots }
+            if more > 0 {
+                <text class="more-messages" x="8" y={(quorum + layout.header - 8.0).to_string()}>
+                    { format!("+{more} more in flight") }
+                </text>
+            }
+        </g>
+    }
 }
 
 fn ids(list: &[i32]) -> String {

@@ -10,6 +10,9 @@ use crate::state::{Action, ConsoleLine};
 #[derive(Properties, PartialEq)]
 pub struct ConsoleProps {
     pub lines: Rc<Vec<ConsoleLine>>,
+    /// The number of the first of `lines` (lines dropped before it), for keys that stay put.
+    #[prop_or_default]
+    pub first_line: usize,
     pub history: Rc<Vec<String>>,
     pub dispatch: Callback<Action>,
 }
@@ -78,25 +81,29 @@ pub fn Console(props: &ConsoleProps) -> Html {
         })
     };
     let shown = props.lines.len().saturating_sub(60);
-    let lines = props.lines[shown..].iter().map(|line| match line {
-        ConsoleLine::Input(text) => {
-            html! { <li class="in"><span class="prompt">{ "› " }</span>{ text }</li> }
-        }
-        ConsoleLine::Output(text) => html! { <li class="out"><pre>{ text }</pre></li> },
-        ConsoleLine::Note(text) => html! { <li class="note">{ text }</li> },
-        ConsoleLine::Error {
-            message,
-            column,
-            input,
-        } => {
-            let caret = column.map(|c| format!("{}^", " ".repeat(c.saturating_sub(1) + 2)));
-            html! {
-                <li class="error" role="alert">
-                    if let Some(caret) = caret {
-                        <pre class="caret">{ format!("  {input}\n{caret}") }</pre>
-                    }
-                    <span>{ format!("error: {message}") }</span>
-                </li>
+    // Keyed by line number: a new line is one element added, not sixty rewritten.
+    let lines = props.lines[shown..].iter().enumerate().map(|(i, line)| {
+        let key = props.first_line + shown + i;
+        match line {
+            ConsoleLine::Input(text) => {
+                html! { <li {key} class="in"><span class="prompt">{ "› " }</span>{ text }</li> }
+            }
+            ConsoleLine::Output(text) => html! { <li {key} class="out"><pre>{ text }</pre></li> },
+            ConsoleLine::Note(text) => html! { <li {key} class="note">{ text }</li> },
+            ConsoleLine::Error {
+                message,
+                column,
+                input,
+            } => {
+                let caret = column.map(|c| format!("{}^", " ".repeat(c.saturating_sub(1) + 2)));
+                html! {
+                    <li {key} class="error" role="alert">
+                        if let Some(caret) = caret {
+                            <pre class="caret">{ format!("  {input}\n{caret}") }</pre>
+                        }
+                        <span>{ format!("error: {message}") }</span>
+                    </li>
+                }
             }
         }
     });

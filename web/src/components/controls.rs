@@ -40,7 +40,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
         Callback::from(move |e: InputEvent| {
             let input: web_sys::HtmlInputElement = e.target_unchecked_into();
             if let Ok(step) = input.value().parse::<u64>() {
-                dispatch.emit(Action::Seek(step));
+                dispatch.emit(Action::Scrub(step));
             }
         })
     };

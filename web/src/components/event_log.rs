@@ -25,7 +25,23 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         let dispatch = props.dispatch.clone();
         Callback::from(move |_: yew::Event| dispatch.emit(Action::ToggleAllEvents))
     };
-    let lines = visible.iter().rev().map(|event| {
+    // Keyed by step and place within the step: a step adds its lines and drops the oldest
+    // ones; the others stay put.
+    let mut within = 0;
+    let mut previous = None;
+    let keys: Vec<String> = visible
+        .iter()
+        .map(|e| {
+            within = if previous == Some(e.step) {
+                within + 1
+            } else {
+                0
+            };
+            previous = Some(e.step);
+            format!("{}.{within}", e.step)
+        })
+        .collect();
+    let lines = visible.iter().zip(keys).rev().map(|(event, key)| {
         let step = event.step;
         let seek = {
             let dispatch = props.dispatch.clone();
@@ -33,7 +49,7 @@ pub fn EventLog(props: &EventLogProps) -> Html {
         };
         let is_current = Some(step) == current;
         html! {
-            <li class={classes!("event", event.kind.label(), is_current.then_some("current"))}
+            <li {key} class={classes!("event", event.kind.label(), is_current.then_some("current"))}
                 data-step={step.to_string()} data-kind={event.kind.label()}>
                 <button class="event-line" onclick={seek}
                         aria-current={is_current.then_some("step")}

@@ -117,6 +117,26 @@ fn chip(tp: &TopicPartition, colour: usize) -> Html {
     }
 }
 
+/// How many partition chips a member or consumer shows; more are counted, not drawn.
+const CHIPS_SHOWN: usize = 24;
+
+/// How many partitions a group's offset table lists (those with the most lag first when it
+/// has more); `kafka-consumer-groups.sh --describe` in the console lists them all.
+const OFFSET_ROWS_SHOWN: usize = 36;
+
+/// A member's or consumer's partitions as chips, the first [`CHIPS_SHOWN`] of them.
+fn chips(owner: &str, partitions: &[TopicPartition], colour: usize) -> Html {
+    let hidden = partitions.len().saturating_sub(CHIPS_SHOWN);
+    html! {
+        <ul class="chips" aria-label={format!("Partitions of {owner}")}>
+            { for partitions.iter().take(CHIPS_SHOWN).map(|tp| chip(tp, colour)) }
+            if hidden > 0 {
+                <li class="chip more">{ format!("+{hidden} more ({} in all)", partitions.len()) }</li>
+            }
+        </ul>
+    }
+}
+
 /// The consumer behind a group member, matched by member id, else by client id.
 fn consumer_of<'a>(view: &'a ClusterView, member_id: &str) -> Option<&'a ConsumerView> {
     view.consumers
@@ -248,9 +268,7 @@ fn group_card(view: &ClusterView, group: &GroupView) -> Html {
                     if m.assigned.is_empty() {
                         <span class="unowned">{ "no partitions" }</span>
                     } else {
-                        <ul class="chips" aria-label={format!("Partitions of {}", m.client_id)}>
-                            { for m.assigned.iter().map(|tp| chip(tp, colour)) }
-                        </ul>
+                        { chips(&m.client_id, &m.assigned, colour) }
                     }
                 </td>
             </tr>
@@ -270,9 +288,18 @@ fn group_card(view: &ClusterView, group: &GroupView) -> Html {
         .max()
         .unwrap_or(0)
         .max(1);
-    let rows = group
-        .offsets
-        .iter()
+    // A big group lists the partitions with the most lag, in partition order.
+    let mut listed: Vec<&_> = group.offsets.iter().collect();
+    if listed.len() > OFFSET_ROWS_SHOWN {
+        let mut by_lag: Vec<usize> = (0..listed.len()).collect();
+        by_lag.sort_by_key(|&i| std::cmp::Reverse(listed[i].lag));
+        let mut keep: Vec<usize> = by_lag.into_iter().take(OFFSET_ROWS_SHOWN).collect();
+        keep.sort_unstable();
+        listed = keep.into_iter().map(|i| listed[i]).collect();
+    }
+    let unlisted = group.offsets.len() - listed.len();
+    let rows = listed
+        .into_iter()
         .map(|o| offset_row(view, group, o, scale));
     let rebalances = match group.rebalances {
         1 => "1 rebalance".to_string(),
@@ -331,6 +358,11 @@ fn group_card(view: &ClusterView, group: &GroupView) -> Html {
                     </thead>
                     <tbody>{ for rows }</tbody>
                 </table>
+                if unlisted > 0 {
+                    <p class="hint more-offsets">{ format!(
+                        "… and {unlisted} more partitions with less lag (kafka-consumer-groups.sh --describe --group {} in the console lists them all)",
+                        group.group_id) }</p>
+                }
                 <p class="bar-legend">
                     <span><span class="key done"></span>{ " committed" }</span>
                     <span><span class="key processed"></span>{ " processed, not committed yet (read again after a crash)" }</span>
@@ -402,9 +434,7 @@ fn consumer_row(view: &ClusterView, c: &ConsumerView, dispatch: &Callback<Action
                 if c.owned.is_empty() {
                     <span class="unowned">{ "none" }</span>
                 } else {
-                    <ul class="chips" aria-label={format!("Partitions {} owns", c.name)}>
-                        { for c.owned.iter().map(|tp| chip(tp, colour)) }
-                    </ul>
+                    { chips(&c.name, &c.owned, colour) }
                 }
             </td>
             <td class="num processed">{ c.records_processed }</td>
