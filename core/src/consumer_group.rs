@@ -224,7 +224,7 @@ impl ConsumerGroup {
             .iter()
             .flat_map(|m| m.metadata.subscribed_topics.iter().cloned())
             .collect();
-        topics.sort();
+        crate::sort::sort(&mut topics);
         topics.dedup();
         topics
     }
@@ -530,7 +530,7 @@ fn minus(a: &[TopicPartition], b: &[TopicPartition]) -> Vec<TopicPartition> {
 }
 
 fn sorted(mut v: Vec<TopicPartition>) -> Vec<TopicPartition> {
-    v.sort();
+    crate::sort::sort(&mut v);
     v.dedup();
     v
 }

@@ -515,10 +515,10 @@ fn describe_group_offsets(view: &ClusterView, group: &GroupView) -> String {
         .iter()
         .filter(|m| !m.assigned.is_empty())
         .collect();
-    members.sort_by_key(|m| std::cmp::Reverse(m.assigned.len()));
+    crate::sort::sort_by_key(&mut members, |m| std::cmp::Reverse(m.assigned.len()));
     for m in &members {
         let mut assigned = m.assigned.clone();
-        assigned.sort();
+        crate::sort::sort(&mut assigned);
         for tp in &assigned {
             row(tp, &m.member_id, &m.host, &m.client_id);
         }
@@ -530,7 +530,7 @@ fn describe_group_offsets(view: &ClusterView, group: &GroupView) -> String {
         .map(|o| TopicPartition::new(o.topic.clone(), o.partition))
         .filter(|tp| !members.iter().any(|m| m.assigned.contains(tp)))
         .collect();
-    unowned.sort();
+    crate::sort::sort(&mut unowned);
     unowned.dedup();
     for tp in &unowned {
         row(tp, MISSING, MISSING, MISSING);
@@ -587,12 +587,12 @@ fn assignment_string(assignment: &[TopicPartition]) -> String {
     let mut parts: Vec<String> = by_topic
         .into_iter()
         .map(|(topic, mut ps)| {
-            ps.sort_unstable();
+            crate::sort::sort(&mut ps);
             let ps: Vec<String> = ps.iter().map(i32::to_string).collect();
             format!("{topic}:{}", ps.join(","))
         })
         .collect();
-    parts.sort();
+    crate::sort::sort(&mut parts);
     parts.join(";")
 }
 
@@ -811,7 +811,7 @@ pub fn reset_offsets_plan(
             out
         }
     };
-    partitions.sort();
+    crate::sort::sort(&mut partitions);
     partitions.dedup();
 
     let list = |tps: Vec<&TopicPartition>| {

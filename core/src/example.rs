@@ -144,7 +144,7 @@ mod tests {
     fn every_partition_has_three_replicas_on_distinct_brokers_and_one_leader() {
         for p in &guide_cluster().topics[0].partitions {
             let mut brokers: Vec<i32> = p.replicas.iter().map(|r| r.broker).collect();
-            brokers.sort();
+            crate::sort::sort(&mut brokers);
             assert_eq!(brokers, vec![0, 1, 2], "{}", p.name());
             assert_eq!(p.replicas.iter().filter(|r| r.is_leader).count(), 1);
         }

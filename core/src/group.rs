@@ -536,7 +536,7 @@ impl Broker {
             .chain(consumer_groups.keys())
             .cloned()
             .collect();
-        names.sort();
+        crate::sort::sort(&mut names);
         self.install_consumer_groups(ctx, consumer_groups);
         for (id, mut group) in groups {
             for m in &mut group.members {
@@ -593,7 +593,7 @@ impl Broker {
             .filter(|id| offsets_partition(id, partitions) == p)
             .cloned()
             .collect();
-        names.sort();
+        crate::sort::sort(&mut names);
         // Members waiting for a response learn the coordinator moved.
         for id in &names {
             if let Some(group) = self.groups.groups.get(id) {

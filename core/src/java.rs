@@ -267,7 +267,7 @@ pub fn hash_map_iteration_order(hash_codes: &[i32]) -> Vec<usize> {
     let mask = capacity - 1;
     let mut order: Vec<usize> = (0..hash_codes.len()).collect();
     // A stable sort keeps insertion order among keys of the same bucket.
-    order.sort_by_key(|&i| u64::from(spread[i]) & mask);
+    crate::sort::sort_by_key(&mut order, |&i| u64::from(spread[i]) & mask);
     order
 }
 

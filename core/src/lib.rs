@@ -34,6 +34,7 @@ pub mod raft;
 pub mod rng;
 pub mod script;
 pub mod sim;
+pub mod sort;
 pub mod swarm;
 pub mod timeline;
 pub mod txn;

@@ -3121,7 +3121,7 @@ fn config_entity(a: &Args) -> Result<ConfigEntity, ParseError> {
         .filter_map(|n| a.flag(n))
         .collect();
     let mut in_order = ways.clone();
-    in_order.sort_by_key(|g| (g.at.line, g.at.col));
+    crate::sort::sort_by_key(&mut in_order, |g| (g.at.line, g.at.col));
     if let [first, second, ..] = in_order.as_slice() {
         return Err(error(
             second.at,
@@ -3367,7 +3367,7 @@ fn conflict(x: &Got, y: &Got) -> ParseError {
 /// The one of these flags that is given, if any; an error if two are.
 fn at_most_one<'a>(a: &'a Args, names: &[&str]) -> Result<Option<&'a Got>, ParseError> {
     let mut given: Vec<&Got> = names.iter().filter_map(|n| a.flag(n)).collect();
-    given.sort_by_key(|g| (g.at.line, g.at.col));
+    crate::sort::sort_by_key(&mut given, |g| (g.at.line, g.at.col));
     match given.as_slice() {
         [] => Ok(None),
         [one] => Ok(Some(one)),

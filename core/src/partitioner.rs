@@ -372,7 +372,7 @@ impl StickyPartitioner {
             .filter(|p| p.has_leader)
             .map(|p| p.partition)
             .collect();
-        available.sort_unstable();
+        crate::sort::sort(&mut available);
         if available.is_empty() {
             let count = i32::try_from(partitions.len()).ok().filter(|&n| n > 0)?;
             return Some(random % count);
@@ -400,7 +400,7 @@ impl StickyPartitioner {
             return;
         }
         let mut ordered: Vec<&PartitionStatus> = partitions.iter().collect();
-        ordered.sort_by_key(|p| p.partition);
+        crate::sort::sort_by_key(&mut ordered, |p| p.partition);
 
         let mut queue_sizes = vec![0; ordered.len()];
         let mut partition_ids = vec![0; ordered.len()];

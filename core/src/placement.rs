@@ -449,7 +449,7 @@ pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<i32, String>) -> Vec<
         .map(|(rack, ids)| (rack, ids.into_iter()))
         .collect();
     // Java sorts the rack names with String.compareTo (UTF-16 order).
-    racks.sort_by(|a, b| java::compare_strings(a.0, b.0));
+    crate::sort::sort_by(&mut racks, |a, b| java::compare_strings(a.0, b.0));
     let mut result = Vec::with_capacity(broker_racks.len());
     let mut rack_index = 0;
     while result.len() < broker_racks.len() {
@@ -482,7 +482,7 @@ impl BrokerList {
     /// Sort the list and draw a random start offset (no draw for an empty list).
     fn initialize<R: RandomSource + ?Sized>(&mut self, rng: &mut R) {
         if !self.brokers.is_empty() {
-            self.brokers.sort_unstable();
+            crate::sort::sort(&mut self.brokers);
             // Brokers were counted into an i32 when the rack list was built.
             self.offset = random_index(rng, self.brokers.len() as i32);
         }
@@ -624,11 +624,13 @@ impl<R: RandomSource> RackList<R> {
         }
         let mut rack_names: Vec<usize> = (0..racks.len()).collect();
         // OptionalStringComparator: no rack first, then String.compareTo.
-        rack_names.sort_by(|&a, &b| match (&racks[a].name, &racks[b].name) {
-            (None, None) => std::cmp::Ordering::Equal,
-            (None, Some(_)) => std::cmp::Ordering::Less,
-            (Some(_), None) => std::cmp::Ordering::Greater,
-            (Some(x), Some(y)) => java::compare_strings(x, y),
+        crate::sort::sort_by(&mut rack_names, |&a, &b| {
+            match (&racks[a].name, &racks[b].name) {
+                (None, None) => std::cmp::Ordering::Equal,
+                (None, Some(_)) => std::cmp::Ordering::Less,
+                (Some(_), None) => std::cmp::Ordering::Greater,
+                (Some(x), Some(y)) => java::compare_strings(x, y),
+            }
         });
         let offset = if rack_names.is_empty() {
             0

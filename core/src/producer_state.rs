@@ -358,7 +358,7 @@ pub fn is_aborted(aborted: &[AbortedTxn], record: &Record) -> bool {
 /// the data of aborted transactions, given the aborted transactions the broker attached.
 pub fn committed_only(records: &[Record], aborted: &[AbortedTxn]) -> Vec<Record> {
     let mut pending: Vec<AbortedTxn> = aborted.to_vec();
-    pending.sort_by_key(|t| t.first_offset);
+    crate::sort::sort_by_key(&mut pending, |t| t.first_offset);
     let mut pending: VecDeque<AbortedTxn> = pending.into();
     let mut aborted_pids = std::collections::BTreeSet::new();
     let mut out = Vec::new();

@@ -1032,7 +1032,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
     }
 
     fn blank(id: NodeId, mut voters: Vec<NodeId>, config: RaftConfig, observer: bool) -> Self {
-        voters.sort_unstable();
+        crate::sort::sort(&mut voters);
         voters.dedup();
         let is_voter = !observer && voters.contains(&id);
         RaftNode {
@@ -1986,7 +1986,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             .filter(|(&v, _)| v != self.id)
             .map(|(&v, rs)| (rs.end_offset, v))
             .collect();
-        successors.sort_by(|a, b| match (a.0, b.0) {
+        crate::sort::sort_by(&mut successors, |a, b| match (a.0, b.0) {
             (Some(x), Some(y)) => y.cmp(&x).then(a.1.cmp(&b.1)),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -2488,7 +2488,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             .iter()
             .map(|(&v, rs)| (rs.end_offset, v))
             .collect();
-        offsets.sort_by(|a, b| match (a.0, b.0) {
+        crate::sort::sort_by(&mut offsets, |a, b| match (a.0, b.0) {
             (Some(x), Some(y)) => y.cmp(&x).then(a.1.cmp(&b.1)),
             (Some(_), None) => std::cmp::Ordering::Less,
             (None, Some(_)) => std::cmp::Ordering::Greater,
@@ -2508,7 +2508,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             .map(|&(_, v)| v)
             .collect();
         let mut replicated_on = replicated_on;
-        replicated_on.sort_unstable();
+        crate::sort::sort(&mut replicated_on);
         self.quorum_hw = Some(candidate);
         self.log_hw = self.log_hw.max(candidate);
         self.event(

@@ -1703,7 +1703,7 @@ impl Simulation {
             Command::ListTopics => {
                 let image = self.metadata();
                 let mut topics = image.topics.clone();
-                topics.sort();
+                crate::sort::sort(&mut topics);
                 outcome.output = Some(topics.iter().map(|t| format!("{t}\n")).collect());
                 Ok(Vec::new())
             }

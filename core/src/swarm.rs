@@ -764,8 +764,8 @@ impl Generator {
             let at = self.rng.range(1, nodes.len() as i64) as usize;
             let mut a = nodes[..at].to_vec();
             let mut b = nodes[at..].to_vec();
-            a.sort_unstable();
-            b.sort_unstable();
+            crate::sort::sort(&mut a);
+            crate::sort::sort(&mut b);
             (a, b)
         };
         self.out.push(Command::Partition { side_a, side_b });
@@ -990,8 +990,8 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
         };
         let mut isr = reg.isr.clone();
         let mut replicas = reg.replicas.clone();
-        isr.sort_unstable();
-        replicas.sort_unstable();
+        crate::sort::sort(&mut isr);
+        crate::sort::sort(&mut replicas);
         if isr != replicas {
             return Some(format!(
                 "{tp}: ISR {:?} is not the replica set {:?}",

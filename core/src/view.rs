@@ -435,7 +435,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
     };
     let mut topics: Vec<TopicView> = Vec::new();
     let mut names = image.topics.clone();
-    names.sort();
+    crate::sort::sort(&mut names);
     for name in names {
         // Partitions are keyed by (topic, partition): a topic's are one range of the map.
         let partitions = image
@@ -805,7 +805,7 @@ fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupV
             });
         }
     }
-    views.sort_by(|a, b| a.group_id.cmp(&b.group_id));
+    crate::sort::sort_by(&mut views, |a, b| a.group_id.cmp(&b.group_id));
     views.dedup_by(|a, b| a.group_id == b.group_id);
     views
 }
@@ -835,7 +835,7 @@ fn group_offsets(
             }
         }
     }
-    partitions_seen.sort();
+    crate::sort::sort(&mut partitions_seen);
     partitions_seen
         .into_iter()
         .map(|tp| {

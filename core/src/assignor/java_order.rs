@@ -75,7 +75,7 @@ pub(crate) fn hash_order_from(hash_codes: &[i32], initial_capacity: u64) -> Vec<
     }
     let mask = capacity - 1;
     let mut order: Vec<usize> = (0..hash_codes.len()).collect();
-    order.sort_by_key(|&i| u64::from(spread[i]) & mask);
+    crate::sort::sort_by_key(&mut order, |&i| u64::from(spread[i]) & mask);
     order
 }
 

@@ -176,7 +176,9 @@ pub(super) fn assign(input: &Input) -> Vec<Vec<TopicPartition>> {
                 .copied()
                 .filter(|&m| members[m].topics.iter().any(|t| t == topic))
                 .collect();
-            subscribers.sort_by(|&a, &b| member_order_cmp(&members[a], &members[b]));
+            crate::sort::sort_by(&mut subscribers, |&a, &b| {
+                member_order_cmp(&members[a], &members[b])
+            });
             let consumers: Vec<(usize, Option<&str>)> =
                 subscribers.iter().map(|&m| (m, consumer_rack(m))).collect();
             let count = input.partition_count(topic);
@@ -250,7 +252,7 @@ pub(super) fn assign(input: &Input) -> Vec<Vec<TopicPartition>> {
     }
     if use_rack_aware {
         for list in &mut assignment {
-            list.sort_by(cmp_topic_partition);
+            crate::sort::sort_by(list, cmp_topic_partition);
         }
     }
     assignment

@@ -9,7 +9,9 @@ pub(super) fn assign(input: &Input) -> Vec<Vec<TopicPartition>> {
     let mut assignment: Vec<Vec<TopicPartition>> = vec![Vec::new(); members.len()];
     // Members in HashMap order, sorted (stably) by MemberInfo.
     let mut circle: Vec<usize> = input.order.clone();
-    circle.sort_by(|&a, &b| member_order_cmp(&members[a], &members[b]));
+    crate::sort::sort_by(&mut circle, |&a, &b| {
+        member_order_cmp(&members[a], &members[b])
+    });
     if circle.is_empty() {
         return assignment;
     }
@@ -18,7 +20,7 @@ pub(super) fn assign(input: &Input) -> Vec<Vec<TopicPartition>> {
         .iter()
         .flat_map(|m| m.topics.iter().map(String::as_str))
         .collect();
-    topics.sort_by(|a, b| compare_strings(a, b));
+    crate::sort::sort_by(&mut topics, |a, b| compare_strings(a, b));
     topics.dedup();
 
     // The CircularIterator: `next` is the position of the member `peek()` returns.

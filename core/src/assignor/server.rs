@@ -141,7 +141,7 @@ pub(super) fn assign(
                 ps.iter().map(move |&p| TopicPartition::new(name, p))
             })
             .collect();
-        partitions.sort_by(cmp_topic_partition);
+        crate::sort::sort_by(&mut partitions, cmp_topic_partition);
         result.insert(m.member_id.clone(), partitions);
     }
     Ok(result)
@@ -291,14 +291,14 @@ fn range(
     homogeneous: bool,
 ) -> Vec<BTreeMap<usize, BTreeSet<i32>>> {
     let mut sorted: Vec<usize> = (0..members.len()).collect();
-    sorted.sort_by(
-        |&a, &b| match (&members[a].instance_id, &members[b].instance_id) {
+    crate::sort::sort_by(&mut sorted, |&a, &b| {
+        match (&members[a].instance_id, &members[b].instance_id) {
             (Some(x), Some(y)) => compare_strings(x, y),
             (Some(_), None) => Ordering::Less,
             (None, Some(_)) => Ordering::Greater,
             (None, None) => compare_strings(&members[a].member_id, &members[b].member_id),
-        },
-    );
+        }
+    });
     let mut state: BTreeMap<usize, RangeTopic> = BTreeMap::new();
     if homogeneous {
         for &t in &specs[sorted[0]].topics {
@@ -413,7 +413,7 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
     /// Topics by partitions per subscriber (descending), subscriber count (ascending), then
     /// topic id.
     fn sort_topics(&self, mut list: Vec<usize>) -> Vec<usize> {
-        list.sort_by(|&a, &b| {
+        crate::sort::sort_by(&mut list, |&a, &b| {
             let (pa, sa) = (self.topics[a].partitions, self.subscribers[&a].len());
             let (pb, sb) = (self.topics[b].partitions, self.subscribers[&b].len());
             let (ra, rb) = (f64::from(pa) / sa as f64, f64::from(pb) / sb as f64);
@@ -490,7 +490,7 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
         }
         let owners = self.owners[&t].clone();
         let mut partitions: Vec<i32> = (0..owners.len() as i32).collect();
-        partitions.sort_by_key(|&p| (owners[p as usize], p));
+        crate::sort::sort_by_key(&mut partitions, |&p| (owners[p as usize], p));
         let mut start: BTreeMap<i64, usize> = BTreeMap::new();
         let mut end: BTreeMap<i64, usize> = BTreeMap::new();
         for (i, &p) in partitions.iter().enumerate() {
@@ -556,7 +556,7 @@ impl Balancer {
             });
         }
         self.sorted = members.to_vec();
-        self.sorted.sort_by_key(|&m| (sizes[m], m));
+        crate::sort::sort_by_key(&mut self.sorted, |&m| (sizes[m], m));
         let n = self.sorted.len();
         let (lowest, highest) = (sizes[self.sorted[0]], sizes[self.sorted[n - 1]]);
         self.least_end = 0;

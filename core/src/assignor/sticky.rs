@@ -196,7 +196,9 @@ impl<'a> RackInfo<'a> {
     /// Partitions with the fewest same-rack consumers first (a stable sort).
     fn sort_by_rack_consumers(&self, partitions: &mut [TopicPartition]) {
         if !self.consumers_by_partition.is_empty() {
-            partitions.sort_by_key(|tp| self.consumers_by_partition.get(tp).copied().unwrap_or(0));
+            crate::sort::sort_by_key(partitions, |tp| {
+                self.consumers_by_partition.get(tp).copied().unwrap_or(0)
+            });
         }
     }
 
@@ -339,7 +341,7 @@ pub(super) fn assign(
         .filter(|t| input.partition_count(t) > 0)
         .map(|t| (t, input.partition_count(t)))
         .collect();
-    topics.sort_by(|a, b| compare_strings(a.0, b.0));
+    crate::sort::sort_by(&mut topics, |a, b| compare_strings(a.0, b.0));
     topics.dedup();
     let all_topics: BTreeSet<&str> = topics.iter().map(|t| t.0).collect();
 
@@ -442,14 +444,14 @@ impl<'r, 'a> Constrained<'r, 'a> {
             .flat_map(|&(topic, count)| (0..count).map(move |p| TopicPartition::new(topic, p)))
             .collect();
         let mut assigned_sorted = assigned;
-        assigned_sorted.sort_by(cmp_topic_partition);
+        crate::sort::sort_by(&mut assigned_sorted, cmp_topic_partition);
         let mut unassigned = unassigned_partitions(&all_sorted, &assigned_sorted);
 
         let members = &input.members;
         let by_id =
             |a: &usize, b: &usize| compare_strings(members[*a].member_id, members[*b].member_id);
-        builder.under_min.sort_by(by_id);
-        builder.exactly_min.sort_by(by_id);
+        crate::sort::sort_by(&mut builder.under_min, by_id);
+        crate::sort::sort_by(&mut builder.exactly_min, by_id);
         rack_info.sort_by_rack_consumers(&mut unassigned);
 
         builder.assign_rack_aware_round_robin(&mut unassigned);
@@ -475,7 +477,7 @@ impl<'r, 'a> Constrained<'r, 'a> {
                     kept.push(tp.clone());
                 }
             }
-            kept.sort_by(|a, b| {
+            crate::sort::sort_by(&mut kept, |a, b| {
                 a.partition
                     .cmp(&b.partition)
                     .then_with(|| compare_strings(&a.topic, &b.topic))
@@ -760,7 +762,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
             }
         }
         let mut sorted_topics: Vec<&str> = topics.iter().map(|t| t.0).collect();
-        sorted_topics.sort_by(|a, b| {
+        crate::sort::sort_by(&mut sorted_topics, |a, b| {
             potential_consumers[a]
                 .len()
                 .cmp(&potential_consumers[b].len())
@@ -871,7 +873,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
             return self.sorted_all_partitions.clone();
         }
         let consumers = |t: &str| self.potential_consumers.get(t).map_or(0, Vec::len);
-        assigned.sort_by(|a, b| {
+        crate::sort::sort_by(&mut assigned, |a, b| {
             consumers(&a.topic)
                 .cmp(&consumers(&b.topic))
                 .then_with(|| compare_strings(&a.topic, &b.topic))

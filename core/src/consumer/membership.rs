@@ -403,7 +403,7 @@ impl Consumer {
             );
         }
         if let Some(mut assignment) = response.assignment {
-            assignment.sort();
+            crate::sort::sort(&mut assignment);
             self.membership.target = Some(assignment);
         }
         let reconciled = self
@@ -554,10 +554,10 @@ impl Consumer {
         };
         let (now_revoked, added, kept) = self.assignment_change(&target);
         revoked.extend(now_revoked);
-        revoked.sort();
+        crate::sort::sort(&mut revoked);
         self.revoke(&revoked);
         self.owned.extend(added.iter().cloned());
-        self.owned.sort();
+        crate::sort::sort(&mut self.owned);
         self.membership.local = self.owned.clone();
         self.membership.state = MemberState::Acknowledging;
         let epoch = self.generation;

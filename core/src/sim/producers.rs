@@ -235,7 +235,7 @@ impl Simulation {
                         "group {group} has no running consumer with a position to send (start one with `consumer start NAME --group {group} --topic T`)"
                     ));
                 }
-                offsets.sort();
+                crate::sort::sort(&mut offsets);
                 let group = group.clone();
                 Ok(self
                     .with_producer(id, |p, ctx| {

@@ -292,9 +292,9 @@ fn group_card(view: &ClusterView, group: &GroupView) -> Html {
     let mut listed: Vec<&_> = group.offsets.iter().collect();
     if listed.len() > OFFSET_ROWS_SHOWN {
         let mut by_lag: Vec<usize> = (0..listed.len()).collect();
-        by_lag.sort_by_key(|&i| std::cmp::Reverse(listed[i].lag));
+        sandbox_core::sort::sort_by_key(&mut by_lag, |&i| std::cmp::Reverse(listed[i].lag));
         let mut keep: Vec<usize> = by_lag.into_iter().take(OFFSET_ROWS_SHOWN).collect();
-        keep.sort_unstable();
+        sandbox_core::sort::sort(&mut keep);
         listed = keep.into_iter().map(|i| listed[i]).collect();
     }
     let unlisted = group.offsets.len() - listed.len();

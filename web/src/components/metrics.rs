@@ -54,7 +54,7 @@ pub fn MetricsPanel(props: &MetricsPanelProps) -> Html {
     });
     // Partitions with records not yet committed first; a big cluster lists only the first few.
     let mut listed: Vec<&(String, i64, i64)> = m.partitions.iter().collect();
-    listed.sort_by_key(|(_, hw, leo)| std::cmp::Reverse(leo - hw));
+    sandbox_core::sort::sort_by_key(&mut listed, |(_, hw, leo)| std::cmp::Reverse(leo - hw));
     let hidden = listed.len().saturating_sub(PARTITIONS_LISTED);
     listed.truncate(PARTITIONS_LISTED);
     let partitions = listed.into_iter().map(|(name, hw, leo)| {
