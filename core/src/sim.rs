@@ -289,6 +289,17 @@ impl Network {
     }
 }
 
+/// The most partitions a sandbox cluster holds (internal topics included). A real cluster has
+/// no such limit; the sandbox keeps every replica of every partition in the page's memory and
+/// is measured at 1,000 partitions (`cargo xtask bench`), so past twice that a command that
+/// would add partitions is refused with a sentence instead of slowing the page to a halt.
+pub const MAX_CLUSTER_PARTITIONS: usize = 2_000;
+
+/// The most records a sandbox cluster holds (counted on partition leaders): every replica
+/// keeps its records in memory, about half a kilobyte each with their copies. Producing past
+/// it is refused with a sentence.
+pub const MAX_CLUSTER_RECORDS: i64 = 200_000;
+
 /// A user command that could not be applied, with a sentence a learner understands.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CommandError {
@@ -299,6 +310,17 @@ impl std::fmt::Display for CommandError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.message)
     }
+}
+
+/// Refuses a command that would take a cluster of `held` partitions past
+/// [`MAX_CLUSTER_PARTITIONS`] by `adding` more.
+fn partitions_fit(held: usize, adding: usize) -> Result<(), CommandError> {
+    if held + adding > MAX_CLUSTER_PARTITIONS {
+        return fail(format!(
+            "the sandbox keeps at most {MAX_CLUSTER_PARTITIONS} partitions in a cluster (internal topics included); it has {held}, so {adding} more would pass that (a real cluster has no such limit)"
+        ));
+    }
+    Ok(())
 }
 
 fn fail<T>(message: impl Into<String>) -> Result<T, CommandError> {
@@ -1859,6 +1881,7 @@ impl Simulation {
                 value,
                 timeout_ms,
             } => {
+                self.records_fit(i64::from(*count))?;
                 self.refresh_bootstrap();
                 let mut ctx = Ctx {
                     now: self.now_ms,
@@ -2035,6 +2058,24 @@ impl Simulation {
             .collect();
     }
 
+    /// Refuses `adding` more records when the cluster would hold more than
+    /// [`MAX_CLUSTER_RECORDS`].
+    pub(crate) fn records_fit(&self, adding: i64) -> Result<(), CommandError> {
+        let held: i64 = self
+            .brokers
+            .values()
+            .flat_map(|b| b.replicas.values())
+            .filter(|r| r.leader.is_some())
+            .map(|r| r.log.records().len() as i64)
+            .sum();
+        if held + adding > MAX_CLUSTER_RECORDS {
+            return fail(format!(
+                "the sandbox keeps at most {MAX_CLUSTER_RECORDS} records in a cluster (every replica holds them in this page's memory); it has {held}, so {adding} more would pass that. Produce fewer, or start a new run"
+            ));
+        }
+        Ok(())
+    }
+
     fn create_topic(
         &mut self,
         topic: &str,
@@ -2052,6 +2093,8 @@ impl Simulation {
                 "Topic '{topic}' already exists. (TOPIC_ALREADY_EXISTS)"
             ));
         }
+        let adding = assignment.map_or(partitions.max(0) as usize, |a| a.len());
+        partitions_fit(image.partitions.len(), adding)?;
         for (name, _) in configs {
             match crate::config::find(name) {
                 Some(def) if def.scope == crate::config::Scope::Topic => {}
@@ -2150,6 +2193,7 @@ impl Simulation {
                 "Topic currently has {current} partitions, which is higher than or equal to the requested {total}. (INVALID_PARTITIONS: partitions can only be added)"
             ));
         }
+        partitions_fit(image.partitions.len(), (total - current) as usize)?;
         let replication_factor = existing[0].replicas.len() as i32;
         let brokers = placement_brokers(&image);
         let seed = self.rng.next_u64() as i64;

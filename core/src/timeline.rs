@@ -66,6 +66,10 @@ impl Default for Limits {
 /// stepping back from there is as fast as near the head.
 pub const FOCUS_STEPS: u64 = 256;
 
+/// [`Timeline::warm_up`] leaves a snapshot every interval for this many intervals before the
+/// step being looked at, so stepping back from anywhere soon costs at most one interval.
+pub const WARM_SNAPSHOTS: u64 = 12;
+
 /// How many of the newest events (deliveries and timers included) are kept whole.
 pub const RECENT_EVENTS: usize = 2_000;
 
@@ -147,6 +151,16 @@ impl Snapshots {
         self.map.len()
     }
 
+    /// The steps snapshots are kept at, in order.
+    pub fn steps(&self) -> impl Iterator<Item = u64> + '_ {
+        self.map.keys().copied()
+    }
+
+    /// The estimated size of one snapshot the budget counts ([`Simulation::footprint`]).
+    pub fn footprint(&self) -> usize {
+        self.footprint
+    }
+
     pub fn is_empty(&self) -> bool {
         self.map.is_empty()
     }
@@ -183,7 +197,7 @@ impl Snapshots {
     fn take_focus(&mut self, sim: &Simulation) {
         self.map.insert(sim.steps, Arc::new(sim.clone()));
         self.focus.push_back(sim.steps);
-        while self.focus.len() > (FOCUS_STEPS / SNAPSHOT_INTERVAL) as usize {
+        while self.focus.len() > WARM_SNAPSHOTS as usize + 4 {
             if let Some(old) = self.focus.pop_front() {
                 if !self.keeps(old) && old < self.thinned_to {
                     self.map.remove(&old);
@@ -362,7 +376,7 @@ fn replay(
     target: u64,
     on_event: &mut dyn FnMut(Event),
     after_step: &mut dyn FnMut(&Simulation),
-) {
+) -> usize {
     loop {
         while next < actions.len() && actions[next].0 == sim.steps {
             match &actions[next].1 {
@@ -385,6 +399,7 @@ fn replay(
         events.into_iter().for_each(&mut *on_event);
         after_step(sim);
     }
+    next
 }
 
 /// A run with its history.
@@ -399,6 +414,9 @@ pub struct Timeline {
     head: Option<Simulation>,
     recent: Recent,
     limits: Limits,
+    /// A replay [`Timeline::warm_up`] has under way: its branch, its state and the index of
+    /// the next action to apply.
+    warming: Option<(usize, Simulation, usize)>,
 }
 
 impl Timeline {
@@ -449,6 +467,7 @@ impl Timeline {
             state: sim,
             recent,
             limits,
+            warming: None,
         }
     }
 
@@ -639,6 +658,70 @@ impl Timeline {
             Some((kept, _)) if step - kept > 2 * SNAPSHOT_INTERVAL => kept,
             _ => step,
         }
+    }
+
+    /// Makes stepping back from here quick: leaves a snapshot every interval for the
+    /// [`WARM_SNAPSHOTS`] intervals before the step being looked at, replaying at most
+    /// `max_steps` steps per call, so the page can do it in slices while nobody is clicking.
+    /// Deep in a long run, the nearest kept snapshot before a scrubber's landing point is a
+    /// grid spacing back (thousands of steps); without this the first step back replays all
+    /// of that. Returns whether there is more to do. It only adds snapshots, which change
+    /// nothing but how fast a seek is.
+    pub fn warm_up(&mut self, max_steps: u64) -> bool {
+        let current = self.current_branch;
+        let at = self.state.steps;
+        let branch = &mut self.branches[current];
+        let interval = branch.snapshots.interval();
+        let from = at.saturating_sub(interval * WARM_SNAPSHOTS);
+        let missing = (from.div_ceil(interval) * interval..at)
+            .step_by(interval as usize)
+            .find(|&m| !branch.snapshots.contains(m));
+        let Some(missing) = missing else {
+            self.warming = None;
+            return false;
+        };
+        let nearest = branch.snapshots.at_or_before(missing).map_or(0, |(s, _)| s);
+        let (mut sim, next) = match self.warming.take() {
+            // The replay under way is on the way to the first missing snapshot: go on.
+            Some((b, sim, next))
+                if b == current && sim.steps >= nearest && sim.steps <= missing =>
+            {
+                (sim, next)
+            }
+            _ => {
+                let (base, snapshot) = branch
+                    .snapshots
+                    .at_or_before(missing)
+                    .expect("every branch has a snapshot at its first step");
+                (Simulation::clone(snapshot), branch.first_action_at(base))
+            }
+        };
+        let target = (sim.steps + max_steps).min(at.saturating_sub(1));
+        let snapshots = &branch.snapshots;
+        let mut taken = Vec::new();
+        let next = replay(
+            &mut sim,
+            &branch.actions,
+            next,
+            target,
+            &mut |_| {},
+            &mut |s| {
+                if s.steps >= from
+                    && s.steps.is_multiple_of(interval)
+                    && !snapshots.contains(s.steps)
+                {
+                    taken.push(s.clone());
+                }
+            },
+        );
+        for snapshot in &taken {
+            branch.snapshots.take_focus(snapshot);
+        }
+        let done = sim.steps + 1 >= at;
+        if !done {
+            self.warming = Some((current, sim, next));
+        }
+        true
     }
 
     /// The seek behind every move through recorded history. With a `sink`, every event of

@@ -382,3 +382,45 @@ fn a_branch_stops_growing_at_its_step_limit_with_a_sentence() {
         "{message}"
     );
 }
+
+#[test]
+fn warming_up_makes_every_step_back_from_a_landing_point_short_and_exact() {
+    let mut timeline = long_timeline();
+    let head = timeline.state.steps;
+    // Where a scrubber lands deep in the run: a kept snapshot, a grid spacing after the one
+    // before it.
+    let landing = timeline.scrub_target(head / 3);
+    timeline.seek(landing);
+    let interval = timeline.branch().snapshots.interval();
+    let gap_before = |t: &Timeline, step: u64| {
+        step - t
+            .branch()
+            .snapshots
+            .steps()
+            .filter(|&s| s <= step)
+            .last()
+            .unwrap()
+    };
+    assert!(
+        gap_before(&timeline, landing - 1) > 4 * interval,
+        "without warming up, a step back replays a grid spacing"
+    );
+    let mut slices = 0;
+    while timeline.warm_up(100) {
+        slices += 1;
+        assert!(slices < 10_000, "warming up ends");
+    }
+    assert!(slices > 1, "it works in slices of 100 steps");
+    let (_, states) = straight_long(&[landing - 1, landing - 700]);
+    for back in [landing - 1, landing - 700] {
+        assert!(
+            gap_before(&timeline, back) <= interval,
+            "step {back} is at most one interval after a snapshot"
+        );
+        timeline.seek(back);
+        assert!(
+            timeline.state == states[&back],
+            "the state at {back} is exact"
+        );
+    }
+}

@@ -97,6 +97,20 @@ pub fn App() -> Html {
             }
         });
     }
+    // While nobody is clicking, prepare the steps back from where the view is (see
+    // `Timeline::warm_up`), a few milliseconds at a time so a key press never waits for it.
+    let warming: WarmUp = use_mut_ref(Default::default);
+    {
+        let session = state.session.clone();
+        let playing = state.playing;
+        use_effect_with(state.version, move |_| {
+            // A new action cancels the slices under way (both slots) and starts afresh.
+            *warming.borrow_mut() = Default::default();
+            if !playing {
+                warm_up_later(session, warming, 0);
+            }
+        });
+    }
     // Callbacks made once: a panel whose data did not change is then not drawn again.
     let dispatch = use_callback(state.dispatcher(), |action: Action, dispatcher| {
         dispatcher.dispatch(action)
@@ -336,6 +350,38 @@ pub fn App() -> Html {
 }
 
 use wasm_bindgen::JsCast;
+
+/// How long the page waits after an action before preparing the steps back, and how long one
+/// slice of that preparation may take.
+const WARM_UP_AFTER_MS: u32 = 40;
+const WARM_UP_SLICE_MS: f64 = 6.0;
+
+/// The timers of the warm-up's slices: two slots used in turn, so a slice that schedules the
+/// next one never drops its own timer (and closure) while it runs.
+type WarmUp = Rc<std::cell::RefCell<[Option<gloo_timers::callback::Timeout>; 2]>>;
+
+/// Schedules slice number `slice` of `Timeline::warm_up`, which schedules the next while there
+/// is more to do.
+fn warm_up_later(session: Rc<std::cell::RefCell<state::Session>>, slots: WarmUp, slice: usize) {
+    let next_slots = slots.clone();
+    let timeout = gloo_timers::callback::Timeout::new(WARM_UP_AFTER_MS, move || {
+        let started = perf::now();
+        let more = {
+            let Ok(mut session) = session.try_borrow_mut() else {
+                return;
+            };
+            let mut more = true;
+            while more && perf::now() - started < WARM_UP_SLICE_MS {
+                more = session.timeline.warm_up(128);
+            }
+            more
+        };
+        if more {
+            warm_up_later(session, next_slots, slice + 1);
+        }
+    });
+    slots.borrow_mut()[slice % 2] = Some(timeout);
+}
 
 /// The shortest time between two rewrites of the address while the run moves.
 const ADDRESS_EVERY_MS: f64 = 300.0;

@@ -88,6 +88,7 @@ impl Simulation {
                 partition,
             } => {
                 let id = self.producer_id(name)?;
+                self.records_fit(i64::from(*count))?;
                 if !self.metadata().topics.iter().any(|t| t == topic) {
                     return fail(format!(
                         "topic '{topic}' does not exist (UNKNOWN_TOPIC_OR_PARTITION); create it with kafka-topics.sh --create"

@@ -366,15 +366,34 @@ async fn interactions(session: &Session, table: &mut Table, label: &str, budget_
     let t = drive(session, "key", json!("PageUp"), n).await;
     add(table, "back from the head", &t, "back");
 
-    // Seek far into the past with the scrubber, then step around there.
+    // Seek far into the past with the scrubber, pause as a presenter does (the page prepares
+    // the steps back meanwhile), then step back and forth there.
     let targets = spread(head, n, 1);
     let t = drive(session, "scrub", json!(targets), n).await;
     add(table, "scrubber seek", &t, "scrub");
-
-    let t = drive(session, "key", json!("PageUp"), n).await;
-    add(table, "back after a seek", &t, "back");
-    let t = drive(session, "key", json!("PageDown"), n).await;
-    add(table, "step after a rewind", &t, "step");
+    let (mut first_backs, mut backs, mut steps) = (Vec::new(), Vec::new(), Vec::new());
+    for target in spread(head, n.min(30), 3) {
+        drive(session, "scrub", json!([target]), 1).await;
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        let t = drive(session, "key", json!("PageUp"), 3).await;
+        let mut b = t.into_iter().filter(|t| t["a"] == "back");
+        first_backs.extend(b.next());
+        backs.extend(b);
+        steps.extend(
+            drive(session, "key", json!("PageDown"), 3)
+                .await
+                .into_iter()
+                .filter(|t| t["a"] == "step"),
+        );
+    }
+    add(
+        table,
+        "first step back 300 ms after a seek",
+        &first_backs,
+        "back",
+    );
+    add(table, "back after a rewind", &backs, "back");
+    add(table, "step after a rewind", &steps, "step");
 
     // Next: jumps from random points of the recorded history. One that finds its event in
     // what was recorded is a seek; one that does not goes to the head and simulates on until
