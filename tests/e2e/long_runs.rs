@@ -7,81 +7,16 @@ use std::time::{Duration, Instant};
 use e2e::Session;
 use serde_json::Value;
 
-async fn current_step(session: &Session) -> u64 {
-    let text = session.text(".controls .position").await;
-    text.trim_start_matches("step ")
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no step in {text:?}"))
-}
-
-async fn sandbox(session: &Session, name: &str) -> Value {
-    session
-        .client
-        .execute(
-            &format!(
-                "return (window.__sandbox || {{}})[{}] ?? null",
-                Value::from(name)
-            ),
-            vec![],
-        )
-        .await
-        .unwrap_or(Value::Null)
-}
-
-/// Opens `path` and waits (up to `limit`) until the page has drawn the run it holds.
-async fn open_and_wait(session: &Session, path: &str, limit: Duration) {
-    session
-        .client
-        .goto(&format!(
-            "{}{}",
-            session.base_url,
-            path.trim_start_matches('/')
-        ))
-        .await
-        .expect("navigating to the app");
-    let deadline = Instant::now() + limit;
-    while sandbox(session, "opened").await != Value::Bool(true) {
-        assert!(
-            sandbox(session, "crashed").await != Value::Bool(true),
-            "the page crashed: {}",
-            session.text(".crash-panel").await
-        );
-        assert!(
-            Instant::now() < deadline,
-            "the run did not open within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(250)).await;
-    }
-    session.wait_for(".cluster-diagram").await;
-}
-
-async fn press(session: &Session, key: &str, times: usize) {
-    let script = "const [key, times, done] = arguments;
-        const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
-        (async () => {
-          for (let i = 0; i < times; i++) {
-            document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
-            await frame();
-          }
-          done(true);
-        })();";
-    session
-        .client
-        .execute_async(script, vec![Value::from(key), Value::from(times)])
-        .await
-        .unwrap_or_else(|e| panic!("pressing {key}: {e}"));
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_hour_of_the_workshop_opens_from_a_link_then_steps_rewinds_and_forks() {
     let session = Session::start().await;
     let script = sandbox_core::example::workshop_with_consumers_script("60m");
-    open_and_wait(&session, &e2e::run_link(&script), Duration::from_secs(300)).await;
+    session
+        .open_and_wait(&e2e::run_link(&script), Duration::from_secs(300))
+        .await;
 
     // An hour of simulated time is over a million steps, in bounded memory.
-    let head = current_step(&session).await;
+    let head = session.current_step().await;
     assert!(head > 1_000_000, "the hour is {head} steps");
     let position = session.text(".controls .position").await;
     let seconds: f64 = position
@@ -90,26 +25,26 @@ async fn an_hour_of_the_workshop_opens_from_a_link_then_steps_rewinds_and_forks(
         .and_then(|t| t.trim().trim_end_matches(" s").parse().ok())
         .unwrap_or_else(|| panic!("no time in {position:?}"));
     assert!(seconds > 3600.0, "an hour of simulated time: {position}");
-    let memory_mb = sandbox(&session, "memory").await.as_f64().unwrap_or(0.0) / 1048576.0;
+    let memory_mb = session.sandbox("memory").await.as_f64().unwrap_or(0.0) / 1048576.0;
     assert!(memory_mb < 300.0, "{memory_mb:.0} MB of wasm memory");
     // The consumers read everything long ago: every leader's HW is its LEO.
     let leader = "[data-replica^='orders-0@'][data-role='leader']";
     assert_eq!(session.attr(leader, "data-hw").await, "278");
 
     // Step on at the head, then rewind deep into the hour and step around there.
-    press(&session, "PageDown", 3).await;
-    assert_eq!(current_step(&session).await, head + 3);
+    session.press("PageDown", 3).await;
+    assert_eq!(session.current_step().await, head + 3);
     session.type_command("seek 400000").await;
-    assert_eq!(current_step(&session).await, 400_000);
-    press(&session, "PageUp", 5).await;
-    assert_eq!(current_step(&session).await, 399_995);
-    press(&session, "PageDown", 2).await;
-    assert_eq!(current_step(&session).await, 399_997);
+    assert_eq!(session.current_step().await, 400_000);
+    session.press("PageUp", 5).await;
+    assert_eq!(session.current_step().await, 399_995);
+    session.press("PageDown", 2).await;
+    assert_eq!(session.current_step().await, 399_997);
     assert_eq!(session.attr(leader, "data-hw").await, "278");
     session.screenshot("long-run-rewound").await;
 
     // Each of those answered within a frame or two, however long the run.
-    let timings = sandbox(&session, "timings").await;
+    let timings = session.sandbox("timings").await;
     let slowest = timings
         .as_array()
         .expect("the page's timings")
@@ -149,8 +84,10 @@ async fn a_crash_shows_what_happened_and_reopens_the_run_at_its_last_step() {
                   run 2s\n\
                   produce orders-0 --count 4 --acks all\n\
                   run 1s\n";
-    open_and_wait(&session, &e2e::run_link(script), Duration::from_secs(30)).await;
-    let step = current_step(&session).await;
+    session
+        .open_and_wait(&e2e::run_link(script), Duration::from_secs(30))
+        .await;
+    let step = session.current_step().await;
     // What a trap of the WebAssembly module (a panic, memory exhausted) throws into the page.
     session
         .client
@@ -172,11 +109,11 @@ async fn a_crash_shows_what_happened_and_reopens_the_run_at_its_last_step() {
     // Reopening replays the run to that step.
     session.click(".crash-panel a").await;
     let deadline = Instant::now() + Duration::from_secs(30);
-    while sandbox(&session, "opened").await != Value::Bool(true) {
+    while session.sandbox("opened").await != Value::Bool(true) {
         assert!(Instant::now() < deadline, "the run did not reopen");
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
-    assert_eq!(current_step(&session).await, step);
+    assert_eq!(session.current_step().await, step);
     assert_eq!(
         session
             .attr("[data-replica^='orders-0@'][data-role='leader']", "data-hw")
@@ -193,7 +130,7 @@ async fn a_link_that_crashed_while_opening_is_not_replayed_again_until_asked() {
                   kafka-topics.sh --create --topic audit --partitions 2 --replication-factor 2\n\
                   run 2s\n";
     let link = e2e::run_link(script);
-    open_and_wait(&session, &link, Duration::from_secs(30)).await;
+    session.open_and_wait(&link, Duration::from_secs(30)).await;
     // As if the last opening of this address never finished: the tab still remembers it.
     session
         .client

@@ -6,15 +6,6 @@ use e2e::Session;
 use fantoccini::Locator;
 
 /// The step shown in the timeline position, e.g. "step 812 / 812 · 6.012 s" gives 812.
-async fn current_step(session: &Session) -> u64 {
-    let text = session.text(".controls .position").await;
-    text.trim_start_matches("step ")
-        .split_whitespace()
-        .next()
-        .and_then(|n| n.parse().ok())
-        .unwrap_or_else(|| panic!("no step in {text:?}"))
-}
-
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     let session = Session::start().await;
@@ -83,7 +74,7 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
     assert_eq!(session.attr(&leader_css, "data-hw").await, "5");
     session.screenshot("03-committed").await;
     // Commands belong to the step they were issued at, so "before the crash" is one step earlier.
-    let before_crash = current_step(&session).await - 1;
+    let before_crash = session.current_step().await - 1;
 
     // Crash the leader with its button: the console shows the command, the broker is down.
     session
@@ -129,7 +120,7 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
 
     // Step back to before the crash: the old leader leads again and is alive.
     session.type_command(&format!("seek {before_crash}")).await;
-    assert_eq!(current_step(&session).await, before_crash);
+    assert_eq!(session.current_step().await, before_crash);
     assert_eq!(
         session
             .attr(
@@ -177,7 +168,7 @@ async fn a_workshop_creates_produces_fails_over_rewinds_and_forks() {
         .unwrap();
     line.click().await.expect("clicking the log line");
     let step = session.attr(".event-log .event.current", "data-step").await;
-    assert_eq!(current_step(&session).await.to_string(), step);
+    assert_eq!(session.current_step().await.to_string(), step);
 
     session.close().await;
 }

@@ -317,6 +317,73 @@ impl Session {
         }
     }
 
+    /// `window.__sandbox[name]`: what the page measures of itself and knows of a crash
+    /// (`web/src/perf.rs`); `null` when absent.
+    pub async fn sandbox(&self, name: &str) -> serde_json::Value {
+        self.client
+            .execute(
+                &format!("return (window.__sandbox || {{}})[{}] ?? null", json!(name)),
+                vec![],
+            )
+            .await
+            .unwrap_or(serde_json::Value::Null)
+    }
+
+    /// Opens `path` and waits (up to `limit`) until the page says it has drawn the run it
+    /// holds, failing with the crash screen's text if it crashed instead.
+    pub async fn open_and_wait(&self, path: &str, limit: Duration) {
+        self.client
+            .goto(&format!(
+                "{}{}",
+                self.base_url,
+                path.trim_start_matches('/')
+            ))
+            .await
+            .expect("navigating to the app");
+        let deadline = Instant::now() + limit;
+        while self.sandbox("opened").await != json!(true) {
+            if self.sandbox("crashed").await == json!(true) {
+                panic!(
+                    "the page crashed opening the run:\n{}",
+                    self.text(".crash-panel").await
+                );
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the run did not open within {limit:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    }
+
+    /// The step the timeline shows (`step N / M · ...`).
+    pub async fn current_step(&self) -> u64 {
+        let text = self.text(".controls .position").await;
+        text.trim_start_matches("step ")
+            .split_whitespace()
+            .next()
+            .and_then(|n| n.parse().ok())
+            .unwrap_or_else(|| panic!("no step in {text:?}"))
+    }
+
+    /// Presses `key` on the page `times` times, each drawn (a frame) before the next, as a
+    /// presenter's clicker does.
+    pub async fn press(&self, key: &str, times: usize) {
+        let script = "const [key, times, done] = arguments;
+            const frame = () => new Promise(r => requestAnimationFrame(() => setTimeout(r, 0)));
+            (async () => {
+              for (let i = 0; i < times; i++) {
+                document.dispatchEvent(new KeyboardEvent('keydown', { key, bubbles: true }));
+                await frame();
+              }
+              done(true);
+            })();";
+        self.client
+            .execute_async(script, vec![json!(key), json!(times)])
+            .await
+            .unwrap_or_else(|e| panic!("pressing {key}: {e}"));
+    }
+
     /// Ends the browser session (ChromeDriver is stopped on drop).
     pub async fn close(self) {
         let _ = self.client.clone().close().await;

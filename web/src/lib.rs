@@ -7,6 +7,7 @@
 pub mod components;
 pub mod perf;
 pub mod state;
+pub mod svg;
 
 use std::rc::Rc;
 
@@ -211,10 +212,12 @@ pub fn App() -> Html {
         },
         |v| v.clone(),
     );
+    // The consumer form offers the topics by name.
     let groups_part = use_memo(
         ClusterView {
             groups: stable.groups.clone(),
             consumers: stable.consumers.clone(),
+            topics: topic_names.clone(),
             ..ClusterView::default()
         },
         |v| v.clone(),

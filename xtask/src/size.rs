@@ -9,7 +9,7 @@ pub const BUDGET_KIB: f64 = 300.0;
 
 /// Until the budget is met, the build fails if the download grows past this: each change that
 /// makes it smaller lowers it, so it only ever ratchets down to [`BUDGET_KIB`].
-pub const CEILING_KIB: f64 = 605.0;
+pub const CEILING_KIB: f64 = 598.0;
 
 /// `(file name, raw bytes, gzip bytes)` of each file, compressed at gzip's best level.
 pub fn gzip_sizes(files: &[PathBuf]) -> Result<Vec<(String, u64, u64)>, String> {

@@ -250,25 +250,15 @@ async fn drive(session: &Session, kind: &str, args: Value, times: usize) -> Vec<
         .execute_async(script, vec![json!(kind), args, json!(times)])
         .await
         .unwrap_or_else(|e| panic!("driving the page ({kind}): {e}"));
-    let all = sandbox_value(session, "timings").await;
+    let all = session.sandbox("timings").await;
     all.as_array()
         .map(|a| a.iter().skip(before).cloned().collect())
         .unwrap_or_default()
 }
 
-async fn sandbox_value(session: &Session, name: &str) -> Value {
-    session
-        .client
-        .execute(
-            &format!("return (window.__sandbox || {{}})[{}] ?? null", json!(name)),
-            vec![],
-        )
-        .await
-        .unwrap_or(Value::Null)
-}
-
 async fn timings_len(session: &Session) -> usize {
-    sandbox_value(session, "timings")
+    session
+        .sandbox("timings")
         .await
         .as_array()
         .map_or(0, |a| a.len())
@@ -284,34 +274,6 @@ fn field(timings: &[Value], action: &str, name: &str) -> Vec<f64> {
         .filter(|t| t["a"] == action)
         .filter_map(|t| t[name].as_f64())
         .collect()
-}
-
-/// Opens `path` and waits until the page says it has drawn the run (up to `limit`).
-async fn open_and_wait(session: &Session, path: &str, limit: Duration) {
-    session
-        .client
-        .goto(&format!(
-            "{}{}",
-            session.base_url,
-            path.trim_start_matches('/')
-        ))
-        .await
-        .expect("navigating to the app");
-    let deadline = Instant::now() + limit;
-    loop {
-        if sandbox_value(session, "opened").await == Value::Bool(true) {
-            return;
-        }
-        if sandbox_value(session, "crashed").await == Value::Bool(true) {
-            let detail = session.text(".crash-panel").await;
-            panic!("the page crashed opening the run:\n{detail}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "the page did not draw the run within {limit:?}"
-        );
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    }
 }
 
 async fn head_step(session: &Session) -> u64 {
@@ -471,8 +433,8 @@ async fn bench(smoke: bool) -> Table {
     let mut cold = Vec::new();
     for _ in 0..if smoke { 1 } else { 3 } {
         let session = Session::start().await;
-        open_and_wait(&session, "/", Duration::from_secs(30)).await;
-        if let Some(ms) = sandbox_value(&session, "interactiveMs").await.as_f64() {
+        session.open_and_wait("/", Duration::from_secs(30)).await;
+        if let Some(ms) = session.sandbox("interactiveMs").await.as_f64() {
             cold.push(ms);
         }
         session.close().await;
@@ -493,17 +455,16 @@ async fn bench(smoke: bool) -> Table {
 
         let session = Session::start().await;
         let opened = Instant::now();
-        open_and_wait(&session, &e2e::run_link(&script), Duration::from_secs(900)).await;
+        session
+            .open_and_wait(&e2e::run_link(&script), Duration::from_secs(900))
+            .await;
         let wall = opened.elapsed().as_secs_f64() * 1000.0;
-        let restore_ms = sandbox_value(&session, "restoreMs")
+        let restore_ms = session
+            .sandbox("restoreMs")
             .await
             .as_f64()
             .unwrap_or(f64::NAN);
-        let memory_mb = sandbox_value(&session, "memory")
-            .await
-            .as_f64()
-            .unwrap_or(0.0)
-            / 1048576.0;
+        let memory_mb = session.sandbox("memory").await.as_f64().unwrap_or(0.0) / 1048576.0;
         let steps = head_step(&session).await;
         assert_eq!(
             steps, native.steps,
@@ -563,7 +524,7 @@ async fn bench(smoke: bool) -> Table {
         drive(&session, "key", json!(" "), 1).await;
         tokio::time::sleep(Duration::from_secs(if smoke { 5 } else { 60 })).await;
         drive(&session, "key", json!(" "), 1).await;
-        let all = sandbox_value(&session, "timings").await;
+        let all = session.sandbox("timings").await;
         let ticks: Vec<Value> = all
             .as_array()
             .map(|a| a.iter().skip(before).cloned().collect())
@@ -598,11 +559,7 @@ async fn bench(smoke: bool) -> Table {
                 number(percentile(&tick_ms, 95.0)),
                 number(percentile(&steps_per_tick, 50.0))
             ));
-        let memory_mb = sandbox_value(&session, "memory")
-            .await
-            .as_f64()
-            .unwrap_or(0.0)
-            / 1048576.0;
+        let memory_mb = session.sandbox("memory").await.as_f64().unwrap_or(0.0) / 1048576.0;
         table.add(format!("{label}: wasm memory at the end"), memory_mb, "MB");
         session.close().await;
     }

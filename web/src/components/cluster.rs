@@ -20,6 +20,8 @@ use sandbox_core::producer_state::ControlType;
 use sandbox_core::view::{ClusterView, PartitionView, RecordMark, ReplicaView};
 use yew::prelude::*;
 
+use crate::svg::num;
+
 use crate::PartitionKey;
 
 const LABEL_WIDTH: f64 = 140.0;
@@ -266,7 +268,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
                data-controller={c.id.to_string()} role="button" tabindex="0"
                aria-label={format!("Controller {}: actions", c.id)}
                onclick={node_click(c.id)} onkeydown={node_key(c.id)}
-               transform={format!("translate({x},6)")}>
+               transform={format!("translate({},6)", num(x))}>
                 <title>{ format!("Controller {}: {} in epoch {}, metadata log end {}, HW {}",
                     c.id, c.role, c.epoch, c.log_end_offset, c.high_watermark) }</title>
                 <rect class="controller-box" width="160" height="40" rx="8" />
@@ -291,10 +293,10 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
                role="button" tabindex="0" aria-pressed={chosen.to_string()}
                aria-label={format!("Broker {} ({rack}, {label}): actions", broker.id)}
                onclick={node_click(broker.id)} onkeydown={node_key(broker.id)}
-               transform={format!("translate({x},{})", quorum + 6.0)}>
+               transform={format!("translate({},{})", num(x), num(quorum + 6.0))}>
                 <title>{ format!("Broker {}: {rack}, {label}. Click for crash, restart, shut down, isolate.", broker.id) }</title>
-                <rect class="broker-box" width={(layout.column - 12.0).to_string()}
-                      height={(layout.header - 18.0).to_string()} rx={if layout.compact { "6" } else { "10" }} />
+                <rect class="broker-box" width={num(layout.column - 12.0)}
+                      height={num(layout.header - 18.0)} rx={if layout.compact { "6" } else { "10" }} />
                 if layout.compact {
                     <text class="broker-name compact" x="6" y="15">{ format!("B{}", broker.id) }</text>
                     <text class="broker-meta compact" x="6" y="28">{ label.split(' ').next().unwrap_or("") }</text>
@@ -358,8 +360,8 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         <>
         { for pager }
         <svg class={classes!("cluster-diagram", layout.compact.then_some("compact"))}
-             viewBox={format!("0 0 {width} {height}")}
-             style={layout.compact.then(|| format!("width: {width}px"))}
+             viewBox={format!("0 0 {} {}", num(width), num(height))}
+             style={layout.compact.then(|| format!("width: {}px", num(width)))}
              role="img" aria-label={summary(view)} preserveAspectRatio="xMinYMin meet">
             if quorum > 0.0 {
                 <text class="quorum-label" x="8" y="31">{ "KRaft quorum" }</text>
@@ -443,16 +445,16 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
         return html! {
             <g class={classes!("partition-row", "compact", is_selected.then_some("selected"),
                                partition.leader.is_none().then_some("offline"))}>
-                <rect class="row-band" x="0" y={(y - 2.0).to_string()} width={width.to_string()}
-                      height={(layout.row - 2.0).to_string()} rx="4" />
+                <rect class="row-band" x="0" y={num(y - 2.0)} width={num(width)}
+                      height={num(layout.row - 2.0)} rx="4" />
                 <g class="partition-label" role="button" tabindex="0"
                    data-partition={partition.name()}
                    aria-pressed={is_selected.to_string()}
                    aria-label={format!("Show partition {} ({status}, ISR {})", partition.name(), ids(&partition.isr))}
                    onclick={select} onkeydown={select_key}>
-                    <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
-                          height={(layout.row - 6.0).to_string()} rx="4" />
-                    <text class="partition-name compact" x="10" y={(y + 17.0).to_string()}>
+                    <rect x="4" y={num(y)} width={num(LABEL_WIDTH - 16.0)}
+                          height={num(layout.row - 6.0)} rx="4" />
+                    <text class="partition-name compact" x="10" y={num(y + 17.0)}>
                         { format!("{}{}", if partition.leader.is_none() { "✕ " } else { "" }, partition.name()) }
                     </text>
                 </g>
@@ -463,18 +465,18 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
     html! {
         <g class={classes!("partition-row", is_selected.then_some("selected"),
                            partition.leader.is_none().then_some("offline"))}>
-            <rect class="row-band" x="0" y={(y - 4.0).to_string()} width={width.to_string()}
-                  height={(ROW_HEIGHT - 4.0).to_string()} rx="8" />
+            <rect class="row-band" x="0" y={num(y - 4.0)} width={num(width)}
+                  height={num(ROW_HEIGHT - 4.0)} rx="8" />
             <g class="partition-label" role="button" tabindex="0"
                data-partition={partition.name()}
                aria-pressed={is_selected.to_string()}
                aria-label={format!("Show partition {}", partition.name())}
                onclick={select} onkeydown={select_key}>
-                <rect x="4" y={y.to_string()} width={(LABEL_WIDTH - 16.0).to_string()}
-                      height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
-                <text class="partition-name" x="14" y={(y + 28.0).to_string()}>{ partition.name() }</text>
-                <text class="partition-meta" x="14" y={(y + 50.0).to_string()}>{ status }</text>
-                <text class="partition-meta" x="14" y={(y + 68.0).to_string()}>
+                <rect x="4" y={num(y)} width={num(LABEL_WIDTH - 16.0)}
+                      height={num(ROW_HEIGHT - 12.0)} rx="8" />
+                <text class="partition-name" x="14" y={num(y + 28.0)}>{ partition.name() }</text>
+                <text class="partition-meta" x="14" y={num(y + 50.0)}>{ status }</text>
+                <text class="partition-meta" x="14" y={num(y + 68.0)}>
                     { format!("ISR {}", ids(&partition.isr)) }
                 </text>
             </g>
@@ -576,7 +578,7 @@ fn producer_labels(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
             let symbol = if p.alive { "▶" } else { "✕" };
             Some(html! {
                 <text class={classes!("client-label", (!p.alive).then_some("down"))} data-client={p.name.clone()}
-                      x={(LABEL_WIDTH - 18.0).to_string()} y={y.to_string()} text-anchor="end">
+                      x={num(LABEL_WIDTH - 18.0)} y={num(y)} text-anchor="end">
                     <title>{ format!("Producer {} ({}): its requests are drawn from here", p.name, p.state) }</title>
                     { format!("{name} {symbol}") }
                 </text>
@@ -602,10 +604,10 @@ fn in_flight(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
         let (x, y) = (x1 + (x2 - x1) * t, y1 + (y2 - y1) * t);
         Some(html! {
             <g class="message" data-message={m.name.clone()}>
-                <line class="message-path" x1={x1.to_string()} y1={y1.to_string()}
-                      x2={x2.to_string()} y2={y2.to_string()} />
-                <circle cx={x.to_string()} cy={y.to_string()} r="5" />
-                <text x={(x + 7.0).to_string()} y={(y - 6.0).to_string()}>{ &m.name }</text>
+                <line class="message-path" x1={num(x1)} y1={num(y1)}
+                      x2={num(x2)} y2={num(y2)} />
+                <circle cx={num(x)} cy={num(y)} r="5" />
+                <text x={num(x + 7.0)} y={num(y - 6.0)}>{ &m.name }</text>
             </g>
         })
     });
@@ -613,7 +615,7 @@ fn in_flight(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
         <g class="in-flight" aria-label="Messages in flight">
             { for dots }
             if more > 0 {
-                <text class="more-messages" x="8" y={(quorum + layout.header - 8.0).to_string()}>
+                <text class="more-messages" x="8" y={num(quorum + layout.header - 8.0)}>
                     { format!("+{more} more in flight") }
                 </text>
             }
@@ -688,16 +690,16 @@ fn replica_cell(
                 <g class={classes!("record-group", state)} data-offset={offset.to_string()}
                    data-control={control.name()}>
                     <title>{ title }</title>
-                    <rect class={classes!("record", state, look.class())} x={nx.to_string()} y={bar_y.to_string()}
-                          width={narrow.to_string()} height="16" rx="1" />
-                    <text class="marker-letter" x={(sx + width / 2.0).to_string()} y={(bar_y + 12.0).to_string()}
+                    <rect class={classes!("record", state, look.class())} x={num(nx)} y={num(bar_y)}
+                          width={num(narrow)} height="16" rx="1" />
+                    <text class="marker-letter" x={num(sx + width / 2.0)} y={num(bar_y + 12.0)}
                           text-anchor="middle">{ if control == ControlType::Commit { "C" } else { "A" } }</text>
                 </g>
             };
         }
         let rect = html! {
-            <rect class={classes!("record", state, colour, look.class())} x={sx.to_string()} y={bar_y.to_string()}
-                  width={width.to_string()} height="16" rx="2" data-offset={offset.to_string()}
+            <rect class={classes!("record", state, colour, look.class())} x={num(sx)} y={num(bar_y)}
+                  width={num(width)} height="16" rx="2" data-offset={offset.to_string()}
                   data-txn={(look != TxnLook::Plain).then(|| look.class().to_string())}>
                 <title>{ title }</title>
             </rect>
@@ -710,11 +712,11 @@ fn replica_cell(
             <g class={classes!("record-group", state)}>
                 { rect }
                 if look == TxnLook::Aborted {
-                    <line class="abort-strike" x1={sx.to_string()} y1={(bar_y + 16.0).to_string()}
-                          x2={(sx + width).to_string()} y2={bar_y.to_string()} />
+                    <line class="abort-strike" x1={num(sx)} y1={num(bar_y + 16.0)}
+                          x2={num(sx + width)} y2={num(bar_y)} />
                 }
                 if look == TxnLook::Open {
-                    <circle class="open-ring" cx={(sx + width / 2.0).to_string()} cy={(bar_y + 8.0).to_string()} r="3" />
+                    <circle class="open-ring" cx={num(sx + width / 2.0)} cy={num(bar_y + 8.0)} r="3" />
                 }
             </g>
         }
@@ -729,10 +731,10 @@ fn replica_cell(
             html! {
                 <g class="lost-record" data-lost={r.offset.to_string()}>
                     <title>{ format!("offset {} was truncated from this replica (producer #{})", r.offset, r.producer + 1) }</title>
-                    <rect x={sx.to_string()} y={(bar_y + 19.0).to_string()}
-                          width={(slot - 2.0).to_string()} height="7" rx="1" />
-                    <line x1={sx.to_string()} y1={(bar_y + 19.0).to_string()}
-                          x2={(sx + slot - 2.0).to_string()} y2={(bar_y + 26.0).to_string()} />
+                    <rect x={num(sx)} y={num(bar_y + 19.0)}
+                          width={num(slot - 2.0)} height="7" rx="1" />
+                    <line x1={num(sx)} y1={num(bar_y + 19.0)}
+                          x2={num(sx + slot - 2.0)} y2={num(bar_y + 26.0)} />
                 </g>
             }
         });
@@ -747,9 +749,9 @@ fn replica_cell(
             };
             html! {
                 <g class={classes!("marker", name)} data-marker={name} data-offset={offset.to_string()}>
-                    <line x1={mx.to_string()} x2={mx.to_string()}
-                          y1={(bar_y - 5.0).to_string()} y2={(bar_y + 21.0).to_string()} />
-                    <text x={label_x.to_string()} y={label_y.to_string()} text-anchor={anchor}>{ name }</text>
+                    <line x1={num(mx)} x2={num(mx)}
+                          y1={num(bar_y - 5.0)} y2={num(bar_y + 21.0)} />
+                    <text x={num(label_x)} y={num(label_y)} text-anchor={anchor}>{ name }</text>
                 </g>
             }
         })
@@ -777,15 +779,15 @@ fn replica_cell(
                 replica.high_watermark, replica.log_end_offset,
                 lso_words(replica),
                 if replica.truncated > 0 { format!(", {} record(s) truncated", replica.truncated) } else { String::new() }) }</title>
-            <rect class="cell" x={x.to_string()} y={y.to_string()} width={cell_width.to_string()}
-                  height={(ROW_HEIGHT - 12.0).to_string()} rx="8" />
-            <text class="role" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 17.0).to_string()}>{ label }</text>
+            <rect class="cell" x={num(x)} y={num(y)} width={num(cell_width)}
+                  height={num(ROW_HEIGHT - 12.0)} rx="8" />
+            <text class="role" x={num(x + CELL_PAD + 4.0)} y={num(y + 17.0)}>{ label }</text>
             if replica.truncated > 0 {
-                <text class="truncated" x={(x + cell_width - 8.0).to_string()} y={(y + 18.0).to_string()}
+                <text class="truncated" x={num(x + cell_width - 8.0)} y={num(y + 18.0)}
                       text-anchor="end">{ format!("✂ {} lost", replica.truncated) }</text>
             }
             if window_start > 0 {
-                <text class="ellipsis" x={(x + CELL_PAD + 2.0).to_string()} y={(bar_y + 13.0).to_string()}>{ "…" }</text>
+                <text class="ellipsis" x={num(x + CELL_PAD + 2.0)} y={num(bar_y + 13.0)}>{ "…" }</text>
             }
             { for squares }
             { for lost }
@@ -793,7 +795,7 @@ fn replica_cell(
             { for lso_marker }
             { for leo_marker }
             { for start_marker }
-            <text class="offsets" x={(x + CELL_PAD + 4.0).to_string()} y={(y + 81.0).to_string()}>
+            <text class="offsets" x={num(x + CELL_PAD + 4.0)} y={num(y + 81.0)}>
                 { if replica.last_stable_offset != replica.high_watermark {
                     format!("start {} · LSO {} · HW {} · LEO {}", replica.log_start_offset,
                         replica.last_stable_offset, replica.high_watermark, replica.log_end_offset)
@@ -850,9 +852,9 @@ fn compact_cell(
                 if broker_alive { "" } else { " (broker down)" },
                 replica.log_start_offset, replica.high_watermark, replica.log_end_offset,
                 lso_words(replica)) }</title>
-            <rect class="cell" x={x.to_string()} y={y.to_string()} width={(COMPACT_COLUMN - 8.0).to_string()}
-                  height={(COMPACT_ROW - 6.0).to_string()} rx="4" />
-            <text class="compact-text" x={(x + 4.0).to_string()} y={(y + 16.0).to_string()}>{ text }</text>
+            <rect class="cell" x={num(x)} y={num(y)} width={num(COMPACT_COLUMN - 8.0)}
+                  height={num(COMPACT_ROW - 6.0)} rx="4" />
+            <text class="compact-text" x={num(x + 4.0)} y={num(y + 16.0)}>{ text }</text>
         </g>
     }
 }

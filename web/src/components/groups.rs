@@ -45,7 +45,7 @@ pub fn format_lag_ms(ms: i64) -> String {
     } else if ms < 1000 {
         format!("{ms} ms")
     } else if ms < 60_000 {
-        format!("{:.1} s", ms as f64 / 1000.0)
+        format!("{} s", crate::svg::num(ms as f64 / 1000.0))
     } else {
         format!("{} min {:02} s", ms / 60_000, (ms % 60_000) / 1000)
     }
@@ -149,9 +149,9 @@ fn lag_bar(committed: Option<i64>, position: Option<i64>, hw: i64, scale: i64) -
     let pct = |offset: i64| 100.0 * offset.clamp(0, scale) as f64 / scale.max(1) as f64;
     let style = |from: i64, to: i64| {
         format!(
-            "left: {:.2}%; width: {:.2}%",
-            pct(from),
-            (pct(to) - pct(from)).max(0.0)
+            "left: {}%; width: {}%",
+            crate::svg::num(pct(from)),
+            crate::svg::num((pct(to) - pct(from)).max(0.0))
         )
     };
     let done = committed.unwrap_or(0);
@@ -182,7 +182,7 @@ fn lag_bar(committed: Option<i64>, position: Option<i64>, hw: i64, scale: i64) -
                 let at = pct(*offset);
                 let edge = if at < 8.0 { Some("edge-start") } else if at > 92.0 { Some("edge-end") } else { None };
                 html! {
-                    <span class={classes!("tick", kind, edge)} style={format!("left: {at:.2}%")}>
+                    <span class={classes!("tick", kind, edge)} style={format!("left: {}%", crate::svg::num(at))}>
                         <span class="tick-label">{ names.join("/") }</span>
                     </span>
                 }

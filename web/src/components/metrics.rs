@@ -6,6 +6,8 @@ use std::rc::Rc;
 use sandbox_core::metrics::{MetricsView, Series};
 use yew::prelude::*;
 
+use crate::svg::num;
+
 /// How many partitions the HW / LEO list shows.
 const PARTITIONS_LISTED: usize = 12;
 
@@ -23,8 +25,8 @@ fn sparkline(series: &Series) -> Html {
     let bars = series.counts.iter().enumerate().map(|(i, &c)| {
         let h = 20.0 * c as f64 / max;
         html! {
-            <rect x={(i as f64 * bar).to_string()} y={(22.0 - h).to_string()}
-                  width={(bar - 1.0).max(1.0).to_string()} height={h.max(0.5).to_string()} />
+            <rect x={num(i as f64 * bar)} y={num(22.0 - h)}
+                  width={num((bar - 1.0).max(1.0))} height={num(h.max(0.5))} />
         }
     });
     html! {

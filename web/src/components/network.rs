@@ -8,6 +8,8 @@ use sandbox_core::command::Command;
 use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
+use crate::svg::num;
+
 use crate::state::Action;
 
 /// Above this many nodes the picture would be a hairball of links: the panel says to use the
@@ -103,15 +105,15 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
                    data-cut={cut.to_string()} role="button" tabindex="0" aria-label={label.clone()}
                    onclick={click} onkeydown={key}>
                     <title>{ label }</title>
-                    <line class="wire" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
-                    <line class="hit" x1={x1.to_string()} y1={y1.to_string()} x2={x2.to_string()} y2={y2.to_string()} />
+                    <line class="wire" x1={num(x1)} y1={num(y1)} x2={num(x2)} y2={num(y2)} />
+                    <line class="hit" x1={num(x1)} y1={num(y1)} x2={num(x2)} y2={num(y2)} />
                     // A handle a quarter of the way from the first node: links cross in the
                     // middle, but no two handles sit in the same place.
-                    <circle class="grip" cx={(x1 + (x2 - x1) * 0.28).to_string()}
-                            cy={(y1 + (y2 - y1) * 0.28).to_string()} r="6" />
+                    <circle class="grip" cx={num(x1 + (x2 - x1) * 0.28)}
+                            cy={num(y1 + (y2 - y1) * 0.28)} r="6" />
                     if cut {
-                        <text class="cut-mark" x={((x1 + x2) / 2.0 - 5.0).to_string()}
-                              y={((y1 + y2) / 2.0 + 5.0).to_string()}>{ "✕" }</text>
+                        <text class="cut-mark" x={num((x1 + x2) / 2.0 - 5.0)}
+                              y={num((y1 + y2) / 2.0 + 5.0)}>{ "✕" }</text>
                     }
                 </g>
             });
@@ -123,8 +125,8 @@ pub fn NetworkPanel(props: &NetworkPanelProps) -> Html {
         html! {
             <g class={classes!("net-node", controller.then_some("controller"), (!alive).then_some("down"))}
                data-net-node={id.to_string()}>
-                <circle cx={x.to_string()} cy={y.to_string()} r="19" />
-                <text x={x.to_string()} y={(y + 4.0).to_string()}>{ label }</text>
+                <circle cx={num(x)} cy={num(y)} r="19" />
+                <text x={num(x)} y={num(y + 4.0)}>{ label }</text>
             </g>
         }
     });
