@@ -405,6 +405,7 @@ fn partition_view<'a>(
         .partitions
         .iter()
         .find(|p| p.partition == partition)
+        .map(|p| &**p)
 }
 
 /// LOG-END-OFFSET of a partition: what ListOffsets LATEST answers (the leader's high

@@ -108,7 +108,7 @@ pub fn guide_cluster() -> ClusterView {
         brokers,
         topics: vec![TopicView {
             name: "orders".into(),
-            partitions,
+            partitions: partitions.into_iter().map(std::sync::Arc::new).collect(),
             topic_id: String::new(),
             configs: Vec::new(),
         }],

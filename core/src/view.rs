@@ -3,8 +3,13 @@
 //! The UI never reaches into simulation state: it receives these structs, which are
 //! serde-serializable so the same data can be printed by the CLI as JSON or carried in tests.
 
+use std::collections::BTreeMap;
+use std::sync::Arc;
+
+use crate::broker::ReplicaState;
 use crate::command::TopicPartition;
 use crate::log::RecordSeq;
+use crate::metadata::PartitionRegistration;
 use serde::{Deserialize, Serialize};
 
 /// A broker as the cluster diagram shows it.
@@ -136,7 +141,9 @@ impl PartitionView {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TopicView {
     pub name: String,
-    pub partitions: Vec<PartitionView>,
+    /// Shared (`Arc`): a view built with a [`ViewCache`] reuses the partitions that did not
+    /// change.
+    pub partitions: Vec<Arc<PartitionView>>,
     /// Kafka's topic id; empty for the fixed example.
     #[serde(default)]
     pub topic_id: String,
@@ -394,6 +401,169 @@ pub const METADATA_RECORDS_SHOWN: usize = 100;
 
 /// Builds the view of a simulation: what the UI and the CLI show, without touching internals.
 pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
+    cluster_view_cached(sim, &mut ViewCache::default())
+}
+
+/// The partition views of the last [`cluster_view_cached`], with what each was built from. A
+/// partition's view depends only on its registration, the replica states of its brokers (each
+/// an `Arc` the brokers copy on write) and the producers met before it; when none of those
+/// changed, the view is the same `Arc` as last time. A step changes a few partitions, so at
+/// 1,000 partitions this skips almost all of the view's work, and the page sees at once which
+/// partitions are unchanged.
+#[derive(Default)]
+pub struct ViewCache {
+    partitions: BTreeMap<TopicPartition, CachedPartition>,
+}
+
+struct CachedPartition {
+    registration: PartitionRegistration,
+    /// The replica states it was built from, held so their addresses stay theirs.
+    replicas: Vec<Option<Arc<ReplicaState>>>,
+    /// The producers list (see [`ClusterView::producers`]) before this partition, and the
+    /// names it added.
+    producers_before: Vec<String>,
+    added: Vec<String>,
+    view: Arc<PartitionView>,
+}
+
+impl ViewCache {
+    fn partition(
+        &mut self,
+        sim: &crate::sim::Simulation,
+        tp: &TopicPartition,
+        reg: &PartitionRegistration,
+        producers: &mut Vec<String>,
+    ) -> Arc<PartitionView> {
+        let states: Vec<Option<&Arc<ReplicaState>>> = reg
+            .replicas
+            .iter()
+            .map(|r| sim.brokers.get(r).and_then(|b| b.replicas.get(tp)))
+            .collect();
+        if let Some(cached) = self.partitions.get(tp) {
+            let same_states = cached.replicas.len() == states.len()
+                && cached
+                    .replicas
+                    .iter()
+                    .zip(&states)
+                    .all(|(a, b)| match (a, b) {
+                        (Some(a), Some(b)) => Arc::ptr_eq(a, b),
+                        (None, None) => true,
+                        _ => false,
+                    });
+            if same_states && cached.registration == *reg && cached.producers_before == *producers {
+                producers.extend(cached.added.iter().cloned());
+                return Arc::clone(&cached.view);
+            }
+        }
+        let before = producers.clone();
+        let view = Arc::new(partition_view(tp, reg, &states, producers));
+        self.partitions.insert(
+            tp.clone(),
+            CachedPartition {
+                registration: reg.clone(),
+                replicas: states.iter().map(|s| s.cloned()).collect(),
+                added: producers[before.len()..].to_vec(),
+                producers_before: before,
+                view: Arc::clone(&view),
+            },
+        );
+        view
+    }
+}
+
+/// One partition's view: its registration and, for each replica, what its broker holds.
+/// `producers` is the list records are coloured by; names met for the first time are added.
+fn partition_view(
+    tp: &TopicPartition,
+    reg: &PartitionRegistration,
+    states: &[Option<&Arc<ReplicaState>>],
+    producers: &mut Vec<String>,
+) -> PartitionView {
+    let mut producer_index = |name: &str| match producers.iter().position(|p| p == name) {
+        Some(i) => i,
+        None => {
+            producers.push(name.to_string());
+            producers.len() - 1
+        }
+    };
+    let replicas = reg
+        .replicas
+        .iter()
+        .zip(states)
+        .map(|(&r, state)| {
+            let state = state.map(|s| &**s);
+            let log = state.map(|s| &s.log);
+            let aborted: &[crate::producer_state::AbortedTxn] =
+                log.map_or(&[], |l| &l.producer_state().aborted[..]);
+            let mut newest = |records: &dyn RecordSeq| -> Vec<RecordMark> {
+                let from = records.count().saturating_sub(RECENT_RECORDS);
+                // Where the current record's batch starts, walked back once and
+                // then carried forward.
+                let mut batch_first = crate::log::batch_start(records, from);
+                (from..records.count())
+                    .map(|i| {
+                        let r = &records[i];
+                        if i > from && !records[i - 1].continued_by(r) {
+                            batch_first = i;
+                        }
+                        RecordMark {
+                            offset: r.offset,
+                            producer: producer_index(&r.producer),
+                            batch: r.batch.as_deref().map(|h| RecordBatchMark {
+                                producer_id: h.producer_id,
+                                producer_epoch: h.producer_epoch,
+                                sequence: h.sequence_of((i - batch_first) as i32),
+                                transactional: h.transactional,
+                                control: h.control,
+                                aborted: crate::producer_state::is_aborted(aborted, r),
+                            }),
+                        }
+                    })
+                    .collect()
+            };
+            let recent = match log {
+                Some(l) => newest(l.records()),
+                None => Vec::new(),
+            };
+            let lost = match state {
+                Some(s) => newest(&s.truncated),
+                None => Vec::new(),
+            };
+            ReplicaView {
+                broker: r,
+                is_leader: reg.leader == Some(r),
+                in_isr: reg.isr.contains(&r),
+                log_start_offset: log.map_or(0, |l| l.log_start_offset()),
+                high_watermark: log.map_or(0, |l| l.high_watermark()),
+                log_end_offset: log.map_or(0, |l| l.log_end_offset()),
+                last_stable_offset: log.map_or(0, |l| l.last_stable_offset()),
+                open_transactions: log.map_or(Vec::new(), |l| {
+                    l.producer_state()
+                        .ongoing
+                        .iter()
+                        .map(|(&first, &pid)| (pid, first))
+                        .collect()
+                }),
+                truncated: state.map_or(0, |s| s.truncated.len() as i64),
+                recent,
+                lost,
+            }
+        })
+        .collect();
+    PartitionView {
+        topic: tp.topic.to_string(),
+        partition: tp.partition,
+        leader: reg.leader,
+        leader_epoch: reg.leader_epoch,
+        isr: reg.isr.clone(),
+        replicas,
+        partition_epoch: reg.partition_epoch,
+    }
+}
+
+/// Builds the view of a simulation, reusing from `cache` every partition view whose inputs did
+/// not change since the last call (see [`ViewCache`]).
+pub fn cluster_view_cached(sim: &crate::sim::Simulation, cache: &mut ViewCache) -> ClusterView {
     use crate::sim::Item;
     let image = sim.metadata();
     let brokers = sim
@@ -426,13 +596,6 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
     // Producer clients first, in the order they started, so each keeps its colour whatever
     // part of the log is in view.
     let mut producers: Vec<String> = sim.producers.values().map(|p| p.name.clone()).collect();
-    let mut producer_index = |name: &str| match producers.iter().position(|p| p == name) {
-        Some(i) => i,
-        None => {
-            producers.push(name.to_string());
-            producers.len() - 1
-        }
-    };
     let mut topics: Vec<TopicView> = Vec::new();
     let mut names = image.topics.clone();
     crate::sort::sort(&mut names);
@@ -442,80 +605,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
             .partitions
             .range(TopicPartition::new(name.as_str(), i32::MIN)..)
             .take_while(|(tp, _)| *tp.topic == *name)
-            .map(|(tp, reg)| {
-                let replicas = reg
-                    .replicas
-                    .iter()
-                    .map(|&r| {
-                        let state = sim.brokers.get(&r).and_then(|b| b.replicas.get(tp));
-                        let log = state.map(|s| &s.log);
-                        let aborted: &[crate::producer_state::AbortedTxn] =
-                            log.map_or(&[], |l| &l.producer_state().aborted[..]);
-                        let mut newest = |records: &dyn RecordSeq| -> Vec<RecordMark> {
-                            let from = records.count().saturating_sub(RECENT_RECORDS);
-                            // Where the current record's batch starts, walked back once and
-                            // then carried forward.
-                            let mut batch_first = crate::log::batch_start(records, from);
-                            (from..records.count())
-                                .map(|i| {
-                                    let r = &records[i];
-                                    if i > from && !records[i - 1].continued_by(r) {
-                                        batch_first = i;
-                                    }
-                                    RecordMark {
-                                        offset: r.offset,
-                                        producer: producer_index(&r.producer),
-                                        batch: r.batch.as_deref().map(|h| RecordBatchMark {
-                                            producer_id: h.producer_id,
-                                            producer_epoch: h.producer_epoch,
-                                            sequence: h.sequence_of((i - batch_first) as i32),
-                                            transactional: h.transactional,
-                                            control: h.control,
-                                            aborted: crate::producer_state::is_aborted(aborted, r),
-                                        }),
-                                    }
-                                })
-                                .collect()
-                        };
-                        let recent = match log {
-                            Some(l) => newest(l.records()),
-                            None => Vec::new(),
-                        };
-                        let lost = match state {
-                            Some(s) => newest(&s.truncated),
-                            None => Vec::new(),
-                        };
-                        ReplicaView {
-                            broker: r,
-                            is_leader: reg.leader == Some(r),
-                            in_isr: reg.isr.contains(&r),
-                            log_start_offset: log.map_or(0, |l| l.log_start_offset()),
-                            high_watermark: log.map_or(0, |l| l.high_watermark()),
-                            log_end_offset: log.map_or(0, |l| l.log_end_offset()),
-                            last_stable_offset: log.map_or(0, |l| l.last_stable_offset()),
-                            open_transactions: log.map_or(Vec::new(), |l| {
-                                l.producer_state()
-                                    .ongoing
-                                    .iter()
-                                    .map(|(&first, &pid)| (pid, first))
-                                    .collect()
-                            }),
-                            truncated: state.map_or(0, |s| s.truncated.len() as i64),
-                            recent,
-                            lost,
-                        }
-                    })
-                    .collect();
-                PartitionView {
-                    topic: tp.topic.to_string(),
-                    partition: tp.partition,
-                    leader: reg.leader,
-                    leader_epoch: reg.leader_epoch,
-                    isr: reg.isr.clone(),
-                    replicas,
-                    partition_epoch: reg.partition_epoch,
-                }
-            })
+            .map(|(tp, reg)| cache.partition(sim, tp, reg, &mut producers))
             .collect();
         let topic_id = image.topic_ids.get(&name).cloned().unwrap_or_default();
         let configs = image

@@ -41,7 +41,7 @@ fn partition(topic: &str, p: i32, leader: Option<i32>, start: i64, hw: i64) -> P
 fn topic(name: &str, partitions: Vec<PartitionView>) -> TopicView {
     TopicView {
         name: name.to_string(),
-        partitions,
+        partitions: partitions.into_iter().map(std::sync::Arc::new).collect(),
         topic_id: String::new(),
         configs: Vec::new(),
     }
@@ -433,7 +433,7 @@ fn plan(view: &ClusterView, topics: Option<Vec<Scope>>, to: ResetTo) -> String {
 fn reset_plan_moves_offsets_within_each_partition() {
     let mut view = with_state("Empty");
     // orders-2 gets a leader, so every partition can be reset.
-    view.topics[0].partitions[2] = partition("orders", 2, Some(2), 3, 9);
+    view.topics[0].partitions[2] = std::sync::Arc::new(partition("orders", 2, Some(2), 3, 9));
     let all = || Some(vec![("orders", None), ("payments", None)]);
     // Earliest is each leader's log start, latest its high watermark.
     expect!["orders-0=0 orders-1=5 orders-2=3 payments-0=2"].assert_eq(&plan(
@@ -518,7 +518,7 @@ fn reset_plan_checks_the_partitions() {
 #[test]
 fn reset_plan_prints_like_the_tool() {
     let mut view = with_state("Empty");
-    view.topics[0].partitions[2] = partition("orders", 2, Some(2), 3, 9);
+    view.topics[0].partitions[2] = std::sync::Arc::new(partition("orders", 2, Some(2), 3, 9));
     check(
         &view,
         reset("billing", Some(vec![("orders", None)]), ResetTo::Earliest),

@@ -424,3 +424,31 @@ fn warming_up_makes_every_step_back_from_a_landing_point_short_and_exact() {
         );
     }
 }
+
+#[test]
+fn a_cached_view_is_the_view_and_shares_what_did_not_change() {
+    use sandbox_core::view::{cluster_view, cluster_view_cached, ViewCache};
+    let mut timeline = long_timeline();
+    let mut cache = ViewCache::default();
+    let head = timeline.state.steps;
+    let mut shared = 0;
+    let mut previous = cluster_view_cached(&timeline.state, &mut cache);
+    // Forward, backward and far jumps: the cache never shows a stale partition.
+    for target in [head / 2, head / 2 + 1, head / 2 + 40, 300, head - 5, head / 2] {
+        timeline.seek(target);
+        let cached = cluster_view_cached(&timeline.state, &mut cache);
+        assert_eq!(cached, cluster_view(&timeline.state), "step {target}");
+        for (a, b) in cached
+            .topics
+            .iter()
+            .flat_map(|t| &t.partitions)
+            .zip(previous.topics.iter().flat_map(|t| &t.partitions))
+        {
+            if std::sync::Arc::ptr_eq(a, b) {
+                shared += 1;
+            }
+        }
+        previous = cached;
+    }
+    assert!(shared > 0, "unchanged partitions are the same Arc");
+}

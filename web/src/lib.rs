@@ -10,6 +10,7 @@ pub mod state;
 pub mod svg;
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use yew::prelude::*;
 
@@ -44,7 +45,7 @@ pub fn App() -> Html {
     // Internal topics (`__consumer_offsets`, 50 partitions by default) stay out of the diagram
     // unless asked for; the groups panel still reads them.
     let show_internal = use_state(|| false);
-    let rows: Rc<Vec<Rc<PartitionView>>> = {
+    let rows: Rc<Vec<Arc<PartitionView>>> = {
         let rows = state.rows.clone();
         let show = *show_internal;
         (*use_memo((rows, show), |(rows, show)| {
@@ -242,10 +243,12 @@ pub fn App() -> Html {
                     partitions: t
                         .partitions
                         .iter()
-                        .map(|p| PartitionView {
-                            topic: p.topic.clone(),
-                            partition: p.partition,
-                            ..PartitionView::default()
+                        .map(|p| {
+                            Arc::new(PartitionView {
+                                topic: p.topic.clone(),
+                                partition: p.partition,
+                                ..PartitionView::default()
+                            })
                         })
                         .collect(),
                     topic_id: String::new(),

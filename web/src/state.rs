@@ -4,13 +4,14 @@
 
 use std::cell::RefCell;
 use std::rc::Rc;
+use std::sync::Arc;
 
 use sandbox_core::command::{ClusterSpec, Command, EventFilter};
 use sandbox_core::event::Event;
 use sandbox_core::metrics::{metrics, MetricsView};
 use sandbox_core::parse::{format_command, parse_command, parse_script};
 use sandbox_core::timeline::Timeline;
-use sandbox_core::view::{cluster_view, ClusterView, PartitionView};
+use sandbox_core::view::{cluster_view_cached, ClusterView, PartitionView, ViewCache};
 use yew::prelude::*;
 
 use crate::PartitionKey;
@@ -51,6 +52,8 @@ pub struct Session {
     /// Every command that changed the run, in order: replaying them on the same cluster gives
     /// the same run and step, so this is what the page's address keeps.
     pub journal: Vec<Command>,
+    /// The partition views of the last view built, reused while their inputs do not change.
+    pub views: ViewCache,
     spec: ClusterSpec,
 }
 
@@ -60,6 +63,7 @@ impl Session {
             timeline: Timeline::new(spec.clone()),
             console: Rc::default(),
             console_dropped: 0,
+            views: ViewCache::default(),
             history: Rc::default(),
             journal: Vec::new(),
             spec,
@@ -259,7 +263,7 @@ pub struct AppState {
     pub stable: Rc<ClusterView>,
     /// Every partition, each shared with the previous state's when it did not change: the
     /// diagram's rows.
-    pub rows: Rc<Vec<Rc<PartitionView>>>,
+    pub rows: Rc<Vec<Arc<PartitionView>>>,
     /// The narration's lines: the newest events up to the step being looked at (notable
     /// ones, or every one with "every message").
     pub log: Rc<Vec<Event>>,
@@ -408,7 +412,7 @@ pub const LOG_LINES: usize = 60;
 struct Drawn {
     view: Rc<ClusterView>,
     stable: Rc<ClusterView>,
-    rows: Rc<Vec<Rc<PartitionView>>>,
+    rows: Rc<Vec<Arc<PartitionView>>>,
     log: Rc<Vec<Event>>,
     metrics: Rc<MetricsView>,
 }
@@ -422,8 +426,8 @@ fn share<T: PartialEq>(old: Option<&Rc<T>>, new: T) -> Rc<T> {
 }
 
 fn looked_at(session: &mut Session, show_all_events: bool, previous: Option<&AppState>) -> Drawn {
+    let view = cluster_view_cached(&session.timeline.state, &mut session.views);
     let timeline = &mut session.timeline;
-    let view = cluster_view(&timeline.state);
     let log = if show_all_events {
         timeline.recent_events(LOG_LINES)
     } else {
@@ -437,17 +441,17 @@ fn looked_at(session: &mut Session, show_all_events: bool, previous: Option<&App
     // Every partition, shared one by one with the previous step's rows.
     let old_rows = previous.map(|p| &p.rows);
     let mut same_rows = old_rows.is_some();
-    let rows: Vec<Rc<PartitionView>> = view
+    let rows: Vec<Arc<PartitionView>> = view
         .topics
         .iter()
         .flat_map(|t| &t.partitions)
         .enumerate()
         .map(|(i, p)| {
-            let row = share(old_rows.and_then(|r| r.get(i)), p.clone());
+            // The view cache hands out the same `Arc` for a partition that did not change.
             same_rows &= old_rows
                 .and_then(|r| r.get(i))
-                .is_some_and(|o| Rc::ptr_eq(o, &row));
-            row
+                .is_some_and(|o| Arc::ptr_eq(o, p));
+            Arc::clone(p)
         })
         .collect();
     let rows = match old_rows {

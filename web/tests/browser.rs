@@ -521,7 +521,7 @@ fn transaction_log_view(brokers: i32) -> ClusterView {
             .collect(),
         topics: vec![TopicView {
             name: "orders".into(),
-            partitions: vec![PartitionView {
+            partitions: vec![std::sync::Arc::new(PartitionView {
                 topic: "orders".into(),
                 partition: 0,
                 leader: Some(0),
@@ -529,7 +529,7 @@ fn transaction_log_view(brokers: i32) -> ClusterView {
                 isr: vec![0, 1, 2],
                 replicas: vec![replica(0), replica(1), replica(2)],
                 partition_epoch: 0,
-            }],
+            })],
             topic_id: String::new(),
             configs: Vec::new(),
         }],
@@ -589,7 +589,7 @@ async fn logs_draw_markers_aborted_and_open_records_and_the_lso() {
     // The partition detail: the same shapes, sequences in small type, the LSO explained.
     let detail = mount_point();
     let props = PartitionDetailProps {
-        partition: Some(Rc::new(view.topics[0].partitions[0].clone())),
+        partition: Some(view.topics[0].partitions[0].clone()),
         view: view.clone(),
     };
     yew::Renderer::<PartitionDetail>::with_root_and_props(detail.clone(), props).render();

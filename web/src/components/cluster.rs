@@ -15,6 +15,7 @@
 //! keeps a step within a frame at 30 brokers and 1,000 partitions (`cargo xtask bench`).
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use sandbox_core::producer_state::ControlType;
 use sandbox_core::view::{ClusterView, PartitionView, RecordMark, ReplicaView};
@@ -78,7 +79,7 @@ pub struct ClusterDiagramProps {
     /// The partitions to draw, each shared with the previous step's when it did not change
     /// (see the page's state); empty means every partition of `view`.
     #[prop_or_default]
-    pub rows: Rc<Vec<Rc<PartitionView>>>,
+    pub rows: Rc<Vec<Arc<PartitionView>>>,
     #[prop_or_default]
     pub selected: Option<PartitionKey>,
     #[prop_or_default]
@@ -185,18 +186,18 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     let page = use_state(|| 0usize);
     let attention_only = use_state(|| false);
     let own_rows;
-    let rows: &Vec<Rc<PartitionView>> = if props.rows.is_empty() {
+    let rows: &Vec<Arc<PartitionView>> = if props.rows.is_empty() {
         own_rows = view
             .topics
             .iter()
             .flat_map(|t| t.partitions.iter())
-            .map(|p| Rc::new(p.clone()))
+            .cloned()
             .collect();
         &own_rows
     } else {
         &props.rows
     };
-    let all: Vec<&Rc<PartitionView>> = rows.iter().collect();
+    let all: Vec<&Arc<PartitionView>> = rows.iter().collect();
     // Broker columns, the same `Rc` while no broker starts or stops: rows redraw only when
     // their partition or a column changed.
     let columns = use_memo(
@@ -208,7 +209,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     );
     let layout =
         Layout::new(view.brokers.len() > COMPACT_BROKERS || all.len() > COMPACT_PARTITIONS);
-    let filtered: Vec<&Rc<PartitionView>> = all
+    let filtered: Vec<&Arc<PartitionView>> = all
         .iter()
         .copied()
         .filter(|p| !*attention_only || needs_attention(p))
@@ -219,7 +220,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
     } else {
         0
     };
-    let partitions: Vec<&Rc<PartitionView>> = if layout.compact {
+    let partitions: Vec<&Arc<PartitionView>> = if layout.compact {
         filtered
             .iter()
             .copied()
@@ -315,7 +316,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             .as_ref()
             .is_some_and(|(t, n)| *t == partition.topic && *n == partition.partition);
         html! {
-            <PartitionRow key={partition.name()} partition={Rc::clone(partition)} {y} {layout} {width}
+            <PartitionRow key={partition.name()} partition={Arc::clone(partition)} {y} {layout} {width}
                           columns={columns.clone()} {selected} on_select={props.on_select.clone()} />
         }
     });
@@ -381,7 +382,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 struct PartitionRowProps {
-    partition: Rc<PartitionView>,
+    partition: Arc<PartitionView>,
     y: f64,
     layout: Layout,
     width: f64,

@@ -6,6 +6,7 @@
 //! inside it), and the LSO marked when an open transaction holds it below the HW.
 
 use std::rc::Rc;
+use std::sync::Arc;
 
 use sandbox_core::producer_state::ControlType;
 use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, ReplicaView};
@@ -18,7 +19,7 @@ const WINDOW: i64 = 16;
 
 #[derive(Properties, PartialEq)]
 pub struct PartitionDetailProps {
-    pub partition: Option<Rc<PartitionView>>,
+    pub partition: Option<Arc<PartitionView>>,
     /// The whole cluster, for the groups' committed offsets and the consumers' positions.
     #[prop_or_default]
     pub view: Rc<ClusterView>,
