@@ -434,7 +434,14 @@ fn a_cached_view_is_the_view_and_shares_what_did_not_change() {
     let mut shared = 0;
     let mut previous = cluster_view_cached(&timeline.state, &mut cache);
     // Forward, backward and far jumps: the cache never shows a stale partition.
-    for target in [head / 2, head / 2 + 1, head / 2 + 40, 300, head - 5, head / 2] {
+    for target in [
+        head / 2,
+        head / 2 + 1,
+        head / 2 + 40,
+        300,
+        head - 5,
+        head / 2,
+    ] {
         timeline.seek(target);
         let cached = cluster_view_cached(&timeline.state, &mut cache);
         assert_eq!(cached, cluster_view(&timeline.state), "step {target}");

@@ -179,8 +179,8 @@ impl Session {
         );
     }
 
-    /// Opens the app at `path` (relative to the site root) and waits until it has drawn.
-    pub async fn open(&self, path: &str) {
+    /// Navigates to `path`, relative to the site root.
+    async fn goto(&self, path: &str) {
         self.client
             .goto(&format!(
                 "{}{}",
@@ -189,6 +189,11 @@ impl Session {
             ))
             .await
             .expect("navigating to the app");
+    }
+
+    /// Opens the app at `path` (relative to the site root) and waits until it has drawn.
+    pub async fn open(&self, path: &str) {
+        self.goto(path).await;
         self.wait_for(".cluster-diagram").await;
     }
 
@@ -332,14 +337,7 @@ impl Session {
     /// Opens `path` and waits (up to `limit`) until the page says it has drawn the run it
     /// holds, failing with the crash screen's text if it crashed instead.
     pub async fn open_and_wait(&self, path: &str, limit: Duration) {
-        self.client
-            .goto(&format!(
-                "{}{}",
-                self.base_url,
-                path.trim_start_matches('/')
-            ))
-            .await
-            .expect("navigating to the app");
+        self.goto(path).await;
         let deadline = Instant::now() + limit;
         while self.sandbox("opened").await != json!(true) {
             if self.sandbox("crashed").await == json!(true) {
