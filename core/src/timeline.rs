@@ -62,8 +62,8 @@ impl Default for Limits {
     }
 }
 
-/// A seek leaves the snapshots of the last steps before its target (at the interval), so that
-/// stepping back from there is as fast as near the head.
+/// A seek leaves the snapshots of the last steps before its target (at the interval, and at
+/// least two of them), so that stepping back from there is as fast as near the head.
 pub const FOCUS_STEPS: u64 = 256;
 
 /// [`Timeline::warm_up`] leaves a snapshot every interval for this many intervals before the
@@ -780,6 +780,9 @@ impl Timeline {
                 .expect("every branch has a snapshot at its first step");
             let mut sim = Simulation::clone(snapshot);
             let interval = branch.snapshots.interval();
+            // At least the two interval marks before the target, however far apart a big
+            // cluster's snapshots are: the steps back from there then replay one interval.
+            let focus_steps = FOCUS_STEPS.max(2 * interval);
             let snapshots = &branch.snapshots;
             let mut focus = Vec::new();
             replay(
@@ -790,7 +793,7 @@ impl Timeline {
                 &mut on_event,
                 &mut |s| {
                     if s.steps.is_multiple_of(interval)
-                        && s.steps + FOCUS_STEPS >= target
+                        && s.steps + focus_steps >= target
                         && !snapshots.contains(s.steps)
                     {
                         focus.push(s.clone());

@@ -5,9 +5,10 @@ use std::collections::BTreeMap;
 
 use sandbox_core::command::{Command, EventFilter, TopicPartition};
 use sandbox_core::event::{Event, EventKind};
+use sandbox_core::example::large_with_group_script;
 use sandbox_core::parse::parse_script;
 use sandbox_core::sim::Simulation;
-use sandbox_core::timeline::{Limits, Timeline, SNAPSHOT_INTERVAL};
+use sandbox_core::timeline::{Limits, Timeline, FOCUS_STEPS, SNAPSHOT_INTERVAL};
 
 const SCRIPT: &str = "\
 cluster --brokers 3 --controllers 3 --seed 4
@@ -422,6 +423,48 @@ fn warming_up_makes_every_step_back_from_a_landing_point_short_and_exact() {
             timeline.state == states[&back],
             "the state at {back} is exact"
         );
+    }
+}
+
+#[test]
+fn steps_back_deep_in_a_big_cluster_replay_at_most_one_interval() {
+    // 30 brokers and 1,000 partitions: snapshots are big, so they are sparse.
+    let script = parse_script(&large_with_group_script("3s")).unwrap();
+    let limits = Limits {
+        dense_steps: 1_024,
+        snapshot_budget_bytes: 16 << 20,
+        max_steps: 1_000_000,
+    };
+    let mut timeline = Timeline::with_limits(script.cluster.clone(), limits, |_| {});
+    for command in &script.commands {
+        timeline.apply_streaming(&command.value, |_| {}).unwrap();
+    }
+    let head = timeline.state.steps;
+    let interval = timeline.branch().snapshots.interval();
+    assert!(
+        2 * interval > FOCUS_STEPS,
+        "a big cluster takes a snapshot every {interval} steps"
+    );
+    let landing = timeline.scrub_target(head / 3);
+    timeline.seek(landing);
+    // The first step back replays from the snapshot before (a grid spacing); each one after
+    // it replays at most one interval.
+    timeline.seek(landing - 1);
+    for back in (2..=2 * interval).step_by(97) {
+        let target = landing - back;
+        let nearest = timeline
+            .branch()
+            .snapshots
+            .steps()
+            .filter(|&s| s <= target)
+            .last()
+            .unwrap();
+        assert!(
+            target - nearest <= interval,
+            "step {target} is {} steps after a snapshot, more than {interval}",
+            target - nearest
+        );
+        timeline.seek(target);
     }
 }
 
