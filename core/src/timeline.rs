@@ -12,7 +12,7 @@
 //!   [`Limits::dense_steps`] of the head; older ones are thinned to a grid whose spacing
 //!   doubles whenever the snapshots would outgrow [`Limits::snapshot_budget_bytes`]. A seek into old history therefore replays at most one
 //!   grid spacing, and leaves a few snapshots near where it landed ([`FOCUS_STEPS`]) so that
-//!   stepping back from there replays at most one interval.
+//!   stepping back from there replays at most a quarter interval.
 //! - **Notable events** (everything but plain deliveries and timer firings, see
 //!   [`EventKind::is_notable`]): the narration, the metrics and the Next: jumps read them. They
 //!   are rare once a cluster is steady (a few per thousand steps) and are kept whole.
@@ -62,8 +62,9 @@ impl Default for Limits {
     }
 }
 
-/// A seek leaves the snapshots of the last steps before its target (at the interval, and at
-/// least two of them), so that stepping back from there is as fast as near the head.
+/// A seek leaves snapshots a quarter interval apart (at least [`SNAPSHOT_INTERVAL`]) over the
+/// last steps before its target (this many, and at least two intervals), so that stepping
+/// back from there replays less than it would near the head.
 pub const FOCUS_STEPS: u64 = 256;
 
 /// [`Timeline::warm_up`] leaves a snapshot every interval for this many intervals before the
@@ -197,7 +198,7 @@ impl Snapshots {
     fn take_focus(&mut self, sim: &Simulation) {
         self.map.insert(sim.steps, Arc::new(sim.clone()));
         self.focus.push_back(sim.steps);
-        while self.focus.len() > WARM_SNAPSHOTS as usize + 4 {
+        while self.focus.len() > WARM_SNAPSHOTS as usize + 8 {
             if let Some(old) = self.focus.pop_front() {
                 if !self.keeps(old) && old < self.thinned_to {
                     self.map.remove(&old);
@@ -780,9 +781,11 @@ impl Timeline {
                 .expect("every branch has a snapshot at its first step");
             let mut sim = Simulation::clone(snapshot);
             let interval = branch.snapshots.interval();
-            // At least the two interval marks before the target, however far apart a big
-            // cluster's snapshots are: the steps back from there then replay one interval.
+            // Snapshots a quarter interval apart over the last two intervals before the
+            // target (however far apart a big cluster's snapshots are): the steps back from
+            // there replay a quarter of what they would from the interval marks.
             let focus_steps = FOCUS_STEPS.max(2 * interval);
+            let focus_every = (interval / 4).max(SNAPSHOT_INTERVAL);
             let snapshots = &branch.snapshots;
             let mut focus = Vec::new();
             replay(
@@ -792,7 +795,7 @@ impl Timeline {
                 target,
                 &mut on_event,
                 &mut |s| {
-                    if s.steps.is_multiple_of(interval)
+                    if s.steps.is_multiple_of(focus_every)
                         && s.steps + focus_steps >= target
                         && !snapshots.contains(s.steps)
                     {
