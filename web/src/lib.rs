@@ -357,10 +357,13 @@ pub fn App() -> Html {
 
 use wasm_bindgen::JsCast;
 
-/// How long the page waits after an action before preparing the steps back, and how long one
-/// slice of that preparation may take.
+/// How long the page waits after an action before preparing the steps back (the picture is
+/// painted meanwhile), how long one slice of that preparation may take, and the pause between
+/// slices: the preparation takes at most 40% of an idle page, so a key press waits at most one
+/// slice, and a presenter who pauses a third of a second after a seek finds it done.
 const WARM_UP_AFTER_MS: u32 = 40;
-const WARM_UP_SLICE_MS: f64 = 6.0;
+const WARM_UP_SLICE_MS: f64 = 8.0;
+const WARM_UP_PAUSE_MS: u32 = 12;
 
 /// The timers of the warm-up's slices: two slots used in turn, so a slice that schedules the
 /// next one never drops its own timer (and closure) while it runs.
@@ -370,7 +373,12 @@ type WarmUp = Rc<std::cell::RefCell<[Option<gloo_timers::callback::Timeout>; 2]>
 /// is more to do.
 fn warm_up_later(session: Rc<std::cell::RefCell<state::Session>>, slots: WarmUp, slice: usize) {
     let next_slots = slots.clone();
-    let timeout = gloo_timers::callback::Timeout::new(WARM_UP_AFTER_MS, move || {
+    let delay = if slice == 0 {
+        WARM_UP_AFTER_MS
+    } else {
+        WARM_UP_PAUSE_MS
+    };
+    let timeout = gloo_timers::callback::Timeout::new(delay, move || {
         let started = perf::now();
         let more = {
             let Ok(mut session) = session.try_borrow_mut() else {
