@@ -14,7 +14,6 @@ use crate::protocol::{Message, ProducePartition};
 use crate::sim::{Ctx, Timer};
 
 use super::config::compression_ratio;
-use super::sender::InFlight;
 use super::Producer;
 
 /// A batch in the accumulator or in flight (`ProducerBatch`).
@@ -34,6 +33,15 @@ pub struct ProducerBatch {
     pub producer_epoch: i16,
     /// A retried batch waits until then.
     pub retry_at_ms: Option<i64>,
+}
+
+/// A Produce request waiting for its answer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct InFlight {
+    pub broker: NodeId,
+    pub sent_ms: i64,
+    /// One per partition, in the request's order.
+    pub batches: Vec<ProducerBatch>,
 }
 
 impl Producer {

@@ -61,9 +61,8 @@ use crate::log::Record;
 use crate::partitioner::StickyPartitioner;
 use crate::sim::{Ctx, Timer, Timers};
 
-pub use accumulator::ProducerBatch;
+pub use accumulator::{InFlight, ProducerBatch};
 pub use config::{compression_ratio, ProducerConfig};
-pub use sender::InFlight;
 pub use transactions::{CallsAllowed, PendingOffsets, TxnState};
 use transactions::{ABORT_FROM, BEGIN_FROM, COMMIT_FROM};
 

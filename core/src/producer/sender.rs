@@ -3,8 +3,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use serde::{Deserialize, Serialize};
-
 use crate::client::AckedWrite;
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
@@ -14,15 +12,6 @@ use crate::sim::{Ctx, Timer};
 use super::accumulator::ProducerBatch;
 use super::transactions::TxnState;
 use super::Producer;
-
-/// A Produce request waiting for its answer.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct InFlight {
-    pub broker: NodeId,
-    pub sent_ms: i64,
-    /// One per partition, in the request's order.
-    pub batches: Vec<ProducerBatch>,
-}
 
 impl Producer {
     pub(super) fn request_metadata(&mut self, ctx: &mut Ctx) {
