@@ -1,18 +1,12 @@
 //! From tokens to a command: choosing the spec (tool, mode, subcommand) and reading its flags
 //! and arguments.
 
-use crate::command::{ClusterSpec, Command, NodeId, TopicPartition};
-
 use super::lexer::{Piece, Token};
+use super::spec::{Args, CommandSpec, Got, Parsed, Val, ValueKind};
 use super::suggest::suggest;
-use super::table::{CommandSpec, ValueKind, COMMANDS, TOOLS};
+use super::table::{COMMANDS, TOOLS};
 use super::values::{parse_sides, parse_value};
 use super::{error, error_with, show, specs_named, tool_name, ParseError, Pos};
-
-pub(super) enum Parsed {
-    Cluster(ClusterSpec),
-    Command(Command),
-}
 
 pub(super) fn parse_tokens(tokens: &[Token]) -> Result<Parsed, ParseError> {
     let Some((first, rest)) = tokens.split_first() else {
@@ -175,44 +169,6 @@ pub(super) fn select_subcommand(
         first.start(),
         format!("{name} needs a subcommand: {listed}"),
     ))
-}
-
-/// A value as the table's kind made it.
-#[derive(Clone, Debug)]
-pub(super) enum Val {
-    Switch,
-    Int(i64),
-    U64(u64),
-    Str(String),
-    Partition(TopicPartition),
-    Choice(&'static str),
-    Pairs(Vec<(String, String)>),
-    Names(Vec<String>),
-    Partitions(Vec<TopicPartition>),
-    /// A topic and, if given, some of its partitions.
-    TopicScope(String, Option<Vec<i32>>),
-    Assignment(Vec<Vec<NodeId>>),
-    Sides(Vec<NodeId>, Vec<NodeId>),
-}
-
-/// One flag or argument as given.
-#[derive(Clone, Debug)]
-pub(super) struct Got {
-    /// The flag's name, or the argument's metavar.
-    pub(super) name: &'static str,
-    /// Where the flag or argument starts.
-    pub(super) at: Pos,
-    /// The value as typed (the flag itself for a switch).
-    pub(super) piece: Piece,
-    pub(super) val: Val,
-}
-
-/// The flags and arguments of one command, checked against its spec.
-pub(super) struct Args {
-    pub(super) spec: &'static CommandSpec,
-    pub(super) head: Pos,
-    pub(super) flags: Vec<Got>,
-    pub(super) args: Vec<Got>,
 }
 
 pub(super) fn collect_args(
@@ -400,99 +356,4 @@ pub(super) fn collect_args(
         }
     }
     Ok(args)
-}
-
-impl Args {
-    pub(super) fn flag(&self, name: &str) -> Option<&Got> {
-        self.flags.iter().find(|g| g.name == name)
-    }
-
-    pub(super) fn arg(&self, name: &str) -> Option<&Got> {
-        self.args.iter().find(|g| g.name == name)
-    }
-
-    pub(super) fn get(&self, name: &str) -> Option<&Got> {
-        self.flag(name).or_else(|| self.arg(name))
-    }
-
-    pub(super) fn default_of(&self, name: &str) -> Option<&'static str> {
-        match self.spec.flag(name) {
-            Some(f) => f.default,
-            None => self
-                .spec
-                .args
-                .iter()
-                .find(|a| a.metavar == name)
-                .and_then(|a| a.default),
-        }
-    }
-
-    /// The flag or argument with its placeholder, as usage lines write it.
-    pub(super) fn usage_of(&self, name: &str) -> String {
-        match self.spec.flag(name) {
-            Some(f) if !f.metavar.is_empty() => format!("{name} {}", f.metavar),
-            _ => name.to_string(),
-        }
-    }
-
-    /// "kafka-topics.sh --create needs --topic TOPIC", pointing at the command.
-    pub(super) fn missing(&self, name: &str) -> ParseError {
-        let what = match self.spec.args.iter().find(|a| a.metavar == name) {
-            Some(a) if a.kind == ValueKind::Sides => a.kind.wants(),
-            Some(a) if a.kind == ValueKind::Config => name.to_string(),
-            Some(a) => format!("{name} ({})", a.kind.wants()),
-            None => self.usage_of(name),
-        };
-        error(self.head, format!("{} needs {what}", self.spec.title()))
-    }
-
-    pub(super) fn int(&self, name: &str) -> Option<i64> {
-        match self.get(name) {
-            Some(g) => match g.val {
-                Val::Int(n) => Some(n),
-                _ => None,
-            },
-            None => self.default_of(name)?.parse().ok(),
-        }
-    }
-
-    pub(super) fn need_int(&self, name: &str) -> Result<i64, ParseError> {
-        self.int(name).ok_or_else(|| self.missing(name))
-    }
-
-    pub(super) fn need_node(&self, name: &str) -> Result<NodeId, ParseError> {
-        let n = self.need_int(name)?;
-        NodeId::try_from(n).map_err(|_| self.missing(name))
-    }
-
-    pub(super) fn text(&self, name: &str) -> Option<String> {
-        match &self.get(name)?.val {
-            Val::Str(s) => Some(s.clone()),
-            _ => None,
-        }
-    }
-
-    pub(super) fn choice(&self, name: &str) -> Option<&'static str> {
-        match self.get(name) {
-            Some(g) => match g.val {
-                Val::Choice(c) => Some(c),
-                _ => None,
-            },
-            None => self.default_of(name),
-        }
-    }
-
-    pub(super) fn partition(&self, name: &str) -> Option<TopicPartition> {
-        match &self.get(name)?.val {
-            Val::Partition(tp) => Some(tp.clone()),
-            _ => None,
-        }
-    }
-
-    pub(super) fn sides(&self, name: &str) -> Option<(Vec<NodeId>, Vec<NodeId>)> {
-        match &self.get(name)?.val {
-            Val::Sides(a, b) => Some((a.clone(), b.clone())),
-            _ => None,
-        }
-    }
 }

@@ -10,10 +10,9 @@ use crate::config::{
     consumer_config, producer_config, ConfigDef, CONSUMER_CONFIGS, PRODUCER_CONFIGS,
 };
 
-use super::args::{Args, Got, Parsed, Val};
 use super::lexer::Piece;
+use super::spec::{Args, Got, Parsed, Val, ValueKind};
 use super::suggest::suggest;
-use super::table::ValueKind;
 use super::values::{check_topic, parse_int, parse_pair};
 use super::{error, error_with, show, ParseError, MAX_NODE_ID};
 

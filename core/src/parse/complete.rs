@@ -3,7 +3,8 @@
 use crate::config::{ConfigDef, CONSUMER_CONFIGS, PRODUCER_CONFIGS};
 
 use super::build::running_consumer_configs;
-use super::table::{command_names, ValueKind};
+use super::spec::ValueKind;
+use super::table::command_names;
 use super::{specs_named, tool_name};
 
 /// Completions for the word being typed at the end of `input`: command names for the first

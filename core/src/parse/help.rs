@@ -1,6 +1,7 @@
 //! The reference in `docs/commands.md`, rendered from the table.
 
-use super::table::{ValueKind, COMMANDS};
+use super::spec::describe;
+use super::table::COMMANDS;
 
 pub(super) fn cell(text: &str) -> String {
     text.replace('|', "\\|")
@@ -52,16 +53,4 @@ pub fn help_markdown() -> String {
         out.push_str(&format!("\nExample:\n\n```text\n{}\n```\n", spec.example));
     }
     out
-}
-
-pub(super) fn describe(help: &str, kind: ValueKind, default: Option<&str>) -> String {
-    let mut text = help.to_string();
-    if let Some(c) = kind.constraint() {
-        text.push(' ');
-        text.push_str(&c);
-    }
-    if let Some(d) = default {
-        text.push_str(&format!(" Default: `{d}`."));
-    }
-    text
 }

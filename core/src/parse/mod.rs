@@ -19,6 +19,7 @@ mod complete;
 mod format;
 mod help;
 mod lexer;
+mod spec;
 mod suggest;
 mod table;
 mod values;
@@ -29,14 +30,16 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Command, Located, Script};
 
-use args::{parse_tokens, Parsed};
-use lexer::{for_each_command, Token};
-use table::COMMANDS;
-
 pub use complete::completions;
 pub use format::{format_command, format_script};
 pub use help::help_markdown;
-pub use table::{command_names, command_specs, ArgSpec, CommandSpec, FlagSpec, ValueKind};
+pub use spec::{ArgSpec, CommandSpec, FlagSpec, ValueKind};
+pub use table::{command_names, command_specs};
+
+use args::parse_tokens;
+use lexer::{for_each_command, Token};
+use spec::Parsed;
+use table::COMMANDS;
 
 // ---------------------------------------------------------------------------------------------
 // Limits

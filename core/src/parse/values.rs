@@ -4,11 +4,10 @@ use std::collections::BTreeSet;
 
 use crate::command::{NodeId, TopicPartition};
 
-use super::args::Val;
 use super::format::format_duration;
 use super::lexer::Piece;
+use super::spec::{Val, ValueKind};
 use super::suggest::suggest;
-use super::table::ValueKind;
 use super::{
     error, error_with, show, ParseError, Pos, MAX_NODE_ID, MAX_PARTITIONS, MAX_PARTITION_INDEX,
     MAX_REPLICATION_FACTOR, MAX_TOPIC_NAME_LEN,
