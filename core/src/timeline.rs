@@ -681,7 +681,10 @@ impl Timeline {
             self.warming = None;
             return false;
         };
-        let nearest = branch.snapshots.at_or_before(missing).map_or(0, |(s, _)| s);
+        let (nearest, snapshot) = branch
+            .snapshots
+            .at_or_before(missing)
+            .expect("every branch has a snapshot at its first step");
         let (mut sim, next) = match self.warming.take() {
             // The replay under way is on the way to the first missing snapshot: go on.
             Some((b, sim, next))
@@ -689,13 +692,7 @@ impl Timeline {
             {
                 (sim, next)
             }
-            _ => {
-                let (base, snapshot) = branch
-                    .snapshots
-                    .at_or_before(missing)
-                    .expect("every branch has a snapshot at its first step");
-                (Simulation::clone(snapshot), branch.first_action_at(base))
-            }
+            _ => (Simulation::clone(snapshot), branch.first_action_at(nearest)),
         };
         let target = (sim.steps + max_steps).min(at.saturating_sub(1));
         let snapshots = &branch.snapshots;
