@@ -285,6 +285,12 @@ async fn groups_panel_shows_state_owners_lag_and_labelled_chips() {
     assert_eq!(group.value(), "billing");
 }
 
+fn has_class(element: &Element, class: &str) -> bool {
+    element
+        .get_attribute("class")
+        .is_some_and(|c| c.split_whitespace().any(|c| c == class))
+}
+
 fn one(root: &Element, css: &str) -> Element {
     root.query_selector(css)
         .unwrap()
@@ -536,6 +542,70 @@ fn transaction_log_view(brokers: i32) -> ClusterView {
         producers: vec!["tx".into(), "txn orders-tx".into()],
         ..ClusterView::default()
     }
+}
+
+#[wasm_bindgen_test]
+async fn plain_records_are_drawn_in_runs_each_with_its_offsets_and_producer() {
+    use sandbox_core::view::{RecordBatchMark, RecordMark};
+    // Offsets 0-4 from one idempotent producer (committed, HW 5), 5-6 from another (not yet).
+    let mut view = transaction_log_view(3);
+    let partition = std::sync::Arc::make_mut(&mut view.topics[0].partitions[0]);
+    for replica in &mut partition.replicas {
+        replica.open_transactions.clear();
+        replica.high_watermark = 5;
+        replica.last_stable_offset = 5;
+        replica.recent = (0..7)
+            .map(|offset| RecordMark {
+                offset,
+                producer: usize::from(offset >= 5),
+                batch: Some(RecordBatchMark {
+                    producer_id: if offset < 5 { 4 } else { 9 },
+                    producer_epoch: 0,
+                    sequence: (offset % 5) as i32,
+                    transactional: false,
+                    control: None,
+                    aborted: false,
+                }),
+            })
+            .collect();
+    }
+    let root = mount_point();
+    let props = ClusterDiagramProps {
+        view: Rc::new(view),
+        rows: Default::default(),
+        selected: None,
+        on_select: Default::default(),
+        on_node: Default::default(),
+        selected_node: None,
+    };
+    yew::Renderer::<ClusterDiagram>::with_root_and_props(root.clone(), props).render();
+    next_render().await;
+    let leader = "[data-replica='orders-0@0']";
+    // One element per run, not per record: a square per record inside one path.
+    let committed = one(&root, &format!("{leader} .record-run[data-from='0']"));
+    assert_eq!(committed.get_attribute("data-to").as_deref(), Some("4"));
+    assert!(has_class(&committed, "committed"));
+    assert!(has_class(&committed, "producer-0"));
+    let squares = committed.get_attribute("d").unwrap().matches('M').count();
+    assert_eq!(squares, 5, "a square for each of offsets 0-4");
+    assert_eq!(
+        committed.text_content().as_deref(),
+        Some("offsets 0–4: committed, producer #1; producer id 4, epoch 0, sequences 0–4")
+    );
+    let pending = one(&root, &format!("{leader} .record-run[data-from='5']"));
+    assert!(has_class(&pending, "uncommitted"));
+    assert!(has_class(&pending, "producer-1"));
+    assert_eq!(pending.get_attribute("data-to").as_deref(), Some("6"));
+    assert!(pending
+        .text_content()
+        .unwrap()
+        .starts_with("offsets 5–6: uncommitted, producer #2; producer id 9"));
+    // Nothing drawn a record at a time.
+    let singles = root
+        .query_selector_all(&format!("{leader} rect.record"))
+        .unwrap()
+        .length();
+    assert_eq!(singles, 0);
 }
 
 #[wasm_bindgen_test]

@@ -18,7 +18,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use sandbox_core::producer_state::ControlType;
-use sandbox_core::view::{ClusterView, PartitionView, RecordMark, ReplicaView};
+use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, RecordMark, ReplicaView};
 use yew::prelude::*;
 
 use crate::svg::num;
@@ -641,6 +641,163 @@ fn summary(view: &ClusterView) -> String {
     )
 }
 
+/// Where `offset` stands on `replica`: not written yet, deleted, committed (below the HW) or not.
+fn record_state(replica: &ReplicaView, offset: i64) -> &'static str {
+    if offset >= replica.log_end_offset {
+        "absent"
+    } else if offset < replica.log_start_offset {
+        "deleted"
+    } else if offset < replica.high_watermark {
+        "committed"
+    } else {
+        "uncommitted"
+    }
+}
+
+/// Consecutive plain records of one state and one producer (one producer id and epoch, when the
+/// producer had them), drawn as one path.
+struct RecordRun {
+    from: i64,
+    /// One past the last offset.
+    to: i64,
+    state: &'static str,
+    producer: Option<usize>,
+    first: Option<RecordBatchMark>,
+    last: Option<RecordBatchMark>,
+    /// Where each record's square starts.
+    xs: Vec<f64>,
+}
+
+impl RecordRun {
+    fn extends(
+        &self,
+        offset: i64,
+        state: &str,
+        producer: Option<usize>,
+        batch: Option<RecordBatchMark>,
+    ) -> bool {
+        let same_writer = match (self.last, batch) {
+            (Some(a), Some(b)) => {
+                a.producer_id == b.producer_id && a.producer_epoch == b.producer_epoch
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        self.to == offset && self.state == state && self.producer == producer && same_writer
+    }
+
+    /// `offsets 3–9: committed, producer #1; producer id 4, epoch 0, sequences 2–8`.
+    fn title(&self) -> String {
+        let offsets = if self.to - self.from == 1 {
+            format!("offset {}", self.from)
+        } else {
+            format!("offsets {}–{}", self.from, self.to - 1)
+        };
+        let by = self
+            .producer
+            .map_or(String::new(), |p| format!(", producer #{}", p + 1));
+        let batch = match (self.first, self.last) {
+            (Some(a), Some(b)) => {
+                let ids = format!(
+                    "; producer id {}, epoch {}",
+                    a.producer_id, a.producer_epoch
+                );
+                if a.sequence < 0 {
+                    ids
+                } else if a.sequence == b.sequence {
+                    format!("{ids}, sequence {}", a.sequence)
+                } else {
+                    format!("{ids}, sequences {}–{}", a.sequence, b.sequence)
+                }
+            }
+            _ => String::new(),
+        };
+        format!("{offsets}: {}{by}{batch}", self.state)
+    }
+
+    fn draw(&self, y: f64, width: f64) -> Html {
+        let colour = self
+            .producer
+            .map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
+        let mut d = String::with_capacity(self.xs.len() * 64);
+        for &x in &self.xs {
+            rounded_square(&mut d, x, y, width, 16.0);
+        }
+        html! {
+            <path class={classes!("record", "record-run", self.state, colour)} d={d}
+                  data-from={self.from.to_string()} data-to={(self.to - 1).to_string()}>
+                <title>{ self.title() }</title>
+            </path>
+        }
+    }
+}
+
+/// Appends a `width` by `height` rectangle with corners rounded by 2 to the path `d`.
+fn rounded_square(d: &mut String, x: f64, y: f64, width: f64, height: f64) {
+    use std::fmt::Write;
+    let _ = write!(
+        d,
+        "M{} {}a2 2 0 0 1 2-2h{}a2 2 0 0 1 2 2v{}a2 2 0 0 1-2 2h-{}a2 2 0 0 1-2-2z",
+        num(x),
+        num(y + 2.0),
+        num(width - 4.0),
+        num(height - 4.0),
+        num(width - 4.0)
+    );
+}
+
+/// A record written in a transaction, or a transaction marker, with its tooltip.
+fn txn_record(
+    replica: &ReplicaView,
+    mark: &RecordMark,
+    state: &'static str,
+    sx: f64,
+    bar_y: f64,
+    width: f64,
+) -> Html {
+    let offset = mark.offset;
+    let colour = format!("producer-{}", mark.producer % PRODUCER_COLOURS);
+    let look = txn_look(replica, mark);
+    let batch = Some(describe_record(replica, mark))
+        .filter(|d| !d.is_empty())
+        .map_or(String::new(), |d| format!("; {d}"));
+    let title = format!(
+        "offset {offset}: {state}, producer #{}{batch}",
+        mark.producer + 1
+    );
+    if let TxnLook::Marker(control) = look {
+        // A marker is narrow, so it reads as a boundary between transactions, lettered C or A.
+        let narrow = (width * 0.6).max(8.0);
+        let nx = sx + (width - narrow) / 2.0;
+        return html! {
+            <g class={classes!("record-group", state)} data-offset={offset.to_string()}
+               data-control={control.name()}>
+                <title>{ title }</title>
+                <rect class={classes!("record", state, look.class())} x={num(nx)} y={num(bar_y)}
+                      width={num(narrow)} height="16" rx="1" />
+                <text class="marker-letter" x={num(sx + width / 2.0)} y={num(bar_y + 12.0)}
+                      text-anchor="middle">{ if control == ControlType::Commit { "C" } else { "A" } }</text>
+            </g>
+        };
+    }
+    html! {
+        <g class={classes!("record-group", state)}>
+            <rect class={classes!("record", state, colour, look.class())} x={num(sx)} y={num(bar_y)}
+                  width={num(width)} height="16" rx="2" data-offset={offset.to_string()}
+                  data-txn={look.class().to_string()}>
+                <title>{ title }</title>
+            </rect>
+            if look == TxnLook::Aborted {
+                <line class="abort-strike" x1={num(sx)} y1={num(bar_y + 16.0)}
+                      x2={num(sx + width)} y2={num(bar_y)} />
+            }
+            if look == TxnLook::Open {
+                <circle class="open-ring" cx={num(sx + width / 2.0)} cy={num(bar_y + 8.0)} r="3" />
+            }
+        </g>
+    }
+}
+
 fn replica_cell(
     partition: &PartitionView,
     replica: &ReplicaView,
@@ -661,67 +818,43 @@ fn replica_cell(
     let bar_y = y + 36.0;
     let offset_x = |offset: i64| first_x + slot * (offset - window_start) as f64 - 1.0;
     let mark_at = |offset: i64| replica.recent.iter().find(|r| r.offset == offset);
-    let squares = (window_start..window_end).map(|offset| {
+    let width = slot - 2.0;
+    // Plain records (no transaction) are drawn in runs: the consecutive offsets of one state and
+    // one producer share a single path, a rounded square per record, so a cell is a handful of
+    // elements rather than one per record, and a far jump redraws a fraction of the nodes.
+    // Transactional records and markers keep an element each: they carry more shapes.
+    let mut runs: Vec<RecordRun> = Vec::new();
+    let mut singles: Vec<Html> = Vec::new();
+    for offset in window_start..window_end {
         let mark = mark_at(offset);
-        let producer = mark.map(|r| r.producer);
-        let state = if offset >= replica.log_end_offset {
-            "absent"
-        } else if offset < replica.log_start_offset {
-            "deleted"
-        } else if offset < replica.high_watermark {
-            "committed"
-        } else {
-            "uncommitted"
-        };
+        let state = record_state(replica, offset);
         let sx = first_x + slot * (offset - window_start) as f64;
-        let colour = producer.map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
-        let by = producer.map_or(String::new(), |p| format!(", producer #{}", p + 1));
         let look = mark.map_or(TxnLook::Plain, |m| txn_look(replica, m));
-        let batch = mark
-            .map(|m| describe_record(replica, m))
-            .filter(|d| !d.is_empty())
-            .map_or(String::new(), |d| format!("; {d}"));
-        let title = format!("offset {offset}: {state}{by}{batch}");
-        let width = slot - 2.0;
-        if let TxnLook::Marker(control) = look {
-            // A marker is narrow, so it reads as a boundary between transactions, lettered C or A.
-            let narrow = (width * 0.6).max(8.0);
-            let nx = sx + (width - narrow) / 2.0;
-            return html! {
-                <g class={classes!("record-group", state)} data-offset={offset.to_string()}
-                   data-control={control.name()}>
-                    <title>{ title }</title>
-                    <rect class={classes!("record", state, look.class())} x={num(nx)} y={num(bar_y)}
-                          width={num(narrow)} height="16" rx="1" />
-                    <text class="marker-letter" x={num(sx + width / 2.0)} y={num(bar_y + 12.0)}
-                          text-anchor="middle">{ if control == ControlType::Commit { "C" } else { "A" } }</text>
-                </g>
-            };
-        }
-        let rect = html! {
-            <rect class={classes!("record", state, colour, look.class())} x={num(sx)} y={num(bar_y)}
-                  width={num(width)} height="16" rx="2" data-offset={offset.to_string()}
-                  data-txn={(look != TxnLook::Plain).then(|| look.class().to_string())}>
-                <title>{ title }</title>
-            </rect>
-        };
         if look == TxnLook::Plain {
-            // Most records: one element each, as many cells draw a dozen of them every frame.
-            return rect;
-        }
-        html! {
-            <g class={classes!("record-group", state)}>
-                { rect }
-                if look == TxnLook::Aborted {
-                    <line class="abort-strike" x1={num(sx)} y1={num(bar_y + 16.0)}
-                          x2={num(sx + width)} y2={num(bar_y)} />
+            let producer = mark.map(|r| r.producer);
+            let batch = mark.and_then(|m| m.batch);
+            match runs.last_mut() {
+                Some(run) if run.extends(offset, state, producer, batch) => {
+                    run.to = offset + 1;
+                    run.last = batch;
+                    run.xs.push(sx);
                 }
-                if look == TxnLook::Open {
-                    <circle class="open-ring" cx={num(sx + width / 2.0)} cy={num(bar_y + 8.0)} r="3" />
-                }
-            </g>
+                _ => runs.push(RecordRun {
+                    from: offset,
+                    to: offset + 1,
+                    state,
+                    producer,
+                    first: batch,
+                    last: batch,
+                    xs: vec![sx],
+                }),
+            }
+            continue;
         }
-    });
+        let mark = mark.expect("a record with a transaction look has a mark");
+        singles.push(txn_record(replica, mark, state, sx, bar_y, width));
+    }
+    let runs = runs.iter().map(|run| run.draw(bar_y, width));
     // Records this replica lost to truncation stay visible under the log, crossed out.
     let lost = replica
         .lost
@@ -790,7 +923,8 @@ fn replica_cell(
             if window_start > 0 {
                 <text class="ellipsis" x={num(x + CELL_PAD + 2.0)} y={num(bar_y + 13.0)}>{ "…" }</text>
             }
-            { for squares }
+            { for runs }
+            { for singles }
             { for lost }
             { for hw_marker }
             { for lso_marker }
