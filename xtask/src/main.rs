@@ -5,7 +5,7 @@
 //! cargo xtask test [--only STAGE]         set up (browser too), then lint and run every test
 //! cargo xtask build [--dev]               set up and build the site into target/site
 //! cargo xtask setup [--browser]           only install what the other commands need
-//! cargo xtask bench [--smoke]             the long-runs benchmark: every figure against its budget
+//! cargo xtask bench [--smoke] [--only R]  the long-runs benchmark: every figure against its budget
 //! ```
 //!
 //! Every tool is pinned and installed into `.tools/` inside the checkout, so a fresh clone on a
@@ -41,7 +41,10 @@ fn main() -> ExitCode {
         }),
         Some("bench") => Project::new().and_then(|p| {
             p.setup(true)?;
-            p.bench(args.iter().any(|a| a == "--smoke"))
+            p.bench(
+                args.iter().any(|a| a == "--smoke"),
+                flag_value(&args, "--only"),
+            )
         }),
         Some("setup") => {
             Project::new().and_then(|p| p.setup(args.iter().any(|a| a == "--browser")))
@@ -70,8 +73,9 @@ usage: cargo xtask <command>
                             bench (the benchmark's smoke run)
   build [--dev]             set up and build the site into target/site
   setup [--browser]         install the pinned tools into .tools/ (and Chromium with --browser)
-  bench [--smoke]           measure memory, speed and size against their budgets (page and native);
-                            --smoke: a short run that checks the benchmark works
+  bench [--smoke] [--only R] measure memory, speed and size against their budgets (page and native);
+                            --smoke: a short run that checks the benchmark works;
+                            --only workshop|large: one of the two runs
 ";
 
 struct Project {
@@ -376,18 +380,18 @@ impl Project {
     /// The benchmark's smoke run; `built` says the e2e stage already built the release site.
     fn bench_smoke(&self, built: bool) -> Result {
         if built {
-            self.run_bench(true)
+            self.run_bench(true, None)
         } else {
-            self.bench(true)
+            self.bench(true, None)
         }
     }
 
-    fn bench(&self, smoke: bool) -> Result {
+    fn bench(&self, smoke: bool, only: Option<&str>) -> Result {
         self.build_site(false)?;
-        self.run_bench(smoke)
+        self.run_bench(smoke, only)
     }
 
-    fn run_bench(&self, smoke: bool) -> Result {
+    fn run_bench(&self, smoke: bool, only: Option<&str>) -> Result {
         step(if smoke {
             "benchmark, smoke run (short runs, few samples)"
         } else {
@@ -409,6 +413,9 @@ impl Project {
         .env("SANDBOX_SITE", self.site_dir());
         if smoke {
             cmd.arg("--smoke");
+        }
+        if let Some(only) = only {
+            cmd.args(["--only", only]);
         }
         run(&mut cmd)
     }

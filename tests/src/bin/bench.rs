@@ -25,12 +25,17 @@ fn main() -> ExitCode {
         return native(args.get(1).map(String::as_str).unwrap_or_default());
     }
     let smoke = args.iter().any(|a| a == "--smoke");
+    // `--only workshop` or `--only large`: one of the two runs (and the download and cold load).
+    let only = args
+        .iter()
+        .position(|a| a == "--only")
+        .and_then(|i| args.get(i + 1).cloned());
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let table = runtime.block_on(bench(smoke));
+    let table = runtime.block_on(bench(smoke, only.as_deref()));
     println!("\n{}", table.render());
     if table.over_budget() && !smoke {
         eprintln!("bench: some figures are over their budget (marked OVER)");
@@ -397,7 +402,7 @@ async fn interactions(session: &Session, table: &mut Table, label: &str, budget_
         ));
 }
 
-async fn bench(smoke: bool) -> Table {
+async fn bench(smoke: bool, only: Option<&str>) -> Table {
     let mut table = Table::default();
     let (workshop_run, large_run, samples) = if smoke {
         ("2m", "10s", 12)
@@ -449,6 +454,9 @@ async fn bench(smoke: bool) -> Table {
         .note(format!("median of {} fresh browsers", cold.len()));
 
     for (name, run, budget) in [("workshop", workshop_run, 8.0), ("large", large_run, 16.0)] {
+        if only.is_some_and(|o| o != name) {
+            continue;
+        }
         let script = script_named(&format!("{name}:{run}")).expect("a known script");
         let native = run_native(&format!("{name}:{run}"));
         let label = format!("{name} ({run})");
