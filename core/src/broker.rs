@@ -24,14 +24,132 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
+use crate::kernel::{Ctx, Timers};
 use crate::log::{PartitionLog, Record};
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, KafkaError, Message, ProducePartition,
     ProducePartitionResponse,
 };
-use crate::raft::{RaftNode, RaftOutput};
-use crate::sim::{Ctx, Timer, Timers};
+use crate::raft::{RaftNode, RaftOutput, RaftTimer};
+
+/// What a broker handles an input with: the kernel's handle, typed by its timers.
+pub type BrokerCtx<'a> = Ctx<'a, BrokerTimer>;
+
+/// The timers a broker sets: its metadata log's Raft timers, its own (heartbeats to the
+/// controller, ISR expiry, replica fetching, waiting produce requests) and its coordinators'
+/// (groups, offsets writes, transactions).
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum BrokerTimer {
+    Raft(RaftTimer),
+    Heartbeat,
+    IsrExpiration,
+    FetchWait {
+        replica: NodeId,
+    },
+    FetchBackoff {
+        leader: NodeId,
+    },
+    FetchTimeout {
+        leader: NodeId,
+    },
+    AlterPartitionTimeout {
+        partition: TopicPartition,
+    },
+    /// A waiting produce request, by the client that sent it and its request id (two clients
+    /// number their requests independently).
+    ProduceTimeout {
+        client: NodeId,
+        request_id: i64,
+    },
+    /// Group coordinator: a member's session ran out.
+    GroupSession {
+        group: String,
+        member: String,
+    },
+    /// Group coordinator: the join phase's initial delay or rebalance timeout.
+    GroupJoin {
+        group: String,
+    },
+    /// Group coordinator: the wait for SyncGroup after a join completed.
+    GroupSync {
+        group: String,
+        generation: i32,
+    },
+    /// Group coordinator: a member told MEMBER_ID_REQUIRED never came back.
+    GroupPendingMember {
+        group: String,
+        member: String,
+    },
+    /// A consumer's fetch held for `fetch.max.wait.ms` ran out.
+    ConsumerFetchWait {
+        consumer: NodeId,
+    },
+    /// Group coordinator: a write to `__consumer_offsets` ran out of `offsets.commit.timeout.ms`.
+    CoordinatorWriteTimeout {
+        partition: i32,
+        required_hw: i64,
+    },
+    /// Group coordinator (consumer protocol): a member's `group.consumer.session.timeout.ms`.
+    ConsumerGroupSession {
+        group: String,
+        member: String,
+    },
+    /// Group coordinator (consumer protocol): a member's deadline to revoke partitions.
+    ConsumerGroupRebalance {
+        group: String,
+        member: String,
+    },
+    /// Transaction coordinator: a state change not replicated in time.
+    TxnWriteTimeout {
+        partition: i32,
+        required_hw: i64,
+    },
+    /// Transaction coordinator: send markers again.
+    TxnMarkerRetry {
+        transactional_id: String,
+    },
+    /// Transaction coordinator: look for transactions past their timeout.
+    TxnTimeoutCheck,
+    /// Partition leader: the coordinator has not answered a transaction verification.
+    TxnVerificationTimeout {
+        verification_id: u64,
+    },
+}
+
+impl BrokerTimer {
+    /// How the trace names it when it fires and does nothing else.
+    pub fn name(&self) -> String {
+        match self {
+            BrokerTimer::Raft(t) => format!("{t:?}"),
+            BrokerTimer::Heartbeat => "heartbeat".into(),
+            BrokerTimer::IsrExpiration => "isr-expiration".into(),
+            BrokerTimer::FetchWait { .. } => "fetch wait".into(),
+            BrokerTimer::FetchBackoff { .. } => "fetch backoff".into(),
+            BrokerTimer::FetchTimeout { .. } => "fetch request timeout".into(),
+            BrokerTimer::AlterPartitionTimeout { .. } => "AlterPartition timeout".into(),
+            BrokerTimer::ProduceTimeout { .. } => "produce timeout".into(),
+            BrokerTimer::GroupSession { member, .. } => format!("session timeout of {member}"),
+            BrokerTimer::GroupJoin { group } => format!("join phase of group {group}"),
+            BrokerTimer::GroupSync { group, .. } => format!("sync phase of group {group}"),
+            BrokerTimer::GroupPendingMember { member, .. } => format!("pending member {member}"),
+            BrokerTimer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
+            BrokerTimer::CoordinatorWriteTimeout { .. } => "offsets.commit.timeout.ms".into(),
+            BrokerTimer::ConsumerGroupSession { member, .. } => {
+                format!("session timeout of {member}")
+            }
+            BrokerTimer::ConsumerGroupRebalance { member, .. } => {
+                format!("revocation deadline of {member}")
+            }
+            BrokerTimer::TxnWriteTimeout { .. } => "transaction log write timeout".into(),
+            BrokerTimer::TxnMarkerRetry { transactional_id } => {
+                format!("marker retry of {transactional_id}")
+            }
+            BrokerTimer::TxnTimeoutCheck => "transaction timeout check".into(),
+            BrokerTimer::TxnVerificationTimeout { .. } => "transaction verification timeout".into(),
+        }
+    }
+}
 
 /// Bytes the sandbox counts per record when honouring `replica.fetch.max.bytes`.
 pub const RECORD_OVERHEAD_BYTES: i64 = 70;
@@ -191,7 +309,7 @@ pub struct Broker {
     pub purgatory: Vec<PendingProduce>,
     /// Partitions whose fetching the user paused (`None` = all).
     pub paused: BTreeSet<Option<TopicPartition>>,
-    pub timers: Timers,
+    pub timers: Timers<BrokerTimer>,
     /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
     #[serde(default)]
     pub groups: crate::group::GroupCoordinator,
@@ -234,12 +352,12 @@ impl Broker {
         }
     }
 
-    pub fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+    pub fn set_timer(&mut self, ctx: &mut BrokerCtx, timer: BrokerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
 
     /// Whether a timer that fires now is still the one this broker set.
-    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+    pub fn take_timer(&mut self, timer: &BrokerTimer, now: i64) -> bool {
         self.timers.take(timer, now)
     }
 
@@ -248,20 +366,26 @@ impl Broker {
     }
 
     /// Starts the broker's timers: heartbeats and ISR expiration.
-    pub fn start(&mut self, ctx: &mut Ctx, raft_outputs: Vec<RaftOutput<MetadataRecord>>) {
+    pub fn start(&mut self, ctx: &mut BrokerCtx, raft_outputs: Vec<RaftOutput<MetadataRecord>>) {
         self.apply_raft_outputs(ctx, raft_outputs);
-        self.set_timer(ctx, Timer::Heartbeat, 0);
+        self.set_timer(ctx, BrokerTimer::Heartbeat, 0);
         let lag = crate::config::default_value("replica.lag.time.max.ms")
             .parse::<i64>()
             .unwrap_or(30000);
-        self.set_timer(ctx, Timer::IsrExpiration, lag / 2);
+        self.set_timer(ctx, BrokerTimer::IsrExpiration, lag / 2);
     }
 
-    pub fn apply_raft_outputs(&mut self, ctx: &mut Ctx, outputs: Vec<RaftOutput<MetadataRecord>>) {
+    pub fn apply_raft_outputs(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        outputs: Vec<RaftOutput<MetadataRecord>>,
+    ) {
         for output in outputs {
             match output {
                 RaftOutput::Send { to, message } => ctx.send(to, Message::Raft(message)),
-                RaftOutput::SetTimer { timer, after_ms } => ctx.timer(after_ms, Timer::Raft(timer)),
+                RaftOutput::SetTimer { timer, after_ms } => {
+                    ctx.timer(after_ms, BrokerTimer::Raft(timer))
+                }
                 RaftOutput::Event(_) => {}
             }
         }
@@ -272,7 +396,7 @@ impl Broker {
 
     /// Applies newly committed metadata records and reacts to partition changes
     /// (become leader / become follower), as `ReplicaManager.applyDelta` does.
-    fn apply_committed_metadata(&mut self, ctx: &mut Ctx) {
+    fn apply_committed_metadata(&mut self, ctx: &mut BrokerCtx) {
         let committed: Vec<(i64, MetadataRecord)> = self
             .metadata
             .committed()
@@ -309,14 +433,14 @@ impl Broker {
         self.maybe_fetch(ctx);
     }
 
-    fn on_partition_metadata(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    fn on_partition_metadata(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         self.apply_partition_registration(ctx, tp);
         // A `__consumer_offsets` partition led here is loaded; one no longer led is unloaded.
         self.on_offsets_partition_leadership(ctx, tp);
         self.on_txn_partition_leadership(ctx, tp);
     }
 
-    fn apply_partition_registration(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    fn apply_partition_registration(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let Some(reg) = self.image.partitions.get(tp).cloned() else {
             return;
         };
@@ -391,7 +515,7 @@ impl Broker {
                 };
                 if done {
                     leader.pending_isr = None;
-                    self.timers.cancel(&Timer::AlterPartitionTimeout {
+                    self.timers.cancel(&BrokerTimer::AlterPartitionTimeout {
                         partition: tp.clone(),
                     });
                 }
@@ -421,7 +545,7 @@ impl Broker {
     }
 
     /// Answers `tp` in every acks=all produce waiting on it with `error`.
-    fn fail_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition, error: KafkaError) {
+    fn fail_produces(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition, error: KafkaError) {
         let me = self.id;
         for p in &mut self.purgatory {
             for part in &mut p.partitions {
@@ -444,13 +568,13 @@ impl Broker {
     }
 
     /// Sends the answer of every waiting produce whose partitions all have theirs.
-    fn answer_completed_produces(&mut self, ctx: &mut Ctx) {
+    fn answer_completed_produces(&mut self, ctx: &mut BrokerCtx) {
         let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.purgatory)
             .into_iter()
             .partition(|p| p.partitions.iter().all(|part| part.answered));
         self.purgatory = waiting;
         for p in done {
-            self.timers.cancel(&Timer::ProduceTimeout {
+            self.timers.cancel(&BrokerTimer::ProduceTimeout {
                 client: p.client,
                 request_id: p.request_id,
             });
@@ -476,7 +600,7 @@ impl Broker {
 
     /// Sends one fetch to each leader that this broker follows partitions on and that has no
     /// fetch outstanding.
-    pub fn maybe_fetch(&mut self, ctx: &mut Ctx) {
+    pub fn maybe_fetch(&mut self, ctx: &mut BrokerCtx) {
         if !self.alive || self.paused.contains(&None) {
             return;
         }
@@ -526,7 +650,7 @@ impl Broker {
             // fetcher's network client, give up after replica.socket.timeout.ms.
             self.set_timer(
                 ctx,
-                Timer::FetchTimeout { leader },
+                BrokerTimer::FetchTimeout { leader },
                 REPLICA_SOCKET_TIMEOUT_MS,
             );
         }
@@ -534,12 +658,13 @@ impl Broker {
 
     pub fn handle_fetch_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         partitions: Vec<FetchPartitionResponse>,
     ) {
         self.fetching_from.remove(&from);
-        self.timers.cancel(&Timer::FetchTimeout { leader: from });
+        self.timers
+            .cancel(&BrokerTimer::FetchTimeout { leader: from });
         let me = self.id;
         let mut retry_later = false;
         for part in partitions {
@@ -615,7 +740,7 @@ impl Broker {
         if retry_later {
             self.set_timer(
                 ctx,
-                Timer::FetchBackoff { leader: from },
+                BrokerTimer::FetchBackoff { leader: from },
                 REPLICA_FETCH_BACKOFF_MS,
             );
         } else {
@@ -627,7 +752,7 @@ impl Broker {
     /// or its response was lost. Without this the follower would wait for it forever and never
     /// fetch from that leader again. The fetcher thread treats it as an error: it backs off for
     /// `replica.fetch.backoff.ms`, then fetches again.
-    pub fn on_fetch_timeout(&mut self, ctx: &mut Ctx, leader: NodeId) {
+    pub fn on_fetch_timeout(&mut self, ctx: &mut BrokerCtx, leader: NodeId) {
         if !self.fetching_from.remove(&leader) {
             return;
         }
@@ -641,7 +766,7 @@ impl Broker {
         );
         self.set_timer(
             ctx,
-            Timer::FetchBackoff { leader },
+            BrokerTimer::FetchBackoff { leader },
             REPLICA_FETCH_BACKOFF_MS,
         );
     }
@@ -649,7 +774,7 @@ impl Broker {
     // ------------------------------------------------------------------ leader side
 
     /// `Partition.maybeIncrementLeaderHW`.
-    pub fn maybe_increment_hw(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub fn maybe_increment_hw(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let min_isr = self
             .image
             .topic_config_i64(&tp.topic, "min.insync.replicas");
@@ -718,7 +843,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_fetch(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         replica_id: NodeId,
         broker_epoch: i64,
@@ -804,7 +929,7 @@ impl Broker {
             self.parked_fetches.push(fetch);
             self.set_timer(
                 ctx,
-                Timer::FetchWait {
+                BrokerTimer::FetchWait {
                     replica: replica_id,
                 },
                 max_wait_ms,
@@ -813,7 +938,7 @@ impl Broker {
     }
 
     /// Builds and sends the response to a follower fetch.
-    fn answer_fetch(&mut self, ctx: &mut Ctx, to: NodeId, fetch: &ParkedFetch) {
+    fn answer_fetch(&mut self, ctx: &mut BrokerCtx, to: NodeId, fetch: &ParkedFetch) {
         let max_bytes = self.config("replica.fetch.max.bytes");
         let mut responses = Vec::new();
         for part in &fetch.partitions {
@@ -865,7 +990,7 @@ impl Broker {
     }
 
     /// Answers parked fetches that now have something to return (or all, on `None`).
-    pub fn answer_parked_fetches(&mut self, ctx: &mut Ctx, tp: Option<&TopicPartition>) {
+    pub fn answer_parked_fetches(&mut self, ctx: &mut BrokerCtx, tp: Option<&TopicPartition>) {
         let parked = std::mem::take(&mut self.parked_fetches);
         for fetch in parked {
             let ready = match tp {
@@ -879,7 +1004,7 @@ impl Broker {
                 }),
             };
             if ready {
-                self.timers.cancel(&Timer::FetchWait {
+                self.timers.cancel(&BrokerTimer::FetchWait {
                     replica: fetch.replica_id,
                 });
                 self.answer_fetch(ctx, fetch.replica_id, &fetch);
@@ -889,7 +1014,7 @@ impl Broker {
         }
     }
 
-    pub fn on_fetch_wait(&mut self, ctx: &mut Ctx, replica: NodeId) {
+    pub fn on_fetch_wait(&mut self, ctx: &mut BrokerCtx, replica: NodeId) {
         if let Some(pos) = self
             .parked_fetches
             .iter()
@@ -901,7 +1026,7 @@ impl Broker {
     }
 
     /// `Partition.maybeExpandIsr`.
-    fn maybe_expand_isr(&mut self, ctx: &mut Ctx, tp: &TopicPartition, follower: NodeId) {
+    fn maybe_expand_isr(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition, follower: NodeId) {
         let me = self.id;
         if self.broker_epoch.is_none() {
             return;
@@ -950,7 +1075,7 @@ impl Broker {
     /// metadata update settles it: a request lost to a stopped controller or a cut link (or
     /// never sent, with no controller known) would otherwise block every later ISR change of
     /// the partition.
-    fn send_alter_partition(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    fn send_alter_partition(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let me = self.id;
         let (Some(broker_epoch), Some(replica)) = (self.broker_epoch, self.replicas.get(tp)) else {
             return;
@@ -979,7 +1104,7 @@ impl Broker {
         };
         self.set_timer(
             ctx,
-            Timer::AlterPartitionTimeout {
+            BrokerTimer::AlterPartitionTimeout {
                 partition: tp.clone(),
             },
             retry_after_ms,
@@ -988,7 +1113,7 @@ impl Broker {
 
     /// The pending AlterPartition of `tp` got no answer in time, or a NOT_CONTROLLER one: send
     /// it again.
-    pub fn on_alter_partition_timeout(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub fn on_alter_partition_timeout(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let pending = self
             .replicas
             .get(tp)
@@ -1008,9 +1133,9 @@ impl Broker {
     }
 
     /// The `isr-expiration` task: shrink the ISR of every led partition with lagging members.
-    pub fn on_isr_expiration(&mut self, ctx: &mut Ctx) {
+    pub fn on_isr_expiration(&mut self, ctx: &mut BrokerCtx) {
         let lag_max = self.config("replica.lag.time.max.ms");
-        self.set_timer(ctx, Timer::IsrExpiration, (lag_max / 2).max(1));
+        self.set_timer(ctx, BrokerTimer::IsrExpiration, (lag_max / 2).max(1));
         let now = ctx.now;
         let me = self.id;
         if self.broker_epoch.is_none() {
@@ -1097,7 +1222,7 @@ impl Broker {
 
     pub fn handle_alter_partition_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         tp: &TopicPartition,
         error: Option<KafkaError>,
         isr: Vec<NodeId>,
@@ -1124,7 +1249,7 @@ impl Broker {
             );
             self.set_timer(
                 ctx,
-                Timer::AlterPartitionTimeout {
+                BrokerTimer::AlterPartitionTimeout {
                     partition: tp.clone(),
                 },
                 ALTER_PARTITION_RETRY_BACKOFF_MS,
@@ -1132,7 +1257,7 @@ impl Broker {
             return;
         }
         leader.pending_isr = None;
-        self.timers.cancel(&Timer::AlterPartitionTimeout {
+        self.timers.cancel(&BrokerTimer::AlterPartitionTimeout {
             partition: tp.clone(),
         });
         match error {
@@ -1170,7 +1295,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_produce(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         client: NodeId,
         request_id: i64,
         transactional_id: Option<String>,
@@ -1196,7 +1321,7 @@ impl Broker {
     /// verification).
     pub(crate) fn append_produce(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         request: crate::txn::VerifyingProduce,
         errors: &BTreeMap<TopicPartition, KafkaError>,
     ) {
@@ -1247,7 +1372,7 @@ impl Broker {
             if waits {
                 self.set_timer(
                     ctx,
-                    Timer::ProduceTimeout { client, request_id },
+                    BrokerTimer::ProduceTimeout { client, request_id },
                     timeout_ms,
                 );
             } else {
@@ -1263,7 +1388,7 @@ impl Broker {
     /// appended (its partition then goes into `appended`).
     fn produce_partition(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         tp: &TopicPartition,
         acks: Acks,
         records: Vec<Record>,
@@ -1431,7 +1556,7 @@ impl Broker {
     /// whatever waited for it: produces, coordinator writes, markers), and followers' fetches
     /// parked on it are answered now (`DelayedFetch` completes on append), so the records
     /// are replicated without waiting out `replica.fetch.wait.max.ms`.
-    pub(crate) fn after_leader_append(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub(crate) fn after_leader_append(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         self.maybe_increment_hw(ctx, tp);
         self.answer_parked_fetches(ctx, Some(tp));
     }
@@ -1439,7 +1564,7 @@ impl Broker {
     /// Answers `tp` in parked acks=all produces whose records are now below the HW
     /// (`DelayedProduce.tryComplete` / `checkEnoughReplicasReachOffset`), and sends the
     /// requests that have every answer.
-    fn complete_produces(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    fn complete_produces(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let Some(replica) = self.replicas.get(tp) else {
             return;
         };
@@ -1478,7 +1603,7 @@ impl Broker {
 
     /// `request.timeout.ms` ran out on a waiting produce: the partitions still waiting are
     /// answered REQUEST_TIMED_OUT, and the request goes out.
-    pub fn on_produce_timeout(&mut self, ctx: &mut Ctx, client: NodeId, request_id: i64) {
+    pub fn on_produce_timeout(&mut self, ctx: &mut BrokerCtx, client: NodeId, request_id: i64) {
         let Some(p) = self
             .purgatory
             .iter_mut()
@@ -1509,7 +1634,7 @@ impl Broker {
     /// partitions or the wait runs out (`DelayedFetch`).
     fn handle_consumer_fetch(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         max_wait_ms: i64,
         partitions: Vec<FetchPartition>,
@@ -1529,7 +1654,7 @@ impl Broker {
             self.parked_consumer_fetches.push((from, partitions));
             self.set_timer(
                 ctx,
-                Timer::ConsumerFetchWait { consumer: from },
+                BrokerTimer::ConsumerFetchWait { consumer: from },
                 max_wait_ms,
             );
             return;
@@ -1538,19 +1663,20 @@ impl Broker {
     }
 
     /// Answers held consumer fetches that include `tp` (its HW moved).
-    fn answer_parked_consumer_fetches(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    fn answer_parked_consumer_fetches(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.parked_consumer_fetches)
             .into_iter()
             .partition(|(_, parts)| parts.iter().any(|p| &p.partition == tp));
         self.parked_consumer_fetches = waiting;
         for (consumer, partitions) in ready {
-            self.timers.cancel(&Timer::ConsumerFetchWait { consumer });
+            self.timers
+                .cancel(&BrokerTimer::ConsumerFetchWait { consumer });
             self.answer_consumer_fetch(ctx, consumer, partitions);
         }
     }
 
     /// `fetch.max.wait.ms` ran out for a held consumer fetch: answer with what there is.
-    pub fn on_consumer_fetch_wait(&mut self, ctx: &mut Ctx, consumer: NodeId) {
+    pub fn on_consumer_fetch_wait(&mut self, ctx: &mut BrokerCtx, consumer: NodeId) {
         if let Some(pos) = self
             .parked_consumer_fetches
             .iter()
@@ -1563,7 +1689,7 @@ impl Broker {
 
     fn answer_consumer_fetch(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         partitions: Vec<FetchPartition>,
     ) {
@@ -1652,9 +1778,9 @@ impl Broker {
 
     // ------------------------------------------------------------------ controller traffic
 
-    pub fn on_heartbeat_timer(&mut self, ctx: &mut Ctx) {
+    pub fn on_heartbeat_timer(&mut self, ctx: &mut BrokerCtx) {
         let interval = self.config("broker.heartbeat.interval.ms");
-        self.set_timer(ctx, Timer::Heartbeat, interval);
+        self.set_timer(ctx, BrokerTimer::Heartbeat, interval);
         let Some(controller) = self.metadata.leader() else {
             return;
         };
@@ -1777,4 +1903,254 @@ pub fn record_size(r: &Record) -> i64 {
     RECORD_OVERHEAD_BYTES
         + r.key.as_ref().map_or(0, |k| k.len() as i64)
         + r.value.as_ref().map_or(0, |v| v.len() as i64)
+}
+
+impl Broker {
+    /// Handles a message that arrived for this broker: its metadata log's Raft traffic, the
+    /// controller's answers to its registration and heartbeats (which fence and unfence it),
+    /// replication, clients' requests and its coordinators' traffic.
+    pub fn handle_message(&mut self, ctx: &mut BrokerCtx, from: NodeId, message: Message) {
+        let to = self.id;
+        match message {
+            Message::Raft(m) => {
+                let outputs = self.metadata.handle_message(ctx.now, from, m, ctx.rng);
+                self.apply_raft_outputs(ctx, outputs);
+            }
+            Message::BrokerRegistrationResponse {
+                error,
+                broker_epoch,
+            } => {
+                self.registration_in_flight = false;
+                if error.is_none() {
+                    self.broker_epoch = Some(broker_epoch);
+                    ctx.event(
+                        EventKind::Broker,
+                        None,
+                        format!("Broker {to} is registered with broker epoch {broker_epoch}; it stays fenced until its metadata catches up to its registration"),
+                    );
+                    self.maybe_fetch(ctx);
+                }
+            }
+            Message::BrokerHeartbeatResponse {
+                error,
+                is_fenced,
+                should_shutdown,
+            } => {
+                if matches!(
+                    error,
+                    Some(crate::protocol::KafkaError::STALE_BROKER_EPOCH)
+                        | Some(crate::protocol::KafkaError::BROKER_ID_NOT_REGISTERED)
+                ) {
+                    self.broker_epoch = None;
+                }
+                if error.is_none() && !is_fenced {
+                    // `BrokerServer` enables request processing once it is first unfenced.
+                    self.serving_clients = true;
+                }
+                if error.is_none() && self.fenced != is_fenced {
+                    self.fenced = is_fenced;
+                    ctx.event(
+                        EventKind::Broker,
+                        None,
+                        if is_fenced {
+                            format!("Broker {to} learns it is fenced: it may not lead or join an ISR")
+                        } else {
+                            format!("Broker {to} is unfenced: its metadata has caught up, so it can lead partitions and join ISRs")
+                        },
+                    );
+                }
+                if should_shutdown {
+                    ctx.event(
+                        EventKind::Broker,
+                        None,
+                        format!("Broker {to} leads nothing any more and the controller answers SHUTDOWN_NOW: it stops"),
+                    );
+                    self.crash();
+                }
+            }
+            Message::AlterPartitionResponse {
+                partition,
+                error,
+                isr,
+                leader_epoch,
+                partition_epoch,
+            } => self.handle_alter_partition_response(
+                ctx,
+                &partition,
+                error,
+                isr,
+                leader_epoch,
+                partition_epoch,
+            ),
+            Message::Fetch {
+                replica_id,
+                broker_epoch,
+                max_wait_ms,
+                partitions,
+                read_committed,
+            } => self.handle_fetch(
+                ctx,
+                from,
+                replica_id,
+                broker_epoch,
+                max_wait_ms,
+                partitions,
+                read_committed,
+            ),
+            Message::FetchResponse { partitions } => {
+                self.handle_fetch_response(ctx, from, partitions)
+            }
+            Message::Produce {
+                request_id,
+                transactional_id,
+                acks,
+                timeout_ms,
+                partitions,
+            } => self.handle_produce(
+                ctx,
+                from,
+                request_id,
+                transactional_id,
+                acks,
+                timeout_ms,
+                partitions,
+            ),
+            Message::MetadataRequest => {
+                let leaders = self
+                    .image
+                    .partitions
+                    .iter()
+                    .map(|(tp, p)| (tp.clone(), p.leader, p.leader_epoch))
+                    .collect();
+                let cluster = self.image.assignor_metadata();
+                ctx.send(from, Message::MetadataResponse { leaders, cluster });
+            }
+            Message::FindCoordinator { group_id } => {
+                self.handle_find_coordinator(ctx, from, group_id)
+            }
+            Message::JoinGroup {
+                group_id,
+                member_id,
+                group_instance_id,
+                client_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+            } => self.handle_join_group(
+                ctx,
+                from,
+                group_id,
+                member_id,
+                group_instance_id,
+                client_id,
+                session_timeout_ms,
+                rebalance_timeout_ms,
+                protocols,
+            ),
+            Message::SyncGroup {
+                group_id,
+                generation,
+                member_id,
+                assignments,
+                ..
+            } => self.handle_sync_group(ctx, from, group_id, generation, member_id, assignments),
+            Message::Heartbeat {
+                group_id,
+                generation,
+                member_id,
+                ..
+            } => self.handle_heartbeat(ctx, from, group_id, generation, member_id),
+            Message::LeaveGroup {
+                group_id,
+                member_id,
+                group_instance_id,
+                reason,
+            } => self.handle_leave_group(ctx, from, group_id, member_id, group_instance_id, reason),
+            Message::OffsetCommit {
+                request_id,
+                group_id,
+                generation,
+                member_id,
+                offsets,
+            } => self.handle_offset_commit(
+                ctx, from, request_id, group_id, generation, member_id, offsets,
+            ),
+            Message::OffsetFetch {
+                group_id,
+                partitions,
+            } => self.handle_offset_fetch(ctx, from, group_id, partitions),
+            Message::ConsumerGroupHeartbeat(request) => {
+                self.handle_consumer_group_heartbeat(ctx, from, request)
+            }
+            Message::ListOffsets { partitions } => self.handle_list_offsets(ctx, from, partitions),
+            other => self.handle_txn_message(ctx, from, other),
+        }
+    }
+
+    /// Fires one of this broker's timers: Raft's go to its metadata log (which knows which of
+    /// them are current); the others count only if they are the one last set.
+    pub fn handle_timer(&mut self, ctx: &mut BrokerCtx, timer: BrokerTimer) {
+        let now = ctx.now;
+        match timer {
+            BrokerTimer::Raft(t) => {
+                let outputs = self.metadata.handle_timer(now, t, ctx.rng);
+                self.apply_raft_outputs(ctx, outputs);
+            }
+            // Reset or cancelled since it was queued: not this one.
+            ref other if !self.take_timer(other, now) => {}
+            BrokerTimer::Heartbeat => self.on_heartbeat_timer(ctx),
+            BrokerTimer::IsrExpiration => self.on_isr_expiration(ctx),
+            BrokerTimer::FetchWait { replica } => self.on_fetch_wait(ctx, replica),
+            BrokerTimer::FetchBackoff { .. } => self.maybe_fetch(ctx),
+            BrokerTimer::FetchTimeout { leader } => self.on_fetch_timeout(ctx, leader),
+            BrokerTimer::AlterPartitionTimeout { partition } => {
+                self.on_alter_partition_timeout(ctx, &partition)
+            }
+            BrokerTimer::ProduceTimeout { client, request_id } => {
+                self.on_produce_timeout(ctx, client, request_id)
+            }
+            BrokerTimer::GroupSession { group, member } => {
+                self.on_group_session_timer(ctx, &group, &member)
+            }
+            BrokerTimer::GroupJoin { group } => self.on_group_join_timer(ctx, &group),
+            BrokerTimer::GroupSync { group, generation } => {
+                self.on_group_sync_timer(ctx, &group, generation)
+            }
+            BrokerTimer::GroupPendingMember { group, member } => {
+                self.on_group_pending_member_timer(ctx, &group, &member)
+            }
+            BrokerTimer::ConsumerFetchWait { consumer } => {
+                self.on_consumer_fetch_wait(ctx, consumer)
+            }
+            BrokerTimer::TxnWriteTimeout {
+                partition,
+                required_hw,
+            } => self.on_txn_write_timeout(ctx, partition, required_hw),
+            BrokerTimer::TxnMarkerRetry { transactional_id } => {
+                self.on_marker_retry(ctx, &transactional_id)
+            }
+            BrokerTimer::TxnTimeoutCheck => self.on_txn_timeout_check(ctx),
+            BrokerTimer::TxnVerificationTimeout { verification_id } => {
+                self.on_verification_timeout(ctx, verification_id)
+            }
+            BrokerTimer::CoordinatorWriteTimeout {
+                partition,
+                required_hw,
+            } => self.on_coordinator_write_timeout(ctx, partition, required_hw),
+            BrokerTimer::ConsumerGroupSession { group, member } => {
+                self.on_consumer_group_session_timer(ctx, &group, &member)
+            }
+            BrokerTimer::ConsumerGroupRebalance { group, member } => {
+                self.on_consumer_group_rebalance_timer(ctx, &group, &member)
+            }
+        }
+    }
+
+    /// Whether `timer` firing at `at` is the one this broker (or its metadata log) last set.
+    pub fn is_timer_live(&self, timer: &BrokerTimer, at: i64) -> bool {
+        match timer {
+            BrokerTimer::Raft(t) => self.metadata.is_timer_live(t, at),
+            _ => self.timers.is_live(timer, at),
+        }
+    }
 }

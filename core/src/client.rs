@@ -13,11 +13,33 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
+use crate::kernel::{Ctx, Timers};
 use crate::log::Record;
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, KafkaError, Message, ProducePartition,
 };
-use crate::sim::{Ctx, Timer, Timers};
+
+/// What a client handles an input with: the kernel's handle, typed by its timers.
+pub type ClientCtx<'a> = Ctx<'a, ClientTimer>;
+
+/// The timers the command-line client sets.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ClientTimer {
+    /// Send a request again after `retry.backoff.ms`.
+    Retry { request_id: i64 },
+    /// A request's `request.timeout.ms`.
+    RequestTimeout { request_id: i64 },
+}
+
+impl ClientTimer {
+    /// How the trace names it when it fires and does nothing else.
+    pub fn name(&self) -> String {
+        match self {
+            ClientTimer::Retry { .. } => "client retry".into(),
+            ClientTimer::RequestTimeout { .. } => "client request timeout".into(),
+        }
+    }
+}
 
 pub const CLIENT_ID: NodeId = -1;
 pub const RETRY_BACKOFF_MS: i64 = 100;
@@ -75,7 +97,7 @@ pub struct Client {
     pub acked: crate::chunked::ChunkedVec<AckedWrite>,
     /// Records returned to consumer reads, newest last.
     pub consumed: crate::chunked::ChunkedVec<(TopicPartition, Vec<Record>)>,
-    pub timers: Timers,
+    pub timers: Timers<ClientTimer>,
 }
 
 impl Client {
@@ -93,11 +115,11 @@ impl Client {
         }
     }
 
-    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+    pub fn take_timer(&mut self, timer: &ClientTimer, now: i64) -> bool {
         self.timers.take(timer, now)
     }
 
-    fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+    fn set_timer(&mut self, ctx: &mut ClientCtx, timer: ClientTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
 
@@ -105,7 +127,7 @@ impl Client {
     #[allow(clippy::too_many_arguments)]
     pub fn produce(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ClientCtx,
         partition: TopicPartition,
         count: i32,
         acks: Acks,
@@ -145,7 +167,7 @@ impl Client {
         self.send(ctx, id);
     }
 
-    pub fn consume(&mut self, ctx: &mut Ctx, partition: TopicPartition, from_offset: i64) {
+    pub fn consume(&mut self, ctx: &mut ClientCtx, partition: TopicPartition, from_offset: i64) {
         let id = self.next_request_id;
         self.next_request_id += 1;
         self.in_flight.insert(
@@ -159,7 +181,7 @@ impl Client {
     }
 
     /// Sends a request to the cached leader, or asks for metadata first.
-    fn send(&mut self, ctx: &mut Ctx, id: i64) {
+    fn send(&mut self, ctx: &mut ClientCtx, id: i64) {
         let Some(request) = self.in_flight.get(&id) else {
             return;
         };
@@ -215,11 +237,11 @@ impl Client {
                 Request::Produce { timeout_ms, .. } => *timeout_ms,
                 Request::Consume { .. } => 30_000,
             };
-            self.set_timer(ctx, Timer::ClientRequestTimeout { request_id: id }, timeout);
+            self.set_timer(ctx, ClientTimer::RequestTimeout { request_id: id }, timeout);
         }
     }
 
-    fn request_metadata(&mut self, ctx: &mut Ctx) {
+    fn request_metadata(&mut self, ctx: &mut ClientCtx) {
         // A real client tries its bootstrap servers; a refused connection fails at once, so
         // the sandbox asks the first broker that is running.
         if let Some(&broker) = self.bootstrap.first() {
@@ -235,7 +257,7 @@ impl Client {
 
     pub fn handle_metadata(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ClientCtx,
         leaders: Vec<(TopicPartition, Option<NodeId>, i32)>,
     ) {
         for (tp, leader, epoch) in leaders {
@@ -269,7 +291,7 @@ impl Client {
         }
     }
 
-    fn retry_later(&mut self, ctx: &mut Ctx, id: i64) {
+    fn retry_later(&mut self, ctx: &mut ClientCtx, id: i64) {
         if let Some(Request::Produce {
             first_attempt_ms, ..
         }) = self.in_flight.get(&id)
@@ -284,10 +306,10 @@ impl Client {
                 return;
             }
         }
-        self.set_timer(ctx, Timer::ClientRetry { request_id: id }, RETRY_BACKOFF_MS);
+        self.set_timer(ctx, ClientTimer::Retry { request_id: id }, RETRY_BACKOFF_MS);
     }
 
-    pub fn on_retry(&mut self, ctx: &mut Ctx, id: i64) {
+    pub fn on_retry(&mut self, ctx: &mut ClientCtx, id: i64) {
         if let Some(request) = self.in_flight.get(&id) {
             let tp = request.partition().clone();
             self.leaders.remove(&tp);
@@ -295,7 +317,7 @@ impl Client {
         }
     }
 
-    pub fn on_request_timeout(&mut self, ctx: &mut Ctx, id: i64) {
+    pub fn on_request_timeout(&mut self, ctx: &mut ClientCtx, id: i64) {
         if let Some(request) = self.in_flight.remove(&id) {
             let tp = request.partition().clone();
             ctx.event(
@@ -308,7 +330,7 @@ impl Client {
 
     pub fn handle_produce_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ClientCtx,
         from: NodeId,
         request_id: i64,
         tp: TopicPartition,
@@ -316,7 +338,7 @@ impl Client {
         base_offset: i64,
     ) {
         self.timers
-            .cancel(&Timer::ClientRequestTimeout { request_id });
+            .cancel(&ClientTimer::RequestTimeout { request_id });
         let Some(Request::Produce { acks, records, .. }) = self.in_flight.get(&request_id).cloned()
         else {
             return;
@@ -367,7 +389,7 @@ impl Client {
 
     /// A request could not be sent: the broker is down and refused the connection. Like the
     /// Java client, forget the leaders on that broker, refresh metadata and retry.
-    pub fn handle_disconnect(&mut self, ctx: &mut Ctx, broker: NodeId, message: &Message) {
+    pub fn handle_disconnect(&mut self, ctx: &mut ClientCtx, broker: NodeId, message: &Message) {
         let request_id = match message {
             Message::Produce { request_id, .. } => Some(*request_id),
             _ => None,
@@ -388,7 +410,7 @@ impl Client {
         };
         for id in ids {
             self.timers
-                .cancel(&Timer::ClientRequestTimeout { request_id: id });
+                .cancel(&ClientTimer::RequestTimeout { request_id: id });
             if self.in_flight.contains_key(&id) {
                 ctx.event(
                     EventKind::Deliver,
@@ -402,7 +424,7 @@ impl Client {
 
     pub fn handle_fetch_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ClientCtx,
         from: NodeId,
         partitions: Vec<FetchPartitionResponse>,
     ) {
@@ -416,7 +438,7 @@ impl Client {
             };
             self.in_flight.remove(&id);
             self.timers
-                .cancel(&Timer::ClientRequestTimeout { request_id: id });
+                .cancel(&ClientTimer::RequestTimeout { request_id: id });
             let tp = part.partition.clone();
             match part.error {
                 Some(KafkaError::NOT_LEADER_OR_FOLLOWER) => {
@@ -454,5 +476,45 @@ impl Client {
 impl Default for Client {
     fn default() -> Self {
         Client::new()
+    }
+}
+
+impl Client {
+    /// Handles an answer that arrived for the command-line client.
+    pub fn handle_message(&mut self, ctx: &mut ClientCtx, from: NodeId, message: Message) {
+        match message {
+            Message::MetadataResponse { leaders, .. } => self.handle_metadata(ctx, leaders),
+            Message::ProduceResponse {
+                request_id,
+                partitions,
+            } => {
+                for p in partitions {
+                    self.handle_produce_response(
+                        ctx,
+                        from,
+                        request_id,
+                        p.partition,
+                        p.error,
+                        p.base_offset,
+                    );
+                }
+            }
+            Message::FetchResponse { partitions } => {
+                self.handle_fetch_response(ctx, from, partitions)
+            }
+            // Nothing else is an answer to a request this client sends.
+            _ => {}
+        }
+    }
+
+    /// Fires one of the client's timers, if it is the one last set.
+    pub fn handle_timer(&mut self, ctx: &mut ClientCtx, timer: ClientTimer) {
+        if !self.take_timer(&timer, ctx.now) {
+            return;
+        }
+        match timer {
+            ClientTimer::Retry { request_id } => self.on_retry(ctx, request_id),
+            ClientTimer::RequestTimeout { request_id } => self.on_request_timeout(ctx, request_id),
+        }
     }
 }

@@ -68,6 +68,9 @@ pub const CONTROLLER_ID_BASE: NodeId = 100;
 /// The node id of the first consumer; the n-th consumer started gets `CONSUMER_ID_BASE + n`.
 pub const CONSUMER_ID_BASE: NodeId = 1000;
 
+/// The node id of the first producer; the n-th producer started gets `PRODUCER_ID_BASE + n`.
+pub const PRODUCER_ID_BASE: NodeId = 2000;
+
 /// `kafka-consumer-groups.sh` actions.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum GroupsCommand {

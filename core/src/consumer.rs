@@ -39,12 +39,40 @@ use crate::assignor::{self, Assignor, ClusterMetadata, MemberSubscription, Rebal
 use crate::command::{NodeId, TopicPartition};
 use crate::config::{consumer_config, validate, CONSUMER_CONFIGS};
 use crate::event::EventKind;
+use crate::kernel::{Ctx, Timers};
 use crate::log::Record;
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, JoinedMember, KafkaError, Message, Subscription,
     EARLIEST_TIMESTAMP, LATEST_TIMESTAMP,
 };
-use crate::sim::{Ctx, Timer, Timers};
+
+/// What a consumer handles an input with: the kernel's handle, typed by its timers.
+pub type ConsumerCtx<'a> = Ctx<'a, ConsumerTimer>;
+
+/// The timers a consumer sets: the application's calls and the heartbeat thread's.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ConsumerTimer {
+    /// The application calls `poll()`.
+    Poll,
+    /// The application finished processing the records of one poll.
+    Processed,
+    /// The heartbeat thread's tick.
+    Heartbeat,
+    /// Retry finding the coordinator or joining after a backoff.
+    Retry,
+}
+
+impl ConsumerTimer {
+    /// How the trace names it when it fires and does nothing else.
+    pub fn name(&self) -> String {
+        match self {
+            ConsumerTimer::Poll => "poll".into(),
+            ConsumerTimer::Processed => "processing done".into(),
+            ConsumerTimer::Heartbeat => "heartbeat thread".into(),
+            ConsumerTimer::Retry => "retry backoff".into(),
+        }
+    }
+}
 
 mod membership;
 pub use membership::{MemberState, Membership};
@@ -295,7 +323,7 @@ pub struct Consumer {
     pub coordinator_failures: u32,
     /// Why it failed, for the view.
     pub error: Option<String>,
-    pub timers: Timers,
+    pub timers: Timers<ConsumerTimer>,
     /// Its membership with `group.protocol=consumer` (KIP-848); unused by the classic
     /// protocol, where `generation` is the group's generation. With the consumer protocol
     /// `generation` holds the member epoch.
@@ -381,15 +409,21 @@ impl Consumer {
         self.group.is_some() && self.assign.is_empty()
     }
 
-    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+    pub fn take_timer(&mut self, timer: &ConsumerTimer, now: i64) -> bool {
         self.timers.take(timer, now)
     }
 
-    fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+    fn set_timer(&mut self, ctx: &mut ConsumerCtx, timer: ConsumerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
 
-    fn event(&self, ctx: &mut Ctx, kind: EventKind, tp: Option<TopicPartition>, text: String) {
+    fn event(
+        &self,
+        ctx: &mut ConsumerCtx,
+        kind: EventKind,
+        tp: Option<TopicPartition>,
+        text: String,
+    ) {
         ctx.event(kind, tp, format!("Consumer {}: {text}", self.name));
     }
 
@@ -402,10 +436,10 @@ impl Consumer {
 
     /// Asks for metadata, at most once per `retry.backoff.ms`; a request held back goes out
     /// when the backoff ends (the retry timer).
-    fn request_metadata(&mut self, ctx: &mut Ctx) {
+    fn request_metadata(&mut self, ctx: &mut ConsumerCtx) {
         let wait = self.metadata_asked_ms + RETRY_BACKOFF_MS - ctx.now;
         if wait > 0 {
-            self.set_timer(ctx, Timer::ConsumerRetry, wait);
+            self.set_timer(ctx, ConsumerTimer::Retry, wait);
             return;
         }
         self.metadata_asked_ms = ctx.now;
@@ -413,7 +447,7 @@ impl Consumer {
     }
 
     /// The process starts: metadata, then (with a group) the coordinator, then `poll()`.
-    pub fn start(&mut self, ctx: &mut Ctx) {
+    pub fn start(&mut self, ctx: &mut ConsumerCtx) {
         self.last_poll_ms = ctx.now;
         self.next_auto_commit_ms = ctx.now + self.config.auto_commit_interval_ms;
         ctx.send(self.bootstrap_broker(), Message::MetadataRequest);
@@ -425,7 +459,7 @@ impl Consumer {
             self.find_coordinator(ctx);
             self.set_timer(
                 ctx,
-                Timer::ConsumerHeartbeat,
+                ConsumerTimer::Heartbeat,
                 self.config.heartbeat_interval_ms,
             );
         } else {
@@ -435,10 +469,10 @@ impl Consumer {
                 self.find_coordinator(ctx);
             }
         }
-        self.set_timer(ctx, Timer::ConsumerPoll, 0);
+        self.set_timer(ctx, ConsumerTimer::Poll, 0);
     }
 
-    fn find_coordinator(&mut self, ctx: &mut Ctx) {
+    fn find_coordinator(&mut self, ctx: &mut ConsumerCtx) {
         let Some(group) = self.group.clone() else {
             return;
         };
@@ -455,7 +489,7 @@ impl Consumer {
 
     pub fn handle_find_coordinator_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         error: Option<KafkaError>,
         node: Option<NodeId>,
     ) {
@@ -481,12 +515,12 @@ impl Consumer {
             }
             _ => {
                 self.next_bootstrap += 1;
-                self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+                self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
             }
         }
     }
 
-    pub fn on_retry(&mut self, ctx: &mut Ctx) {
+    pub fn on_retry(&mut self, ctx: &mut ConsumerCtx) {
         if self.coordinator.is_none() && self.group.is_some() {
             self.find_coordinator(ctx);
         } else {
@@ -497,7 +531,7 @@ impl Consumer {
 
     pub fn handle_metadata(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         leaders: Vec<(TopicPartition, Option<NodeId>, i32)>,
         cluster: ClusterMetadata,
     ) {
@@ -538,24 +572,24 @@ impl Consumer {
     }
 
     /// A request could not be sent: the broker is down.
-    pub fn handle_disconnect(&mut self, ctx: &mut Ctx, broker: NodeId, message: &Message) {
+    pub fn handle_disconnect(&mut self, ctx: &mut ConsumerCtx, broker: NodeId, message: &Message) {
         match message {
             Message::Fetch { .. } => {
                 self.fetches.remove(&broker);
                 self.leaders.retain(|_, l| *l != broker);
                 self.next_bootstrap += 1;
-                self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+                self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
             }
             Message::MetadataRequest | Message::FindCoordinator { .. } => {
                 self.next_bootstrap += 1;
-                self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+                self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
             }
             Message::ListOffsets { partitions } => {
                 for (tp, _) in partitions {
                     self.looking_up.remove(tp);
                 }
                 self.leaders.retain(|_, l| *l != broker);
-                self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+                self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
             }
             _ => self.coordinator_lost(ctx, "its coordinator is down"),
         }
@@ -567,13 +601,13 @@ impl Consumer {
     }
 
     /// A broker it is connected to died: its requests there fail (the connection drops).
-    pub fn on_broker_down(&mut self, ctx: &mut Ctx, broker: NodeId) {
+    pub fn on_broker_down(&mut self, ctx: &mut ConsumerCtx, broker: NodeId) {
         if !self.alive {
             return;
         }
         if self.fetches.remove(&broker).is_some() {
             self.leaders.retain(|_, l| *l != broker);
-            self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+            self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
         }
         if self.coordinator == Some(broker) {
             self.coordinator_lost(
@@ -583,7 +617,7 @@ impl Consumer {
         }
     }
 
-    fn coordinator_lost(&mut self, ctx: &mut Ctx, why: &str) {
+    fn coordinator_lost(&mut self, ctx: &mut ConsumerCtx, why: &str) {
         if self.coordinator.is_none() {
             return;
         }
@@ -606,19 +640,19 @@ impl Consumer {
         }
         self.next_bootstrap += 1;
         let backoff = self.backoff_ms();
-        self.set_timer(ctx, Timer::ConsumerRetry, backoff);
+        self.set_timer(ctx, ConsumerTimer::Retry, backoff);
     }
 
     // ------------------------------------------------------------------ poll loop
 
-    fn poll_if_waiting(&mut self, ctx: &mut Ctx) {
+    fn poll_if_waiting(&mut self, ctx: &mut ConsumerCtx) {
         if self.in_poll && self.processing.is_none() && self.sync_commit.is_none() {
             self.poll(ctx);
         }
     }
 
     /// The application calls `poll()`.
-    pub fn poll(&mut self, ctx: &mut Ctx) {
+    pub fn poll(&mut self, ctx: &mut ConsumerCtx) {
         if !self.alive || matches!(self.phase, Phase::Closing | Phase::Stopped | Phase::Failed) {
             return;
         }
@@ -664,7 +698,7 @@ impl Consumer {
     }
 
     /// Starts looking up the position of owned partitions without one.
-    fn look_up_positions(&mut self, ctx: &mut Ctx) {
+    fn look_up_positions(&mut self, ctx: &mut ConsumerCtx) {
         let missing: Vec<TopicPartition> = self
             .owned
             .iter()
@@ -693,7 +727,7 @@ impl Consumer {
     }
 
     /// `auto.offset.reset` for partitions without a committed offset.
-    fn reset_positions(&mut self, ctx: &mut Ctx, partitions: Vec<TopicPartition>) {
+    fn reset_positions(&mut self, ctx: &mut ConsumerCtx, partitions: Vec<TopicPartition>) {
         let timestamp = match self.config.auto_offset_reset {
             OffsetReset::Earliest => EARLIEST_TIMESTAMP,
             OffsetReset::Latest => LATEST_TIMESTAMP,
@@ -719,7 +753,7 @@ impl Consumer {
                 }
                 None => {
                     self.looking_up.remove(&tp);
-                    self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+                    self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
                 }
             }
         }
@@ -730,7 +764,7 @@ impl Consumer {
 
     pub fn handle_offset_fetch_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         error: Option<KafkaError>,
         offsets: Vec<(TopicPartition, Option<i64>)>,
     ) {
@@ -794,14 +828,14 @@ impl Consumer {
 
     pub fn handle_list_offsets_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         partitions: Vec<(TopicPartition, Option<KafkaError>, i64)>,
     ) {
         for (tp, error, offset) in partitions {
             self.looking_up.remove(&tp);
             if error.is_some() {
                 self.leaders.remove(&tp);
-                self.set_timer(ctx, Timer::ConsumerRetry, RETRY_BACKOFF_MS);
+                self.set_timer(ctx, ConsumerTimer::Retry, RETRY_BACKOFF_MS);
                 continue;
             }
             if self.owned.contains(&tp) && !self.positions.contains_key(&tp) {
@@ -812,7 +846,7 @@ impl Consumer {
     }
 
     /// Hands buffered records to the application. Returns whether it started processing.
-    fn hand_out(&mut self, ctx: &mut Ctx) -> bool {
+    fn hand_out(&mut self, ctx: &mut ConsumerCtx) -> bool {
         let mut left = self.config.max_poll_records;
         let mut batch: Batch = Vec::new();
         for tp in self.owned.clone() {
@@ -851,14 +885,14 @@ impl Consumer {
         );
         self.processing = Some(batch);
         self.in_poll = false;
-        self.set_timer(ctx, Timer::ConsumerProcessed, took);
+        self.set_timer(ctx, ConsumerTimer::Processed, took);
         true
     }
 
     /// The application finished a poll's records.
     pub fn on_processed(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         progress: &mut BTreeMap<(String, TopicPartition), i64>,
     ) {
         let Some(batch) = self.processing.take() else {
@@ -911,7 +945,7 @@ impl Consumer {
         self.poll(ctx);
     }
 
-    fn send_fetches(&mut self, ctx: &mut Ctx) {
+    fn send_fetches(&mut self, ctx: &mut ConsumerCtx) {
         let now = ctx.now;
         // A fetch with no answer for request.timeout.ms is given up.
         self.fetches
@@ -961,7 +995,7 @@ impl Consumer {
 
     pub fn handle_fetch_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         from: NodeId,
         partitions: Vec<FetchPartitionResponse>,
     ) {
@@ -1031,7 +1065,7 @@ impl Consumer {
 
     /// Commits the positions of owned partitions. With `after`, waits for the answer (a
     /// synchronous commit) and returns true if a commit was sent.
-    fn commit(&mut self, ctx: &mut Ctx, after: Option<AfterCommit>) -> bool {
+    fn commit(&mut self, ctx: &mut ConsumerCtx, after: Option<AfterCommit>) -> bool {
         let (Some(group), Some(coordinator)) = (self.group.clone(), self.coordinator) else {
             return false;
         };
@@ -1070,7 +1104,7 @@ impl Consumer {
 
     pub fn handle_offset_commit_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         request_id: i64,
         error: Option<KafkaError>,
         offsets: Vec<(TopicPartition, i64)>,
@@ -1111,7 +1145,7 @@ impl Consumer {
         }
     }
 
-    fn after_commit(&mut self, ctx: &mut Ctx, after: AfterCommit) {
+    fn after_commit(&mut self, ctx: &mut ConsumerCtx, after: AfterCommit) {
         match after {
             AfterCommit::Poll => self.poll(ctx),
             AfterCommit::Join => self.send_join(ctx),
@@ -1122,7 +1156,7 @@ impl Consumer {
     // ------------------------------------------------------------------ group membership
 
     /// `onJoinPrepare`, then JoinGroup.
-    fn start_join(&mut self, ctx: &mut Ctx) {
+    fn start_join(&mut self, ctx: &mut ConsumerCtx) {
         if self.consumer_protocol() {
             return self.membership_join(ctx);
         }
@@ -1191,7 +1225,7 @@ impl Consumer {
         }
     }
 
-    fn send_join(&mut self, ctx: &mut Ctx) {
+    fn send_join(&mut self, ctx: &mut ConsumerCtx) {
         let (Some(group), Some(coordinator)) = (self.group.clone(), self.coordinator) else {
             self.rejoin_needed = true;
             return;
@@ -1239,7 +1273,7 @@ impl Consumer {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_join_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         error: Option<KafkaError>,
         generation: i32,
         protocol: Option<String>,
@@ -1351,7 +1385,7 @@ impl Consumer {
 
     pub fn handle_sync_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         error: Option<KafkaError>,
         assignment: Vec<TopicPartition>,
     ) {
@@ -1430,7 +1464,7 @@ impl Consumer {
         }
         self.set_timer(
             ctx,
-            Timer::ConsumerHeartbeat,
+            ConsumerTimer::Heartbeat,
             self.config.heartbeat_interval_ms,
         );
         self.in_poll = true;
@@ -1438,7 +1472,7 @@ impl Consumer {
     }
 
     /// `onPartitionsLost`: the member was fenced; its partitions go without a commit.
-    fn lose_partitions(&mut self, ctx: &mut Ctx, why: &str) {
+    fn lose_partitions(&mut self, ctx: &mut ConsumerCtx, why: &str) {
         if self.owned.is_empty() {
             return;
         }
@@ -1456,7 +1490,7 @@ impl Consumer {
     }
 
     /// The heartbeat thread's tick.
-    pub fn on_heartbeat_timer(&mut self, ctx: &mut Ctx) {
+    pub fn on_heartbeat_timer(&mut self, ctx: &mut ConsumerCtx) {
         if !self.managed() || !self.alive {
             return;
         }
@@ -1465,7 +1499,7 @@ impl Consumer {
         }
         self.set_timer(
             ctx,
-            Timer::ConsumerHeartbeat,
+            ConsumerTimer::Heartbeat,
             self.config.heartbeat_interval_ms,
         );
         // The heartbeat thread runs once the member has joined: while it waits for its
@@ -1519,7 +1553,7 @@ impl Consumer {
             // as a new member.
             self.generation = -1;
             self.rejoin_needed = true;
-            self.timers.cancel(&Timer::ConsumerHeartbeat);
+            self.timers.cancel(&ConsumerTimer::Heartbeat);
             return;
         }
         if let Some(group) = self.group.clone() {
@@ -1535,7 +1569,7 @@ impl Consumer {
         }
     }
 
-    pub fn handle_heartbeat_response(&mut self, ctx: &mut Ctx, error: Option<KafkaError>) {
+    pub fn handle_heartbeat_response(&mut self, ctx: &mut ConsumerCtx, error: Option<KafkaError>) {
         self.coordinator_heard_ms = ctx.now;
         self.coordinator_failures = 0;
         match error {
@@ -1576,7 +1610,7 @@ impl Consumer {
     // ------------------------------------------------------------------ lifecycle
 
     /// `close()`: commit (with auto-commit), leave the group, stop.
-    pub fn close(&mut self, ctx: &mut Ctx) {
+    pub fn close(&mut self, ctx: &mut ConsumerCtx) {
         self.processing = None;
         self.phase = Phase::Closing;
         if self.config.enable_auto_commit && self.commit(ctx, Some(AfterCommit::Close)) {
@@ -1591,7 +1625,7 @@ impl Consumer {
         self.finish_close(ctx);
     }
 
-    fn finish_close(&mut self, ctx: &mut Ctx) {
+    fn finish_close(&mut self, ctx: &mut ConsumerCtx) {
         if self.consumer_protocol() {
             if let Some(text) = self.membership_close() {
                 self.membership_leave_on_close(ctx);
@@ -1630,7 +1664,7 @@ impl Consumer {
         self.phase = Phase::Stopped;
     }
 
-    fn fail(&mut self, _ctx: &mut Ctx) {
+    fn fail(&mut self, _ctx: &mut ConsumerCtx) {
         self.stop();
         self.phase = Phase::Failed;
     }
@@ -1678,5 +1712,83 @@ impl Consumer {
             Phase::Failed => "failed",
         }
         .to_string()
+    }
+}
+
+impl Consumer {
+    /// Handles an answer that arrived for this consumer.
+    pub fn handle_message(&mut self, ctx: &mut ConsumerCtx, from: NodeId, message: Message) {
+        match message {
+            Message::MetadataResponse { leaders, cluster } => {
+                self.handle_metadata(ctx, leaders, cluster)
+            }
+            Message::FindCoordinatorResponse { error, node, .. } => {
+                self.handle_find_coordinator_response(ctx, error, node)
+            }
+            Message::JoinGroupResponse {
+                error,
+                generation,
+                protocol_name,
+                leader,
+                member_id,
+                members,
+                skip_assignment,
+                ..
+            } => self.handle_join_response(
+                ctx,
+                error,
+                generation,
+                protocol_name,
+                leader,
+                member_id,
+                members,
+                skip_assignment,
+            ),
+            Message::SyncGroupResponse {
+                error, assignment, ..
+            } => self.handle_sync_response(ctx, error, assignment),
+            Message::HeartbeatResponse { error, .. } => self.handle_heartbeat_response(ctx, error),
+            Message::LeaveGroupResponse { .. } => {}
+            Message::OffsetCommitResponse {
+                request_id,
+                error,
+                offsets,
+                ..
+            } => self.handle_offset_commit_response(ctx, request_id, error, offsets),
+            Message::OffsetFetchResponse { error, offsets, .. } => {
+                self.handle_offset_fetch_response(ctx, error, offsets)
+            }
+            Message::ListOffsetsResponse { partitions } => {
+                self.handle_list_offsets_response(ctx, partitions)
+            }
+            Message::FetchResponse { partitions } => {
+                self.handle_fetch_response(ctx, from, partitions)
+            }
+            Message::ConsumerGroupHeartbeatResponse(response) => {
+                self.handle_consumer_group_heartbeat_response(ctx, from, response)
+            }
+            // Nothing else is an answer to a request a consumer sends.
+            _ => {}
+        }
+    }
+
+    /// Fires one of this consumer's timers, if it is the one last set. Processing a poll's
+    /// records marks them in `processed`, the highest offset any consumer of the group
+    /// processed per partition (what shows records processed twice).
+    pub fn handle_timer(
+        &mut self,
+        ctx: &mut ConsumerCtx,
+        timer: ConsumerTimer,
+        processed: &mut BTreeMap<(String, TopicPartition), i64>,
+    ) {
+        if !self.take_timer(&timer, ctx.now) {
+            return;
+        }
+        match timer {
+            ConsumerTimer::Poll => self.poll(ctx),
+            ConsumerTimer::Processed => self.on_processed(ctx, processed),
+            ConsumerTimer::Heartbeat => self.on_heartbeat_timer(ctx),
+            ConsumerTimer::Retry => self.on_retry(ctx),
+        }
     }
 }

@@ -46,6 +46,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assignor::{server_assign, ClusterMetadata, ServerAssignor, ServerMember};
 use crate::broker::Broker;
+use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::group::{ClassicGroup, CoordinatorRecord, PendingWrite, WriteAction};
@@ -53,7 +54,6 @@ use crate::java::{hash_map_iteration_order, string_hash_code};
 use crate::protocol::{
     ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, KafkaError, Message,
 };
-use crate::sim::{Ctx, Timer};
 
 /// A heartbeat with this epoch joins the group.
 pub const JOIN_GROUP_MEMBER_EPOCH: i32 = 0;
@@ -715,7 +715,7 @@ impl Broker {
     /// `consumerGroupHeartbeat`: join, heartbeat, acknowledge, or leave.
     pub fn handle_consumer_group_heartbeat(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         req: ConsumerGroupHeartbeatRequest,
     ) {
@@ -818,7 +818,7 @@ impl Broker {
                 if let Some(t) = group.target.remove(&old_id) {
                     group.target.insert(req.member_id.clone(), t);
                 }
-                self.timers.cancel(&Timer::ConsumerGroupSession {
+                self.timers.cancel(&BrokerTimer::ConsumerGroupSession {
                     group: group_id.clone(),
                     member: old_id.clone(),
                 });
@@ -995,7 +995,7 @@ impl Broker {
             if next.state == MemberState::UnrevokedPartitions {
                 self.set_timer(
                     ctx,
-                    Timer::ConsumerGroupRebalance {
+                    BrokerTimer::ConsumerGroupRebalance {
                         group: group_id.clone(),
                         member: member.member_id.clone(),
                     },
@@ -1010,7 +1010,7 @@ impl Broker {
         }
         self.set_timer(
             ctx,
-            Timer::ConsumerGroupSession {
+            BrokerTimer::ConsumerGroupSession {
                 group: group_id.clone(),
                 member: member.member_id.clone(),
             },
@@ -1074,7 +1074,7 @@ impl Broker {
     }
 
     /// `updateTargetAssignment`: runs the group's assignor over every member.
-    fn compute_target(&mut self, ctx: &mut Ctx, group: &mut ConsumerGroup, why: &str) {
+    fn compute_target(&mut self, ctx: &mut BrokerCtx, group: &mut ConsumerGroup, why: &str) {
         let default = self
             .consumer_assignors()
             .first()
@@ -1156,7 +1156,7 @@ impl Broker {
 
     fn narrate_reconciliation(
         &self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group: &ConsumerGroup,
         member: &ConsumerMember,
         old: &CurrentAssignment,
@@ -1257,7 +1257,7 @@ impl Broker {
     }
 
     fn cancel_rebalance_timer(&mut self, group_id: &str, member_id: &str) {
-        self.timers.cancel(&Timer::ConsumerGroupRebalance {
+        self.timers.cancel(&BrokerTimer::ConsumerGroupRebalance {
             group: group_id.to_string(),
             member: member_id.to_string(),
         });
@@ -1267,7 +1267,7 @@ impl Broker {
     /// partitions) until its session runs out or its instance joins again.
     fn consumer_group_leave(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         p: i32,
         req: ConsumerGroupHeartbeatRequest,
@@ -1332,7 +1332,7 @@ impl Broker {
     /// get its partitions once a heartbeat recomputes the target.
     fn fence_consumer_member(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
         why: &str,
@@ -1354,7 +1354,7 @@ impl Broker {
         group.subscription_metadata = self.partition_counts(&group.subscribed_topics());
         group.epoch += 1;
         group.rebalances += 1;
-        self.timers.cancel(&Timer::ConsumerGroupSession {
+        self.timers.cancel(&BrokerTimer::ConsumerGroupSession {
             group: group_id.to_string(),
             member: member_id.to_string(),
         });
@@ -1391,7 +1391,7 @@ impl Broker {
     /// The session timer of a consumer-group member ran out.
     pub(crate) fn on_consumer_group_session_timer(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
     ) {
@@ -1410,7 +1410,7 @@ impl Broker {
     /// revoking when it fires is the one it was set for.
     pub(crate) fn on_consumer_group_rebalance_timer(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
     ) {
@@ -1441,7 +1441,7 @@ impl Broker {
     /// they are committed (or at once when there is nothing to write and nothing waiting).
     fn write_consumer_group(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         p: i32,
         old: Option<&ConsumerGroup>,
         group_id: &str,
@@ -1504,7 +1504,7 @@ impl Broker {
     /// rebalance timers of members still revoking.
     pub(crate) fn install_consumer_groups(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         groups: BTreeMap<String, ConsumerGroup>,
     ) {
         let session = self.consumer_session_timeout_ms();
@@ -1512,7 +1512,7 @@ impl Broker {
             for m in &group.members {
                 self.set_timer(
                     ctx,
-                    Timer::ConsumerGroupSession {
+                    BrokerTimer::ConsumerGroupSession {
                         group: id.clone(),
                         member: m.member_id.clone(),
                     },
@@ -1521,7 +1521,7 @@ impl Broker {
                 if m.current.state == MemberState::UnrevokedPartitions {
                     self.set_timer(
                         ctx,
-                        Timer::ConsumerGroupRebalance {
+                        BrokerTimer::ConsumerGroupRebalance {
                             group: id.clone(),
                             member: m.member_id.clone(),
                         },
@@ -1538,7 +1538,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn consumer_group_offset_commit(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         p: i32,
         request_id: i64,
@@ -1547,17 +1547,18 @@ impl Broker {
         member_id: String,
         offsets: Vec<(TopicPartition, i64)>,
     ) {
-        let reply = |ctx: &mut Ctx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
-            ctx.send(
-                from,
-                Message::OffsetCommitResponse {
-                    request_id,
-                    group_id: group_id.clone(),
-                    error: Some(error),
-                    offsets,
-                },
-            );
-        };
+        let reply =
+            |ctx: &mut BrokerCtx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
+                ctx.send(
+                    from,
+                    Message::OffsetCommitResponse {
+                        request_id,
+                        group_id: group_id.clone(),
+                        error: Some(error),
+                        offsets,
+                    },
+                );
+            };
         let Some(group) = self.consumer_group(&group_id) else {
             return reply(ctx, KafkaError::GROUP_ID_NOT_FOUND, offsets);
         };

@@ -26,10 +26,34 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{ElectionType, NodeId, TopicPartition};
 use crate::event::EventKind;
+use crate::kernel::{Ctx, Timers};
 use crate::metadata::{ImageCache, MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{KafkaError, Message};
-use crate::raft::{RaftNode, RaftOutput, RaftRole};
-use crate::sim::{Ctx, Timer, Timers};
+use crate::raft::{RaftNode, RaftOutput, RaftRole, RaftTimer};
+
+/// What a controller handles an input with: the kernel's handle, typed by its timers.
+pub type ControllerCtx<'a> = Ctx<'a, ControllerTimer>;
+
+/// The timers a controller sets: its Raft timers and its own checks.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ControllerTimer {
+    Raft(RaftTimer),
+    /// Fence the brokers whose heartbeats stopped (`broker.session.timeout.ms`).
+    FenceCheck,
+    /// `leader.imbalance.check.interval.seconds`: move leadership back to preferred leaders.
+    LeaderImbalance,
+}
+
+impl ControllerTimer {
+    /// How the trace names it when it fires and does nothing else.
+    pub fn name(&self) -> String {
+        match self {
+            ControllerTimer::Raft(t) => format!("{t:?}"),
+            ControllerTimer::FenceCheck => "session check".into(),
+            ControllerTimer::LeaderImbalance => "leader imbalance check".into(),
+        }
+    }
+}
 
 /// How often the active controller looks for brokers whose session expired.
 pub const FENCE_CHECK_INTERVAL_MS: i64 = 1000;
@@ -44,7 +68,7 @@ pub struct Controller {
     /// Last heartbeat time per broker, kept by the active controller only.
     pub last_heartbeat_ms: BTreeMap<NodeId, i64>,
     pub was_leader: bool,
-    pub timers: Timers,
+    pub timers: Timers<ControllerTimer>,
     /// The image over the whole local log (what the active controller decides on).
     local_image: ImageCache,
     /// The image over the committed part of the log (what the cluster has agreed on).
@@ -102,21 +126,27 @@ impl Controller {
             .follow(self.raft.committed(), self.raft.truncations());
     }
 
-    pub fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+    pub fn set_timer(&mut self, ctx: &mut ControllerCtx, timer: ControllerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
 
-    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+    pub fn take_timer(&mut self, timer: &ControllerTimer, now: i64) -> bool {
         self.timers.take(timer, now)
     }
 
     /// Routes Raft outputs into the simulation and reacts to leadership and commits.
-    pub fn apply_raft_outputs(&mut self, ctx: &mut Ctx, outputs: Vec<RaftOutput<MetadataRecord>>) {
+    pub fn apply_raft_outputs(
+        &mut self,
+        ctx: &mut ControllerCtx,
+        outputs: Vec<RaftOutput<MetadataRecord>>,
+    ) {
         let before_hw = self.raft.high_watermark();
         for output in outputs {
             match output {
                 RaftOutput::Send { to, message } => ctx.send(to, Message::Raft(message)),
-                RaftOutput::SetTimer { timer, after_ms } => ctx.timer(after_ms, Timer::Raft(timer)),
+                RaftOutput::SetTimer { timer, after_ms } => {
+                    ctx.timer(after_ms, ControllerTimer::Raft(timer))
+                }
                 RaftOutput::Event(event) => {
                     ctx.event(EventKind::Quorum, None, event.explain(self.id));
                 }
@@ -135,17 +165,21 @@ impl Controller {
         self.flush_committed_replies(ctx);
     }
 
-    fn on_become_active(&mut self, ctx: &mut Ctx) {
+    fn on_become_active(&mut self, ctx: &mut ControllerCtx) {
         // A new active controller gives every registered broker a fresh session
         // (`BrokerHeartbeatManager` is rebuilt on activation).
         let image = self.image();
         self.last_heartbeat_ms = image.brokers.keys().map(|&b| (b, ctx.now)).collect();
-        self.set_timer(ctx, Timer::FenceCheck, FENCE_CHECK_INTERVAL_MS);
+        self.set_timer(ctx, ControllerTimer::FenceCheck, FENCE_CHECK_INTERVAL_MS);
         let interval_s = image.broker_config_i64("leader.imbalance.check.interval.seconds");
-        self.set_timer(ctx, Timer::LeaderImbalance, interval_s.max(1) * 1000);
+        self.set_timer(
+            ctx,
+            ControllerTimer::LeaderImbalance,
+            interval_s.max(1) * 1000,
+        );
     }
 
-    fn flush_committed_replies(&mut self, ctx: &mut Ctx) {
+    fn flush_committed_replies(&mut self, ctx: &mut ControllerCtx) {
         let hw = self.raft.high_watermark();
         let (ready, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_replies)
             .into_iter()
@@ -157,7 +191,7 @@ impl Controller {
     }
 
     /// Appends records; returns the offset of the last one, or `None` when not the leader.
-    fn append(&mut self, ctx: &mut Ctx, records: Vec<MetadataRecord>) -> Option<i64> {
+    fn append(&mut self, ctx: &mut ControllerCtx, records: Vec<MetadataRecord>) -> Option<i64> {
         if records.is_empty() {
             return Some(self.raft.log_end_offset() - 1);
         }
@@ -179,7 +213,7 @@ impl Controller {
         }
     }
 
-    fn reply_after(&mut self, ctx: &mut Ctx, offset: i64, to: NodeId, message: Message) {
+    fn reply_after(&mut self, ctx: &mut ControllerCtx, offset: i64, to: NodeId, message: Message) {
         self.pending_replies.push((offset, to, message));
         self.flush_committed_replies(ctx);
     }
@@ -188,7 +222,7 @@ impl Controller {
     /// metadata log so no two brokers ever hand out the same id.
     pub fn handle_allocate_producer_ids(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ControllerCtx,
         broker_id: NodeId,
         broker_epoch: i64,
     ) {
@@ -226,7 +260,12 @@ impl Controller {
 
     // ------------------------------------------------------------------ broker lifecycle
 
-    pub fn handle_registration(&mut self, ctx: &mut Ctx, broker_id: NodeId, rack: Option<String>) {
+    pub fn handle_registration(
+        &mut self,
+        ctx: &mut ControllerCtx,
+        broker_id: NodeId,
+        rack: Option<String>,
+    ) {
         if !self.is_active() {
             ctx.send(
                 broker_id,
@@ -266,7 +305,7 @@ impl Controller {
 
     pub fn handle_heartbeat(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ControllerCtx,
         broker_id: NodeId,
         broker_epoch: i64,
         current_metadata_offset: i64,
@@ -356,11 +395,11 @@ impl Controller {
     }
 
     /// The periodic session check: fence at most one broker whose heartbeats stopped.
-    pub fn on_fence_check(&mut self, ctx: &mut Ctx) {
+    pub fn on_fence_check(&mut self, ctx: &mut ControllerCtx) {
         if !self.is_active() {
             return;
         }
-        self.set_timer(ctx, Timer::FenceCheck, FENCE_CHECK_INTERVAL_MS);
+        self.set_timer(ctx, ControllerTimer::FenceCheck, FENCE_CHECK_INTERVAL_MS);
         let image = self.image();
         let session = image.broker_config_i64("broker.session.timeout.ms");
         let stale = image.brokers.values().find(|b| {
@@ -451,7 +490,7 @@ impl Controller {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_alter_partition(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ControllerCtx,
         from: NodeId,
         broker_epoch: i64,
         tp: TopicPartition,
@@ -460,19 +499,20 @@ impl Controller {
         new_isr: Vec<NodeId>,
     ) {
         let image = self.image();
-        let respond =
-            |ctx: &mut Ctx, error: Option<KafkaError>, p: Option<&PartitionRegistration>| {
-                ctx.send(
-                    from,
-                    Message::AlterPartitionResponse {
-                        partition: tp.clone(),
-                        error,
-                        isr: p.map_or(Vec::new(), |p| p.isr.clone()),
-                        leader_epoch: p.map_or(-1, |p| p.leader_epoch),
-                        partition_epoch: p.map_or(-1, |p| p.partition_epoch),
-                    },
-                )
-            };
+        let respond = |ctx: &mut ControllerCtx,
+                       error: Option<KafkaError>,
+                       p: Option<&PartitionRegistration>| {
+            ctx.send(
+                from,
+                Message::AlterPartitionResponse {
+                    partition: tp.clone(),
+                    error,
+                    isr: p.map_or(Vec::new(), |p| p.isr.clone()),
+                    leader_epoch: p.map_or(-1, |p| p.leader_epoch),
+                    partition_epoch: p.map_or(-1, |p| p.partition_epoch),
+                },
+            )
+        };
         if !self.is_active() {
             respond(ctx, Some(KafkaError::NOT_CONTROLLER), None);
             return;
@@ -553,13 +593,17 @@ impl Controller {
     }
 
     /// `auto.leader.rebalance.enable`: PREFERRED elections for imbalanced partitions.
-    pub fn on_leader_imbalance_check(&mut self, ctx: &mut Ctx) {
+    pub fn on_leader_imbalance_check(&mut self, ctx: &mut ControllerCtx) {
         if !self.is_active() {
             return;
         }
         let image = self.image();
         let interval_s = image.broker_config_i64("leader.imbalance.check.interval.seconds");
-        self.set_timer(ctx, Timer::LeaderImbalance, interval_s.max(1) * 1000);
+        self.set_timer(
+            ctx,
+            ControllerTimer::LeaderImbalance,
+            interval_s.max(1) * 1000,
+        );
         if image
             .broker_configs
             .get("auto.leader.rebalance.enable")
@@ -575,7 +619,7 @@ impl Controller {
     /// `ElectLeaders`: explicit PREFERRED or UNCLEAN elections. Returns a sentence per partition.
     pub fn elect(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ControllerCtx,
         image: &MetadataImage,
         election: ElectionType,
         only: Option<&TopicPartition>,
@@ -635,7 +679,11 @@ impl Controller {
 
     /// Appends records chosen outside the controller's own request handling (topic creation,
     /// elections, configs asked by a command). Returns false when this controller is not active.
-    pub fn append_records(&mut self, ctx: &mut Ctx, records: Vec<MetadataRecord>) -> bool {
+    pub fn append_records(
+        &mut self,
+        ctx: &mut ControllerCtx,
+        records: Vec<MetadataRecord>,
+    ) -> bool {
         self.append(ctx, records).is_some()
     }
 
@@ -788,5 +836,79 @@ pub fn describe_record(record: &MetadataRecord) -> String {
                 .map_or("cluster default".to_string(), |t| format!("topic {t}")),
             value.as_deref().unwrap_or("(deleted)")
         ),
+    }
+}
+
+impl Controller {
+    /// Handles a message that arrived for this controller: the quorum's Raft traffic and the
+    /// brokers' requests (registration, heartbeats, AlterPartition, producer id blocks).
+    pub fn handle_message(&mut self, ctx: &mut ControllerCtx, from: NodeId, message: Message) {
+        match message {
+            Message::Raft(m) => {
+                let outputs = self.raft.handle_message(ctx.now, from, m, ctx.rng);
+                self.apply_raft_outputs(ctx, outputs);
+            }
+            Message::BrokerRegistration { broker_id, rack } => {
+                self.handle_registration(ctx, broker_id, rack)
+            }
+            Message::BrokerHeartbeat {
+                broker_id,
+                broker_epoch,
+                current_metadata_offset,
+                want_shutdown,
+            } => self.handle_heartbeat(
+                ctx,
+                broker_id,
+                broker_epoch,
+                current_metadata_offset,
+                want_shutdown,
+            ),
+            Message::AlterPartition {
+                broker_id,
+                broker_epoch,
+                partition,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            } => self.handle_alter_partition(
+                ctx,
+                broker_id,
+                broker_epoch,
+                partition,
+                leader_epoch,
+                partition_epoch,
+                new_isr,
+            ),
+            Message::AllocateProducerIds {
+                broker_id,
+                broker_epoch,
+            } => self.handle_allocate_producer_ids(ctx, broker_id, broker_epoch),
+            // Not a request a controller serves: a real one would close the connection.
+            _ => {}
+        }
+    }
+
+    /// Fires one of this controller's timers: Raft's go to its Raft node (which knows which of
+    /// them are current); the others count only if they are the one last set.
+    pub fn handle_timer(&mut self, ctx: &mut ControllerCtx, timer: ControllerTimer) {
+        let now = ctx.now;
+        match timer {
+            ControllerTimer::Raft(t) => {
+                let outputs = self.raft.handle_timer(now, t, ctx.rng);
+                self.apply_raft_outputs(ctx, outputs);
+            }
+            // Reset or cancelled since it was queued: not this one.
+            ref other if !self.take_timer(other, now) => {}
+            ControllerTimer::FenceCheck => self.on_fence_check(ctx),
+            ControllerTimer::LeaderImbalance => self.on_leader_imbalance_check(ctx),
+        }
+    }
+
+    /// Whether `timer` firing at `at` is the one this controller (or its Raft node) last set.
+    pub fn is_timer_live(&self, timer: &ControllerTimer, at: i64) -> bool {
+        match timer {
+            ControllerTimer::Raft(t) => self.raft.is_timer_live(t, at),
+            _ => self.timers.is_live(timer, at),
+        }
     }
 }

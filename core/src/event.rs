@@ -95,8 +95,8 @@ pub struct Event {
 /// How a node is named in the trace: brokers `broker 1`, controllers `controller 100`,
 /// the client `client`.
 pub fn node_label(node: NodeId) -> String {
-    if node >= crate::producer::PRODUCER_ID_BASE {
-        format!("producer #{}", node - crate::producer::PRODUCER_ID_BASE)
+    if node >= crate::command::PRODUCER_ID_BASE {
+        format!("producer #{}", node - crate::command::PRODUCER_ID_BASE)
     } else if node >= crate::command::CONSUMER_ID_BASE {
         format!("consumer #{}", node - crate::command::CONSUMER_ID_BASE)
     } else if node < 0 {
@@ -119,5 +119,27 @@ impl Event {
             self.kind.label(),
             self.text
         )
+    }
+}
+
+impl crate::command::EventFilter {
+    /// Whether `event` is of the kind a `step --until` filter (and the page's Next: buttons)
+    /// waits for.
+    pub fn matches(self, event: &Event) -> bool {
+        use crate::command::EventFilter;
+        match self {
+            EventFilter::Election => event.kind == EventKind::Election,
+            EventFilter::IsrChange => {
+                matches!(event.kind, EventKind::IsrShrink | EventKind::IsrExpand)
+            }
+            EventFilter::ProduceAck => event.kind == EventKind::ProduceAck,
+            EventFilter::ControllerChange => {
+                event.kind == EventKind::Quorum && event.text.contains("leader")
+            }
+            EventFilter::HighWatermark => event.kind == EventKind::HighWatermark,
+            EventFilter::Rebalance => {
+                event.kind == EventKind::Group && event.text.contains("PreparingRebalance")
+            }
+        }
     }
 }

@@ -48,12 +48,12 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::broker::{Broker, CoordinatorChange};
+use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::java::{hash_map_iteration_order, string_hash_code, utils_abs};
 use crate::log::Record;
 use crate::protocol::{JoinedMember, KafkaError, Message, Subscription};
-use crate::sim::{Ctx, Timer};
 
 /// The internal topic where groups keep their state.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -342,7 +342,7 @@ fn list(tps: &[TopicPartition]) -> String {
 }
 
 /// A UUID as Java prints one, drawn from the simulation's random source.
-fn uuid(ctx: &mut Ctx) -> String {
+fn uuid(ctx: &mut BrokerCtx) -> String {
     let a = ctx.rng.next_u64();
     let b = ctx.rng.next_u64();
     format!(
@@ -372,7 +372,7 @@ impl Broker {
     }
 
     /// `FindCoordinator`: the leader of the group's partition, if it has one.
-    pub fn handle_find_coordinator(&mut self, ctx: &mut Ctx, from: NodeId, group_id: String) {
+    pub fn handle_find_coordinator(&mut self, ctx: &mut BrokerCtx, from: NodeId, group_id: String) {
         let p = offsets_partition(&group_id, self.offsets_partitions());
         let tp = topic_partition(p);
         let leader = self.image.live_leader(&tp);
@@ -400,7 +400,11 @@ impl Broker {
     }
 
     /// Loads or unloads a `__consumer_offsets` partition after its leadership changed here.
-    pub(crate) fn on_offsets_partition_leadership(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub(crate) fn on_offsets_partition_leadership(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        tp: &TopicPartition,
+    ) {
         if &*tp.topic != OFFSETS_TOPIC {
             return;
         }
@@ -422,7 +426,7 @@ impl Broker {
     }
 
     /// Replays the partition's records into groups (`CoordinatorLoaderImpl`).
-    fn load_offsets_partition(&mut self, ctx: &mut Ctx, p: i32, epoch: i32) {
+    fn load_offsets_partition(&mut self, ctx: &mut BrokerCtx, p: i32, epoch: i32) {
         self.unload_groups_of(p);
         let tp = topic_partition(p);
         let mut groups: BTreeMap<String, ClassicGroup> = BTreeMap::new();
@@ -553,7 +557,7 @@ impl Broker {
             for (member, timeout) in members {
                 self.set_timer(
                     ctx,
-                    Timer::GroupSession {
+                    BrokerTimer::GroupSession {
                         group: id.clone(),
                         member,
                     },
@@ -583,7 +587,7 @@ impl Broker {
         self.groups.pending_writes.retain(|w| w.partition != p);
     }
 
-    fn unload_offsets_partition(&mut self, ctx: &mut Ctx, p: i32) {
+    fn unload_offsets_partition(&mut self, ctx: &mut BrokerCtx, p: i32) {
         let partitions = self.offsets_partitions();
         let mut names: Vec<String> = self
             .groups
@@ -663,7 +667,7 @@ impl Broker {
     /// HW passes them. Returns false if this broker cannot write there.
     pub(crate) fn write_coordinator_records(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         p: i32,
         values: Vec<CoordinatorRecord>,
         action: WriteAction,
@@ -735,7 +739,7 @@ impl Broker {
         });
         self.set_timer(
             ctx,
-            Timer::CoordinatorWriteTimeout {
+            BrokerTimer::CoordinatorWriteTimeout {
                 partition: p,
                 required_hw: last + 1,
             },
@@ -750,7 +754,7 @@ impl Broker {
     /// `action` runs once they are committed. False if this broker cannot write there.
     pub(crate) fn write_offsets(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         p: i32,
         group_id: &str,
         offsets: &[(TopicPartition, i64)],
@@ -768,7 +772,7 @@ impl Broker {
     }
 
     /// Runs the actions of writes the HW of `tp` has passed (called when the HW moves).
-    pub(crate) fn complete_coordinator_writes(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub(crate) fn complete_coordinator_writes(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         if &*tp.topic != OFFSETS_TOPIC {
             return;
         }
@@ -834,7 +838,7 @@ impl Broker {
     /// (`GroupCoordinatorService` maps the timeout to COORDINATOR_NOT_AVAILABLE).
     pub(crate) fn on_coordinator_write_timeout(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         partition: i32,
         required_hw: i64,
     ) {
@@ -923,7 +927,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_join_group(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         member_id: String,
@@ -933,7 +937,7 @@ impl Broker {
         rebalance_timeout_ms: i64,
         protocols: Vec<(String, Subscription)>,
     ) {
-        let reply = |ctx: &mut Ctx, error: KafkaError, member: &str| {
+        let reply = |ctx: &mut BrokerCtx, error: KafkaError, member: &str| {
             ctx.send(from, join_error(&group_id, member, error));
         };
         if self.coordinates(&group_id).is_none() {
@@ -1042,7 +1046,7 @@ impl Broker {
             );
             self.set_timer(
                 ctx,
-                Timer::GroupPendingMember {
+                BrokerTimer::GroupPendingMember {
                     group: group_id.clone(),
                     member: new_id.clone(),
                 },
@@ -1059,7 +1063,7 @@ impl Broker {
             .expect("checked above");
         if let Some(pos) = group.pending_members.iter().position(|m| *m == member_id) {
             group.pending_members.remove(pos);
-            self.timers.cancel(&Timer::GroupPendingMember {
+            self.timers.cancel(&BrokerTimer::GroupPendingMember {
                 group: group_id.clone(),
                 member: member_id.clone(),
             });
@@ -1139,7 +1143,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     fn replace_static_member(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: &str,
         old_id: &str,
@@ -1188,7 +1192,7 @@ impl Broker {
                 },
             );
         }
-        self.timers.cancel(&Timer::GroupSession {
+        self.timers.cancel(&BrokerTimer::GroupSession {
             group: group_id.to_string(),
             member: old_id.to_string(),
         });
@@ -1238,7 +1242,7 @@ impl Broker {
         self.groups.groups.get_mut(group_id)
     }
 
-    fn add_member_and_rebalance(&mut self, ctx: &mut Ctx, group_id: &str, member: Member) {
+    fn add_member_and_rebalance(&mut self, ctx: &mut BrokerCtx, group_id: &str, member: Member) {
         let member_id = member.member_id.clone();
         let Some(group) = self.group_mut(group_id) else {
             return;
@@ -1261,7 +1265,7 @@ impl Broker {
     /// Restarts a member's session timer. A member waiting for its JoinGroup response cannot
     /// heartbeat, so while it waits the coordinator gives it the rebalance timeout instead
     /// (`rescheduleClassicGroupMemberHeartbeat(group, member, rebalanceTimeoutMs)`).
-    fn reset_session(&mut self, ctx: &mut Ctx, group_id: &str, member_id: &str) {
+    fn reset_session(&mut self, ctx: &mut BrokerCtx, group_id: &str, member_id: &str) {
         let Some(timeout) = self
             .group(group_id)
             .and_then(|g| g.member(member_id))
@@ -1277,7 +1281,7 @@ impl Broker {
         };
         self.set_timer(
             ctx,
-            Timer::GroupSession {
+            BrokerTimer::GroupSession {
                 group: group_id.to_string(),
                 member: member_id.to_string(),
             },
@@ -1286,7 +1290,7 @@ impl Broker {
     }
 
     /// `prepareRebalance`: everyone must join again.
-    fn prepare_rebalance(&mut self, ctx: &mut Ctx, group_id: &str, why: &str) {
+    fn prepare_rebalance(&mut self, ctx: &mut BrokerCtx, group_id: &str, why: &str) {
         let initial_delay = self.config_i64("group.initial.rebalance.delay.ms");
         let now = ctx.now;
         let Some(group) = self.group_mut(group_id) else {
@@ -1332,7 +1336,7 @@ impl Broker {
         );
         self.set_timer(
             ctx,
-            Timer::GroupJoin {
+            BrokerTimer::GroupJoin {
                 group: group_id.to_string(),
             },
             delay,
@@ -1343,7 +1347,7 @@ impl Broker {
     }
 
     /// Completes the join phase if every member has rejoined (and no initial delay runs).
-    fn try_complete_join(&mut self, ctx: &mut Ctx, group_id: &str) {
+    fn try_complete_join(&mut self, ctx: &mut BrokerCtx, group_id: &str) {
         let Some(group) = self.group(group_id) else {
             return;
         };
@@ -1356,7 +1360,7 @@ impl Broker {
     }
 
     /// The join timer: the initial delay ended, or the rebalance timeout ran out.
-    pub(crate) fn on_group_join_timer(&mut self, ctx: &mut Ctx, group_id: &str) {
+    pub(crate) fn on_group_join_timer(&mut self, ctx: &mut BrokerCtx, group_id: &str) {
         let now = ctx.now;
         let initial = self.config_i64("group.initial.rebalance.delay.ms");
         let Some(group) = self.group_mut(group_id) else {
@@ -1372,7 +1376,7 @@ impl Broker {
                 let wait = initial.min(deadline - now);
                 self.set_timer(
                     ctx,
-                    Timer::GroupJoin {
+                    BrokerTimer::GroupJoin {
                         group: group_id.to_string(),
                     },
                     wait,
@@ -1385,7 +1389,7 @@ impl Broker {
     }
 
     /// `completeClassicGroupJoin`: the next generation starts with whoever rejoined.
-    fn complete_join(&mut self, ctx: &mut Ctx, group_id: &str) {
+    fn complete_join(&mut self, ctx: &mut BrokerCtx, group_id: &str) {
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1413,7 +1417,7 @@ impl Broker {
         group.rebalances += 1;
         let generation = group.generation;
         for id in &removed {
-            self.timers.cancel(&Timer::GroupSession {
+            self.timers.cancel(&BrokerTimer::GroupSession {
                 group: group_id.to_string(),
                 member: id.clone(),
             });
@@ -1470,7 +1474,7 @@ impl Broker {
         }
         self.set_timer(
             ctx,
-            Timer::GroupSync {
+            BrokerTimer::GroupSync {
                 group: group_id.to_string(),
                 generation,
             },
@@ -1518,7 +1522,7 @@ impl Broker {
 
     pub fn handle_sync_group(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         generation: i32,
@@ -1526,7 +1530,7 @@ impl Broker {
         assignments: Vec<(String, Vec<TopicPartition>)>,
     ) {
         let me = self.id;
-        let reply = |ctx: &mut Ctx, error: KafkaError| {
+        let reply = |ctx: &mut BrokerCtx, error: KafkaError| {
             ctx.send(
                 from,
                 Message::SyncGroupResponse {
@@ -1611,7 +1615,7 @@ impl Broker {
         }
     }
 
-    fn complete_sync(&mut self, ctx: &mut Ctx, group_id: &str, generation: i32) {
+    fn complete_sync(&mut self, ctx: &mut BrokerCtx, group_id: &str, generation: i32) {
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1633,7 +1637,7 @@ impl Broker {
             None,
             format!("Group {group_id} is Stable at generation {generation}: its assignment is committed, and every member that sent SyncGroup gets its partitions"),
         );
-        self.timers.cancel(&Timer::GroupSync {
+        self.timers.cancel(&BrokerTimer::GroupSync {
             group: group_id.to_string(),
             generation,
         });
@@ -1650,7 +1654,12 @@ impl Broker {
     }
 
     /// Members that joined but did not sync within the rebalance timeout are removed.
-    pub(crate) fn on_group_sync_timer(&mut self, ctx: &mut Ctx, group_id: &str, generation: i32) {
+    pub(crate) fn on_group_sync_timer(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        generation: i32,
+    ) {
         let Some(group) = self.group(group_id) else {
             return;
         };
@@ -1677,7 +1686,7 @@ impl Broker {
 
     pub fn handle_heartbeat(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         generation: i32,
@@ -1710,7 +1719,7 @@ impl Broker {
 
     pub fn handle_leave_group(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         member_id: String,
@@ -1755,7 +1764,7 @@ impl Broker {
     /// The session timer of a member ran out.
     pub(crate) fn on_group_session_timer(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
     ) {
@@ -1776,7 +1785,7 @@ impl Broker {
 
     pub(crate) fn on_group_pending_member_timer(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
     ) {
@@ -1786,7 +1795,7 @@ impl Broker {
         self.try_complete_join(ctx, group_id);
     }
 
-    fn remove_member(&mut self, ctx: &mut Ctx, group_id: &str, member_id: &str, why: &str) {
+    fn remove_member(&mut self, ctx: &mut BrokerCtx, group_id: &str, member_id: &str, why: &str) {
         let me = self.id;
         let Some(group) = self.group_mut(group_id) else {
             return;
@@ -1800,7 +1809,7 @@ impl Broker {
             group.leader = order.into_iter().next();
         }
         let state = group.state;
-        self.timers.cancel(&Timer::GroupSession {
+        self.timers.cancel(&BrokerTimer::GroupSession {
             group: group_id.to_string(),
             member: member_id.to_string(),
         });
@@ -1850,7 +1859,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_offset_commit(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         request_id: i64,
         group_id: String,
@@ -1858,17 +1867,18 @@ impl Broker {
         member_id: String,
         offsets: Vec<(TopicPartition, i64)>,
     ) {
-        let reply = |ctx: &mut Ctx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
-            ctx.send(
-                from,
-                Message::OffsetCommitResponse {
-                    request_id,
-                    group_id: group_id.clone(),
-                    error: Some(error),
-                    offsets,
-                },
-            );
-        };
+        let reply =
+            |ctx: &mut BrokerCtx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
+                ctx.send(
+                    from,
+                    Message::OffsetCommitResponse {
+                        request_id,
+                        group_id: group_id.clone(),
+                        error: Some(error),
+                        offsets,
+                    },
+                );
+            };
         let Some(p) = self.coordinates(&group_id) else {
             return reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
         };
@@ -1929,7 +1939,7 @@ impl Broker {
 
     pub fn handle_offset_fetch(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         partitions: Vec<TopicPartition>,
@@ -1965,7 +1975,7 @@ impl Broker {
     /// written like any other. Returns the refusal, if any.
     pub fn admin_commit(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         group_id: &str,
         offsets: Vec<(TopicPartition, i64)>,
     ) -> Result<(), String> {
@@ -2004,7 +2014,11 @@ impl Broker {
 
     /// `kafka-consumer-groups.sh --delete`: only an Empty group can go; its offsets go too
     /// (a tombstone in `__consumer_offsets`). Returns what the tool prints.
-    pub fn admin_delete_group(&mut self, ctx: &mut Ctx, group_id: &str) -> Result<String, String> {
+    pub fn admin_delete_group(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+    ) -> Result<String, String> {
         let failed = |why: &str| {
             format!("Deletion of some consumer groups failed:\n* Group '{group_id}' could not be deleted due to: {why}")
         };
@@ -2061,7 +2075,7 @@ impl Broker {
     /// read_uncommitted consumer may read up to).
     pub fn handle_list_offsets(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         partitions: Vec<(TopicPartition, i64)>,
     ) {

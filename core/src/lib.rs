@@ -21,6 +21,7 @@ pub mod example;
 pub mod group;
 pub mod invariants;
 pub mod java;
+pub mod kernel;
 pub mod log;
 pub mod metadata;
 pub mod metrics;

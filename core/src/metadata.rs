@@ -357,3 +357,21 @@ impl ImageCache {
         &self.image
     }
 }
+
+/// A new topic id as Kafka prints a `Uuid`: 128 random bits in URL-safe base64, 22 characters.
+pub fn new_topic_id(rng: &mut crate::rng::SimRng) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+    let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
+    // 22 characters of 6 bits cover the 128 bits (the last character carries 2).
+    (0..22)
+        .map(|i| {
+            let shift = 128i32 - 6 * (i + 1);
+            let index = if shift >= 0 {
+                (bits >> shift) & 0x3f
+            } else {
+                (bits << -shift) & 0x3f
+            };
+            ALPHABET[index as usize] as char
+        })
+        .collect()
+}

@@ -11,283 +11,84 @@
 //! Timers are not cancelled; a node remembers the deadline of each timer it set, and a timer
 //! that fires after being replaced is skipped without counting as a step.
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::broker::Broker;
-use crate::client::{Client, CLIENT_ID};
+use crate::broker::{Broker, BrokerTimer};
+use crate::client::{Client, ClientTimer, CLIENT_ID};
 use crate::command::{
     ClusterSpec, Command, ConfigEntity, NodeId, TopicPartition, CONTROLLER_ID_BASE,
 };
-use crate::consumer::Consumer;
-use crate::controller::Controller;
+use crate::consumer::{Consumer, ConsumerTimer};
+use crate::controller::{Controller, ControllerCtx, ControllerTimer};
 use crate::event::{node_label, Event, EventKind};
+use crate::kernel::{self, pair, Ctx, Network, Output, Queue};
 use crate::metadata::{MetadataImage, MetadataRecord};
-use crate::producer::Producer;
+use crate::producer::{Producer, ProducerTimer};
 use crate::protocol::Message;
-use crate::raft::{RaftConfig, RaftNode, RaftTimer};
+use crate::raft::{RaftConfig, RaftNode};
 use crate::rng::SimRng;
+
+pub use crate::kernel::DEFAULT_LATENCY_MS;
 
 mod consumers;
 mod producers;
 
-/// Latency of a healthy link, one way.
-pub const DEFAULT_LATENCY_MS: i64 = 2;
-
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+/// A timer in the kernel's queue: the node kind that set it and its own timer.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum Timer {
-    Raft(RaftTimer),
-    Heartbeat,
-    IsrExpiration,
-    FetchWait {
-        replica: NodeId,
-    },
-    FetchBackoff {
-        leader: NodeId,
-    },
-    FetchTimeout {
-        leader: NodeId,
-    },
-    AlterPartitionTimeout {
-        partition: TopicPartition,
-    },
-    /// A waiting produce request, by the client that sent it and its request id (two clients
-    /// number their requests independently).
-    ProduceTimeout {
-        client: NodeId,
-        request_id: i64,
-    },
-    FenceCheck,
-    LeaderImbalance,
-    ClientRetry {
-        request_id: i64,
-    },
-    ClientRequestTimeout {
-        request_id: i64,
-    },
-    /// Group coordinator: a member's session ran out.
-    GroupSession {
-        group: String,
-        member: String,
-    },
-    /// Group coordinator: the join phase's initial delay or rebalance timeout.
-    GroupJoin {
-        group: String,
-    },
-    /// Group coordinator: the wait for SyncGroup after a join completed.
-    GroupSync {
-        group: String,
-        generation: i32,
-    },
-    /// Group coordinator: a member told MEMBER_ID_REQUIRED never came back.
-    GroupPendingMember {
-        group: String,
-        member: String,
-    },
-    /// Consumer: the application calls `poll()`.
-    ConsumerPoll,
-    /// Consumer: the application finished processing the records of one poll.
-    ConsumerProcessed,
-    /// Consumer: the heartbeat thread's tick.
-    ConsumerHeartbeat,
-    /// Consumer: retry finding the coordinator or joining after a backoff.
-    ConsumerRetry,
-    /// Broker: a consumer's fetch held for `fetch.max.wait.ms` ran out.
-    ConsumerFetchWait {
-        consumer: NodeId,
-    },
-    /// Group coordinator: a write to `__consumer_offsets` ran out of `offsets.commit.timeout.ms`.
-    CoordinatorWriteTimeout {
-        partition: i32,
-        required_hw: i64,
-    },
-    /// Group coordinator (consumer protocol): a member's `group.consumer.session.timeout.ms`.
-    ConsumerGroupSession {
-        group: String,
-        member: String,
-    },
-    /// Group coordinator (consumer protocol): a member's deadline to revoke partitions.
-    ConsumerGroupRebalance {
-        group: String,
-        member: String,
-    },
-    /// Producer: the sender thread wakes (a batch's linger.ms or retry backoff is over).
-    ProducerSend,
-    /// Producer: `metadata.max.age.ms` passed.
-    ProducerMetadataAge,
-    /// Producer: a Produce request's request.timeout.ms.
-    ProducerRequestTimeout {
-        request_id: i64,
-    },
-    /// Transaction coordinator: a state change not replicated in time.
-    TxnWriteTimeout {
-        partition: i32,
-        required_hw: i64,
-    },
-    /// Transaction coordinator: send markers again.
-    TxnMarkerRetry {
-        transactional_id: String,
-    },
-    /// Transaction coordinator: look for transactions past their timeout.
-    TxnTimeoutCheck,
-    /// Partition leader: the coordinator has not answered a transaction verification.
-    TxnVerificationTimeout {
-        verification_id: u64,
-    },
+    Broker(BrokerTimer),
+    Controller(ControllerTimer),
+    Client(ClientTimer),
+    Consumer(ConsumerTimer),
+    Producer(ProducerTimer),
+}
+
+impl From<BrokerTimer> for Timer {
+    fn from(t: BrokerTimer) -> Timer {
+        Timer::Broker(t)
+    }
+}
+impl From<ControllerTimer> for Timer {
+    fn from(t: ControllerTimer) -> Timer {
+        Timer::Controller(t)
+    }
+}
+impl From<ClientTimer> for Timer {
+    fn from(t: ClientTimer) -> Timer {
+        Timer::Client(t)
+    }
+}
+impl From<ConsumerTimer> for Timer {
+    fn from(t: ConsumerTimer) -> Timer {
+        Timer::Consumer(t)
+    }
+}
+impl From<ProducerTimer> for Timer {
+    fn from(t: ProducerTimer) -> Timer {
+        Timer::Producer(t)
+    }
 }
 
 impl Timer {
     pub fn name(&self) -> String {
         match self {
-            Timer::Raft(t) => format!("{t:?}"),
-            Timer::Heartbeat => "heartbeat".into(),
-            Timer::IsrExpiration => "isr-expiration".into(),
-            Timer::FetchWait { .. } => "fetch wait".into(),
-            Timer::FetchBackoff { .. } => "fetch backoff".into(),
-            Timer::FetchTimeout { .. } => "fetch request timeout".into(),
-            Timer::AlterPartitionTimeout { .. } => "AlterPartition timeout".into(),
-            Timer::ProduceTimeout { .. } => "produce timeout".into(),
-            Timer::FenceCheck => "session check".into(),
-            Timer::LeaderImbalance => "leader imbalance check".into(),
-            Timer::ClientRetry { .. } => "client retry".into(),
-            Timer::ClientRequestTimeout { .. } => "client request timeout".into(),
-            Timer::GroupSession { member, .. } => format!("session timeout of {member}"),
-            Timer::GroupJoin { group } => format!("join phase of group {group}"),
-            Timer::GroupSync { group, .. } => format!("sync phase of group {group}"),
-            Timer::GroupPendingMember { member, .. } => format!("pending member {member}"),
-            Timer::ConsumerPoll => "poll".into(),
-            Timer::ConsumerProcessed => "processing done".into(),
-            Timer::ConsumerHeartbeat => "heartbeat thread".into(),
-            Timer::ConsumerRetry => "retry backoff".into(),
-            Timer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
-            Timer::CoordinatorWriteTimeout { .. } => "offsets.commit.timeout.ms".into(),
-            Timer::ConsumerGroupSession { member, .. } => format!("session timeout of {member}"),
-            Timer::ProducerSend => "sender wake-up".into(),
-            Timer::ProducerMetadataAge => "metadata.max.age.ms".into(),
-            Timer::ProducerRequestTimeout { .. } => "produce request.timeout.ms".into(),
-            Timer::TxnWriteTimeout { .. } => "transaction log write timeout".into(),
-            Timer::TxnMarkerRetry { transactional_id } => {
-                format!("marker retry of {transactional_id}")
-            }
-            Timer::TxnTimeoutCheck => "transaction timeout check".into(),
-            Timer::TxnVerificationTimeout { .. } => "transaction verification timeout".into(),
-            Timer::ConsumerGroupRebalance { member, .. } => {
-                format!("revocation deadline of {member}")
-            }
+            Timer::Broker(t) => t.name(),
+            Timer::Controller(t) => t.name(),
+            Timer::Client(t) => t.name(),
+            Timer::Consumer(t) => t.name(),
+            Timer::Producer(t) => t.name(),
         }
     }
 }
 
-#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
-pub enum Item {
-    Message {
-        from: NodeId,
-        to: NodeId,
-        sent_ms: i64,
-        /// Shared, so the timeline's snapshots hold a message in flight without copying it;
-        /// the receiver takes it (copying it only if a snapshot still shares it).
-        message: Arc<Message>,
-    },
-    Timer {
-        node: NodeId,
-        timer: Timer,
-    },
-}
+/// What is in the queue: messages on their way and every node's timers.
+pub type Item = kernel::Item<Timer>;
 
-/// What a node asks of the kernel while handling one input.
-pub enum Output {
-    Send(NodeId, Message),
-    Timer(i64, Timer),
-    Event(EventKind, Option<TopicPartition>, String),
-}
-
-/// The handle a node gets while it handles a message or timer.
-pub struct Ctx<'a> {
-    pub now: i64,
-    pub node: NodeId,
-    pub rng: &'a mut SimRng,
-    pub out: Vec<Output>,
-}
-
-impl Ctx<'_> {
-    pub fn send(&mut self, to: NodeId, message: Message) {
-        self.out.push(Output::Send(to, message));
-    }
-    pub fn timer(&mut self, after_ms: i64, timer: Timer) {
-        self.out.push(Output::Timer(after_ms.max(0), timer));
-    }
-    pub fn event(&mut self, kind: EventKind, partition: Option<TopicPartition>, text: String) {
-        self.out.push(Output::Event(kind, partition, text));
-    }
-}
-
-/// The deadlines of the timers one node has set. The kernel never removes a queued timer, so a
-/// node keeps the latest deadline per timer and a timer that fires counts only if it matches
-/// (setting a timer again replaces it; cancelling forgets it).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Timers(Vec<(Timer, i64)>);
-
-impl Timers {
-    /// Sets (or resets) `timer` to fire `after_ms` from now.
-    pub fn set(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
-        self.cancel(&timer);
-        self.0.push((timer.clone(), ctx.now + after_ms.max(0)));
-        ctx.timer(after_ms, timer);
-    }
-
-    /// Whether `timer` firing at `now` is the one last set, forgetting it if so.
-    pub fn take(&mut self, timer: &Timer, now: i64) -> bool {
-        match self.0.iter().position(|(t, at)| t == timer && *at == now) {
-            Some(pos) => {
-                self.0.remove(pos);
-                true
-            }
-            None => false,
-        }
-    }
-
-    /// Whether `timer` firing at `at` is the one last set.
-    pub fn is_live(&self, timer: &Timer, at: i64) -> bool {
-        self.0.iter().any(|(t, when)| t == timer && *when == at)
-    }
-
-    pub fn cancel(&mut self, timer: &Timer) {
-        self.0.retain(|(t, _)| t != timer);
-    }
-
-    pub fn clear(&mut self) {
-        self.0.clear();
-    }
-}
-
-/// The network as a value: cut links and per-link latency.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Network {
-    /// Unordered pairs `(low, high)` that cannot talk.
-    pub cut: BTreeSet<(NodeId, NodeId)>,
-    /// Latency overrides per unordered pair.
-    pub latency_ms: BTreeMap<(NodeId, NodeId), i64>,
-    /// The last delivery time scheduled per directed link, so a link stays FIFO like TCP.
-    pub last_delivery: BTreeMap<(NodeId, NodeId), i64>,
-}
-
-fn pair(a: NodeId, b: NodeId) -> (NodeId, NodeId) {
-    (a.min(b), a.max(b))
-}
-
-impl Network {
-    pub fn is_cut(&self, a: NodeId, b: NodeId) -> bool {
-        self.cut.contains(&pair(a, b))
-    }
-    pub fn latency(&self, a: NodeId, b: NodeId) -> i64 {
-        self.latency_ms
-            .get(&pair(a, b))
-            .copied()
-            .unwrap_or(DEFAULT_LATENCY_MS)
-    }
-}
+/// Messages and timers per node, as a command produces them.
+type NodeOutputs = Vec<(NodeId, Vec<Output<Timer>>)>;
 
 /// The most partitions a sandbox cluster holds (internal topics included). A real cluster has
 /// no such limit; the sandbox keeps every replica of every partition in the page's memory and
@@ -343,13 +144,8 @@ pub struct Simulation {
     pub now_ms: i64,
     /// Steps taken so far.
     pub steps: u64,
-    seq: u64,
     rng: SimRng,
-    pub queue: BTreeMap<(i64, u64), Item>,
-    /// The queue's length after dead timers were last swept out of it (see
-    /// [`Simulation::sweep_dead_timers`]).
-    #[serde(default)]
-    queue_swept_len: usize,
+    pub queue: Queue<Timer>,
     pub brokers: BTreeMap<NodeId, Broker>,
     pub controllers: BTreeMap<NodeId, Controller>,
     pub client: Client,
@@ -374,10 +170,8 @@ impl Simulation {
         let mut sim = Simulation {
             now_ms: 0,
             steps: 0,
-            seq: 0,
             rng: SimRng::new(spec.seed),
-            queue: BTreeMap::new(),
-            queue_swept_len: 0,
+            queue: Queue::default(),
             brokers: BTreeMap::new(),
             controllers: BTreeMap::new(),
             client: Client::new(),
@@ -392,12 +186,7 @@ impl Simulation {
             .map(|i| CONTROLLER_ID_BASE + i)
             .collect();
         for &id in &voters {
-            let mut ctx = Ctx {
-                now: 0,
-                node: id,
-                rng: &mut sim.rng,
-                out: Vec::new(),
-            };
+            let mut ctx = Ctx::new(0, id, &mut sim.rng);
             let (raft, outputs) =
                 RaftNode::new_voter(id, voters.clone(), sim.raft_config.clone(), 0, ctx.rng);
             let mut controller = Controller::new(id, raft);
@@ -408,12 +197,7 @@ impl Simulation {
         }
         for id in 0..spec.brokers.max(1) {
             let rack = spec.racks.get(id as usize).cloned();
-            let mut ctx = Ctx {
-                now: 0,
-                node: id,
-                rng: &mut sim.rng,
-                out: Vec::new(),
-            };
+            let mut ctx = Ctx::new(0, id, &mut sim.rng);
             let (raft, outputs) =
                 RaftNode::new_observer(id, voters.clone(), sim.raft_config.clone(), 0, ctx.rng);
             let mut broker = Broker::new(id, rack, raft);
@@ -573,8 +357,7 @@ impl Simulation {
     }
 
     fn schedule(&mut self, at: i64, item: Item) {
-        self.seq += 1;
-        self.queue.insert((at, self.seq), item);
+        self.queue.schedule(at, item);
     }
 
     fn event(
@@ -594,9 +377,16 @@ impl Simulation {
         }
     }
 
-    fn apply_outputs(&mut self, node: NodeId, outputs: Vec<Output>, events: &mut Vec<Event>) {
+    /// Puts what a node asked for into the queue (its messages, its timers wrapped as the
+    /// kernel's) and its events into `events`.
+    fn apply_outputs<T: Into<Timer>>(
+        &mut self,
+        node: NodeId,
+        outputs: Vec<Output<T>>,
+        events: &mut Vec<Event>,
+    ) {
         for output in outputs {
-            match output {
+            match output.map_timer(Into::into) {
                 Output::Send(to, message) => {
                     let latency = self.network.latency(node, to);
                     let last = self
@@ -628,40 +418,31 @@ impl Simulation {
     }
 
     fn timer_is_live(&self, node: NodeId, timer: &Timer, at: i64) -> bool {
-        if node == CLIENT_ID {
-            return self.client.timers.is_live(timer, at);
+        match timer {
+            Timer::Client(t) => node == CLIENT_ID && self.client.timers.is_live(t, at),
+            Timer::Consumer(t) => self
+                .consumers
+                .get(&node)
+                .is_some_and(|c| c.alive && c.timers.is_live(t, at)),
+            Timer::Producer(t) => self
+                .producers
+                .get(&node)
+                .is_some_and(|p| p.alive && p.timers.is_live(t, at)),
+            Timer::Broker(t) => self
+                .brokers
+                .get(&node)
+                .is_some_and(|b| b.alive && b.is_timer_live(t, at)),
+            Timer::Controller(t) => self
+                .controllers
+                .get(&node)
+                .is_some_and(|c| c.alive && c.is_timer_live(t, at)),
         }
-        if let Some(c) = self.consumers.get(&node) {
-            return c.alive && c.timers.is_live(timer, at);
-        }
-        if let Some(p) = self.producers.get(&node) {
-            return p.alive && p.timers.is_live(timer, at);
-        }
-        if let Some(b) = self.brokers.get(&node) {
-            if !b.alive {
-                return false;
-            }
-            return match timer {
-                Timer::Raft(t) => b.metadata.is_timer_live(t, at),
-                _ => b.timers.is_live(timer, at),
-            };
-        }
-        if let Some(c) = self.controllers.get(&node) {
-            if !c.alive {
-                return false;
-            }
-            return match timer {
-                Timer::Raft(t) => c.raft.is_timer_live(t, at),
-                _ => c.timers.is_live(timer, at),
-            };
-        }
-        false
     }
 
     /// Removes timers that were reset or cancelled from the front of the queue. Returns
     /// whether anything is left.
     fn drop_dead_timers(&mut self) -> bool {
-        while let Some((&key, item)) = self.queue.first_key_value() {
+        while let Some((&key, item)) = self.queue.first() {
             match item {
                 Item::Timer { node, timer } if !self.timer_is_live(*node, timer, key.0) => {
                     self.queue.remove(&key);
@@ -702,7 +483,7 @@ impl Simulation {
     /// of the timeline. Dead entries are never steps, so sweeping them changes no trace; the
     /// sweep happens at queue lengths the run itself decides, so replays sweep at the same steps.
     fn sweep_dead_timers(&mut self) {
-        if self.queue.len() <= 2 * self.queue_swept_len + 256 {
+        if !self.queue.wants_sweep() {
             return;
         }
         let dead: Vec<(i64, u64)> = self
@@ -715,10 +496,7 @@ impl Simulation {
                 _ => None,
             })
             .collect();
-        for key in dead {
-            self.queue.remove(&key);
-        }
-        self.queue_swept_len = self.queue.len();
+        self.queue.sweep(dead);
     }
 
     /// Takes one step: delivers the next message or fires the next live timer.
@@ -726,7 +504,7 @@ impl Simulation {
     pub fn step(&mut self) -> Vec<Event> {
         self.sweep_dead_timers();
         loop {
-            let Some((&key, _)) = self.queue.first_key_value() else {
+            let Some((&key, _)) = self.queue.first() else {
                 return Vec::new();
             };
             let Some(item) = self.queue.remove(&key) else {
@@ -786,20 +564,20 @@ impl Simulation {
                 {
                     // A client's connection to a stopped broker is refused at once.
                     let now = self.now_ms;
-                    let mut ctx = Ctx {
-                        now,
-                        node: from,
-                        rng: &mut self.rng,
-                        out: Vec::new(),
-                    };
-                    if let Some(consumer) = self.consumers.get_mut(&from) {
+                    let rng = &mut self.rng;
+                    let out = if let Some(consumer) = self.consumers.get_mut(&from) {
+                        let mut ctx = Ctx::new(now, from, rng);
                         consumer.handle_disconnect(&mut ctx, to, &message);
+                        wrap(ctx.out)
                     } else if let Some(producer) = self.producers.get_mut(&from) {
+                        let mut ctx = Ctx::new(now, from, rng);
                         producer.handle_disconnect(&mut ctx, to, &message);
+                        wrap(ctx.out)
                     } else {
+                        let mut ctx = Ctx::new(now, from, rng);
                         self.client.handle_disconnect(&mut ctx, to, &message);
-                    }
-                    let out = ctx.out;
+                        wrap(ctx.out)
+                    };
                     let why = if self.is_alive(to) {
                         "is still starting (it listens to clients once its metadata has caught up and it is unfenced)"
                     } else {
@@ -885,7 +663,8 @@ impl Simulation {
         events
     }
 
-    fn deliver(&mut self, from: NodeId, to: NodeId, message: Message) -> Vec<Output> {
+    /// Routes a message to its node, which handles it with a handle typed by its own timers.
+    fn deliver(&mut self, from: NodeId, to: NodeId, message: Message) -> Vec<Output<Timer>> {
         let now = self.now_ms;
         let Simulation {
             rng,
@@ -896,280 +675,34 @@ impl Simulation {
             producers,
             ..
         } = self;
-        let mut ctx = Ctx {
-            now,
-            node: to,
-            rng,
-            out: Vec::new(),
-        };
         if let Some(consumer) = consumers.get_mut(&to) {
-            deliver_to_consumer(consumer, &mut ctx, from, message);
+            let mut ctx = Ctx::new(now, to, rng);
+            consumer.handle_message(&mut ctx, from, message);
+            wrap(ctx.out)
         } else if let Some(producer) = producers.get_mut(&to) {
-            producers::deliver_to_producer(producer, &mut ctx, from, message);
+            let mut ctx = Ctx::new(now, to, rng);
+            producer.handle_message(&mut ctx, from, message);
+            wrap(ctx.out)
         } else if to == CLIENT_ID {
-            match message {
-                Message::MetadataResponse { leaders, .. } => {
-                    client.handle_metadata(&mut ctx, leaders)
-                }
-                Message::ProduceResponse {
-                    request_id,
-                    partitions,
-                } => {
-                    for p in partitions {
-                        client.handle_produce_response(
-                            &mut ctx,
-                            from,
-                            request_id,
-                            p.partition,
-                            p.error,
-                            p.base_offset,
-                        );
-                    }
-                }
-                Message::FetchResponse { partitions } => {
-                    client.handle_fetch_response(&mut ctx, from, partitions)
-                }
-                _ => {}
-            }
+            let mut ctx = Ctx::new(now, to, rng);
+            client.handle_message(&mut ctx, from, message);
+            wrap(ctx.out)
         } else if let Some(broker) = brokers.get_mut(&to) {
-            match message {
-                Message::Raft(m) => {
-                    let outputs = broker.metadata.handle_message(now, from, m, ctx.rng);
-                    broker.apply_raft_outputs(&mut ctx, outputs);
-                }
-                Message::BrokerRegistrationResponse {
-                    error,
-                    broker_epoch,
-                } => {
-                    broker.registration_in_flight = false;
-                    if error.is_none() {
-                        broker.broker_epoch = Some(broker_epoch);
-                        ctx.event(
-                            EventKind::Broker,
-                            None,
-                            format!("Broker {to} is registered with broker epoch {broker_epoch}; it stays fenced until its metadata catches up to its registration"),
-                        );
-                        broker.maybe_fetch(&mut ctx);
-                    }
-                }
-                Message::BrokerHeartbeatResponse {
-                    error,
-                    is_fenced,
-                    should_shutdown,
-                } => {
-                    if matches!(
-                        error,
-                        Some(crate::protocol::KafkaError::STALE_BROKER_EPOCH)
-                            | Some(crate::protocol::KafkaError::BROKER_ID_NOT_REGISTERED)
-                    ) {
-                        broker.broker_epoch = None;
-                    }
-                    if error.is_none() && !is_fenced {
-                        // `BrokerServer` enables request processing once it is first unfenced.
-                        broker.serving_clients = true;
-                    }
-                    if error.is_none() && broker.fenced != is_fenced {
-                        broker.fenced = is_fenced;
-                        ctx.event(
-                            EventKind::Broker,
-                            None,
-                            if is_fenced {
-                                format!("Broker {to} learns it is fenced: it may not lead or join an ISR")
-                            } else {
-                                format!("Broker {to} is unfenced: its metadata has caught up, so it can lead partitions and join ISRs")
-                            },
-                        );
-                    }
-                    if should_shutdown {
-                        ctx.event(
-                            EventKind::Broker,
-                            None,
-                            format!("Broker {to} leads nothing any more and the controller answers SHUTDOWN_NOW: it stops"),
-                        );
-                        broker.crash();
-                    }
-                }
-                Message::AlterPartitionResponse {
-                    partition,
-                    error,
-                    isr,
-                    leader_epoch,
-                    partition_epoch,
-                } => broker.handle_alter_partition_response(
-                    &mut ctx,
-                    &partition,
-                    error,
-                    isr,
-                    leader_epoch,
-                    partition_epoch,
-                ),
-                Message::Fetch {
-                    replica_id,
-                    broker_epoch,
-                    max_wait_ms,
-                    partitions,
-                    read_committed,
-                } => broker.handle_fetch(
-                    &mut ctx,
-                    from,
-                    replica_id,
-                    broker_epoch,
-                    max_wait_ms,
-                    partitions,
-                    read_committed,
-                ),
-                Message::FetchResponse { partitions } => {
-                    broker.handle_fetch_response(&mut ctx, from, partitions)
-                }
-                Message::Produce {
-                    request_id,
-                    transactional_id,
-                    acks,
-                    timeout_ms,
-                    partitions,
-                } => broker.handle_produce(
-                    &mut ctx,
-                    from,
-                    request_id,
-                    transactional_id,
-                    acks,
-                    timeout_ms,
-                    partitions,
-                ),
-                Message::MetadataRequest => {
-                    let leaders = broker
-                        .image
-                        .partitions
-                        .iter()
-                        .map(|(tp, p)| (tp.clone(), p.leader, p.leader_epoch))
-                        .collect();
-                    let cluster = broker.image.assignor_metadata();
-                    ctx.send(from, Message::MetadataResponse { leaders, cluster });
-                }
-                Message::FindCoordinator { group_id } => {
-                    broker.handle_find_coordinator(&mut ctx, from, group_id)
-                }
-                Message::JoinGroup {
-                    group_id,
-                    member_id,
-                    group_instance_id,
-                    client_id,
-                    session_timeout_ms,
-                    rebalance_timeout_ms,
-                    protocols,
-                } => broker.handle_join_group(
-                    &mut ctx,
-                    from,
-                    group_id,
-                    member_id,
-                    group_instance_id,
-                    client_id,
-                    session_timeout_ms,
-                    rebalance_timeout_ms,
-                    protocols,
-                ),
-                Message::SyncGroup {
-                    group_id,
-                    generation,
-                    member_id,
-                    assignments,
-                    ..
-                } => broker.handle_sync_group(
-                    &mut ctx,
-                    from,
-                    group_id,
-                    generation,
-                    member_id,
-                    assignments,
-                ),
-                Message::Heartbeat {
-                    group_id,
-                    generation,
-                    member_id,
-                    ..
-                } => broker.handle_heartbeat(&mut ctx, from, group_id, generation, member_id),
-                Message::LeaveGroup {
-                    group_id,
-                    member_id,
-                    group_instance_id,
-                    reason,
-                } => broker.handle_leave_group(
-                    &mut ctx,
-                    from,
-                    group_id,
-                    member_id,
-                    group_instance_id,
-                    reason,
-                ),
-                Message::OffsetCommit {
-                    request_id,
-                    group_id,
-                    generation,
-                    member_id,
-                    offsets,
-                } => broker.handle_offset_commit(
-                    &mut ctx, from, request_id, group_id, generation, member_id, offsets,
-                ),
-                Message::OffsetFetch {
-                    group_id,
-                    partitions,
-                } => broker.handle_offset_fetch(&mut ctx, from, group_id, partitions),
-                Message::ConsumerGroupHeartbeat(request) => {
-                    broker.handle_consumer_group_heartbeat(&mut ctx, from, request)
-                }
-                Message::ListOffsets { partitions } => {
-                    broker.handle_list_offsets(&mut ctx, from, partitions)
-                }
-                other => producers::deliver_txn_to_broker(broker, &mut ctx, from, other),
-            }
+            let mut ctx = Ctx::new(now, to, rng);
+            broker.handle_message(&mut ctx, from, message);
+            wrap(ctx.out)
         } else if let Some(controller) = controllers.get_mut(&to) {
-            match message {
-                Message::Raft(m) => {
-                    let outputs = controller.raft.handle_message(now, from, m, ctx.rng);
-                    controller.apply_raft_outputs(&mut ctx, outputs);
-                }
-                Message::BrokerRegistration { broker_id, rack } => {
-                    controller.handle_registration(&mut ctx, broker_id, rack)
-                }
-                Message::BrokerHeartbeat {
-                    broker_id,
-                    broker_epoch,
-                    current_metadata_offset,
-                    want_shutdown,
-                } => controller.handle_heartbeat(
-                    &mut ctx,
-                    broker_id,
-                    broker_epoch,
-                    current_metadata_offset,
-                    want_shutdown,
-                ),
-                Message::AlterPartition {
-                    broker_id,
-                    broker_epoch,
-                    partition,
-                    leader_epoch,
-                    partition_epoch,
-                    new_isr,
-                } => controller.handle_alter_partition(
-                    &mut ctx,
-                    broker_id,
-                    broker_epoch,
-                    partition,
-                    leader_epoch,
-                    partition_epoch,
-                    new_isr,
-                ),
-                Message::AllocateProducerIds {
-                    broker_id,
-                    broker_epoch,
-                } => controller.handle_allocate_producer_ids(&mut ctx, broker_id, broker_epoch),
-                _ => {}
-            }
+            let mut ctx = Ctx::new(now, to, rng);
+            controller.handle_message(&mut ctx, from, message);
+            wrap(ctx.out)
+        } else {
+            // `dispatch` drops messages to nodes that do not exist or are down before this.
+            Vec::new()
         }
-        ctx.out
     }
 
-    fn fire(&mut self, node: NodeId, timer: Timer) -> Vec<Output> {
+    /// Fires a timer at the node that set it: the timer's kind says which node kind that is.
+    fn fire(&mut self, node: NodeId, timer: Timer) -> Vec<Output<Timer>> {
         let now = self.now_ms;
         let Simulation {
             rng,
@@ -1181,130 +714,43 @@ impl Simulation {
             processed,
             ..
         } = self;
-        let mut ctx = Ctx {
-            now,
-            node,
-            rng,
-            out: Vec::new(),
-        };
-        if let Some(producer) = producers.get_mut(&node) {
-            if producer.take_timer(&timer, now) {
-                match timer {
-                    Timer::ProducerSend => producer.on_timer(&mut ctx),
-                    Timer::ProducerMetadataAge => producer.on_metadata_age(&mut ctx),
-                    Timer::ProducerRequestTimeout { request_id } => {
-                        producer.on_request_timeout(&mut ctx, request_id)
-                    }
-                    _ => {}
+        let mut out = Vec::new();
+        match timer {
+            Timer::Producer(t) => {
+                if let Some(producer) = producers.get_mut(&node) {
+                    let mut ctx = Ctx::new(now, node, rng);
+                    producer.handle_timer(&mut ctx, t);
+                    out = wrap(ctx.out);
                 }
             }
-        } else if let Some(consumer) = consumers.get_mut(&node) {
-            if consumer.take_timer(&timer, now) {
-                match timer {
-                    Timer::ConsumerPoll => consumer.poll(&mut ctx),
-                    Timer::ConsumerProcessed => consumer.on_processed(&mut ctx, processed),
-                    Timer::ConsumerHeartbeat => consumer.on_heartbeat_timer(&mut ctx),
-                    Timer::ConsumerRetry => consumer.on_retry(&mut ctx),
-                    _ => {}
+            Timer::Consumer(t) => {
+                if let Some(consumer) = consumers.get_mut(&node) {
+                    let mut ctx = Ctx::new(now, node, rng);
+                    consumer.handle_timer(&mut ctx, t, processed);
+                    out = wrap(ctx.out);
                 }
             }
-        } else if node == CLIENT_ID {
-            if client.take_timer(&timer, now) {
-                match timer {
-                    Timer::ClientRetry { request_id } => client.on_retry(&mut ctx, request_id),
-                    Timer::ClientRequestTimeout { request_id } => {
-                        client.on_request_timeout(&mut ctx, request_id)
-                    }
-                    _ => {}
+            Timer::Client(t) => {
+                let mut ctx = Ctx::new(now, node, rng);
+                client.handle_timer(&mut ctx, t);
+                out = wrap(ctx.out);
+            }
+            Timer::Broker(t) => {
+                if let Some(broker) = brokers.get_mut(&node) {
+                    let mut ctx = Ctx::new(now, node, rng);
+                    broker.handle_timer(&mut ctx, t);
+                    out = wrap(ctx.out);
                 }
             }
-        } else if let Some(broker) = brokers.get_mut(&node) {
-            match timer {
-                Timer::Raft(t) => {
-                    let outputs = broker.metadata.handle_timer(now, t, ctx.rng);
-                    broker.apply_raft_outputs(&mut ctx, outputs);
-                }
-                other => {
-                    if broker.take_timer(&other, now) {
-                        match other {
-                            Timer::Heartbeat => broker.on_heartbeat_timer(&mut ctx),
-                            Timer::IsrExpiration => broker.on_isr_expiration(&mut ctx),
-                            Timer::FetchWait { replica } => broker.on_fetch_wait(&mut ctx, replica),
-                            Timer::FetchBackoff { .. } => broker.maybe_fetch(&mut ctx),
-                            Timer::FetchTimeout { leader } => {
-                                broker.on_fetch_timeout(&mut ctx, leader)
-                            }
-                            Timer::AlterPartitionTimeout { partition } => {
-                                broker.on_alter_partition_timeout(&mut ctx, &partition)
-                            }
-                            Timer::ProduceTimeout { client, request_id } => {
-                                broker.on_produce_timeout(&mut ctx, client, request_id)
-                            }
-                            Timer::GroupSession { group, member } => {
-                                broker.on_group_session_timer(&mut ctx, &group, &member)
-                            }
-                            Timer::GroupJoin { group } => {
-                                broker.on_group_join_timer(&mut ctx, &group)
-                            }
-                            Timer::GroupSync { group, generation } => {
-                                broker.on_group_sync_timer(&mut ctx, &group, generation)
-                            }
-                            Timer::GroupPendingMember { group, member } => {
-                                broker.on_group_pending_member_timer(&mut ctx, &group, &member)
-                            }
-                            Timer::ConsumerFetchWait { consumer } => {
-                                broker.on_consumer_fetch_wait(&mut ctx, consumer)
-                            }
-                            Timer::TxnWriteTimeout {
-                                partition,
-                                required_hw,
-                            } => broker.on_txn_write_timeout(&mut ctx, partition, required_hw),
-                            Timer::TxnMarkerRetry { transactional_id } => {
-                                broker.on_marker_retry(&mut ctx, &transactional_id)
-                            }
-                            Timer::TxnTimeoutCheck => broker.on_txn_timeout_check(&mut ctx),
-                            Timer::TxnVerificationTimeout { verification_id } => {
-                                broker.on_verification_timeout(&mut ctx, verification_id)
-                            }
-                            Timer::CoordinatorWriteTimeout {
-                                partition,
-                                required_hw,
-                            } => broker.on_coordinator_write_timeout(
-                                &mut ctx,
-                                partition,
-                                required_hw,
-                            ),
-                            Timer::ConsumerGroupSession { group, member } => {
-                                broker.on_consumer_group_session_timer(&mut ctx, &group, &member)
-                            }
-                            Timer::ConsumerGroupRebalance { group, member } => {
-                                broker.on_consumer_group_rebalance_timer(&mut ctx, &group, &member)
-                            }
-                            _ => {}
-                        }
-                    }
-                }
-            }
-        } else if let Some(controller) = controllers.get_mut(&node) {
-            match timer {
-                Timer::Raft(t) => {
-                    let outputs = controller.raft.handle_timer(now, t, ctx.rng);
-                    controller.apply_raft_outputs(&mut ctx, outputs);
-                }
-                other => {
-                    if controller.take_timer(&other, now) {
-                        match other {
-                            Timer::FenceCheck => controller.on_fence_check(&mut ctx),
-                            Timer::LeaderImbalance => {
-                                controller.on_leader_imbalance_check(&mut ctx)
-                            }
-                            _ => {}
-                        }
-                    }
+            Timer::Controller(t) => {
+                if let Some(controller) = controllers.get_mut(&node) {
+                    let mut ctx = Ctx::new(now, node, rng);
+                    controller.handle_timer(&mut ctx, t);
+                    out = wrap(ctx.out);
                 }
             }
         }
-        ctx.out
+        out
     }
 
     // ------------------------------------------------------------------ commands
@@ -1356,7 +802,7 @@ impl Simulation {
                     if events.is_empty() {
                         break;
                     }
-                    let hit = events.iter().any(|e| crate::timeline::matches(*filter, e));
+                    let hit = events.iter().any(|e| filter.matches(e));
                     after_step(self, events);
                     if hit {
                         break;
@@ -1368,10 +814,7 @@ impl Simulation {
                 // Dead timers are dropped first, so a step never reaches past `until` to the
                 // next live item (time would then run backwards to `until`).
                 while self.drop_dead_timers()
-                    && self
-                        .queue
-                        .first_key_value()
-                        .is_some_and(|(&(t, _), _)| t <= until)
+                    && self.queue.first().is_some_and(|(&(t, _), _)| t <= until)
                 {
                     let events = self.step();
                     after_step(self, events);
@@ -1395,8 +838,8 @@ impl Simulation {
 
     fn with_controller(
         &mut self,
-        f: impl FnOnce(&mut Controller, &mut Ctx) -> Result<(), CommandError>,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        f: impl FnOnce(&mut Controller, &mut ControllerCtx) -> Result<(), CommandError>,
+    ) -> Result<NodeOutputs, CommandError> {
         let Some(id) = self.active_controller_id() else {
             return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
         };
@@ -1407,21 +850,16 @@ impl Simulation {
         let Some(controller) = controllers.get_mut(&id) else {
             return fail("the active controller vanished");
         };
-        let mut ctx = Ctx {
-            now,
-            node: id,
-            rng,
-            out: Vec::new(),
-        };
+        let mut ctx = Ctx::new(now, id, rng);
         f(controller, &mut ctx)?;
-        Ok(vec![(id, ctx.out)])
+        Ok(vec![(id, wrap(ctx.out))])
     }
 
     fn apply_action(
         &mut self,
         command: &Command,
         outcome: &mut Outcome,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+    ) -> Result<NodeOutputs, CommandError> {
         match command {
             Command::ProducerStart { .. }
             | Command::ProducerSend { .. }
@@ -1630,12 +1068,7 @@ impl Simulation {
             } => {
                 self.records_fit(i64::from(*count))?;
                 self.refresh_bootstrap();
-                let mut ctx = Ctx {
-                    now: self.now_ms,
-                    node: CLIENT_ID,
-                    rng: &mut self.rng,
-                    out: Vec::new(),
-                };
+                let mut ctx = Ctx::new(self.now_ms, CLIENT_ID, &mut self.rng);
                 self.client.produce(
                     &mut ctx,
                     partition.clone(),
@@ -1645,22 +1078,17 @@ impl Simulation {
                     value.clone(),
                     *timeout_ms,
                 );
-                Ok(vec![(CLIENT_ID, ctx.out)])
+                Ok(vec![(CLIENT_ID, wrap(ctx.out))])
             }
             Command::Consume {
                 partition,
                 from_offset,
             } => {
                 self.refresh_bootstrap();
-                let mut ctx = Ctx {
-                    now: self.now_ms,
-                    node: CLIENT_ID,
-                    rng: &mut self.rng,
-                    out: Vec::new(),
-                };
+                let mut ctx = Ctx::new(self.now_ms, CLIENT_ID, &mut self.rng);
                 self.client
                     .consume(&mut ctx, partition.clone(), *from_offset);
-                Ok(vec![(CLIENT_ID, ctx.out)])
+                Ok(vec![(CLIENT_ID, wrap(ctx.out))])
             }
             Command::Crash { node } => self.crash(*node, outcome),
             Command::Restart { node } => self.restart(*node, outcome),
@@ -1771,16 +1199,11 @@ impl Simulation {
                 };
                 let now = self.now_ms;
                 let Simulation { rng, brokers, .. } = self;
-                let mut ctx = Ctx {
-                    now,
-                    node: id,
-                    rng,
-                    out: Vec::new(),
-                };
+                let mut ctx = Ctx::new(now, id, rng);
                 if let Some(b) = brokers.get_mut(&id) {
                     b.maybe_fetch(&mut ctx);
                 }
-                let out = ctx.out;
+                let out = wrap(ctx.out);
                 outcome
                     .events
                     .push(self.event(id, EventKind::Command, partition.clone(), text));
@@ -1830,7 +1253,7 @@ impl Simulation {
         replication_factor: i32,
         configs: &[(String, String)],
         assignment: Option<&Vec<Vec<NodeId>>>,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+    ) -> Result<NodeOutputs, CommandError> {
         let Some(controller) = self.active_controller() else {
             return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
         };
@@ -1877,7 +1300,7 @@ impl Simulation {
         };
         check_startable(&image, topic, 0, &replicas)?;
         let mut records = vec![MetadataRecord::Topic {
-            topic_id: topic_id(&mut self.rng),
+            topic_id: crate::metadata::new_topic_id(&mut self.rng),
             name: topic.to_string(),
         }];
         for (name, value) in configs {
@@ -1917,7 +1340,7 @@ impl Simulation {
         topic: &str,
         total: i32,
         outcome: &mut Outcome,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+    ) -> Result<NodeOutputs, CommandError> {
         let Some(controller) = self.active_controller() else {
             return fail("there is no active controller right now (the quorum is electing one); step or run a little and try again");
         };
@@ -1987,11 +1410,7 @@ impl Simulation {
         })
     }
 
-    fn crash(
-        &mut self,
-        node: NodeId,
-        outcome: &mut Outcome,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+    fn crash(&mut self, node: NodeId, outcome: &mut Outcome) -> Result<NodeOutputs, CommandError> {
         if let Some(b) = self.brokers.get_mut(&node) {
             if !b.alive {
                 return fail(format!("broker {node} is already down"));
@@ -2053,7 +1472,7 @@ impl Simulation {
         &mut self,
         node: NodeId,
         outcome: &mut Outcome,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+    ) -> Result<NodeOutputs, CommandError> {
         let now = self.now_ms;
         let Simulation {
             rng,
@@ -2061,30 +1480,27 @@ impl Simulation {
             controllers,
             ..
         } = self;
-        let mut ctx = Ctx {
-            now,
-            node,
-            rng,
-            out: Vec::new(),
-        };
-        if let Some(b) = brokers.get_mut(&node) {
+        let out = if let Some(b) = brokers.get_mut(&node) {
             if b.alive {
                 return fail(format!("broker {node} is already running"));
             }
+            let mut ctx = Ctx::new(now, node, rng);
             b.alive = true;
             let outputs = b.metadata.restart(now, ctx.rng);
             b.start(&mut ctx, outputs);
+            wrap(ctx.out)
         } else if let Some(c) = controllers.get_mut(&node) {
             if c.alive {
                 return fail(format!("controller {node} is already running"));
             }
+            let mut ctx = Ctx::new(now, node, rng);
             c.alive = true;
             let outputs = c.raft.restart(now, ctx.rng);
             c.apply_raft_outputs(&mut ctx, outputs);
+            wrap(ctx.out)
         } else {
             return fail(format!("there is no node {node}"));
-        }
-        let out = ctx.out;
+        };
         outcome.events.push(self.event(
             node,
             EventKind::Command,
@@ -2128,23 +1544,6 @@ fn check_startable(
     Ok(())
 }
 
-pub(crate) fn topic_id(rng: &mut SimRng) -> String {
-    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-    let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());
-    // 22 characters of 6 bits cover the 128 bits (the last character carries 2).
-    (0..22)
-        .map(|i| {
-            let shift = 128i32 - 6 * (i + 1);
-            let index = if shift >= 0 {
-                (bits >> shift) & 0x3f
-            } else {
-                (bits << -shift) & 0x3f
-            };
-            ALPHABET[index as usize] as char
-        })
-        .collect()
-}
-
 /// A short description of a message for the trace when the handler said nothing more.
 fn summarize(message: &Message) -> String {
     match message {
@@ -2164,57 +1563,7 @@ fn summarize(message: &Message) -> String {
     }
 }
 
-/// Routes a message to a consumer.
-fn deliver_to_consumer(consumer: &mut Consumer, ctx: &mut Ctx, from: NodeId, message: Message) {
-    match message {
-        Message::MetadataResponse { leaders, cluster } => {
-            consumer.handle_metadata(ctx, leaders, cluster)
-        }
-        Message::FindCoordinatorResponse { error, node, .. } => {
-            consumer.handle_find_coordinator_response(ctx, error, node)
-        }
-        Message::JoinGroupResponse {
-            error,
-            generation,
-            protocol_name,
-            leader,
-            member_id,
-            members,
-            skip_assignment,
-            ..
-        } => consumer.handle_join_response(
-            ctx,
-            error,
-            generation,
-            protocol_name,
-            leader,
-            member_id,
-            members,
-            skip_assignment,
-        ),
-        Message::SyncGroupResponse {
-            error, assignment, ..
-        } => consumer.handle_sync_response(ctx, error, assignment),
-        Message::HeartbeatResponse { error, .. } => consumer.handle_heartbeat_response(ctx, error),
-        Message::LeaveGroupResponse { .. } => {}
-        Message::OffsetCommitResponse {
-            request_id,
-            error,
-            offsets,
-            ..
-        } => consumer.handle_offset_commit_response(ctx, request_id, error, offsets),
-        Message::OffsetFetchResponse { error, offsets, .. } => {
-            consumer.handle_offset_fetch_response(ctx, error, offsets)
-        }
-        Message::ListOffsetsResponse { partitions } => {
-            consumer.handle_list_offsets_response(ctx, partitions)
-        }
-        Message::FetchResponse { partitions } => {
-            consumer.handle_fetch_response(ctx, from, partitions)
-        }
-        Message::ConsumerGroupHeartbeatResponse(response) => {
-            consumer.handle_consumer_group_heartbeat_response(ctx, from, response)
-        }
-        _ => {}
-    }
+/// A node's outputs with its timers wrapped as the kernel's.
+pub(crate) fn wrap<T: Into<Timer>>(out: Vec<Output<T>>) -> Vec<Output<Timer>> {
+    out.into_iter().map(|o| o.map_timer(Into::into)).collect()
 }

@@ -30,7 +30,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::chunked::ChunkedVec;
 use crate::command::{ClusterSpec, Command, EventFilter};
-use crate::event::{Event, EventKind};
+use crate::event::Event;
 use crate::sim::{CommandError, Outcome, Simulation};
 
 /// The smallest spacing of snapshots, and the most steps a seek near the head replays.
@@ -73,22 +73,6 @@ pub const WARM_SNAPSHOTS: u64 = 12;
 
 /// How many of the newest events (deliveries and timers included) are kept whole.
 pub const RECENT_EVENTS: usize = 2_000;
-
-/// Whether an event is of the kind a `step --until` filter waits for.
-pub fn matches(filter: EventFilter, event: &Event) -> bool {
-    match filter {
-        EventFilter::Election => event.kind == EventKind::Election,
-        EventFilter::IsrChange => matches!(event.kind, EventKind::IsrShrink | EventKind::IsrExpand),
-        EventFilter::ProduceAck => event.kind == EventKind::ProduceAck,
-        EventFilter::ControllerChange => {
-            event.kind == EventKind::Quorum && event.text.contains("leader")
-        }
-        EventFilter::HighWatermark => event.kind == EventKind::HighWatermark,
-        EventFilter::Rebalance => {
-            event.kind == EventKind::Group && event.text.contains("PreparingRebalance")
-        }
-    }
-}
 
 /// Something that changes the run besides stepping: a command applied at a step position, or
 /// the clock advanced by `run` past the last event.
@@ -295,7 +279,7 @@ impl Branch {
         let start = partition_point(&self.notable, |e| e.step <= step);
         self.notable
             .range(start..self.notable.len())
-            .find(|e| matches(filter, e))
+            .find(|e| filter.matches(e))
     }
 
     /// Index of the first action at or after `step`.

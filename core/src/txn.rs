@@ -36,13 +36,13 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::broker::{Broker, CoordinatorChange};
+use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::group::{offsets_partition, CoordinatorRecord, OFFSETS_TOPIC};
 use crate::log::Record;
 use crate::producer_state::{BatchHeader, ControlType};
 use crate::protocol::{KafkaError, Message, ProducePartition};
-use crate::sim::{Ctx, Timer};
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
 
@@ -210,7 +210,7 @@ impl Broker {
     }
 
     /// `FindCoordinator(TRANSACTION)`.
-    pub fn handle_find_txn_coordinator(&mut self, ctx: &mut Ctx, from: NodeId, tid: String) {
+    pub fn handle_find_txn_coordinator(&mut self, ctx: &mut BrokerCtx, from: NodeId, tid: String) {
         let n = self.txn_partitions();
         let p = txn_partition(&tid, n);
         let tp = state_tp(p);
@@ -240,7 +240,7 @@ impl Broker {
 
     /// The next producer id of this broker's block, asking the controller for a block when
     /// it has none left.
-    fn next_producer_id(&mut self, ctx: &mut Ctx) -> Option<i64> {
+    fn next_producer_id(&mut self, ctx: &mut BrokerCtx) -> Option<i64> {
         if let Some((next, end)) = self.txns.pid_block {
             if next < end {
                 self.txns.pid_block = Some((next + 1, end));
@@ -252,7 +252,7 @@ impl Broker {
         None
     }
 
-    fn request_producer_ids(&mut self, ctx: &mut Ctx) {
+    fn request_producer_ids(&mut self, ctx: &mut BrokerCtx) {
         if self
             .txns
             .allocating_since
@@ -275,7 +275,7 @@ impl Broker {
 
     pub fn handle_allocate_producer_ids_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         error: Option<KafkaError>,
         first: i64,
         count: i64,
@@ -303,12 +303,12 @@ impl Broker {
 
     pub fn handle_init_producer_id(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         tid: Option<String>,
         timeout_ms: i64,
     ) {
-        let reply = |ctx: &mut Ctx, error: Option<KafkaError>, pid: i64, epoch: i16| {
+        let reply = |ctx: &mut BrokerCtx, error: Option<KafkaError>, pid: i64, epoch: i16| {
             ctx.send(
                 from,
                 Message::InitProducerIdResponse {
@@ -425,7 +425,7 @@ impl Broker {
     }
 
     /// Bumps the epoch and aborts the open transaction (a zombie fenced, or a timeout).
-    fn fence_and_abort(&mut self, ctx: &mut Ctx, p: i32, meta: TxnMetadata) {
+    fn fence_and_abort(&mut self, ctx: &mut BrokerCtx, p: i32, meta: TxnMetadata) {
         let mut next = meta;
         next.producer_epoch = next.producer_epoch.saturating_add(1);
         next.state = TxnStatus::PrepareAbort;
@@ -447,7 +447,7 @@ impl Broker {
     /// older instance is refused (`PRODUCER_FENCED`).
     fn check_txn_request(
         &self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         request: &str,
         tid: &str,
         pid: i64,
@@ -505,7 +505,7 @@ impl Broker {
 
     pub fn handle_add_partitions_to_txn(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         tid: String,
         pid: i64,
@@ -513,12 +513,13 @@ impl Broker {
         partitions: Vec<TopicPartition>,
     ) {
         let me = self.id;
-        let answer = |ctx: &mut Ctx, error: Option<KafkaError>, partitions: Vec<TopicPartition>| {
-            ctx.send(
-                from,
-                Message::AddPartitionsToTxnResponse { error, partitions },
-            )
-        };
+        let answer =
+            |ctx: &mut BrokerCtx, error: Option<KafkaError>, partitions: Vec<TopicPartition>| {
+                ctx.send(
+                    from,
+                    Message::AddPartitionsToTxnResponse { error, partitions },
+                )
+            };
         let (p, meta) = match self.check_txn_request(ctx, "AddPartitionsToTxn", &tid, pid, epoch) {
             Ok(x) => x,
             Err(e) => {
@@ -570,7 +571,7 @@ impl Broker {
 
     pub fn handle_add_offsets_to_txn(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         tid: String,
         pid: i64,
@@ -639,7 +640,7 @@ impl Broker {
 
     pub fn handle_end_txn(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         tid: String,
         pid: i64,
@@ -647,7 +648,7 @@ impl Broker {
         commit: bool,
     ) {
         let me = self.id;
-        let answer = |ctx: &mut Ctx, error: Option<KafkaError>| {
+        let answer = |ctx: &mut BrokerCtx, error: Option<KafkaError>| {
             ctx.send(from, Message::EndTxnResponse { error })
         };
         let (p, meta) = match self.check_txn_request(ctx, "EndTxn", &tid, pid, epoch) {
@@ -691,7 +692,7 @@ impl Broker {
 
     // ------------------------------------------------------------------ the log
 
-    fn write_txn(&mut self, ctx: &mut Ctx, p: i32, meta: TxnMetadata, then: TxnThen) {
+    fn write_txn(&mut self, ctx: &mut BrokerCtx, p: i32, meta: TxnMetadata, then: TxnThen) {
         let tp = state_tp(p);
         let now = ctx.now;
         let Some(replica) = self.replicas.get_mut(&tp).map(Arc::make_mut) else {
@@ -732,7 +733,7 @@ impl Broker {
         });
         self.set_timer(
             ctx,
-            Timer::TxnWriteTimeout {
+            BrokerTimer::TxnWriteTimeout {
                 partition: p,
                 required_hw: last + 1,
             },
@@ -742,7 +743,7 @@ impl Broker {
     }
 
     /// Applies the state changes the HW of `tp` has passed, and answers markers waiting for it.
-    pub(crate) fn complete_txn_writes(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub(crate) fn complete_txn_writes(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         let Some(hw) = self.replicas.get(tp).map(|r| r.log.high_watermark()) else {
             return;
         };
@@ -756,7 +757,7 @@ impl Broker {
             .partition(|w| w.partition == p && w.required_hw <= hw);
         self.txns.pending_writes = waiting;
         for write in done {
-            self.timers.cancel(&Timer::TxnWriteTimeout {
+            self.timers.cancel(&BrokerTimer::TxnWriteTimeout {
                 partition: write.partition,
                 required_hw: write.required_hw,
             });
@@ -809,7 +810,12 @@ impl Broker {
 
     /// A state change not replicated within the write timeout fails: the client is told
     /// COORDINATOR_NOT_AVAILABLE-like NOT_ENOUGH_REPLICAS and asks again.
-    pub(crate) fn on_txn_write_timeout(&mut self, ctx: &mut Ctx, partition: i32, required_hw: i64) {
+    pub(crate) fn on_txn_write_timeout(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        partition: i32,
+        required_hw: i64,
+    ) {
         let (expired, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.txns.pending_writes)
             .into_iter()
             .partition(|w| w.partition == partition && w.required_hw == required_hw);
@@ -850,7 +856,7 @@ impl Broker {
         }
     }
 
-    fn send_markers(&mut self, ctx: &mut Ctx, tid: &str) {
+    fn send_markers(&mut self, ctx: &mut BrokerCtx, tid: &str) {
         let Some(meta) = self.txns.txns.get(tid).cloned() else {
             return;
         };
@@ -908,14 +914,14 @@ impl Broker {
         let _ = leaderless;
         self.set_timer(
             ctx,
-            Timer::TxnMarkerRetry {
+            BrokerTimer::TxnMarkerRetry {
                 transactional_id: tid.to_string(),
             },
             if leaderless { MARKER_RETRY_MS } else { 5_000 },
         );
     }
 
-    pub(crate) fn on_marker_retry(&mut self, ctx: &mut Ctx, tid: &str) {
+    pub(crate) fn on_marker_retry(&mut self, ctx: &mut BrokerCtx, tid: &str) {
         if self.txns.markers_outstanding.contains_key(tid) {
             self.send_markers(ctx, tid);
         }
@@ -923,7 +929,7 @@ impl Broker {
 
     pub fn handle_write_txn_markers_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         tid: String,
         pid: i64,
         results: Vec<(TopicPartition, Option<KafkaError>)>,
@@ -949,7 +955,7 @@ impl Broker {
             }
             if outstanding.is_empty() {
                 self.txns.markers_outstanding.remove(&tid);
-                self.timers.cancel(&Timer::TxnMarkerRetry {
+                self.timers.cancel(&BrokerTimer::TxnMarkerRetry {
                     transactional_id: tid.clone(),
                 });
                 self.complete_txn(ctx, &tid);
@@ -959,7 +965,7 @@ impl Broker {
         if retry {
             self.set_timer(
                 ctx,
-                Timer::TxnMarkerRetry {
+                BrokerTimer::TxnMarkerRetry {
                     transactional_id: tid,
                 },
                 MARKER_RETRY_MS,
@@ -967,7 +973,7 @@ impl Broker {
         }
     }
 
-    fn complete_txn(&mut self, ctx: &mut Ctx, tid: &str) {
+    fn complete_txn(&mut self, ctx: &mut BrokerCtx, tid: &str) {
         let Some(meta) = self.txns.txns.get(tid).cloned() else {
             return;
         };
@@ -986,12 +992,12 @@ impl Broker {
     }
 
     /// The periodic check for transactions open past their timeout.
-    pub(crate) fn on_txn_timeout_check(&mut self, ctx: &mut Ctx) {
+    pub(crate) fn on_txn_timeout_check(&mut self, ctx: &mut BrokerCtx) {
         let interval = self
             .image
             .broker_config_i64("transaction.abort.timed.out.transaction.cleanup.interval.ms")
             .max(1);
-        self.set_timer(ctx, Timer::TxnTimeoutCheck, interval);
+        self.set_timer(ctx, BrokerTimer::TxnTimeoutCheck, interval);
         let now = ctx.now;
         let expired: Vec<TxnMetadata> = self
             .txns
@@ -1024,7 +1030,7 @@ impl Broker {
     }
 
     /// Loads or unloads a `__transaction_state` partition after its leadership changed here.
-    pub(crate) fn on_txn_partition_leadership(&mut self, ctx: &mut Ctx, tp: &TopicPartition) {
+    pub(crate) fn on_txn_partition_leadership(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         if &*tp.topic != TRANSACTION_STATE_TOPIC {
             return;
         }
@@ -1048,7 +1054,7 @@ impl Broker {
 
     /// Replays the partition (`TransactionStateManager.loadTransactionsForTxnTopicPartition`);
     /// transactions caught in Prepare* get their markers sent again.
-    fn load_txn_partition(&mut self, ctx: &mut Ctx, p: i32, epoch: i32) {
+    fn load_txn_partition(&mut self, ctx: &mut BrokerCtx, p: i32, epoch: i32) {
         self.unload_txn_partition(p);
         let tp = state_tp(p);
         let mut loaded: BTreeMap<String, TxnMetadata> = BTreeMap::new();
@@ -1072,7 +1078,7 @@ impl Broker {
                 .image
                 .broker_config_i64("transaction.abort.timed.out.transaction.cleanup.interval.ms")
                 .max(1);
-            self.set_timer(ctx, Timer::TxnTimeoutCheck, interval);
+            self.set_timer(ctx, BrokerTimer::TxnTimeoutCheck, interval);
         }
         if !names.is_empty() {
             ctx.event(
@@ -1096,7 +1102,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_write_txn_markers(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         tid: String,
         pid: i64,
@@ -1187,7 +1193,7 @@ impl Broker {
         }
     }
 
-    fn complete_markers(&mut self, ctx: &mut Ctx, tp: &TopicPartition, hw: i64) {
+    fn complete_markers(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition, hw: i64) {
         if self.txns.pending_markers.is_empty() {
             return;
         }
@@ -1212,7 +1218,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_txn_offset_commit(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         tid: String,
         group_id: String,
@@ -1302,7 +1308,7 @@ impl Broker {
         self.after_leader_append(ctx, &tp);
     }
 
-    fn apply_txn_offsets(&mut self, ctx: &mut Ctx, pid: i64, commit: bool) {
+    fn apply_txn_offsets(&mut self, ctx: &mut BrokerCtx, pid: i64, commit: bool) {
         let keys: Vec<(String, i64)> = self
             .txns
             .pending_offsets
@@ -1348,7 +1354,7 @@ impl Broker {
     /// Returns the request back when nothing needs verifying.
     pub(crate) fn maybe_verify_produce(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         request: VerifyingProduce,
         transactional_id: Option<&str>,
     ) -> Option<VerifyingProduce> {
@@ -1429,7 +1435,7 @@ impl Broker {
         let timeout = self.image.broker_config_i64("request.timeout.ms");
         self.set_timer(
             ctx,
-            Timer::TxnVerificationTimeout { verification_id },
+            BrokerTimer::TxnVerificationTimeout { verification_id },
             timeout,
         );
         self.txns.verifying.insert(verification_id, request);
@@ -1442,7 +1448,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_verify_partitions_in_txn(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         from: NodeId,
         verification_id: u64,
         tid: String,
@@ -1514,7 +1520,7 @@ impl Broker {
     /// mean "try again" reach the producer as NOT_ENOUGH_REPLICAS (`ReplicaManager`).
     pub fn handle_verify_partitions_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut BrokerCtx,
         verification_id: u64,
         results: Vec<(TopicPartition, Option<KafkaError>)>,
     ) {
@@ -1522,7 +1528,7 @@ impl Broker {
             return;
         };
         self.timers
-            .cancel(&Timer::TxnVerificationTimeout { verification_id });
+            .cancel(&BrokerTimer::TxnVerificationTimeout { verification_id });
         let errors: BTreeMap<TopicPartition, KafkaError> = results
             .into_iter()
             .filter_map(|(tp, e)| {
@@ -1553,7 +1559,7 @@ impl Broker {
     }
 
     /// No answer from the coordinator within `request.timeout.ms`.
-    pub(crate) fn on_verification_timeout(&mut self, ctx: &mut Ctx, verification_id: u64) {
+    pub(crate) fn on_verification_timeout(&mut self, ctx: &mut BrokerCtx, verification_id: u64) {
         let Some(request) = self.txns.verifying.remove(&verification_id) else {
             return;
         };
@@ -1575,5 +1581,129 @@ impl Broker {
 
     pub(crate) fn crash_txn_coordinator(&mut self) {
         self.txns = TxnCoordinator::default();
+    }
+}
+
+impl Broker {
+    /// Producer-id, transaction and marker traffic to this broker.
+    pub(crate) fn handle_txn_message(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        from: NodeId,
+        message: Message,
+    ) {
+        match message {
+            Message::FindTxnCoordinator { transactional_id } => {
+                self.handle_find_txn_coordinator(ctx, from, transactional_id)
+            }
+            Message::InitProducerId {
+                transactional_id,
+                transaction_timeout_ms,
+            } => self.handle_init_producer_id(ctx, from, transactional_id, transaction_timeout_ms),
+            Message::AddPartitionsToTxn {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => self.handle_add_partitions_to_txn(
+                ctx,
+                from,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            ),
+            Message::AddOffsetsToTxn {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id,
+            } => self.handle_add_offsets_to_txn(
+                ctx,
+                from,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                group_id,
+            ),
+            Message::TxnOffsetCommit {
+                transactional_id,
+                group_id,
+                producer_id,
+                producer_epoch,
+                offsets,
+            } => self.handle_txn_offset_commit(
+                ctx,
+                from,
+                transactional_id,
+                group_id,
+                producer_id,
+                producer_epoch,
+                offsets,
+            ),
+            Message::EndTxn {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                commit,
+            } => self.handle_end_txn(
+                ctx,
+                from,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                commit,
+            ),
+            Message::WriteTxnMarkers {
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                coordinator_epoch,
+                commit,
+                partitions,
+            } => self.handle_write_txn_markers(
+                ctx,
+                from,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                coordinator_epoch,
+                commit,
+                partitions,
+            ),
+            Message::WriteTxnMarkersResponse {
+                transactional_id,
+                producer_id,
+                results,
+            } => {
+                self.handle_write_txn_markers_response(ctx, transactional_id, producer_id, results)
+            }
+            Message::VerifyPartitionsInTxn {
+                verification_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            } => self.handle_verify_partitions_in_txn(
+                ctx,
+                from,
+                verification_id,
+                transactional_id,
+                producer_id,
+                producer_epoch,
+                partitions,
+            ),
+            Message::VerifyPartitionsInTxnResponse {
+                verification_id,
+                results,
+            } => self.handle_verify_partitions_response(ctx, verification_id, results),
+            Message::AllocateProducerIdsResponse {
+                error,
+                first_producer_id,
+                count,
+            } => self.handle_allocate_producer_ids_response(ctx, error, first_producer_id, count),
+            // Not a request a broker serves: a real one would close the connection.
+            _ => {}
+        }
     }
 }

@@ -69,7 +69,7 @@ fn run_checked(source: &str) -> Timeline {
                 while timeline
                     .state
                     .queue
-                    .first_key_value()
+                    .first()
                     .is_some_and(|(&(t, _), _)| t <= until)
                 {
                     timeline.apply(&Command::Step { count: 1 }).unwrap();
@@ -300,7 +300,7 @@ fn random_runs_never_share_a_partition_and_settle() {
                     while timeline
                         .state
                         .queue
-                        .first_key_value()
+                        .first()
                         .is_some_and(|(&(t, _), _)| t <= until)
                     {
                         timeline.apply(&Command::Step { count: 1 }).unwrap();

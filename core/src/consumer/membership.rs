@@ -32,12 +32,12 @@ use serde::{Deserialize, Serialize};
 
 use super::{Consumer, Phase};
 use crate::command::{NodeId, TopicPartition};
+use crate::consumer::{ConsumerCtx, ConsumerTimer};
 use crate::consumer_group::{LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH};
 use crate::event::EventKind;
 use crate::protocol::{
     ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, KafkaError, Message,
 };
-use crate::sim::{Ctx, Timer};
 
 /// `MemberState` of the Java client.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -98,8 +98,8 @@ fn list(tps: &[TopicPartition]) -> String {
 }
 
 /// A member id as the Java client makes one: `Uuid.randomUuid().toString()`.
-fn member_uuid(ctx: &mut Ctx) -> String {
-    crate::sim::topic_id(ctx.rng)
+fn member_uuid(ctx: &mut ConsumerCtx) -> String {
+    crate::metadata::new_topic_id(ctx.rng)
 }
 
 impl Consumer {
@@ -119,7 +119,7 @@ impl Consumer {
     }
 
     /// At start: the member id the consumer keeps for its lifetime (KIP-1082).
-    pub(super) fn membership_start(&mut self, ctx: &mut Ctx) {
+    pub(super) fn membership_start(&mut self, ctx: &mut ConsumerCtx) {
         if self.member_id.is_empty() {
             self.member_id = member_uuid(ctx);
         }
@@ -127,11 +127,11 @@ impl Consumer {
         self.membership = Membership::default();
         // The heartbeat thread also looks for the coordinator again while there is none.
         let interval = self.heartbeat_interval();
-        self.set_timer(ctx, Timer::ConsumerHeartbeat, interval);
+        self.set_timer(ctx, ConsumerTimer::Heartbeat, interval);
     }
 
     /// Joins (or joins again) with member epoch 0.
-    pub(super) fn membership_join(&mut self, ctx: &mut Ctx) {
+    pub(super) fn membership_join(&mut self, ctx: &mut ConsumerCtx) {
         self.rejoin_needed = false;
         if !self.owned.is_empty() {
             self.lose_partitions(ctx, "it is joining the group again");
@@ -169,7 +169,7 @@ impl Consumer {
     }
 
     /// Builds and sends a heartbeat with what changed since the last one.
-    fn send_group_heartbeat(&mut self, ctx: &mut Ctx) {
+    fn send_group_heartbeat(&mut self, ctx: &mut ConsumerCtx) {
         let (Some(coordinator), Some(group)) = (self.coordinator, self.group.clone()) else {
             return;
         };
@@ -215,11 +215,11 @@ impl Consumer {
             self.membership.state = MemberState::Stable;
         }
         let interval = self.heartbeat_interval();
-        self.set_timer(ctx, Timer::ConsumerHeartbeat, interval);
+        self.set_timer(ctx, ConsumerTimer::Heartbeat, interval);
     }
 
     /// Sends a leave heartbeat (epoch -1, or -2 for a static member) and forgets the answer.
-    fn send_leave_heartbeat(&mut self, ctx: &mut Ctx) {
+    fn send_leave_heartbeat(&mut self, ctx: &mut ConsumerCtx) {
         let (Some(coordinator), Some(group)) = (self.coordinator, self.group.clone()) else {
             return;
         };
@@ -248,7 +248,7 @@ impl Consumer {
     }
 
     /// The heartbeat thread's tick.
-    pub(super) fn membership_heartbeat_tick(&mut self, ctx: &mut Ctx) {
+    pub(super) fn membership_heartbeat_tick(&mut self, ctx: &mut ConsumerCtx) {
         let member = matches!(
             self.membership.state,
             MemberState::Joining
@@ -262,7 +262,7 @@ impl Consumer {
             return;
         }
         let interval = self.heartbeat_interval();
-        self.set_timer(ctx, Timer::ConsumerHeartbeat, interval);
+        self.set_timer(ctx, ConsumerTimer::Heartbeat, interval);
         if self.coordinator.is_none() {
             // Still no coordinator (its FindCoordinator may have been lost): ask again.
             self.find_coordinator(ctx);
@@ -292,7 +292,7 @@ impl Consumer {
     }
 
     /// `max.poll.interval.ms` passed without a `poll()`: leave, and join again at the next one.
-    fn leave_on_poll_timeout(&mut self, ctx: &mut Ctx) {
+    fn leave_on_poll_timeout(&mut self, ctx: &mut ConsumerCtx) {
         let static_member = self.config.group_instance_id.is_some();
         let owned = self.owned.clone();
         self.event(
@@ -321,11 +321,11 @@ impl Consumer {
         self.membership.revoking = None;
         self.membership.revoked.clear();
         self.rejoin_needed = true;
-        self.timers.cancel(&Timer::ConsumerHeartbeat);
+        self.timers.cancel(&ConsumerTimer::Heartbeat);
     }
 
     /// After FindCoordinator found the (new) coordinator: heartbeat at once.
-    pub(super) fn membership_coordinator_found(&mut self, ctx: &mut Ctx) {
+    pub(super) fn membership_coordinator_found(&mut self, ctx: &mut ConsumerCtx) {
         if matches!(
             self.membership.state,
             MemberState::Joining
@@ -346,7 +346,7 @@ impl Consumer {
 
     pub fn handle_consumer_group_heartbeat_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ConsumerCtx,
         from: NodeId,
         response: ConsumerGroupHeartbeatResponse,
     ) {
@@ -383,7 +383,7 @@ impl Consumer {
         let interval = self.heartbeat_interval();
         self.set_timer(
             ctx,
-            Timer::ConsumerHeartbeat,
+            ConsumerTimer::Heartbeat,
             (interval - (ctx.now - sent_at)).max(0),
         );
         if self.membership.state == MemberState::Joining {
@@ -419,7 +419,7 @@ impl Consumer {
         self.poll_if_waiting(ctx);
     }
 
-    fn membership_error(&mut self, ctx: &mut Ctx, error: KafkaError) {
+    fn membership_error(&mut self, ctx: &mut ConsumerCtx, error: KafkaError) {
         self.membership.sent = SentFields::default();
         match error {
             KafkaError::NOT_COORDINATOR | KafkaError::COORDINATOR_NOT_AVAILABLE => {
@@ -452,7 +452,7 @@ impl Consumer {
                     self.membership.fenced_joins += 1;
                     let wait = (super::RETRY_BACKOFF_MS << self.membership.fenced_joins.min(4))
                         .min(super::RETRY_BACKOFF_MAX_MS);
-                    self.set_timer(ctx, Timer::ConsumerHeartbeat, wait);
+                    self.set_timer(ctx, ConsumerTimer::Heartbeat, wait);
                 } else {
                     self.send_group_heartbeat(ctx);
                 }
@@ -482,7 +482,7 @@ impl Consumer {
     /// take the new ones, and acknowledge. Partitions go only between two batches: while the
     /// application works on records it got from `poll()`, the revocation waits for its next
     /// `poll()` (where Java runs `onPartitionsRevoked`).
-    fn reconcile(&mut self, ctx: &mut Ctx) {
+    fn reconcile(&mut self, ctx: &mut ConsumerCtx) {
         if self.membership.revoking.is_some() {
             return;
         }
@@ -539,14 +539,14 @@ impl Consumer {
     }
 
     /// `poll()`: a revocation that waited for the application happens now.
-    pub(super) fn membership_on_poll(&mut self, ctx: &mut Ctx) {
+    pub(super) fn membership_on_poll(&mut self, ctx: &mut ConsumerCtx) {
         if self.membership.state == MemberState::Reconciling && self.membership.revoking.is_none() {
             self.reconcile(ctx);
         }
     }
 
     /// The commit before revocation was answered (or was not needed).
-    pub(super) fn finish_reconcile(&mut self, ctx: &mut Ctx) {
+    pub(super) fn finish_reconcile(&mut self, ctx: &mut ConsumerCtx) {
         self.membership.revoking = None;
         let mut revoked = std::mem::take(&mut self.membership.revoked);
         let Some(target) = self.membership.target.clone() else {
@@ -609,7 +609,7 @@ impl Consumer {
         })
     }
 
-    pub(super) fn membership_leave_on_close(&mut self, ctx: &mut Ctx) {
+    pub(super) fn membership_leave_on_close(&mut self, ctx: &mut ConsumerCtx) {
         self.send_leave_heartbeat(ctx);
         self.membership.state = MemberState::Unjoined;
     }

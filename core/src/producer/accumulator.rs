@@ -9,9 +9,9 @@ use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::log::Record;
 use crate::partitioner::{record_partition, PartitionStatus, RecordPartition, StickyPartitioner};
+use crate::producer::{ProducerCtx, ProducerTimer};
 use crate::producer_state::BatchHeader;
 use crate::protocol::{Message, ProducePartition};
-use crate::sim::{Ctx, Timer};
 
 use super::config::compression_ratio;
 use super::Producer;
@@ -46,7 +46,7 @@ pub struct InFlight {
 
 impl Producer {
     /// Moves records whose topic metadata is known into the accumulator.
-    pub(super) fn partition_pending(&mut self, ctx: &mut Ctx) {
+    pub(super) fn partition_pending(&mut self, ctx: &mut ProducerCtx) {
         let pending = std::mem::take(&mut self.pending);
         let mut missing = false;
         for send in pending {
@@ -153,7 +153,7 @@ impl Producer {
     /// whether every batch of the queue is full (the sticky partitioner may switch).
     pub(super) fn append(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         tp: TopicPartition,
         record: Record,
         bytes: i64,
@@ -187,7 +187,7 @@ impl Producer {
     }
 
     /// Batches older than `delivery.timeout.ms` that are not in flight fail.
-    pub(super) fn expire_batches(&mut self, ctx: &mut Ctx) {
+    pub(super) fn expire_batches(&mut self, ctx: &mut ProducerCtx) {
         let now = ctx.now;
         let limit = self.config.delivery_timeout_ms;
         let mut expired = Vec::new();
@@ -227,7 +227,7 @@ impl Producer {
     /// enough, up to `max.request.size` bytes. A batch still backing off is skipped; a retried
     /// batch waits until nothing else of its partition is in flight, and holds back the rest
     /// of the request (`shouldStopDrainBatchesForPartition`).
-    pub(super) fn drain(&mut self, ctx: &mut Ctx, leader: NodeId) {
+    pub(super) fn drain(&mut self, ctx: &mut ProducerCtx, leader: NodeId) {
         let now = ctx.now;
         let partitions: Vec<TopicPartition> = self
             .queues
@@ -331,7 +331,7 @@ impl Producer {
         }
         self.set_timer(
             ctx,
-            Timer::ProducerRequestTimeout { request_id },
+            ProducerTimer::RequestTimeout { request_id },
             self.config.request_timeout_ms,
         );
         self.in_flight.insert(

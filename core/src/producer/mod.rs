@@ -46,6 +46,7 @@
 mod accumulator;
 mod config;
 mod sender;
+
 #[cfg(test)]
 mod tests;
 mod transactions;
@@ -57,17 +58,42 @@ use serde::{Deserialize, Serialize};
 use crate::client::AckedWrite;
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
+use crate::kernel::{Ctx, Timers};
 use crate::log::Record;
 use crate::partitioner::StickyPartitioner;
-use crate::sim::{Ctx, Timer, Timers};
+use crate::protocol::Message;
 
 pub use accumulator::{InFlight, ProducerBatch};
 pub use config::{compression_ratio, ProducerConfig};
 pub use transactions::{CallsAllowed, PendingOffsets, TxnState};
 use transactions::{ABORT_FROM, BEGIN_FROM, COMMIT_FROM};
 
-/// The node id of the first producer; the n-th producer started gets `PRODUCER_ID_BASE + n`.
-pub const PRODUCER_ID_BASE: NodeId = 2000;
+/// What a producer handles an input with: the kernel's handle, typed by its timers.
+pub type ProducerCtx<'a> = Ctx<'a, ProducerTimer>;
+
+/// The timers a producer sets.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum ProducerTimer {
+    /// The sender thread wakes (a batch's linger.ms or retry backoff is over).
+    Send,
+    /// `metadata.max.age.ms` passed.
+    MetadataAge,
+    /// A Produce request's request.timeout.ms.
+    RequestTimeout { request_id: i64 },
+}
+
+impl ProducerTimer {
+    /// How the trace names it when it fires and does nothing else.
+    pub fn name(&self) -> String {
+        match self {
+            ProducerTimer::Send => "sender wake-up".into(),
+            ProducerTimer::MetadataAge => "metadata.max.age.ms".into(),
+            ProducerTimer::RequestTimeout { .. } => "produce request.timeout.ms".into(),
+        }
+    }
+}
+
+pub use crate::command::PRODUCER_ID_BASE;
 
 /// Records waiting for the topic's metadata before they can be partitioned.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -142,7 +168,7 @@ pub struct Producer {
     /// While one command sends several records: how many went to each partition.
     #[serde(default)]
     pub send_summary: Option<BTreeMap<TopicPartition, usize>>,
-    pub timers: Timers,
+    pub timers: Timers<ProducerTimer>,
 }
 
 impl Producer {
@@ -209,15 +235,21 @@ impl Producer {
         self.config.transactional_id.is_some()
     }
 
-    pub fn take_timer(&mut self, timer: &Timer, now: i64) -> bool {
+    pub fn take_timer(&mut self, timer: &ProducerTimer, now: i64) -> bool {
         self.timers.take(timer, now)
     }
 
-    fn set_timer(&mut self, ctx: &mut Ctx, timer: Timer, after_ms: i64) {
+    fn set_timer(&mut self, ctx: &mut ProducerCtx, timer: ProducerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
 
-    fn event(&self, ctx: &mut Ctx, kind: EventKind, tp: Option<TopicPartition>, text: String) {
+    fn event(
+        &self,
+        ctx: &mut ProducerCtx,
+        kind: EventKind,
+        tp: Option<TopicPartition>,
+        text: String,
+    ) {
         ctx.event(kind, tp, format!("Producer {}: {text}", self.name));
     }
 
@@ -235,11 +267,11 @@ impl Producer {
 
     /// The process starts: metadata, a producer id for idempotence; a transactional producer
     /// calls `initTransactions()` at once (the sandbox's producers always do).
-    pub fn start(&mut self, ctx: &mut Ctx) {
+    pub fn start(&mut self, ctx: &mut ProducerCtx) {
         self.request_metadata(ctx);
         self.set_timer(
             ctx,
-            Timer::ProducerMetadataAge,
+            ProducerTimer::MetadataAge,
             self.config.metadata_max_age_ms,
         );
         if self.transactional() {
@@ -254,7 +286,7 @@ impl Producer {
     /// partitioned once the topic's metadata is known.
     pub fn send(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         topic: &str,
         key: Option<String>,
         value: Option<String>,
@@ -291,7 +323,7 @@ impl Producer {
     }
 
     /// One line for the records sent since [`Producer::begin_send_summary`].
-    pub fn end_send_summary(&mut self, ctx: &mut Ctx, how: &str) {
+    pub fn end_send_summary(&mut self, ctx: &mut ProducerCtx, how: &str) {
         let Some(summary) = self.send_summary.take() else {
             return;
         };
@@ -318,7 +350,7 @@ impl Producer {
     }
 
     /// `flush()`: every batch is ready now.
-    pub fn flush(&mut self, ctx: &mut Ctx) {
+    pub fn flush(&mut self, ctx: &mut ProducerCtx) {
         self.flushing = true;
         self.event(
             ctx,
@@ -329,7 +361,7 @@ impl Producer {
         self.run_sender(ctx);
     }
 
-    pub fn begin_transaction(&mut self, ctx: &mut Ctx) -> Result<(), String> {
+    pub fn begin_transaction(&mut self, ctx: &mut ProducerCtx) -> Result<(), String> {
         self.check_txn_call("beginTransaction", BEGIN_FROM)?;
         self.txn_state = TxnState::InTransaction;
         self.event(
@@ -341,7 +373,7 @@ impl Producer {
         Ok(())
     }
 
-    pub fn commit_transaction(&mut self, ctx: &mut Ctx) -> Result<(), String> {
+    pub fn commit_transaction(&mut self, ctx: &mut ProducerCtx) -> Result<(), String> {
         self.check_txn_call("commitTransaction", COMMIT_FROM)?;
         self.txn_state = TxnState::Committing;
         self.flushing = true;
@@ -355,7 +387,7 @@ impl Producer {
         Ok(())
     }
 
-    pub fn abort_transaction(&mut self, ctx: &mut Ctx) -> Result<(), String> {
+    pub fn abort_transaction(&mut self, ctx: &mut ProducerCtx) -> Result<(), String> {
         self.check_txn_call("abortTransaction", ABORT_FROM)?;
         self.txn_state = TxnState::Aborting;
         let mut dropped = 0;
@@ -384,7 +416,7 @@ impl Producer {
     /// `sendOffsetsToTransaction()`: the consumer group's offsets commit with the transaction.
     pub fn send_offsets_to_transaction(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         group_id: String,
         offsets: Vec<(TopicPartition, i64)>,
     ) -> Result<(), String> {
@@ -428,7 +460,7 @@ impl Producer {
     }
 
     /// `close()`: sends what is waiting, then stops.
-    pub fn close(&mut self, ctx: &mut Ctx) {
+    pub fn close(&mut self, ctx: &mut ProducerCtx) {
         self.closing = true;
         self.flushing = true;
         self.event(
@@ -441,7 +473,7 @@ impl Producer {
         self.maybe_finish_close(ctx);
     }
 
-    fn maybe_finish_close(&mut self, ctx: &mut Ctx) {
+    fn maybe_finish_close(&mut self, ctx: &mut ProducerCtx) {
         if self.closing
             && self.alive
             && (self.error.is_some()
@@ -494,6 +526,58 @@ impl Producer {
             "idle".to_string()
         } else {
             "sending".to_string()
+        }
+    }
+}
+
+impl Producer {
+    /// Handles an answer that arrived for this producer (none once it stopped).
+    pub fn handle_message(&mut self, ctx: &mut ProducerCtx, from: NodeId, message: Message) {
+        if !self.alive {
+            return;
+        }
+        match message {
+            Message::MetadataResponse { leaders, .. } => self.handle_metadata(ctx, leaders),
+            Message::ProduceResponse {
+                request_id,
+                partitions,
+            } => self.handle_produce_response(ctx, from, request_id, partitions),
+            Message::FindCoordinatorResponse {
+                group_id,
+                error,
+                node,
+            } => self.handle_find_coordinator_response(ctx, group_id, error, node),
+            Message::InitProducerIdResponse {
+                error,
+                producer_id,
+                producer_epoch,
+            } => self.handle_init_producer_id_response(ctx, error, producer_id, producer_epoch),
+            Message::AddPartitionsToTxnResponse { error, partitions } => {
+                self.handle_add_partitions_response(ctx, error, partitions)
+            }
+            Message::AddOffsetsToTxnResponse { error, .. } => {
+                self.handle_add_offsets_response(ctx, error)
+            }
+            Message::TxnOffsetCommitResponse { error, .. } => {
+                self.handle_txn_offset_commit_response(ctx, error)
+            }
+            Message::EndTxnResponse { error } => self.handle_end_txn_response(ctx, error),
+            // Nothing else is an answer to a request a producer sends.
+            _ => {}
+        }
+    }
+
+    /// Fires one of this producer's timers, if it is the one last set.
+    pub fn handle_timer(&mut self, ctx: &mut ProducerCtx, timer: ProducerTimer) {
+        if !self.take_timer(&timer, ctx.now) {
+            return;
+        }
+        match timer {
+            ProducerTimer::Send => self.on_timer(ctx),
+            ProducerTimer::MetadataAge => self.on_metadata_age(ctx),
+            ProducerTimer::RequestTimeout { request_id } => {
+                self.on_request_timeout(ctx, request_id)
+            }
         }
     }
 }

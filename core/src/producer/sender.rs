@@ -6,20 +6,20 @@ use std::collections::{BTreeMap, BTreeSet};
 use crate::client::AckedWrite;
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
+use crate::producer::{ProducerCtx, ProducerTimer};
 use crate::protocol::{KafkaError, Message, ProducePartitionResponse};
-use crate::sim::{Ctx, Timer};
 
 use super::accumulator::ProducerBatch;
 use super::transactions::TxnState;
 use super::Producer;
 
 impl Producer {
-    pub(super) fn request_metadata(&mut self, ctx: &mut Ctx) {
+    pub(super) fn request_metadata(&mut self, ctx: &mut ProducerCtx) {
         if self
             .metadata_asked_ms
             .is_some_and(|at| ctx.now - at < self.config.retry_backoff_ms)
         {
-            self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+            self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
             return;
         }
         self.metadata_asked_ms = Some(ctx.now);
@@ -28,7 +28,7 @@ impl Producer {
 
     /// `Sender.runOnce`: producer id first, then partitions into the transaction, then ready
     /// batches, then the end of a transaction.
-    pub fn run_sender(&mut self, ctx: &mut Ctx) {
+    pub fn run_sender(&mut self, ctx: &mut ProducerCtx) {
         if !self.alive || self.error.is_some() {
             return;
         }
@@ -110,7 +110,7 @@ impl Producer {
             self.request_metadata(ctx);
         }
         if let Some(at) = wake {
-            self.set_timer(ctx, Timer::ProducerSend, at - now);
+            self.set_timer(ctx, ProducerTimer::Send, at - now);
         }
         if self.flushing
             && !self.closing
@@ -130,7 +130,7 @@ impl Producer {
     /// numbered batch is in flight, either every sequence handed out was acknowledged (no gap)
     /// or the leader may be missing some, and the idempotent producer bumps its epoch before
     /// sending more, so no later batch meets OUT_OF_ORDER_SEQUENCE_NUMBER.
-    pub(super) fn resolve_sequences(&mut self, ctx: &mut Ctx) {
+    pub(super) fn resolve_sequences(&mut self, ctx: &mut ProducerCtx) {
         let settled: Vec<TopicPartition> = self
             .unresolved
             .iter()
@@ -156,7 +156,7 @@ impl Producer {
         }
     }
 
-    pub(super) fn fail_batch(&mut self, ctx: &mut Ctx, batch: &ProducerBatch, why: &str) {
+    pub(super) fn fail_batch(&mut self, ctx: &mut ProducerCtx, batch: &ProducerBatch, why: &str) {
         self.records_failed += batch.records.len() as i64;
         if self.transactional() {
             self.reclaim_sequences(batch);
@@ -233,7 +233,7 @@ impl Producer {
 
     /// A batch goes back to the head of its queue, in sequence order (`reenqueue`,
     /// `insertInSequenceOrder`), to be sent after the backoff.
-    pub(super) fn retry(&mut self, ctx: &mut Ctx, mut batch: ProducerBatch, why: &str) {
+    pub(super) fn retry(&mut self, ctx: &mut ProducerCtx, mut batch: ProducerBatch, why: &str) {
         let now = ctx.now;
         let tp = batch.partition.clone();
         if i64::from(batch.attempts) > self.config.retries {
@@ -282,12 +282,12 @@ impl Producer {
             None => 0,
         };
         queue.insert(pos, batch);
-        self.set_timer(ctx, Timer::ProducerSend, backoff);
+        self.set_timer(ctx, ProducerTimer::Send, backoff);
     }
 
     pub fn handle_metadata(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         leaders: Vec<(TopicPartition, Option<NodeId>, i32)>,
     ) {
         let mut counts: BTreeMap<String, i32> = BTreeMap::new();
@@ -334,13 +334,13 @@ impl Producer {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_produce_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         from: NodeId,
         request_id: i64,
         answers: Vec<ProducePartitionResponse>,
     ) {
         self.timers
-            .cancel(&Timer::ProducerRequestTimeout { request_id });
+            .cancel(&ProducerTimer::RequestTimeout { request_id });
         let Some(flight) = self.in_flight.remove(&request_id) else {
             return;
         };
@@ -356,7 +356,7 @@ impl Producer {
     /// One partition's answer to a Produce request (`Sender.completeBatch`).
     pub(super) fn complete_batch(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         from: NodeId,
         batch: ProducerBatch,
         error: Option<KafkaError>,
@@ -437,14 +437,14 @@ impl Producer {
         }
     }
 
-    pub(super) fn fatal(&mut self, ctx: &mut Ctx, batch: &ProducerBatch, e: KafkaError) {
+    pub(super) fn fatal(&mut self, ctx: &mut ProducerCtx, batch: &ProducerBatch, e: KafkaError) {
         self.fail_batch(ctx, batch, &e.to_string());
         self.become_fenced(ctx, e);
     }
 
     /// `request.timeout.ms` passed without an answer: the connection is closed and every
     /// request on it fails with a retriable network error.
-    pub fn on_request_timeout(&mut self, ctx: &mut Ctx, request_id: i64) {
+    pub fn on_request_timeout(&mut self, ctx: &mut ProducerCtx, request_id: i64) {
         let Some(broker) = self.in_flight.get(&request_id).map(|f| f.broker) else {
             return;
         };
@@ -461,7 +461,7 @@ impl Producer {
         self.run_sender(ctx);
     }
 
-    pub(super) fn fail_connection(&mut self, ctx: &mut Ctx, broker: NodeId, why: &str) {
+    pub(super) fn fail_connection(&mut self, ctx: &mut ProducerCtx, broker: NodeId, why: &str) {
         let ids: Vec<i64> = self
             .in_flight
             .iter()
@@ -472,7 +472,7 @@ impl Producer {
             .into_iter()
             .filter_map(|id| {
                 self.timers
-                    .cancel(&Timer::ProducerRequestTimeout { request_id: id });
+                    .cancel(&ProducerTimer::RequestTimeout { request_id: id });
                 self.in_flight.remove(&id).map(|f| f.batches)
             })
             .flatten()
@@ -487,7 +487,7 @@ impl Producer {
     }
 
     /// A broker it has requests in flight to stopped: the connection breaks.
-    pub fn on_broker_down(&mut self, ctx: &mut Ctx, broker: NodeId) {
+    pub fn on_broker_down(&mut self, ctx: &mut ProducerCtx, broker: NodeId) {
         self.fail_connection(
             ctx,
             broker,
@@ -497,7 +497,7 @@ impl Producer {
     }
 
     /// A request could not be sent: the broker refused the connection.
-    pub fn handle_disconnect(&mut self, ctx: &mut Ctx, _broker: NodeId, message: &Message) {
+    pub fn handle_disconnect(&mut self, ctx: &mut ProducerCtx, _broker: NodeId, message: &Message) {
         match message {
             Message::Produce { request_id, .. } => {
                 if let Some(f) = self.in_flight.get(request_id) {
@@ -511,13 +511,13 @@ impl Producer {
                 if self.transactional() {
                     self.coordinator = None;
                 }
-                self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
             }
             Message::FindTxnCoordinator { .. } | Message::MetadataRequest => {
                 self.finding_coordinator = false;
                 self.next_bootstrap += 1;
                 self.metadata_asked_ms = None;
-                self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
             }
             Message::AddPartitionsToTxn { partitions, .. } => {
                 for tp in partitions {
@@ -541,17 +541,17 @@ impl Producer {
     }
 
     /// `metadata.max.age.ms` passed: refresh the metadata (new partitions, moved leaders).
-    pub fn on_metadata_age(&mut self, ctx: &mut Ctx) {
+    pub fn on_metadata_age(&mut self, ctx: &mut ProducerCtx) {
         self.set_timer(
             ctx,
-            Timer::ProducerMetadataAge,
+            ProducerTimer::MetadataAge,
             self.config.metadata_max_age_ms,
         );
         self.metadata_asked_ms = None;
         self.request_metadata(ctx);
     }
 
-    pub fn on_timer(&mut self, ctx: &mut Ctx) {
+    pub fn on_timer(&mut self, ctx: &mut ProducerCtx) {
         if self.metadata_asked_ms.is_some()
             && (self
                 .pending

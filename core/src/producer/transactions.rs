@@ -5,8 +5,8 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
+use crate::producer::{ProducerCtx, ProducerTimer};
 use crate::protocol::{KafkaError, Message};
-use crate::sim::{Ctx, Timer};
 
 use super::Producer;
 
@@ -70,7 +70,7 @@ pub struct PendingOffsets {
 }
 
 impl Producer {
-    pub(super) fn find_coordinator(&mut self, ctx: &mut Ctx) {
+    pub(super) fn find_coordinator(&mut self, ctx: &mut ProducerCtx) {
         let Some(tid) = self.config.transactional_id.clone() else {
             return;
         };
@@ -87,12 +87,12 @@ impl Producer {
         );
     }
 
-    pub(super) fn init_producer_id(&mut self, ctx: &mut Ctx) {
+    pub(super) fn init_producer_id(&mut self, ctx: &mut ProducerCtx) {
         if self.init_in_flight {
             return;
         }
         if ctx.now < self.init_retry_at_ms {
-            self.set_timer(ctx, Timer::ProducerSend, self.init_retry_at_ms - ctx.now);
+            self.set_timer(ctx, ProducerTimer::Send, self.init_retry_at_ms - ctx.now);
             return;
         }
         let to = if self.transactional() {
@@ -150,7 +150,7 @@ impl Producer {
     }
 
     /// Bumps the epoch locally and renumbers what is not in flight (KIP-360).
-    pub(super) fn bump_epoch(&mut self, ctx: &mut Ctx, why: &str) {
+    pub(super) fn bump_epoch(&mut self, ctx: &mut ProducerCtx, why: &str) {
         self.producer_epoch = self.producer_epoch.wrapping_add(1);
         self.next_sequence.clear();
         self.last_acked_sequence.clear();
@@ -174,7 +174,7 @@ impl Producer {
         );
     }
 
-    pub(super) fn become_fenced(&mut self, ctx: &mut Ctx, e: KafkaError) {
+    pub(super) fn become_fenced(&mut self, ctx: &mut ProducerCtx, e: KafkaError) {
         if self.error.is_some() {
             return;
         }
@@ -195,15 +195,15 @@ impl Producer {
         self.event(ctx, EventKind::ProduceAck, None, text);
     }
 
-    pub(super) fn coordinator_lost(&mut self, ctx: &mut Ctx) {
+    pub(super) fn coordinator_lost(&mut self, ctx: &mut ProducerCtx) {
         self.coordinator = None;
         self.next_bootstrap += 1;
-        self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+        self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
     }
 
     pub fn handle_find_coordinator_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         key: String,
         error: Option<KafkaError>,
         node: Option<NodeId>,
@@ -213,7 +213,7 @@ impl Producer {
                 p.in_flight = false;
                 p.group_coordinator = node.filter(|_| error.is_none());
                 if p.group_coordinator.is_none() {
-                    self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                    self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
                 }
                 self.run_sender(ctx);
                 return;
@@ -245,14 +245,14 @@ impl Producer {
                     ),
                 );
                 self.next_bootstrap += 1;
-                self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
             }
         }
     }
 
     pub fn handle_init_producer_id_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         error: Option<KafkaError>,
         producer_id: i64,
         producer_epoch: i16,
@@ -310,7 +310,7 @@ impl Producer {
         self.run_sender(ctx);
     }
 
-    pub(super) fn add_partitions_to_txn(&mut self, ctx: &mut Ctx) {
+    pub(super) fn add_partitions_to_txn(&mut self, ctx: &mut ProducerCtx) {
         if !matches!(
             self.txn_state,
             TxnState::InTransaction | TxnState::Committing
@@ -346,7 +346,7 @@ impl Producer {
 
     pub fn handle_add_partitions_response(
         &mut self,
-        ctx: &mut Ctx,
+        ctx: &mut ProducerCtx,
         error: Option<KafkaError>,
         partitions: Vec<TopicPartition>,
     ) {
@@ -372,7 +372,7 @@ impl Producer {
                 self.coordinator_lost(ctx)
             }
             Some(KafkaError::CONCURRENT_TRANSACTIONS) => {
-                self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms)
+                self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms)
             }
             Some(e) => {
                 self.event(
@@ -388,7 +388,7 @@ impl Producer {
     }
 
     /// Offsets to the transaction, then EndTxn once every batch is answered.
-    pub(super) fn maybe_end_transaction(&mut self, ctx: &mut Ctx) {
+    pub(super) fn maybe_end_transaction(&mut self, ctx: &mut ProducerCtx) {
         let commit = match self.txn_state {
             TxnState::Committing => true,
             TxnState::Aborting => false,
@@ -431,7 +431,7 @@ impl Producer {
         );
     }
 
-    pub(super) fn send_pending_offsets(&mut self, ctx: &mut Ctx) {
+    pub(super) fn send_pending_offsets(&mut self, ctx: &mut ProducerCtx) {
         let (Some(coordinator), Some(tid)) =
             (self.coordinator, self.config.transactional_id.clone())
         else {
@@ -477,7 +477,11 @@ impl Producer {
         }
     }
 
-    pub fn handle_add_offsets_response(&mut self, ctx: &mut Ctx, error: Option<KafkaError>) {
+    pub fn handle_add_offsets_response(
+        &mut self,
+        ctx: &mut ProducerCtx,
+        error: Option<KafkaError>,
+    ) {
         if let Some(p) = self.pending_offsets.as_mut() {
             p.in_flight = false;
             match error {
@@ -489,7 +493,7 @@ impl Producer {
                     return self.become_fenced(ctx, e);
                 }
                 Some(_) => {
-                    self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                    self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
                     return;
                 }
             }
@@ -497,7 +501,11 @@ impl Producer {
         self.run_sender(ctx);
     }
 
-    pub fn handle_txn_offset_commit_response(&mut self, ctx: &mut Ctx, error: Option<KafkaError>) {
+    pub fn handle_txn_offset_commit_response(
+        &mut self,
+        ctx: &mut ProducerCtx,
+        error: Option<KafkaError>,
+    ) {
         match error {
             None => {
                 if let Some(p) = self.pending_offsets.take() {
@@ -527,14 +535,14 @@ impl Producer {
                     p.in_flight = false;
                     p.group_coordinator = None;
                 }
-                self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
                 return;
             }
         }
         self.run_sender(ctx);
     }
 
-    pub fn handle_end_txn_response(&mut self, ctx: &mut Ctx, error: Option<KafkaError>) {
+    pub fn handle_end_txn_response(&mut self, ctx: &mut ProducerCtx, error: Option<KafkaError>) {
         self.end_in_flight = false;
         let commit = self.txn_state == TxnState::Committing;
         match error {
@@ -552,12 +560,12 @@ impl Producer {
                     None,
                     format!("EndTxn answered {e}: it asks again in retry.backoff.ms"),
                 );
-                self.set_timer(ctx, Timer::ProducerSend, self.config.retry_backoff_ms);
+                self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
             }
         }
     }
 
-    pub(super) fn finish_transaction(&mut self, ctx: &mut Ctx, commit: bool) {
+    pub(super) fn finish_transaction(&mut self, ctx: &mut ProducerCtx, commit: bool) {
         self.txn_state = TxnState::Ready;
         self.txn_partitions.clear();
         self.pending_offsets = None;

@@ -2,11 +2,14 @@
 //! and the admin actions that reach a group's coordinator (see [`crate::consumer`] and
 //! [`crate::group`]).
 
-use super::{fail, CommandError, Ctx, Outcome, Output, Simulation};
+use super::{fail, wrap, CommandError, NodeOutputs, Outcome, Output, Simulation, Timer};
 use crate::broker::Broker;
+use crate::broker::BrokerCtx;
 use crate::command::{Command, GroupsCommand, NodeId, TopicPartition, CONSUMER_ID_BASE};
+use crate::consumer::ConsumerCtx;
 use crate::consumer::{Consumer, ConsumerConfig};
 use crate::event::EventKind;
+use crate::kernel::Ctx;
 
 impl Simulation {
     /// The consumer with this `client.id`.
@@ -24,7 +27,7 @@ impl Simulation {
         &mut self,
         command: &Command,
         outcome: &mut Outcome,
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+    ) -> Result<NodeOutputs, CommandError> {
         match command {
             Command::ConsumerStart {
                 name,
@@ -211,8 +214,8 @@ impl Simulation {
     pub(super) fn with_coordinator(
         &mut self,
         group: &str,
-        f: impl FnOnce(&mut Broker, &mut Ctx) -> Result<(), String>,
-    ) -> Result<(NodeId, Vec<Output>), CommandError> {
+        f: impl FnOnce(&mut Broker, &mut BrokerCtx) -> Result<(), String>,
+    ) -> Result<(NodeId, Vec<Output<Timer>>), CommandError> {
         let now = self.now_ms;
         let partitions = self
             .brokers
@@ -232,33 +235,23 @@ impl Simulation {
                 "Error: the coordinator of group {group} is not available (COORDINATOR_NOT_AVAILABLE)"
             ));
         };
-        let mut ctx = Ctx {
-            now,
-            node: broker.id,
-            rng,
-            out: Vec::new(),
-        };
+        let mut ctx = Ctx::new(now, broker.id, rng);
         f(broker, &mut ctx).map_err(|message| CommandError { message })?;
-        Ok((broker.id, ctx.out))
+        Ok((broker.id, wrap(ctx.out)))
     }
 
     pub(super) fn with_consumer(
         &mut self,
         id: NodeId,
-        f: impl FnOnce(&mut Consumer, &mut Ctx),
-    ) -> Result<Vec<(NodeId, Vec<Output>)>, CommandError> {
+        f: impl FnOnce(&mut Consumer, &mut ConsumerCtx),
+    ) -> Result<NodeOutputs, CommandError> {
         let now = self.now_ms;
         let Simulation { rng, consumers, .. } = self;
         let Some(consumer) = consumers.get_mut(&id) else {
             return Ok(Vec::new());
         };
-        let mut ctx = Ctx {
-            now,
-            node: id,
-            rng,
-            out: Vec::new(),
-        };
+        let mut ctx = Ctx::new(now, id, rng);
         f(consumer, &mut ctx);
-        Ok(vec![(id, ctx.out)])
+        Ok(vec![(id, wrap(ctx.out))])
     }
 }

@@ -1,15 +1,12 @@
 //! Producer clients in the kernel: their commands, their messages, and the transaction
 //! traffic brokers answer (see [`crate::producer`] and [`crate::txn`]).
 
-use super::{fail, CommandError, Ctx, Outcome, Output, Simulation};
-use crate::broker::Broker;
+use super::{fail, wrap, CommandError, NodeOutputs, Outcome, Simulation};
 use crate::command::{Command, NodeId, ProducerAction};
 use crate::event::{Event, EventKind};
+use crate::kernel::Ctx;
+use crate::producer::ProducerCtx;
 use crate::producer::{Producer, ProducerConfig, PRODUCER_ID_BASE};
-use crate::protocol::Message;
-
-/// Messages and timers per node, as a command produces them.
-type NodeOutputs = Vec<(NodeId, Vec<Output>)>;
 
 impl Simulation {
     /// The producer with this `client.id`.
@@ -28,21 +25,16 @@ impl Simulation {
     fn with_producer<T>(
         &mut self,
         id: NodeId,
-        f: impl FnOnce(&mut Producer, &mut Ctx) -> Result<T, String>,
+        f: impl FnOnce(&mut Producer, &mut ProducerCtx) -> Result<T, String>,
     ) -> Result<(T, NodeOutputs), CommandError> {
         let now = self.now_ms;
         let Simulation { rng, producers, .. } = self;
         let Some(producer) = producers.get_mut(&id) else {
             return fail("no such producer");
         };
-        let mut ctx = Ctx {
-            now,
-            node: id,
-            rng,
-            out: Vec::new(),
-        };
+        let mut ctx = Ctx::new(now, id, rng);
         let value = f(producer, &mut ctx).map_err(|message| CommandError { message })?;
-        Ok((value, vec![(id, ctx.out)]))
+        Ok((value, vec![(id, wrap(ctx.out))]))
     }
 
     pub(super) fn apply_producer_command(
@@ -298,162 +290,4 @@ fn describe_start(name: &str, config: &ProducerConfig) -> String {
         "Producer {name} starts: acks={acks}, {mode}, batch.size={}, linger.ms={}, max.in.flight.requests.per.connection={}",
         config.batch_size, config.linger_ms, config.max_in_flight
     )
-}
-
-pub(super) fn deliver_to_producer(
-    producer: &mut Producer,
-    ctx: &mut Ctx,
-    from: NodeId,
-    message: Message,
-) {
-    if !producer.alive {
-        return;
-    }
-    match message {
-        Message::MetadataResponse { leaders, .. } => producer.handle_metadata(ctx, leaders),
-        Message::ProduceResponse {
-            request_id,
-            partitions,
-        } => producer.handle_produce_response(ctx, from, request_id, partitions),
-        Message::FindCoordinatorResponse {
-            group_id,
-            error,
-            node,
-        } => producer.handle_find_coordinator_response(ctx, group_id, error, node),
-        Message::InitProducerIdResponse {
-            error,
-            producer_id,
-            producer_epoch,
-        } => producer.handle_init_producer_id_response(ctx, error, producer_id, producer_epoch),
-        Message::AddPartitionsToTxnResponse { error, partitions } => {
-            producer.handle_add_partitions_response(ctx, error, partitions)
-        }
-        Message::AddOffsetsToTxnResponse { error, .. } => {
-            producer.handle_add_offsets_response(ctx, error)
-        }
-        Message::TxnOffsetCommitResponse { error, .. } => {
-            producer.handle_txn_offset_commit_response(ctx, error)
-        }
-        Message::EndTxnResponse { error } => producer.handle_end_txn_response(ctx, error),
-        _ => {}
-    }
-}
-
-/// Producer-id, transaction and marker traffic to a broker.
-pub(super) fn deliver_txn_to_broker(
-    broker: &mut Broker,
-    ctx: &mut Ctx,
-    from: NodeId,
-    message: Message,
-) {
-    match message {
-        Message::FindTxnCoordinator { transactional_id } => {
-            broker.handle_find_txn_coordinator(ctx, from, transactional_id)
-        }
-        Message::InitProducerId {
-            transactional_id,
-            transaction_timeout_ms,
-        } => broker.handle_init_producer_id(ctx, from, transactional_id, transaction_timeout_ms),
-        Message::AddPartitionsToTxn {
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            partitions,
-        } => broker.handle_add_partitions_to_txn(
-            ctx,
-            from,
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            partitions,
-        ),
-        Message::AddOffsetsToTxn {
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            group_id,
-        } => broker.handle_add_offsets_to_txn(
-            ctx,
-            from,
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            group_id,
-        ),
-        Message::TxnOffsetCommit {
-            transactional_id,
-            group_id,
-            producer_id,
-            producer_epoch,
-            offsets,
-        } => broker.handle_txn_offset_commit(
-            ctx,
-            from,
-            transactional_id,
-            group_id,
-            producer_id,
-            producer_epoch,
-            offsets,
-        ),
-        Message::EndTxn {
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            commit,
-        } => broker.handle_end_txn(
-            ctx,
-            from,
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            commit,
-        ),
-        Message::WriteTxnMarkers {
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            coordinator_epoch,
-            commit,
-            partitions,
-        } => broker.handle_write_txn_markers(
-            ctx,
-            from,
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            coordinator_epoch,
-            commit,
-            partitions,
-        ),
-        Message::WriteTxnMarkersResponse {
-            transactional_id,
-            producer_id,
-            results,
-        } => broker.handle_write_txn_markers_response(ctx, transactional_id, producer_id, results),
-        Message::VerifyPartitionsInTxn {
-            verification_id,
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            partitions,
-        } => broker.handle_verify_partitions_in_txn(
-            ctx,
-            from,
-            verification_id,
-            transactional_id,
-            producer_id,
-            producer_epoch,
-            partitions,
-        ),
-        Message::VerifyPartitionsInTxnResponse {
-            verification_id,
-            results,
-        } => broker.handle_verify_partitions_response(ctx, verification_id, results),
-        Message::AllocateProducerIdsResponse {
-            error,
-            first_producer_id,
-            count,
-        } => broker.handle_allocate_producer_ids_response(ctx, error, first_producer_id, count),
-        _ => {}
-    }
 }
