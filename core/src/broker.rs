@@ -356,11 +356,6 @@ impl Broker {
         self.timers.set(ctx, timer, after_ms);
     }
 
-    /// Whether a timer that fires now is still the one this broker set.
-    pub fn take_timer(&mut self, timer: &BrokerTimer, now: i64) -> bool {
-        self.timers.take(timer, now)
-    }
-
     fn config(&self, name: &str) -> i64 {
         self.image.broker_config_i64(name)
     }
@@ -2097,7 +2092,7 @@ impl Broker {
                 self.apply_raft_outputs(ctx, outputs);
             }
             // Reset or cancelled since it was queued: not this one.
-            ref other if !self.take_timer(other, now) => {}
+            ref other if !self.timers.take(other, now) => {}
             BrokerTimer::Heartbeat => self.on_heartbeat_timer(ctx),
             BrokerTimer::IsrExpiration => self.on_isr_expiration(ctx),
             BrokerTimer::FetchWait { replica } => self.on_fetch_wait(ctx, replica),

@@ -115,10 +115,6 @@ impl Client {
         }
     }
 
-    pub fn take_timer(&mut self, timer: &ClientTimer, now: i64) -> bool {
-        self.timers.take(timer, now)
-    }
-
     fn set_timer(&mut self, ctx: &mut ClientCtx, timer: ClientTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
@@ -509,7 +505,7 @@ impl Client {
 
     /// Fires one of the client's timers, if it is the one last set.
     pub fn handle_timer(&mut self, ctx: &mut ClientCtx, timer: ClientTimer) {
-        if !self.take_timer(&timer, ctx.now) {
+        if !self.timers.take(&timer, ctx.now) {
             return;
         }
         match timer {

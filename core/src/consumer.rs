@@ -409,10 +409,6 @@ impl Consumer {
         self.group.is_some() && self.assign.is_empty()
     }
 
-    pub fn take_timer(&mut self, timer: &ConsumerTimer, now: i64) -> bool {
-        self.timers.take(timer, now)
-    }
-
     fn set_timer(&mut self, ctx: &mut ConsumerCtx, timer: ConsumerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
@@ -1781,7 +1777,7 @@ impl Consumer {
         timer: ConsumerTimer,
         processed: &mut BTreeMap<(String, TopicPartition), i64>,
     ) {
-        if !self.take_timer(&timer, ctx.now) {
+        if !self.timers.take(&timer, ctx.now) {
             return;
         }
         match timer {

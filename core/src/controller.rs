@@ -130,10 +130,6 @@ impl Controller {
         self.timers.set(ctx, timer, after_ms);
     }
 
-    pub fn take_timer(&mut self, timer: &ControllerTimer, now: i64) -> bool {
-        self.timers.take(timer, now)
-    }
-
     /// Routes Raft outputs into the simulation and reacts to leadership and commits.
     pub fn apply_raft_outputs(
         &mut self,
@@ -898,7 +894,7 @@ impl Controller {
                 self.apply_raft_outputs(ctx, outputs);
             }
             // Reset or cancelled since it was queued: not this one.
-            ref other if !self.take_timer(other, now) => {}
+            ref other if !self.timers.take(other, now) => {}
             ControllerTimer::FenceCheck => self.on_fence_check(ctx),
             ControllerTimer::LeaderImbalance => self.on_leader_imbalance_check(ctx),
         }

@@ -358,7 +358,8 @@ impl ImageCache {
     }
 }
 
-/// A new topic id as Kafka prints a `Uuid`: 128 random bits in URL-safe base64, 22 characters.
+/// A topic id as Kafka prints one (`Uuid.toString`: 16 random bytes in unpadded base64url),
+/// drawn from the run's PRNG so it is the same on every replay.
 pub fn new_topic_id(rng: &mut crate::rng::SimRng) -> String {
     const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
     let bits = (u128::from(rng.next_u64()) << 64) | u128::from(rng.next_u64());

@@ -563,20 +563,20 @@ impl Simulation {
                 if is_client && self.is_alive(from) && !listening && !self.network.is_cut(from, to)
                 {
                     // A client's connection to a stopped broker is refused at once.
-                    let now = self.now_ms;
-                    let rng = &mut self.rng;
+                    let (now, rng) = (self.now_ms, &mut self.rng);
                     let out = if let Some(consumer) = self.consumers.get_mut(&from) {
-                        let mut ctx = Ctx::new(now, from, rng);
-                        consumer.handle_disconnect(&mut ctx, to, &message);
-                        wrap(ctx.out)
+                        handled(now, from, rng, |ctx| {
+                            consumer.handle_disconnect(ctx, to, &message)
+                        })
                     } else if let Some(producer) = self.producers.get_mut(&from) {
-                        let mut ctx = Ctx::new(now, from, rng);
-                        producer.handle_disconnect(&mut ctx, to, &message);
-                        wrap(ctx.out)
+                        handled(now, from, rng, |ctx| {
+                            producer.handle_disconnect(ctx, to, &message)
+                        })
                     } else {
-                        let mut ctx = Ctx::new(now, from, rng);
-                        self.client.handle_disconnect(&mut ctx, to, &message);
-                        wrap(ctx.out)
+                        let client = &mut self.client;
+                        handled(now, from, rng, |ctx| {
+                            client.handle_disconnect(ctx, to, &message)
+                        })
                     };
                     let why = if self.is_alive(to) {
                         "is still starting (it listens to clients once its metadata has caught up and it is unfenced)"
@@ -676,25 +676,25 @@ impl Simulation {
             ..
         } = self;
         if let Some(consumer) = consumers.get_mut(&to) {
-            let mut ctx = Ctx::new(now, to, rng);
-            consumer.handle_message(&mut ctx, from, message);
-            wrap(ctx.out)
+            handled(now, to, rng, |ctx| {
+                consumer.handle_message(ctx, from, message)
+            })
         } else if let Some(producer) = producers.get_mut(&to) {
-            let mut ctx = Ctx::new(now, to, rng);
-            producer.handle_message(&mut ctx, from, message);
-            wrap(ctx.out)
+            handled(now, to, rng, |ctx| {
+                producer.handle_message(ctx, from, message)
+            })
         } else if to == CLIENT_ID {
-            let mut ctx = Ctx::new(now, to, rng);
-            client.handle_message(&mut ctx, from, message);
-            wrap(ctx.out)
+            handled(now, to, rng, |ctx| {
+                client.handle_message(ctx, from, message)
+            })
         } else if let Some(broker) = brokers.get_mut(&to) {
-            let mut ctx = Ctx::new(now, to, rng);
-            broker.handle_message(&mut ctx, from, message);
-            wrap(ctx.out)
+            handled(now, to, rng, |ctx| {
+                broker.handle_message(ctx, from, message)
+            })
         } else if let Some(controller) = controllers.get_mut(&to) {
-            let mut ctx = Ctx::new(now, to, rng);
-            controller.handle_message(&mut ctx, from, message);
-            wrap(ctx.out)
+            handled(now, to, rng, |ctx| {
+                controller.handle_message(ctx, from, message)
+            })
         } else {
             // `dispatch` drops messages to nodes that do not exist or are down before this.
             Vec::new()
@@ -714,43 +714,26 @@ impl Simulation {
             processed,
             ..
         } = self;
-        let mut out = Vec::new();
+        // A timer is only fired while its node exists (`step` skips the others as not live).
         match timer {
-            Timer::Producer(t) => {
-                if let Some(producer) = producers.get_mut(&node) {
-                    let mut ctx = Ctx::new(now, node, rng);
-                    producer.handle_timer(&mut ctx, t);
-                    out = wrap(ctx.out);
-                }
-            }
-            Timer::Consumer(t) => {
-                if let Some(consumer) = consumers.get_mut(&node) {
-                    let mut ctx = Ctx::new(now, node, rng);
-                    consumer.handle_timer(&mut ctx, t, processed);
-                    out = wrap(ctx.out);
-                }
-            }
-            Timer::Client(t) => {
-                let mut ctx = Ctx::new(now, node, rng);
-                client.handle_timer(&mut ctx, t);
-                out = wrap(ctx.out);
-            }
-            Timer::Broker(t) => {
-                if let Some(broker) = brokers.get_mut(&node) {
-                    let mut ctx = Ctx::new(now, node, rng);
-                    broker.handle_timer(&mut ctx, t);
-                    out = wrap(ctx.out);
-                }
-            }
-            Timer::Controller(t) => {
-                if let Some(controller) = controllers.get_mut(&node) {
-                    let mut ctx = Ctx::new(now, node, rng);
-                    controller.handle_timer(&mut ctx, t);
-                    out = wrap(ctx.out);
-                }
-            }
+            Timer::Producer(t) => producers.get_mut(&node).map_or_else(Vec::new, |producer| {
+                handled(now, node, rng, |ctx| producer.handle_timer(ctx, t))
+            }),
+            Timer::Consumer(t) => consumers.get_mut(&node).map_or_else(Vec::new, |consumer| {
+                handled(now, node, rng, |ctx| {
+                    consumer.handle_timer(ctx, t, processed)
+                })
+            }),
+            Timer::Client(t) => handled(now, node, rng, |ctx| client.handle_timer(ctx, t)),
+            Timer::Broker(t) => brokers.get_mut(&node).map_or_else(Vec::new, |broker| {
+                handled(now, node, rng, |ctx| broker.handle_timer(ctx, t))
+            }),
+            Timer::Controller(t) => controllers
+                .get_mut(&node)
+                .map_or_else(Vec::new, |controller| {
+                    handled(now, node, rng, |ctx| controller.handle_timer(ctx, t))
+                }),
         }
-        out
     }
 
     // ------------------------------------------------------------------ commands
@@ -1068,27 +1051,30 @@ impl Simulation {
             } => {
                 self.records_fit(i64::from(*count))?;
                 self.refresh_bootstrap();
-                let mut ctx = Ctx::new(self.now_ms, CLIENT_ID, &mut self.rng);
-                self.client.produce(
-                    &mut ctx,
-                    partition.clone(),
-                    *count,
-                    *acks,
-                    key.clone(),
-                    value.clone(),
-                    *timeout_ms,
-                );
-                Ok(vec![(CLIENT_ID, wrap(ctx.out))])
+                let client = &mut self.client;
+                let out = handled(self.now_ms, CLIENT_ID, &mut self.rng, |ctx| {
+                    client.produce(
+                        ctx,
+                        partition.clone(),
+                        *count,
+                        *acks,
+                        key.clone(),
+                        value.clone(),
+                        *timeout_ms,
+                    )
+                });
+                Ok(vec![(CLIENT_ID, out)])
             }
             Command::Consume {
                 partition,
                 from_offset,
             } => {
                 self.refresh_bootstrap();
-                let mut ctx = Ctx::new(self.now_ms, CLIENT_ID, &mut self.rng);
-                self.client
-                    .consume(&mut ctx, partition.clone(), *from_offset);
-                Ok(vec![(CLIENT_ID, wrap(ctx.out))])
+                let client = &mut self.client;
+                let out = handled(self.now_ms, CLIENT_ID, &mut self.rng, |ctx| {
+                    client.consume(ctx, partition.clone(), *from_offset)
+                });
+                Ok(vec![(CLIENT_ID, out)])
             }
             Command::Crash { node } => self.crash(*node, outcome),
             Command::Restart { node } => self.restart(*node, outcome),
@@ -1199,11 +1185,9 @@ impl Simulation {
                 };
                 let now = self.now_ms;
                 let Simulation { rng, brokers, .. } = self;
-                let mut ctx = Ctx::new(now, id, rng);
-                if let Some(b) = brokers.get_mut(&id) {
-                    b.maybe_fetch(&mut ctx);
-                }
-                let out = wrap(ctx.out);
+                let out = brokers.get_mut(&id).map_or_else(Vec::new, |b| {
+                    handled(now, id, rng, |ctx| b.maybe_fetch(ctx))
+                });
                 outcome
                     .events
                     .push(self.event(id, EventKind::Command, partition.clone(), text));
@@ -1484,20 +1468,20 @@ impl Simulation {
             if b.alive {
                 return fail(format!("broker {node} is already running"));
             }
-            let mut ctx = Ctx::new(now, node, rng);
             b.alive = true;
-            let outputs = b.metadata.restart(now, ctx.rng);
-            b.start(&mut ctx, outputs);
-            wrap(ctx.out)
+            handled(now, node, rng, |ctx| {
+                let outputs = b.metadata.restart(now, ctx.rng);
+                b.start(ctx, outputs);
+            })
         } else if let Some(c) = controllers.get_mut(&node) {
             if c.alive {
                 return fail(format!("controller {node} is already running"));
             }
-            let mut ctx = Ctx::new(now, node, rng);
             c.alive = true;
-            let outputs = c.raft.restart(now, ctx.rng);
-            c.apply_raft_outputs(&mut ctx, outputs);
-            wrap(ctx.out)
+            handled(now, node, rng, |ctx| {
+                let outputs = c.raft.restart(now, ctx.rng);
+                c.apply_raft_outputs(ctx, outputs);
+            })
         } else {
             return fail(format!("there is no node {node}"));
         };
@@ -1511,8 +1495,6 @@ impl Simulation {
     }
 }
 
-/// A topic id as Kafka prints one (`Uuid.toString`: 16 random bytes in unpadded base64url),
-/// drawn from the run's PRNG so it is the same on every replay.
 /// The brokers the replica placer may use (`BrokerHeartbeatManager.usableBrokers`): every
 /// registered broker but those in controlled shutdown, with whether it is fenced.
 fn placement_brokers(image: &MetadataImage) -> Vec<crate::placement::BrokerMetadata> {
@@ -1561,6 +1543,19 @@ fn summarize(message: &Message) -> String {
         }
         other => other.name(),
     }
+}
+
+/// Lets the node `node` handle one input with a fresh handle typed by its own timers, and gives
+/// what it asked for with its timers wrapped as the kernel's.
+pub(crate) fn handled<T: Into<Timer>>(
+    now: i64,
+    node: NodeId,
+    rng: &mut SimRng,
+    handle: impl FnOnce(&mut Ctx<T>),
+) -> Vec<Output<Timer>> {
+    let mut ctx = Ctx::new(now, node, rng);
+    handle(&mut ctx);
+    wrap(ctx.out)
 }
 
 /// A node's outputs with its timers wrapped as the kernel's.

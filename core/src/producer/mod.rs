@@ -235,10 +235,6 @@ impl Producer {
         self.config.transactional_id.is_some()
     }
 
-    pub fn take_timer(&mut self, timer: &ProducerTimer, now: i64) -> bool {
-        self.timers.take(timer, now)
-    }
-
     fn set_timer(&mut self, ctx: &mut ProducerCtx, timer: ProducerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
@@ -569,7 +565,7 @@ impl Producer {
 
     /// Fires one of this producer's timers, if it is the one last set.
     pub fn handle_timer(&mut self, ctx: &mut ProducerCtx, timer: ProducerTimer) {
-        if !self.take_timer(&timer, ctx.now) {
+        if !self.timers.take(&timer, ctx.now) {
             return;
         }
         match timer {

@@ -2,7 +2,7 @@
 //! and the admin actions that reach a group's coordinator (see [`crate::consumer`] and
 //! [`crate::group`]).
 
-use super::{fail, wrap, CommandError, NodeOutputs, Outcome, Output, Simulation, Timer};
+use super::{fail, handled, wrap, CommandError, NodeOutputs, Outcome, Output, Simulation, Timer};
 use crate::broker::Broker;
 use crate::broker::BrokerCtx;
 use crate::command::{Command, GroupsCommand, NodeId, TopicPartition, CONSUMER_ID_BASE};
@@ -250,8 +250,6 @@ impl Simulation {
         let Some(consumer) = consumers.get_mut(&id) else {
             return Ok(Vec::new());
         };
-        let mut ctx = Ctx::new(now, id, rng);
-        f(consumer, &mut ctx);
-        Ok(vec![(id, wrap(ctx.out))])
+        Ok(vec![(id, handled(now, id, rng, |ctx| f(consumer, ctx)))])
     }
 }
