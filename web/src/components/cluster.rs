@@ -641,8 +641,9 @@ fn summary(view: &ClusterView) -> String {
     )
 }
 
-/// Where `offset` stands on `replica`: not written yet, deleted, committed (below the HW) or not.
-fn record_state(replica: &ReplicaView, offset: i64) -> &'static str {
+/// Where `offset` stands on `replica`, as the stylesheet's class: not written yet (`absent`),
+/// below the log start (`deleted`), below the HW (`committed`) or not (`uncommitted`).
+pub fn record_state(replica: &ReplicaView, offset: i64) -> &'static str {
     if offset >= replica.log_end_offset {
         "absent"
     } else if offset < replica.log_start_offset {
@@ -664,8 +665,6 @@ struct RecordRun {
     producer: Option<usize>,
     first: Option<RecordBatchMark>,
     last: Option<RecordBatchMark>,
-    /// Where each record's square starts.
-    xs: Vec<f64>,
 }
 
 impl RecordRun {
@@ -715,13 +714,15 @@ impl RecordRun {
         format!("{offsets}: {}{by}{batch}", self.state)
     }
 
-    fn draw(&self, y: f64, width: f64) -> Html {
+    /// Draws the run, a square of `width` for each record, the one at `offset` starting at
+    /// `x_of(offset)`.
+    fn draw(&self, x_of: impl Fn(i64) -> f64, y: f64, width: f64) -> Html {
         let colour = self
             .producer
             .map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
-        let mut d = String::with_capacity(self.xs.len() * 64);
-        for &x in &self.xs {
-            rounded_square(&mut d, x, y, width, 16.0);
+        let mut d = String::with_capacity((self.to - self.from) as usize * 64);
+        for offset in self.from..self.to {
+            rounded_square(&mut d, x_of(offset), y, width, 16.0);
         }
         html! {
             <path class={classes!("record", "record-run", self.state, colour)} d={d}
@@ -750,6 +751,7 @@ fn rounded_square(d: &mut String, x: f64, y: f64, width: f64, height: f64) {
 fn txn_record(
     replica: &ReplicaView,
     mark: &RecordMark,
+    look: TxnLook,
     state: &'static str,
     sx: f64,
     bar_y: f64,
@@ -757,7 +759,6 @@ fn txn_record(
 ) -> Html {
     let offset = mark.offset;
     let colour = format!("producer-{}", mark.producer % PRODUCER_COLOURS);
-    let look = txn_look(replica, mark);
     let batch = Some(describe_record(replica, mark))
         .filter(|d| !d.is_empty())
         .map_or(String::new(), |d| format!("; {d}"));
@@ -818,6 +819,7 @@ fn replica_cell(
     let bar_y = y + 36.0;
     let offset_x = |offset: i64| first_x + slot * (offset - window_start) as f64 - 1.0;
     let mark_at = |offset: i64| replica.recent.iter().find(|r| r.offset == offset);
+    let square_x = |offset: i64| first_x + slot * (offset - window_start) as f64;
     let width = slot - 2.0;
     // Plain records (no transaction) are drawn in runs: the consecutive offsets of one state and
     // one producer share a single path, a rounded square per record, so a cell is a handful of
@@ -828,33 +830,38 @@ fn replica_cell(
     for offset in window_start..window_end {
         let mark = mark_at(offset);
         let state = record_state(replica, offset);
-        let sx = first_x + slot * (offset - window_start) as f64;
         let look = mark.map_or(TxnLook::Plain, |m| txn_look(replica, m));
-        if look == TxnLook::Plain {
-            let producer = mark.map(|r| r.producer);
-            let batch = mark.and_then(|m| m.batch);
-            match runs.last_mut() {
-                Some(run) if run.extends(offset, state, producer, batch) => {
-                    run.to = offset + 1;
-                    run.last = batch;
-                    run.xs.push(sx);
+        match mark {
+            Some(mark) if look != TxnLook::Plain => singles.push(txn_record(
+                replica,
+                mark,
+                look,
+                state,
+                square_x(offset),
+                bar_y,
+                width,
+            )),
+            _ => {
+                let producer = mark.map(|r| r.producer);
+                let batch = mark.and_then(|m| m.batch);
+                match runs.last_mut() {
+                    Some(run) if run.extends(offset, state, producer, batch) => {
+                        run.to = offset + 1;
+                        run.last = batch;
+                    }
+                    _ => runs.push(RecordRun {
+                        from: offset,
+                        to: offset + 1,
+                        state,
+                        producer,
+                        first: batch,
+                        last: batch,
+                    }),
                 }
-                _ => runs.push(RecordRun {
-                    from: offset,
-                    to: offset + 1,
-                    state,
-                    producer,
-                    first: batch,
-                    last: batch,
-                    xs: vec![sx],
-                }),
             }
-            continue;
         }
-        let mark = mark.expect("a record with a transaction look has a mark");
-        singles.push(txn_record(replica, mark, state, sx, bar_y, width));
     }
-    let runs = runs.iter().map(|run| run.draw(bar_y, width));
+    let runs = runs.iter().map(|run| run.draw(square_x, bar_y, width));
     // Records this replica lost to truncation stay visible under the log, crossed out.
     let lost = replica
         .lost

@@ -11,7 +11,7 @@ use std::sync::Arc;
 use sandbox_core::producer_state::ControlType;
 use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, ReplicaView};
 
-use crate::components::cluster::{describe_record, txn_look, TxnLook};
+use crate::components::cluster::{describe_record, record_state, txn_look, TxnLook};
 use yew::prelude::*;
 
 /// Offsets shown in the aligned strips.
@@ -249,15 +249,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
     let columns = end + 1 - start;
     let strips = partition.replicas.iter().map(|r| {
         let cells = (start..=end).map(|offset| {
-            let state = if offset >= r.log_end_offset {
-                "absent"
-            } else if offset < r.log_start_offset {
-                "deleted"
-            } else if offset < r.high_watermark {
-                "committed"
-            } else {
-                "uncommitted"
-            };
+            let state = record_state(r, offset);
             let mut marks = Vec::new();
             if offset == r.last_stable_offset && r.last_stable_offset != r.high_watermark {
                 marks.push("LSO");
