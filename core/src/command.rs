@@ -351,6 +351,28 @@ pub enum Command {
     Fork,
 }
 
+impl Command {
+    /// Whether the command only reads the cluster, as an admin client's describe or list
+    /// does (`kafka-topics.sh --describe`, `kafka-dump-log.sh`, a `--dry-run` offset reset):
+    /// it is answered from the state at hand (see [`crate::tools`]) and never becomes part of
+    /// the run's history, so asking at a past step does not fork the run.
+    pub fn is_query(&self) -> bool {
+        matches!(
+            self,
+            Command::DescribeTopics { .. }
+                | Command::ListTopics
+                | Command::DescribeConfigs { .. }
+                | Command::DescribeQuorum { .. }
+                | Command::DumpLog { .. }
+                | Command::ConsumerGroups(
+                    GroupsCommand::List
+                        | GroupsCommand::Describe { .. }
+                        | GroupsCommand::ResetOffsets { execute: false, .. }
+                )
+        )
+    }
+}
+
 /// A parsed script line: the command and where it came from, for error messages.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Located<T> {

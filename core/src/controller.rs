@@ -20,6 +20,7 @@
 //! controller completes its futures on commit.
 
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -907,4 +908,73 @@ impl Controller {
             _ => self.timers.is_live(timer, at),
         }
     }
+}
+
+/// What `kafka-leader-election.sh` prints (`LeaderElectionCommand`): the partitions whose
+/// election succeeded, those that needed none, and those that failed with their error.
+pub fn describe_election(
+    image: &MetadataImage,
+    election: ElectionType,
+    only: Option<&TopicPartition>,
+    records: &[MetadataRecord],
+) -> String {
+    let elected: Vec<String> = records
+        .iter()
+        .filter_map(|r| match r {
+            MetadataRecord::PartitionChange {
+                topic,
+                partition,
+                leader: Some(Some(_)),
+                ..
+            } => Some(format!("{topic}-{partition}")),
+            _ => None,
+        })
+        .collect();
+    let mut not_needed = Vec::new();
+    let mut failed = Vec::new();
+    for (tp, p) in &image.partitions {
+        if only.is_some_and(|o| o != tp) || elected.contains(&tp.to_string()) {
+            continue;
+        }
+        let needed = match election {
+            ElectionType::Preferred => p.leader != p.replicas.first().copied(),
+            ElectionType::Unclean => p.leader.is_none(),
+        };
+        if needed {
+            failed.push(tp.to_string());
+        } else {
+            not_needed.push(tp.to_string());
+        }
+    }
+    let kind = match election {
+        ElectionType::Preferred => "PREFERRED",
+        ElectionType::Unclean => "UNCLEAN",
+    };
+    let mut out = String::new();
+    if !elected.is_empty() {
+        let _ = writeln!(
+            out,
+            "Successfully completed leader election ({kind}) for partitions {}",
+            elected.join(", ")
+        );
+    }
+    if !not_needed.is_empty() {
+        let _ = writeln!(
+            out,
+            "Valid replica already elected for partitions {}",
+            not_needed.join(", ")
+        );
+    }
+    if !failed.is_empty() {
+        let error = match election {
+            ElectionType::Preferred => "PreferredLeaderNotAvailableException",
+            ElectionType::Unclean => "EligibleLeadersNotAvailableException",
+        };
+        let _ = writeln!(
+            out,
+            "Error completing leader election ({kind}) for partition: {}: {error}",
+            failed.join(", ")
+        );
+    }
+    out
 }

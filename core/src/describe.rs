@@ -4,13 +4,9 @@
 use std::collections::BTreeMap;
 use std::fmt::Write;
 
-use crate::command::{
-    ConfigEntity, DescribeGroup, ElectionType, GroupsCommand, ResetTo, TopicPartition,
-};
+use crate::command::{ConfigEntity, DescribeGroup, GroupsCommand, ResetTo, TopicPartition};
 use crate::config::{Scope, CONFIGS};
 use crate::metadata::MetadataImage;
-use crate::metadata::MetadataRecord;
-use crate::sim::Simulation;
 use crate::view::{ClusterView, GroupView, MemberView};
 
 fn join(ids: impl IntoIterator<Item = i32>) -> String {
@@ -98,65 +94,6 @@ pub fn describe_configs(image: &MetadataImage, entity: &ConfigEntity) -> String 
             let _ = writeln!(out, "  {}={}", c.name, c.default);
         }
     }
-    out
-}
-
-/// What `kafka-metadata-quorum.sh describe --status` (or `--replication`) prints.
-pub fn describe_quorum(sim: &Simulation, replication: bool) -> String {
-    let mut out = String::new();
-    let active = sim.active_controller();
-    if replication {
-        let _ = writeln!(out, "NodeId\tLogEndOffset\tLag\tStatus");
-        let leader_end = active.map_or(0, |c| c.raft.log_end_offset());
-        for c in sim.controllers.values() {
-            let status = if !c.alive {
-                "Down".to_string()
-            } else if Some(c.id) == active.map(|a| a.id) {
-                "Leader".to_string()
-            } else {
-                "Follower".to_string()
-            };
-            let _ = writeln!(
-                out,
-                "{}\t{}\t{}\t{}",
-                c.id,
-                c.raft.log_end_offset(),
-                (leader_end - c.raft.log_end_offset()).max(0),
-                status
-            );
-        }
-        for b in sim.brokers.values() {
-            let _ = writeln!(
-                out,
-                "{}\t{}\t{}\t{}",
-                b.id,
-                b.metadata.log_end_offset(),
-                (leader_end - b.metadata.log_end_offset()).max(0),
-                if b.alive { "Observer" } else { "Down" }
-            );
-        }
-        return out;
-    }
-    let voters: Vec<String> = sim.controllers.keys().map(|id| id.to_string()).collect();
-    let observers: Vec<String> = sim.brokers.keys().map(|id| id.to_string()).collect();
-    let _ = writeln!(out, "ClusterId:              sandbox");
-    let _ = writeln!(
-        out,
-        "LeaderId:               {}",
-        active.map_or("-1".to_string(), |c| c.id.to_string())
-    );
-    let _ = writeln!(
-        out,
-        "LeaderEpoch:            {}",
-        active.map_or(-1, |c| c.raft.epoch())
-    );
-    let _ = writeln!(
-        out,
-        "HighWatermark:          {}",
-        active.map_or(-1, |c| c.raft.high_watermark())
-    );
-    let _ = writeln!(out, "CurrentVoters:          [{}]", voters.join(","));
-    let _ = writeln!(out, "CurrentObservers:       [{}]", observers.join(","));
     out
 }
 
@@ -262,75 +199,6 @@ pub fn describe_cluster(view: &ClusterView) -> String {
                 }
             );
         }
-    }
-    out
-}
-
-/// What `kafka-leader-election.sh` prints (`LeaderElectionCommand`): the partitions whose
-/// election succeeded, those that needed none, and those that failed with their error.
-pub fn describe_election(
-    image: &MetadataImage,
-    election: ElectionType,
-    only: Option<&TopicPartition>,
-    records: &[MetadataRecord],
-) -> String {
-    let elected: Vec<String> = records
-        .iter()
-        .filter_map(|r| match r {
-            MetadataRecord::PartitionChange {
-                topic,
-                partition,
-                leader: Some(Some(_)),
-                ..
-            } => Some(format!("{topic}-{partition}")),
-            _ => None,
-        })
-        .collect();
-    let mut not_needed = Vec::new();
-    let mut failed = Vec::new();
-    for (tp, p) in &image.partitions {
-        if only.is_some_and(|o| o != tp) || elected.contains(&tp.to_string()) {
-            continue;
-        }
-        let needed = match election {
-            ElectionType::Preferred => p.leader != p.replicas.first().copied(),
-            ElectionType::Unclean => p.leader.is_none(),
-        };
-        if needed {
-            failed.push(tp.to_string());
-        } else {
-            not_needed.push(tp.to_string());
-        }
-    }
-    let kind = match election {
-        ElectionType::Preferred => "PREFERRED",
-        ElectionType::Unclean => "UNCLEAN",
-    };
-    let mut out = String::new();
-    if !elected.is_empty() {
-        let _ = writeln!(
-            out,
-            "Successfully completed leader election ({kind}) for partitions {}",
-            elected.join(", ")
-        );
-    }
-    if !not_needed.is_empty() {
-        let _ = writeln!(
-            out,
-            "Valid replica already elected for partitions {}",
-            not_needed.join(", ")
-        );
-    }
-    if !failed.is_empty() {
-        let error = match election {
-            ElectionType::Preferred => "PreferredLeaderNotAvailableException",
-            ElectionType::Unclean => "EligibleLeadersNotAvailableException",
-        };
-        let _ = writeln!(
-            out,
-            "Error completing leader election ({kind}) for partition: {}: {error}",
-            failed.join(", ")
-        );
     }
     out
 }

@@ -38,6 +38,7 @@ pub mod sim;
 pub mod sort;
 pub mod swarm;
 pub mod timeline;
+pub mod tools;
 pub mod txn;
 pub mod vectors;
 pub mod view;

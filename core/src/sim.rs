@@ -124,6 +124,10 @@ fn partitions_fit(held: usize, adding: usize) -> Result<(), CommandError> {
     Ok(())
 }
 
+/// Why a query or an offset reset reaching the simulation itself is refused: the tools read
+/// the cluster as admin clients do, from above it.
+const READ_BY_TOOLS: &str = "the kafka-*.sh tools that read the cluster (describe, list, dump-log, --reset-offsets) run as admin clients: apply them through tools::apply (the timeline does)";
+
 fn fail<T>(message: impl Into<String>) -> Result<T, CommandError> {
     Err(CommandError {
         message: message.into(),
@@ -870,78 +874,6 @@ impl Simulation {
             Command::AlterTopicPartitions { topic, partitions } => {
                 self.add_partitions(topic, *partitions, outcome)
             }
-            Command::DescribeTopics { topic } => {
-                let view = crate::view::cluster_view(self);
-                if let Some(t) = topic {
-                    if !view.topics.iter().any(|x| &x.name == t) {
-                        return fail(format!(
-                            "topic '{t}' does not exist (UNKNOWN_TOPIC_OR_PARTITION)"
-                        ));
-                    }
-                }
-                let filtered = crate::view::ClusterView {
-                    topics: view
-                        .topics
-                        .into_iter()
-                        .filter(|x| topic.as_ref().is_none_or(|t| &x.name == t))
-                        .collect(),
-                    ..view
-                };
-                outcome.output = Some(crate::describe::describe_topics(&filtered));
-                Ok(Vec::new())
-            }
-            Command::ListTopics => {
-                let image = self.metadata();
-                let mut topics = image.topics.clone();
-                crate::sort::sort(&mut topics);
-                outcome.output = Some(topics.iter().map(|t| format!("{t}\n")).collect());
-                Ok(Vec::new())
-            }
-            Command::DescribeConfigs { entity } => {
-                outcome.output = Some(crate::describe::describe_configs(&self.metadata(), entity));
-                Ok(Vec::new())
-            }
-            Command::DescribeQuorum { replication } => {
-                outcome.output = Some(crate::describe::describe_quorum(self, *replication));
-                Ok(Vec::new())
-            }
-            Command::DumpLog {
-                partition,
-                broker,
-                print_data_log,
-            } => {
-                let chosen = match broker {
-                    Some(b) => self.brokers.get(b).map(|x| (*b, x)),
-                    None => self
-                        .brokers
-                        .iter()
-                        .find(|(_, x)| {
-                            x.alive
-                                && x.replicas
-                                    .get(partition)
-                                    .is_some_and(|r| r.leader.is_some())
-                        })
-                        .map(|(id, x)| (*id, x)),
-                };
-                let Some((id, replica)) =
-                    chosen.and_then(|(id, b)| b.replicas.get(partition).map(|r| (id, r)))
-                else {
-                    return fail(format!(
-                        "no replica of {partition} {}",
-                        match broker {
-                            Some(b) => format!("on broker {b}"),
-                            None => "has a live leader".to_string(),
-                        }
-                    ));
-                };
-                outcome.output = Some(crate::describe::dump_log(
-                    partition,
-                    id,
-                    &replica.log,
-                    *print_data_log,
-                ));
-                Ok(Vec::new())
-            }
             Command::AlterConfigs {
                 entity,
                 set,
@@ -1029,7 +961,7 @@ impl Simulation {
                         }
                     }
                     let records = c.elect(ctx, &image, election, only.as_ref(), false);
-                    text = crate::describe::describe_election(
+                    text = crate::controller::describe_election(
                         &image,
                         election,
                         only.as_ref(),
@@ -1193,6 +1125,11 @@ impl Simulation {
                     .push(self.event(id, EventKind::Command, partition.clone(), text));
                 Ok(vec![(id, out)])
             }
+            Command::DescribeTopics { .. }
+            | Command::ListTopics
+            | Command::DescribeConfigs { .. }
+            | Command::DescribeQuorum { .. }
+            | Command::DumpLog { .. } => fail(READ_BY_TOOLS),
             Command::Step { .. }
             | Command::StepUntil { .. }
             | Command::Run { .. }

@@ -1134,7 +1134,7 @@ pub fn play(spec: &ClusterSpec, commands: &[Command], keep_events: bool) -> Play
                 last_write_ms = sim.now_ms;
             }
             let kept = &mut played.events;
-            match sim.apply_observed(command, |s, events| {
+            match crate::tools::apply_observed(&mut sim, command, |s, events| {
                 watcher.observe(s);
                 if keep_events {
                     kept.extend(events);

@@ -366,7 +366,7 @@ fn replay(
         while next < actions.len() && actions[next].0 == sim.steps {
             match &actions[next].1 {
                 Action::Command(c) => {
-                    if let Ok(outcome) = sim.apply(c) {
+                    if let Ok(outcome) = crate::tools::apply(sim, c) {
                         outcome.events.into_iter().for_each(&mut *on_event);
                     }
                 }
@@ -499,6 +499,14 @@ impl Timeline {
         command: &Command,
         mut sink: Option<&mut (dyn FnMut(&Event) + 'a)>,
     ) -> Result<Outcome, CommandError> {
+        if command.is_query() {
+            // A question changes nothing: it is answered at the step being looked at, which
+            // neither forks the run nor enters its history.
+            return Ok(Outcome {
+                events: Vec::new(),
+                output: Some(crate::tools::answer(&self.state, command)?),
+            });
+        }
         match command {
             Command::Back { steps } => {
                 let target = self.state.steps.saturating_sub((*steps).max(0) as u64);
@@ -585,7 +593,7 @@ impl Timeline {
         } else {
             // A refused command must leave no trace, so it runs on a copy.
             let mut sim = state.clone();
-            let outcome = sim.apply_observed(command, &mut record)?;
+            let outcome = crate::tools::apply_observed(&mut sim, command, &mut record)?;
             *state = sim;
             outcome
         };

@@ -9,6 +9,7 @@ use sandbox_core::example::large_with_group_script;
 use sandbox_core::parse::parse_script;
 use sandbox_core::sim::Simulation;
 use sandbox_core::timeline::{Limits, Timeline, FOCUS_STEPS, SNAPSHOT_INTERVAL};
+use sandbox_core::tools;
 
 const SCRIPT: &str = "\
 cluster --brokers 3 --controllers 3 --seed 4
@@ -154,6 +155,73 @@ fn a_command_in_the_past_forks_and_keeps_the_old_branch() {
     assert_eq!(timeline.state.steps, old_head.steps);
     assert!(timeline.state == old_head);
     assert_eq!(timeline.branch().notable, old_events);
+}
+
+#[test]
+fn a_question_in_the_past_is_answered_there_without_forking() {
+    let mut timeline = timeline();
+    let head = timeline.state.clone();
+    let actions = timeline.branch().actions.len();
+    // Just before orders-1's records (produced at 17.5 s): orders-0's are there already.
+    let past = timeline
+        .branch()
+        .notable
+        .iter()
+        .take_while(|e| e.time_ms < 17_000)
+        .map(|e| e.step)
+        .max()
+        .unwrap();
+    timeline.seek(past);
+    let orders_0 = TopicPartition::new("orders", 0);
+    for question in [
+        Command::DescribeTopics { topic: None },
+        Command::DumpLog {
+            partition: orders_0,
+            broker: Some(0),
+            print_data_log: false,
+        },
+        Command::DescribeQuorum { replication: true },
+    ] {
+        let answer = timeline.apply(&question).unwrap().output.unwrap();
+        // What the tool prints is what it would print on a straight run stopped there.
+        let straight = tools::answer(&straight_run_at(past), &question).unwrap();
+        assert_eq!(answer, straight, "{question:?} at step {past}");
+    }
+    assert_eq!(timeline.branches.len(), 1, "a question does not fork");
+    assert_eq!(timeline.state.steps, past, "nor moves the view");
+    assert_eq!(
+        timeline.branch().actions.len(),
+        actions,
+        "nor enters the run's history"
+    );
+    // The answers are the past's, not the head's: orders-1's records came later.
+    let dump = |sim: &Simulation| {
+        tools::answer(
+            sim,
+            &Command::DumpLog {
+                partition: TopicPartition::new("orders", 1),
+                broker: Some(0),
+                print_data_log: false,
+            },
+        )
+        .unwrap()
+    };
+    assert_ne!(dump(&timeline.state), dump(&head));
+    timeline
+        .apply(&Command::Step {
+            count: (head.steps - past) as i64,
+        })
+        .unwrap();
+    assert!(timeline.state == head, "stepping on replays the same run");
+}
+
+#[test]
+fn a_question_is_refused_by_the_simulation_itself_with_a_sentence() {
+    let mut sim = timeline().state;
+    let error = sim.apply(&Command::ListTopics).unwrap_err();
+    assert!(error.message.contains("tools::apply"), "{}", error.message);
+    let listed = tools::apply(&mut sim, &Command::ListTopics).unwrap();
+    assert_eq!(listed.output.as_deref(), Some("orders\n"));
 }
 
 // ------------------------------------------------------------------------------------------

@@ -163,50 +163,38 @@ impl Simulation {
                 ));
                 Ok(Vec::new())
             }
-            Command::ConsumerGroups(groups) => {
-                let view = crate::view::cluster_view(self);
-                match groups {
-                    GroupsCommand::ResetOffsets {
-                        group,
-                        topics,
-                        to,
-                        execute,
-                    } => {
-                        let plan = crate::describe::reset_offsets_plan(
-                            &view,
-                            group,
-                            topics.as_deref(),
-                            *to,
-                        )
-                        .map_err(|message| CommandError { message })?;
-                        let mut outputs = Vec::new();
-                        if *execute {
-                            outputs.push(self.with_coordinator(group, |broker, ctx| {
-                                broker.admin_commit(ctx, group, plan.clone())
-                            })?);
-                        }
-                        outcome.output = Some(crate::describe::format_reset_plan(group, &plan));
-                        Ok(outputs)
-                    }
-                    GroupsCommand::Delete { group } => {
-                        let mut text = String::new();
-                        let outputs = self.with_coordinator(group, |broker, ctx| {
-                            text = broker.admin_delete_group(ctx, group)?;
-                            Ok(())
-                        })?;
-                        outcome.output = Some(text);
-                        Ok(vec![outputs])
-                    }
-                    other => {
-                        let text = crate::describe::describe_groups(&view, other)
-                            .map_err(|message| CommandError { message })?;
-                        outcome.output = Some(text);
-                        Ok(Vec::new())
-                    }
-                }
+            Command::ConsumerGroups(GroupsCommand::Delete { group }) => {
+                let mut text = String::new();
+                let outputs = self.with_coordinator(group, |broker, ctx| {
+                    text = broker.admin_delete_group(ctx, group)?;
+                    Ok(())
+                })?;
+                outcome.output = Some(text);
+                Ok(vec![outputs])
             }
+            Command::ConsumerGroups(_) => fail(super::READ_BY_TOOLS),
             _ => Ok(Vec::new()),
         }
+    }
+
+    /// `Admin.alterConsumerGroupOffsets`, as `kafka-consumer-groups.sh --reset-offsets
+    /// --execute` sends the offsets it computed (see [`crate::tools`]): the group's
+    /// coordinator writes them like any commit, or refuses (an active group, no coordinator).
+    pub fn alter_group_offsets(
+        &mut self,
+        group: &str,
+        offsets: Vec<(TopicPartition, i64)>,
+    ) -> Result<Outcome, CommandError> {
+        let (node, out) = self.with_coordinator(group, |broker, ctx| {
+            broker.admin_commit(ctx, group, offsets)
+        })?;
+        let mut events = Vec::new();
+        self.apply_outputs(node, out, &mut events);
+        self.refresh_images();
+        Ok(Outcome {
+            events,
+            output: None,
+        })
     }
 
     /// Runs an admin action on the broker coordinating `group` (the live leader of its
