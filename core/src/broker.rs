@@ -23,15 +23,16 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{Acks, NodeId, TopicPartition};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
-use crate::log::{PartitionLog, Record};
+use crate::log::PartitionLog;
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{
-    FetchPartition, FetchPartitionResponse, KafkaError, Message, ProducePartition,
-    ProducePartitionResponse,
+    FetchPartition, FetchPartitionResponse, Message, ProducePartition, ProducePartitionResponse,
 };
 use crate::raft::{RaftNode, RaftOutput, RaftTimer};
+use crate::record::Record;
 
 /// What a broker handles an input with: the kernel's handle, typed by its timers.
 pub type BrokerCtx<'a> = Ctx<'a, BrokerTimer>;
@@ -1933,8 +1934,8 @@ impl Broker {
             } => {
                 if matches!(
                     error,
-                    Some(crate::protocol::KafkaError::STALE_BROKER_EPOCH)
-                        | Some(crate::protocol::KafkaError::BROKER_ID_NOT_REGISTERED)
+                    Some(crate::error::KafkaError::STALE_BROKER_EPOCH)
+                        | Some(crate::error::KafkaError::BROKER_ID_NOT_REGISTERED)
                 ) {
                     self.broker_epoch = None;
                 }

@@ -12,12 +12,11 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{Acks, NodeId, TopicPartition};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
-use crate::log::Record;
-use crate::protocol::{
-    FetchPartition, FetchPartitionResponse, KafkaError, Message, ProducePartition,
-};
+use crate::protocol::{FetchPartition, FetchPartitionResponse, Message, ProducePartition};
+use crate::record::Record;
 
 /// What a client handles an input with: the kernel's handle, typed by its timers.
 pub type ClientCtx<'a> = Ctx<'a, ClientTimer>;

@@ -35,16 +35,18 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 
+use crate::assignor::Subscription;
 use crate::assignor::{self, Assignor, ClusterMetadata, MemberSubscription, RebalanceProtocol};
 use crate::command::{NodeId, TopicPartition};
 use crate::config::{consumer_config, validate, CONSUMER_CONFIGS};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
-use crate::log::Record;
 use crate::protocol::{
-    FetchPartition, FetchPartitionResponse, JoinedMember, KafkaError, Message, Subscription,
-    EARLIEST_TIMESTAMP, LATEST_TIMESTAMP,
+    FetchPartition, FetchPartitionResponse, JoinedMember, Message, EARLIEST_TIMESTAMP,
+    LATEST_TIMESTAMP,
 };
+use crate::record::Record;
 
 /// What a consumer handles an input with: the kernel's handle, typed by its timers.
 pub type ConsumerCtx<'a> = Ctx<'a, ConsumerTimer>;

@@ -48,12 +48,14 @@ use crate::assignor::{server_assign, ClusterMetadata, ServerAssignor, ServerMemb
 use crate::broker::Broker;
 use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
-use crate::event::EventKind;
-use crate::group::{ClassicGroup, CoordinatorRecord, PendingWrite, WriteAction};
-use crate::java::{hash_map_iteration_order, string_hash_code};
-use crate::protocol::{
-    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, KafkaError, Message,
+use crate::coordinator_record::{
+    short, ConsumerGroupRecord, CoordinatorRecord, CurrentAssignment, MemberMetadata, MemberState,
 };
+use crate::error::KafkaError;
+use crate::event::EventKind;
+use crate::group::{ClassicGroup, PendingWrite, WriteAction};
+use crate::java::{hash_map_iteration_order, string_hash_code};
+use crate::protocol::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, Message};
 
 /// A heartbeat with this epoch joins the group.
 pub const JOIN_GROUP_MEMBER_EPOCH: i32 = 0;
@@ -80,43 +82,6 @@ impl ConsumerGroupState {
             ConsumerGroupState::Stable => "Stable",
         }
     }
-}
-
-/// Where a member is in its reconciliation (`modern/MemberState`).
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum MemberState {
-    /// At the target epoch with its whole target.
-    #[default]
-    Stable,
-    /// Must revoke partitions first; stays at its epoch until it reports them gone.
-    UnrevokedPartitions,
-    /// At the target epoch, waiting for partitions other members still own.
-    UnreleasedPartitions,
-}
-
-/// What a member subscribed with (`ConsumerGroupMemberMetadataValue`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct MemberMetadata {
-    pub instance_id: Option<String>,
-    pub rack: Option<String>,
-    pub client_id: String,
-    /// The consumer's node (Kafka keeps the client host).
-    pub node: NodeId,
-    pub rebalance_timeout_ms: i64,
-    pub subscribed_topics: Vec<String>,
-    pub server_assignor: Option<String>,
-}
-
-/// A member's current assignment (`ConsumerGroupCurrentMemberAssignmentValue`).
-#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CurrentAssignment {
-    pub member_epoch: i32,
-    pub previous_member_epoch: i32,
-    pub state: MemberState,
-    /// Partitions the member owns now (sorted).
-    pub assigned: Vec<TopicPartition>,
-    /// Partitions it must give up before going on (sorted).
-    pub pending_revocation: Vec<TopicPartition>,
 }
 
 /// `ConsumerGroupMember`.
@@ -245,118 +210,6 @@ impl ConsumerGroup {
 }
 
 // ------------------------------------------------------------------ records
-
-/// A consumer group's records in `__consumer_offsets`, one per Kafka record type
-/// (`GroupCoordinatorRecordHelpers`). `None` values are tombstones.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ConsumerGroupRecord {
-    /// `ConsumerGroupMetadataKey`: the group epoch.
-    Epoch { group_id: String, epoch: i32 },
-    /// `ConsumerGroupPartitionMetadataKey`: partition counts of the subscribed topics.
-    SubscriptionMetadata {
-        group_id: String,
-        topics: Vec<(String, i32)>,
-    },
-    /// `ConsumerGroupMemberMetadataKey`.
-    Member {
-        group_id: String,
-        member_id: String,
-        metadata: Option<MemberMetadata>,
-    },
-    /// `ConsumerGroupTargetAssignmentMemberKey`.
-    TargetMember {
-        group_id: String,
-        member_id: String,
-        partitions: Option<Vec<TopicPartition>>,
-    },
-    /// `ConsumerGroupTargetAssignmentMetadataKey`: the target assignment epoch.
-    TargetEpoch { group_id: String, epoch: i32 },
-    /// `ConsumerGroupCurrentMemberAssignmentKey`.
-    Current {
-        group_id: String,
-        member_id: String,
-        assignment: Option<CurrentAssignment>,
-    },
-}
-
-fn short(tps: &[TopicPartition]) -> String {
-    let items: Vec<String> = tps.iter().map(|tp| tp.to_string()).collect();
-    format!("[{}]", items.join(", "))
-}
-
-impl ConsumerGroupRecord {
-    pub fn group_id(&self) -> &str {
-        match self {
-            ConsumerGroupRecord::Epoch { group_id, .. }
-            | ConsumerGroupRecord::SubscriptionMetadata { group_id, .. }
-            | ConsumerGroupRecord::Member { group_id, .. }
-            | ConsumerGroupRecord::TargetMember { group_id, .. }
-            | ConsumerGroupRecord::TargetEpoch { group_id, .. }
-            | ConsumerGroupRecord::Current { group_id, .. } => group_id,
-        }
-    }
-
-    /// The record's key and value as the log shows them.
-    pub fn key_and_value(&self) -> (String, String) {
-        let tombstone = || "tombstone".to_string();
-        match self {
-            ConsumerGroupRecord::Epoch { group_id, epoch } => (
-                format!("ConsumerGroupMetadataKey({group_id})"),
-                format!("epoch {epoch}"),
-            ),
-            ConsumerGroupRecord::SubscriptionMetadata { group_id, topics } => (
-                format!("ConsumerGroupPartitionMetadataKey({group_id})"),
-                topics
-                    .iter()
-                    .map(|(t, n)| format!("{t}: {n} partition(s)"))
-                    .collect::<Vec<_>>()
-                    .join(", "),
-            ),
-            ConsumerGroupRecord::Member {
-                group_id,
-                member_id,
-                metadata,
-            } => (
-                format!("ConsumerGroupMemberMetadataKey({group_id}, {member_id})"),
-                metadata.as_ref().map_or_else(tombstone, |m| {
-                    format!(
-                        "client {}, subscribed to [{}]",
-                        m.client_id,
-                        m.subscribed_topics.join(", ")
-                    )
-                }),
-            ),
-            ConsumerGroupRecord::TargetMember {
-                group_id,
-                member_id,
-                partitions,
-            } => (
-                format!("ConsumerGroupTargetAssignmentMemberKey({group_id}, {member_id})"),
-                partitions.as_deref().map_or_else(tombstone, short),
-            ),
-            ConsumerGroupRecord::TargetEpoch { group_id, epoch } => (
-                format!("ConsumerGroupTargetAssignmentMetadataKey({group_id})"),
-                format!("assignment epoch {epoch}"),
-            ),
-            ConsumerGroupRecord::Current {
-                group_id,
-                member_id,
-                assignment,
-            } => (
-                format!("ConsumerGroupCurrentMemberAssignmentKey({group_id}, {member_id})"),
-                assignment.as_ref().map_or_else(tombstone, |a| {
-                    format!(
-                        "epoch {}, {:?}, assigned {}, revoking {}",
-                        a.member_epoch,
-                        a.state,
-                        short(&a.assigned),
-                        short(&a.pending_revocation)
-                    )
-                }),
-            ),
-        }
-    }
-}
 
 /// The records that turn `old` (`None`: no such group yet) into `new`, in the order Kafka
 /// writes them: removed members' tombstones, member metadata, subscription metadata, group

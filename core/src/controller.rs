@@ -26,10 +26,11 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{ElectionType, NodeId, TopicPartition};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
 use crate::metadata::{ImageCache, MetadataImage, MetadataRecord, PartitionRegistration};
-use crate::protocol::{KafkaError, Message};
+use crate::protocol::Message;
 use crate::raft::{RaftNode, RaftOutput, RaftRole, RaftTimer};
 
 /// What a controller handles an input with: the kernel's handle, typed by its timers.

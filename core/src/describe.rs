@@ -797,8 +797,8 @@ pub fn dump_log(
     let mut i = 0;
     while i < records.len() {
         let first = &records[i];
-        let j = crate::log::batch_end(records, i);
-        let batch: Vec<&crate::log::Record> = records.range(i..j).collect();
+        let j = crate::record::batch_end(records, i);
+        let batch: Vec<&crate::record::Record> = records.range(i..j).collect();
         let last = batch[batch.len() - 1];
         let (seqs, pid, epoch, txn, control) = match first.batch.as_deref() {
             Some(h) => (

@@ -47,13 +47,16 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use crate::assignor::Subscription;
 use crate::broker::{Broker, CoordinatorChange};
 use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
+use crate::coordinator_record::{CoordinatorRecord, Member};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::java::{hash_map_iteration_order, string_hash_code, utils_abs};
-use crate::log::Record;
-use crate::protocol::{JoinedMember, KafkaError, Message, Subscription};
+use crate::protocol::{JoinedMember, Message};
+use crate::record::Record;
 
 /// The internal topic where groups keep their state.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -83,77 +86,6 @@ impl GroupState {
             GroupState::Dead => "Dead",
         }
     }
-}
-
-/// One member as the coordinator keeps it (`ClassicGroupMember`).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Member {
-    pub member_id: String,
-    pub group_instance_id: Option<String>,
-    pub client_id: String,
-    /// The consumer's node, where responses go.
-    pub node: NodeId,
-    pub session_timeout_ms: i64,
-    pub rebalance_timeout_ms: i64,
-    pub protocols: Vec<(String, Subscription)>,
-    pub assignment: Vec<TopicPartition>,
-    /// Has sent JoinGroup in the current rebalance and waits for the response.
-    #[serde(default)]
-    pub awaiting_join: bool,
-    /// Has sent SyncGroup and waits for its assignment.
-    #[serde(default)]
-    pub awaiting_sync: bool,
-}
-
-impl Member {
-    /// A member that has just sent JoinGroup: no assignment yet, waiting for the join to
-    /// complete. `timeouts` is `(session.timeout.ms, rebalance timeout)`.
-    fn joining(
-        member_id: String,
-        group_instance_id: Option<String>,
-        client_id: String,
-        node: NodeId,
-        timeouts: (i64, i64),
-        protocols: Vec<(String, Subscription)>,
-    ) -> Member {
-        Member {
-            member_id,
-            group_instance_id,
-            client_id,
-            node,
-            session_timeout_ms: timeouts.0,
-            rebalance_timeout_ms: timeouts.1,
-            protocols,
-            assignment: Vec::new(),
-            awaiting_join: true,
-            awaiting_sync: false,
-        }
-    }
-}
-
-/// What a group's records in `__consumer_offsets` hold, structured (Kafka serializes
-/// `GroupMetadataValue` and `OffsetCommitValue`; the sandbox keeps the values and shows them
-/// as text in the record's key and value).
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum CoordinatorRecord {
-    Offset {
-        group_id: String,
-        partition: TopicPartition,
-        offset: i64,
-    },
-    Group {
-        group_id: String,
-        generation: i32,
-        protocol: Option<String>,
-        leader: Option<String>,
-        members: Vec<Member>,
-    },
-    /// The group was deleted: its metadata and offsets are gone (tombstones).
-    Deleted { group_id: String },
-    /// A consumer group's (KIP-848) state, one Kafka record type each.
-    Consumer(crate::consumer_group::ConsumerGroupRecord),
-    /// A transaction's state in `__transaction_state` (`TransactionLogValue`).
-    Transaction(crate::txn::TxnMetadata),
 }
 
 /// A classic group (`ClassicGroup`).
@@ -449,7 +381,7 @@ impl Broker {
                     }
                     Some(h) if h.control.is_some() => {
                         let done = open.remove(&h.producer_id).unwrap_or_default();
-                        if h.control == Some(crate::producer_state::ControlType::Commit) {
+                        if h.control == Some(crate::record::ControlType::Commit) {
                             ordered.extend(done);
                         }
                     }

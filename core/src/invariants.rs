@@ -395,9 +395,9 @@ impl Checker {
                 let tid = &meta.transactional_id;
                 let open_here = matches!(
                     meta.state,
-                    crate::txn::TxnStatus::Ongoing
-                        | crate::txn::TxnStatus::PrepareCommit
-                        | crate::txn::TxnStatus::PrepareAbort
+                    crate::coordinator_record::TxnStatus::Ongoing
+                        | crate::coordinator_record::TxnStatus::PrepareCommit
+                        | crate::coordinator_record::TxnStatus::PrepareAbort
                 ) && meta.partitions.contains(tp);
                 if !open_here && !coordinator.txn_write_pending(tid) {
                     let detail = format!(
@@ -439,7 +439,7 @@ impl Checker {
                         })
                         .and_then(|r| r.batch.as_ref().and_then(|b| b.control));
                     if let Some(kind) = marker {
-                        verdict = Some(kind == crate::producer_state::ControlType::Commit);
+                        verdict = Some(kind == crate::record::ControlType::Commit);
                         break;
                     }
                 }
@@ -659,9 +659,22 @@ impl Checker {
 /// loaded the transactional id's `__transaction_state` partition in the highest epoch.
 fn current_transactions(
     sim: &Simulation,
-) -> BTreeMap<i64, (i32, &crate::broker::Broker, &crate::txn::TxnMetadata)> {
-    let mut current: BTreeMap<i64, (i32, &crate::broker::Broker, &crate::txn::TxnMetadata)> =
-        BTreeMap::new();
+) -> BTreeMap<
+    i64,
+    (
+        i32,
+        &crate::broker::Broker,
+        &crate::coordinator_record::TxnMetadata,
+    ),
+> {
+    let mut current: BTreeMap<
+        i64,
+        (
+            i32,
+            &crate::broker::Broker,
+            &crate::coordinator_record::TxnMetadata,
+        ),
+    > = BTreeMap::new();
     for coordinator in sim.brokers.values().filter(|b| b.alive) {
         let partitions = coordinator.txn_partitions();
         for meta in coordinator.txns.txns.values() {

@@ -25,59 +25,11 @@ use std::collections::{BTreeMap, VecDeque};
 
 use serde::{Deserialize, Serialize};
 
-use crate::log::Record;
-use crate::protocol::KafkaError;
+use crate::error::KafkaError;
+use crate::record::{BatchHeader, ControlType, Record, NO_PRODUCER_ID};
 
 /// `ProducerStateEntry.NUM_BATCHES_TO_RETAIN`.
 pub const NUM_BATCHES_TO_RETAIN: usize = 5;
-
-/// `RecordBatch.NO_PRODUCER_ID`.
-pub const NO_PRODUCER_ID: i64 = -1;
-
-/// A transaction marker's type (`ControlRecordType`): ABORT = 0, COMMIT = 1.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum ControlType {
-    Abort,
-    Commit,
-}
-
-impl ControlType {
-    pub fn name(self) -> &'static str {
-        match self {
-            ControlType::Abort => "ABORT",
-            ControlType::Commit => "COMMIT",
-        }
-    }
-}
-
-/// The producer fields of the record batch a record came in (`DefaultRecordBatch`): the
-/// producer id and epoch, the batch's first and last sequence, whether it is transactional,
-/// and for a control batch its marker.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct BatchHeader {
-    pub producer_id: i64,
-    pub producer_epoch: i16,
-    /// The batch's base sequence (-1 for markers and non-idempotent batches).
-    pub base_sequence: i32,
-    /// The batch's last sequence.
-    pub last_sequence: i32,
-    pub transactional: bool,
-    /// `Some` for a control batch: a transaction marker.
-    pub control: Option<ControlType>,
-    /// The transaction coordinator's epoch, carried by markers.
-    pub coordinator_epoch: i32,
-}
-
-impl BatchHeader {
-    /// This record's own sequence within the batch.
-    pub fn sequence_of(&self, index_in_batch: i32) -> i32 {
-        if self.base_sequence < 0 {
-            -1
-        } else {
-            self.base_sequence.wrapping_add(index_in_batch) & i32::MAX
-        }
-    }
-}
 
 /// `BatchMetadata`: a batch a producer wrote, as the partition remembers it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]

@@ -38,11 +38,14 @@ use serde::{Deserialize, Serialize};
 use crate::broker::{Broker, CoordinatorChange};
 use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
+use crate::coordinator_record::{CoordinatorRecord, TxnMetadata, TxnStatus};
+use crate::error::KafkaError;
 use crate::event::EventKind;
-use crate::group::{offsets_partition, CoordinatorRecord, OFFSETS_TOPIC};
-use crate::log::Record;
-use crate::producer_state::{BatchHeader, ControlType};
-use crate::protocol::{KafkaError, Message, ProducePartition};
+use crate::group::{offsets_partition, OFFSETS_TOPIC};
+use crate::protocol::{Message, ProducePartition};
+use crate::record::BatchHeader;
+use crate::record::ControlType;
+use crate::record::Record;
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
 
@@ -60,43 +63,6 @@ pub const MARKER_RETRY_MS: i64 = 100;
 /// The coordinator partition of a transactional id.
 pub fn txn_partition(transactional_id: &str, partitions: i32) -> i32 {
     offsets_partition(transactional_id, partitions)
-}
-
-/// `TransactionState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub enum TxnStatus {
-    Empty,
-    Ongoing,
-    PrepareCommit,
-    PrepareAbort,
-    CompleteCommit,
-    CompleteAbort,
-}
-
-impl TxnStatus {
-    pub fn name(self) -> &'static str {
-        match self {
-            TxnStatus::Empty => "Empty",
-            TxnStatus::Ongoing => "Ongoing",
-            TxnStatus::PrepareCommit => "PrepareCommit",
-            TxnStatus::PrepareAbort => "PrepareAbort",
-            TxnStatus::CompleteCommit => "CompleteCommit",
-            TxnStatus::CompleteAbort => "CompleteAbort",
-        }
-    }
-}
-
-/// `TransactionMetadata`, also the value of its `__transaction_state` record.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
-pub struct TxnMetadata {
-    pub transactional_id: String,
-    pub producer_id: i64,
-    pub producer_epoch: i16,
-    pub timeout_ms: i64,
-    pub state: TxnStatus,
-    pub partitions: BTreeSet<TopicPartition>,
-    pub start_ms: i64,
-    pub last_update_ms: i64,
 }
 
 /// A state change waiting for the HW of its `__transaction_state` partition.

@@ -8,8 +8,8 @@ use std::sync::Arc;
 
 use crate::broker::ReplicaState;
 use crate::command::TopicPartition;
-use crate::log::RecordSeq;
 use crate::metadata::PartitionRegistration;
+use crate::record::RecordSeq;
 use serde::{Deserialize, Serialize};
 
 /// A broker as the cluster diagram shows it.
@@ -110,7 +110,7 @@ pub struct RecordBatchMark {
     pub sequence: i32,
     pub transactional: bool,
     /// A transaction marker (a control record).
-    pub control: Option<crate::producer_state::ControlType>,
+    pub control: Option<crate::record::ControlType>,
     /// Part of a transaction this replica's aborted-transaction index lists.
     pub aborted: bool,
 }
@@ -499,7 +499,7 @@ fn partition_view(
                 let from = records.count().saturating_sub(RECENT_RECORDS);
                 // Where the current record's batch starts, walked back once and
                 // then carried forward.
-                let mut batch_first = crate::log::batch_start(records, from);
+                let mut batch_first = crate::record::batch_start(records, from);
                 (from..records.count())
                     .map(|i| {
                         let r = &records[i];
@@ -1070,7 +1070,7 @@ fn transaction_views(sim: &crate::sim::Simulation) -> Vec<TransactionView> {
                 producer_epoch: meta.producer_epoch,
                 state: meta.state.name().to_string(),
                 partitions: meta.partitions.iter().cloned().collect(),
-                open_ms: (meta.state == crate::txn::TxnStatus::Ongoing)
+                open_ms: (meta.state == crate::coordinator_record::TxnStatus::Ongoing)
                     .then(|| sim.now_ms - meta.start_ms),
                 timeout_ms: meta.timeout_ms,
                 markers_pending: broker

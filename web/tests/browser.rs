@@ -477,7 +477,7 @@ async fn producers_panel_shows_batches_requests_and_transactions() {
 /// orders-0 after an aborted transaction (offsets 0–1, ABORT marker at 2), a committed one (3,
 /// COMMIT at 4) and one still open (5–6): the LSO stays at 5 while the HW is 7.
 fn transaction_log_view(brokers: i32) -> ClusterView {
-    use sandbox_core::producer_state::ControlType;
+    use sandbox_core::record::ControlType;
     use sandbox_core::view::{
         BrokerView, PartitionView, RecordBatchMark, RecordMark, ReplicaView, TopicView,
     };

@@ -214,6 +214,19 @@ pub fn rebalance_protocol(strategies: &[Assignor]) -> RebalanceProtocol {
         .unwrap_or(RebalanceProtocol::Eager)
 }
 
+/// What a classic-protocol member sends with each assignor it supports (`ConsumerProtocol`
+/// subscription v3: topics, owned partitions, generation, rack; Kafka's
+/// `ConsumerPartitionAssignor.Subscription`). The group coordinator stores it opaquely; the
+/// leader's assignor reads it as a [`MemberSubscription`].
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Subscription {
+    pub topics: Vec<String>,
+    pub owned_partitions: Vec<TopicPartition>,
+    /// The generation the owned partitions are from (-1: none).
+    pub generation: i32,
+    pub rack: Option<String>,
+}
+
 /// One member's subscription as the group leader's assignor receives it.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MemberSubscription {

@@ -34,10 +34,9 @@ use super::{Consumer, Phase};
 use crate::command::{NodeId, TopicPartition};
 use crate::consumer::{ConsumerCtx, ConsumerTimer};
 use crate::consumer_group::{LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH};
+use crate::error::KafkaError;
 use crate::event::EventKind;
-use crate::protocol::{
-    ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, KafkaError, Message,
-};
+use crate::protocol::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, Message};
 
 /// `MemberState` of the Java client.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]

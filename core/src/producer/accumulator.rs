@@ -7,11 +7,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
-use crate::log::Record;
 use crate::partitioner::{record_partition, PartitionStatus, RecordPartition, StickyPartitioner};
 use crate::producer::{ProducerCtx, ProducerTimer};
-use crate::producer_state::BatchHeader;
 use crate::protocol::{Message, ProducePartition};
+use crate::record::BatchHeader;
+use crate::record::Record;
 
 use super::config::compression_ratio;
 use super::Producer;

@@ -59,9 +59,9 @@ use crate::client::AckedWrite;
 use crate::command::{NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
-use crate::log::Record;
 use crate::partitioner::StickyPartitioner;
 use crate::protocol::Message;
+use crate::record::Record;
 
 pub use accumulator::{InFlight, ProducerBatch};
 pub use config::{compression_ratio, ProducerConfig};

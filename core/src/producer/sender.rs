@@ -5,9 +5,10 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use crate::client::AckedWrite;
 use crate::command::{NodeId, TopicPartition};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::producer::{ProducerCtx, ProducerTimer};
-use crate::protocol::{KafkaError, Message, ProducePartitionResponse};
+use crate::protocol::{Message, ProducePartitionResponse};
 
 use super::accumulator::ProducerBatch;
 use super::transactions::TxnState;

@@ -4,9 +4,10 @@
 use serde::{Deserialize, Serialize};
 
 use crate::command::{NodeId, TopicPartition};
+use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::producer::{ProducerCtx, ProducerTimer};
-use crate::protocol::{KafkaError, Message};
+use crate::protocol::Message;
 
 use super::Producer;
 

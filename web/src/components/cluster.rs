@@ -17,7 +17,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use sandbox_core::producer_state::ControlType;
+use sandbox_core::record::ControlType;
 use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, RecordMark, ReplicaView};
 use yew::prelude::*;
 

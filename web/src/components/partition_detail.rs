@@ -8,7 +8,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use sandbox_core::producer_state::ControlType;
+use sandbox_core::record::ControlType;
 use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, ReplicaView};
 
 use crate::components::cluster::{describe_record, record_state, txn_look, TxnLook};
