@@ -52,7 +52,7 @@ use crate::coordinator_record::{
     short, ConsumerGroupRecord, CoordinatorRecord, CurrentAssignment, MemberMetadata, MemberState,
 };
 use crate::error::KafkaError;
-use crate::event::EventKind;
+use crate::event::{EventKind, Milestone};
 use crate::group::{ClassicGroup, PendingWrite, WriteAction};
 use crate::java::{hash_map_iteration_order, string_hash_code};
 use crate::protocol::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, Message};
@@ -987,15 +987,20 @@ impl Broker {
                 } else {
                     lines.join("; ")
                 };
-                ctx.event(
-                    EventKind::Group,
-                    None,
-                    if why.is_empty() {
-                        format!("Coordinator {me} computes group {group_id}'s target assignment for epoch {epoch} with the {assignor} assignor: {lines}")
-                    } else {
-                        format!("Coordinator {me} bumps group {group_id}'s epoch to {epoch} ({why}) and computes the target assignment with the {assignor} assignor: {lines}")
-                    },
-                );
+                if why.is_empty() {
+                    ctx.event(
+                        EventKind::Group,
+                        None,
+                        format!("Coordinator {me} computes group {group_id}'s target assignment for epoch {epoch} with the {assignor} assignor: {lines}"),
+                    );
+                } else {
+                    ctx.milestone(
+                        Milestone::RebalanceStarted,
+                        EventKind::Group,
+                        None,
+                        format!("Coordinator {me} bumps group {group_id}'s epoch to {epoch} ({why}) and computes the target assignment with the {assignor} assignor: {lines}"),
+                    );
+                }
             }
             Err(e) => {
                 ctx.event(

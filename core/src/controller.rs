@@ -27,11 +27,11 @@ use serde::{Deserialize, Serialize};
 
 use crate::command::{ElectionType, NodeId, TopicPartition};
 use crate::error::KafkaError;
-use crate::event::EventKind;
+use crate::event::{EventKind, Milestone};
 use crate::kernel::{Ctx, Timers};
 use crate::metadata::{ImageCache, MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::Message;
-use crate::raft::{RaftNode, RaftOutput, RaftRole, RaftTimer};
+use crate::raft::{RaftEvent, RaftNode, RaftOutput, RaftRole, RaftTimer};
 
 /// What a controller handles an input with: the kernel's handle, typed by its timers.
 pub type ControllerCtx<'a> = Ctx<'a, ControllerTimer>;
@@ -146,7 +146,12 @@ impl Controller {
                     ctx.timer(after_ms, ControllerTimer::Raft(timer))
                 }
                 RaftOutput::Event(event) => {
-                    ctx.event(EventKind::Quorum, None, event.explain(self.id));
+                    let text = event.explain(self.id);
+                    if matches!(event, RaftEvent::BecameLeader { .. }) {
+                        ctx.milestone(Milestone::ControllerElected, EventKind::Quorum, None, text);
+                    } else {
+                        ctx.event(EventKind::Quorum, None, text);
+                    }
                 }
             }
         }

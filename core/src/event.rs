@@ -79,6 +79,18 @@ impl EventKind {
     }
 }
 
+/// What an event marks when its kind alone does not say it, for the `step --until` filters
+/// and the page's Next: buttons: typed, so that no filter reads the sentence.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Milestone {
+    /// A controller became the active controller: the Raft leader of a new epoch of the
+    /// quorum (`QuorumState.transitionToLeader`).
+    ControllerElected,
+    /// A consumer group's rebalance started: a classic group went to PreparingRebalance, a
+    /// consumer group (KIP-848) bumped its group epoch for a new target assignment.
+    RebalanceStarted,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Event {
     /// The step that produced it (0 for commands applied between steps).
@@ -90,6 +102,9 @@ pub struct Event {
     pub partition: Option<TopicPartition>,
     /// One sentence naming the rule and the config that decided the outcome.
     pub text: String,
+    /// What it marks, if its kind does not say it all.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub milestone: Option<Milestone>,
 }
 
 /// How a node is named in the trace: brokers `broker 1`, controllers `controller 100`,
@@ -133,13 +148,9 @@ impl crate::command::EventFilter {
                 matches!(event.kind, EventKind::IsrShrink | EventKind::IsrExpand)
             }
             EventFilter::ProduceAck => event.kind == EventKind::ProduceAck,
-            EventFilter::ControllerChange => {
-                event.kind == EventKind::Quorum && event.text.contains("leader")
-            }
+            EventFilter::ControllerChange => event.milestone == Some(Milestone::ControllerElected),
             EventFilter::HighWatermark => event.kind == EventKind::HighWatermark,
-            EventFilter::Rebalance => {
-                event.kind == EventKind::Group && event.text.contains("PreparingRebalance")
-            }
+            EventFilter::Rebalance => event.milestone == Some(Milestone::RebalanceStarted),
         }
     }
 }

@@ -53,7 +53,7 @@ use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
 use crate::coordinator_record::{CoordinatorRecord, Member};
 use crate::error::KafkaError;
-use crate::event::EventKind;
+use crate::event::{EventKind, Milestone};
 use crate::java::{hash_map_iteration_order, string_hash_code, utils_abs};
 use crate::protocol::{JoinedMember, Message};
 use crate::record::Record;
@@ -1257,7 +1257,8 @@ impl Broker {
                 },
             );
         }
-        ctx.event(
+        ctx.milestone(
+            Milestone::RebalanceStarted,
             EventKind::Group,
             None,
             if from_empty {

@@ -14,7 +14,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{NodeId, TopicPartition};
-use crate::event::EventKind;
+use crate::event::{EventKind, Milestone};
 use crate::protocol::Message;
 use crate::rng::SimRng;
 
@@ -25,7 +25,7 @@ pub const DEFAULT_LATENCY_MS: i64 = 2;
 pub enum Output<T> {
     Send(NodeId, Message),
     Timer(i64, T),
-    Event(EventKind, Option<TopicPartition>, String),
+    Event(EventKind, Option<TopicPartition>, String, Option<Milestone>),
 }
 
 impl<T> Output<T> {
@@ -34,7 +34,9 @@ impl<T> Output<T> {
         match self {
             Output::Send(to, message) => Output::Send(to, message),
             Output::Timer(after, timer) => Output::Timer(after, wrap(timer)),
-            Output::Event(kind, partition, text) => Output::Event(kind, partition, text),
+            Output::Event(kind, partition, text, milestone) => {
+                Output::Event(kind, partition, text, milestone)
+            }
         }
     }
 }
@@ -64,7 +66,18 @@ impl<'a, T> Ctx<'a, T> {
         self.out.push(Output::Timer(after_ms.max(0), timer));
     }
     pub fn event(&mut self, kind: EventKind, partition: Option<TopicPartition>, text: String) {
-        self.out.push(Output::Event(kind, partition, text));
+        self.out.push(Output::Event(kind, partition, text, None));
+    }
+    /// An event that marks `milestone` (see [`Milestone`]).
+    pub fn milestone(
+        &mut self,
+        milestone: Milestone,
+        kind: EventKind,
+        partition: Option<TopicPartition>,
+        text: String,
+    ) {
+        self.out
+            .push(Output::Event(kind, partition, text, Some(milestone)));
     }
 }
 

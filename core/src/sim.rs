@@ -378,6 +378,7 @@ impl Simulation {
             kind,
             partition,
             text,
+            milestone: None,
         }
     }
 
@@ -414,8 +415,10 @@ impl Simulation {
                 Output::Timer(after, timer) => {
                     self.schedule(self.now_ms + after, Item::Timer { node, timer })
                 }
-                Output::Event(kind, partition, text) => {
-                    events.push(self.event(node, kind, partition, text))
+                Output::Event(kind, partition, text, milestone) => {
+                    let mut event = self.event(node, kind, partition, text);
+                    event.milestone = milestone;
+                    events.push(event);
                 }
             }
         }
