@@ -42,6 +42,8 @@ use crate::config::{consumer_config, validate, CONSUMER_CONFIGS};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
+use crate::protocol::LeaveGroupRequest;
+use crate::protocol::SyncGroupRequest;
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, JoinedMember, Message, EARLIEST_TIMESTAMP,
     LATEST_TIMESTAMP,
@@ -1371,13 +1373,13 @@ impl Consumer {
         }
         ctx.send(
             self.coordinator.unwrap_or(0),
-            Message::SyncGroup {
+            Message::SyncGroup(SyncGroupRequest {
                 group_id: group,
                 generation,
                 member_id,
                 group_instance_id: self.config.group_instance_id.clone(),
                 assignments,
-            },
+            }),
         );
     }
 
@@ -1537,12 +1539,12 @@ impl Consumer {
                 if let Some(group) = self.group.clone() {
                     ctx.send(
                         coordinator,
-                        Message::LeaveGroup {
+                        Message::LeaveGroup(LeaveGroupRequest {
                             group_id: group,
                             member_id: self.member_id.clone(),
                             group_instance_id: None,
                             reason: "consumer poll timeout has expired".into(),
-                        },
+                        }),
                     );
                 }
                 self.member_id.clear();
@@ -1639,12 +1641,12 @@ impl Consumer {
             if let (Some(group), Some(coordinator)) = (self.group.clone(), self.coordinator) {
                 ctx.send(
                     coordinator,
-                    Message::LeaveGroup {
+                    Message::LeaveGroup(LeaveGroupRequest {
                         group_id: group,
                         member_id: self.member_id.clone(),
                         group_instance_id: None,
                         reason: "the consumer is being closed".into(),
-                    },
+                    }),
                 );
             }
         }

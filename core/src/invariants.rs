@@ -468,8 +468,9 @@ impl Checker {
     /// coordinator (the live broker that loaded its partition in the highest leader epoch)
     /// has it.
     fn check_groups(&self, sim: &Simulation) -> Result<(), Violation> {
-        use crate::group::offsets_partition;
-        let mut current: BTreeMap<&str, (i32, &crate::group::ClassicGroup)> = BTreeMap::new();
+        use crate::coordinator::group::offsets_partition;
+        let mut current: BTreeMap<&str, (i32, &crate::coordinator::group::ClassicGroup)> =
+            BTreeMap::new();
         for broker in sim.brokers.values().filter(|b| b.alive) {
             let partitions = broker.offsets_partitions();
             for (id, group) in &broker.groups.groups {

@@ -307,6 +307,23 @@ impl MetadataImage {
             .unwrap_or(0)
     }
 
+    /// The partition count of an internal topic (`__consumer_offsets`,
+    /// `__transaction_state`): the topic's once it exists, else the config it will be
+    /// created with.
+    pub fn internal_partitions(&self, topic: &str, config: &str) -> i32 {
+        // Partitions sort by topic, then number: the topic's are one run from partition 0.
+        let existing = self
+            .partitions
+            .range(TopicPartition::new(topic, 0)..)
+            .take_while(|(tp, _)| *tp.topic == *topic)
+            .count() as i32;
+        if existing > 0 {
+            existing
+        } else {
+            self.broker_config_i64(config) as i32
+        }
+    }
+
     pub fn is_active(&self, broker: NodeId) -> bool {
         self.brokers.get(&broker).is_some_and(|b| b.is_active())
     }

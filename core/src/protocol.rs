@@ -318,14 +318,7 @@ pub enum Message {
         /// A static leader rejoining a stable group must not reassign (KIP-345).
         skip_assignment: bool,
     },
-    SyncGroup {
-        group_id: String,
-        generation: i32,
-        member_id: String,
-        group_instance_id: Option<String>,
-        /// Only the leader sends assignments.
-        assignments: Vec<(String, Vec<TopicPartition>)>,
-    },
+    SyncGroup(SyncGroupRequest),
     SyncGroupResponse {
         group_id: String,
         error: Option<KafkaError>,
@@ -341,12 +334,7 @@ pub enum Message {
         group_id: String,
         error: Option<KafkaError>,
     },
-    LeaveGroup {
-        group_id: String,
-        member_id: String,
-        group_instance_id: Option<String>,
-        reason: String,
-    },
+    LeaveGroup(LeaveGroupRequest),
     LeaveGroupResponse {
         group_id: String,
         error: Option<KafkaError>,
@@ -434,11 +422,11 @@ impl Message {
             Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse".into(),
             Message::JoinGroup { .. } => "JoinGroup".into(),
             Message::JoinGroupResponse { .. } => "JoinGroupResponse".into(),
-            Message::SyncGroup { .. } => "SyncGroup".into(),
+            Message::SyncGroup(_) => "SyncGroup".into(),
             Message::SyncGroupResponse { .. } => "SyncGroupResponse".into(),
             Message::Heartbeat { .. } => "Heartbeat".into(),
             Message::HeartbeatResponse { .. } => "HeartbeatResponse".into(),
-            Message::LeaveGroup { .. } => "LeaveGroup".into(),
+            Message::LeaveGroup(_) => "LeaveGroup".into(),
             Message::LeaveGroupResponse { .. } => "LeaveGroupResponse".into(),
             Message::OffsetCommit { .. } => "OffsetCommit".into(),
             Message::OffsetCommitResponse { .. } => "OffsetCommitResponse".into(),
@@ -451,4 +439,25 @@ impl Message {
             Message::MetadataResponse { .. } => "MetadataResponse".into(),
         }
     }
+}
+
+/// `SyncGroup`: a member of a classic group asks for its assignment (the leader brings
+/// everyone's).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SyncGroupRequest {
+    pub group_id: String,
+    pub generation: i32,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    /// Only the leader sends assignments.
+    pub assignments: Vec<(String, Vec<TopicPartition>)>,
+}
+
+/// `LeaveGroup`: a member of a classic group leaves it, with its reason (KIP-800).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LeaveGroupRequest {
+    pub group_id: String,
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub reason: String,
 }

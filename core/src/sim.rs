@@ -289,7 +289,7 @@ impl Simulation {
     /// cannot be, and FindCoordinator answers COORDINATOR_NOT_AVAILABLE.
     fn ensure_offsets_topic(&mut self, events: &mut Vec<Event>) {
         self.ensure_internal_topic(
-            crate::group::OFFSETS_TOPIC,
+            crate::coordinator::group::OFFSETS_TOPIC,
             "offsets.topic",
             None,
             "a group coordinator",

@@ -35,13 +35,14 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
-use crate::broker::{Broker, CoordinatorChange};
+use crate::broker::Broker;
 use crate::broker::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
+use crate::coordinator::group::{offsets_partition, OFFSETS_TOPIC};
+use crate::coordinator::{coordinator_change, CoordinatorChange};
 use crate::coordinator_record::{CoordinatorRecord, TxnMetadata, TxnStatus};
 use crate::error::KafkaError;
 use crate::event::EventKind;
-use crate::group::{offsets_partition, OFFSETS_TOPIC};
 use crate::protocol::{Message, ProducePartition};
 use crate::record::BatchHeader;
 use crate::record::ControlType;
@@ -164,7 +165,7 @@ fn list(tps: &BTreeSet<TopicPartition>) -> String {
 impl Broker {
     /// The partition count of `__transaction_state`: the topic's, once it exists.
     pub fn txn_partitions(&self) -> i32 {
-        self.internal_partitions(
+        self.image.internal_partitions(
             TRANSACTION_STATE_TOPIC,
             "transaction.state.log.num.partitions",
         )
@@ -1001,7 +1002,7 @@ impl Broker {
             return;
         }
         let p = tp.partition;
-        match self.coordinator_change(tp, self.txns.loaded.get(&p).copied()) {
+        match coordinator_change(self, tp, self.txns.loaded.get(&p).copied()) {
             CoordinatorChange::Load(epoch) => self.load_txn_partition(ctx, p, epoch),
             CoordinatorChange::Unload => self.unload_txn_partition(p),
             CoordinatorChange::Keep => {}
@@ -1136,7 +1137,9 @@ impl Broker {
                 ),
             );
             if &*tp.topic == OFFSETS_TOPIC {
-                self.apply_txn_offsets(ctx, pid, commit);
+                self.with_groups(ctx, |groups, host, ctx| {
+                    groups.on_transaction_completed(host, ctx, pid, commit)
+                });
             }
             self.txns.pending_markers.push(PendingMarker {
                 coordinator: from,
@@ -1175,139 +1178,6 @@ impl Broker {
                     producer_id: m.producer_id,
                     results: vec![(m.partition, None)],
                 },
-            );
-        }
-    }
-
-    /// TxnOffsetCommit: the offsets are written as transactional records of the producer and
-    /// count only when its COMMIT marker arrives.
-    #[allow(clippy::too_many_arguments)]
-    pub fn handle_txn_offset_commit(
-        &mut self,
-        ctx: &mut BrokerCtx,
-        from: NodeId,
-        tid: String,
-        group_id: String,
-        pid: i64,
-        epoch: i16,
-        offsets: Vec<(TopicPartition, i64)>,
-    ) {
-        let Some(p) = self.coordinates(&group_id) else {
-            ctx.send(
-                from,
-                Message::TxnOffsetCommitResponse {
-                    error: Some(KafkaError::NOT_COORDINATOR),
-                    group_id,
-                },
-            );
-            return;
-        };
-        let tp = TopicPartition::new(OFFSETS_TOPIC, p);
-        let now = ctx.now;
-        let Some(replica) = self
-            .replicas
-            .get_mut(&tp)
-            .filter(|r| r.leader.is_some())
-            .map(Arc::make_mut)
-        else {
-            return;
-        };
-        let leader_epoch = replica.registration.leader_epoch;
-        let header = Arc::new(BatchHeader {
-            producer_id: pid,
-            producer_epoch: epoch,
-            base_sequence: -1,
-            last_sequence: -1,
-            transactional: true,
-            control: None,
-            coordinator_epoch: -1,
-        });
-        if let Some(entry) = replica.log.producer_state().producers.get(&pid) {
-            if entry.epoch > epoch {
-                ctx.send(
-                    from,
-                    Message::TxnOffsetCommitResponse {
-                        error: Some(KafkaError::PRODUCER_FENCED),
-                        group_id,
-                    },
-                );
-                return;
-            }
-        }
-        let records: Vec<Record> = offsets
-            .iter()
-            .map(|(part, offset)| Record {
-                offset: 0,
-                leader_epoch,
-                producer: format!("txn {tid}"),
-                producer_seq: -1,
-                key: Some(format!("OffsetCommitKey({group_id}, {part})")),
-                value: Some(format!("offset {offset} (transactional)")),
-                timestamp_ms: now,
-                coordinator: Some(Arc::new(CoordinatorRecord::Offset {
-                    group_id: group_id.clone(),
-                    partition: part.clone(),
-                    offset: *offset,
-                })),
-                batch: Some(header.clone()),
-            })
-            .collect();
-        replica.log.append_as_leader(leader_epoch, records);
-        self.txns
-            .pending_offsets
-            .insert((group_id.clone(), pid), offsets);
-        ctx.event(
-            EventKind::Commit,
-            Some(tp.clone()),
-            format!(
-                "Coordinator {} writes group {group_id}'s offsets from {tid} to {tp} as part of the transaction: they count only once a COMMIT marker follows",
-                self.id
-            ),
-        );
-        ctx.send(
-            from,
-            Message::TxnOffsetCommitResponse {
-                error: None,
-                group_id,
-            },
-        );
-        self.after_leader_append(ctx, &tp);
-    }
-
-    fn apply_txn_offsets(&mut self, ctx: &mut BrokerCtx, pid: i64, commit: bool) {
-        let keys: Vec<(String, i64)> = self
-            .txns
-            .pending_offsets
-            .keys()
-            .filter(|(_, p)| *p == pid)
-            .cloned()
-            .collect();
-        for key in keys {
-            let Some(offsets) = self.txns.pending_offsets.remove(&key) else {
-                continue;
-            };
-            if !commit {
-                continue;
-            }
-            let group_id = key.0;
-            if let Some(g) = self.groups.groups.get_mut(&group_id) {
-                for (tp, o) in &offsets {
-                    g.offsets.insert(tp.clone(), *o);
-                }
-            } else if let Some(g) = self.groups.consumer_groups.get_mut(&group_id) {
-                for (tp, o) in &offsets {
-                    g.offsets.insert(tp.clone(), *o);
-                }
-            }
-            let text: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
-            ctx.event(
-                EventKind::Commit,
-                None,
-                format!(
-                    "Coordinator {}: the COMMIT marker makes group {group_id}'s offsets {} count (exactly-once: the output records and the input offsets commit together)",
-                    self.id,
-                    text.join(", ")
-                ),
             );
         }
     }
@@ -1598,15 +1468,18 @@ impl Broker {
                 producer_id,
                 producer_epoch,
                 offsets,
-            } => self.handle_txn_offset_commit(
-                ctx,
-                from,
-                transactional_id,
-                group_id,
-                producer_id,
-                producer_epoch,
-                offsets,
-            ),
+            } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_txn_offset_commit(
+                    host,
+                    ctx,
+                    from,
+                    transactional_id,
+                    group_id,
+                    producer_id,
+                    producer_epoch,
+                    offsets,
+                )
+            }),
             Message::EndTxn {
                 transactional_id,
                 producer_id,

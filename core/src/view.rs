@@ -797,7 +797,7 @@ impl PartitionView {
 
 /// Every group some live broker coordinates, with its members and offsets.
 fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupView> {
-    use crate::group::offsets_partition;
+    use crate::coordinator::group::offsets_partition;
     let mut views: Vec<GroupView> = Vec::new();
     for broker in sim.brokers.values().filter(|b| b.alive) {
         let partitions = broker.offsets_partitions();

@@ -175,6 +175,7 @@ run 5s
     let sim = &timeline.state;
     // Broker 1 took over __consumer_offsets-1 and rebuilt the group from its records.
     let group = sim.brokers[&1]
+        .groups
         .consumer_group("billing")
         .expect("the new coordinator loaded the group");
     assert_eq!(group.members.len(), 2);

@@ -166,7 +166,9 @@ impl Simulation {
             Command::ConsumerGroups(GroupsCommand::Delete { group }) => {
                 let mut text = String::new();
                 let outputs = self.with_coordinator(group, |broker, ctx| {
-                    text = broker.admin_delete_group(ctx, group)?;
+                    text = broker.with_groups(ctx, |groups, host, ctx| {
+                        groups.admin_delete_group(host, ctx, group)
+                    })?;
                     Ok(())
                 })?;
                 outcome.output = Some(text);
@@ -186,7 +188,9 @@ impl Simulation {
         offsets: Vec<(TopicPartition, i64)>,
     ) -> Result<Outcome, CommandError> {
         let (node, out) = self.with_coordinator(group, |broker, ctx| {
-            broker.admin_commit(ctx, group, offsets)
+            broker.with_groups(ctx, |groups, host, ctx| {
+                groups.admin_commit(host, ctx, group, offsets)
+            })
         })?;
         let mut events = Vec::new();
         self.apply_outputs(node, out, &mut events);
@@ -211,8 +215,8 @@ impl Simulation {
             .find(|b| b.alive)
             .map_or(50, |b| b.offsets_partitions());
         let tp = TopicPartition::new(
-            crate::group::OFFSETS_TOPIC,
-            crate::group::offsets_partition(group, partitions),
+            crate::coordinator::group::OFFSETS_TOPIC,
+            crate::coordinator::group::offsets_partition(group, partitions),
         );
         let Simulation { brokers, rng, .. } = self;
         let Some(broker) = brokers

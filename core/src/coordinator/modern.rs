@@ -44,16 +44,16 @@ use std::collections::BTreeMap;
 
 use serde::{Deserialize, Serialize};
 
+use super::Host;
 use crate::assignor::{server_assign, ClusterMetadata, ServerAssignor, ServerMember};
-use crate::broker::Broker;
-use crate::broker::{BrokerCtx, BrokerTimer};
+use crate::broker::timer::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
+use crate::coordinator::group::{ClassicGroup, GroupCoordinator, PendingWrite, WriteAction};
 use crate::coordinator_record::{
     short, ConsumerGroupRecord, CoordinatorRecord, CurrentAssignment, MemberMetadata, MemberState,
 };
 use crate::error::KafkaError;
 use crate::event::{EventKind, Milestone};
-use crate::group::{ClassicGroup, PendingWrite, WriteAction};
 use crate::java::{hash_map_iteration_order, string_hash_code};
 use crate::protocol::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, Message};
 
@@ -515,11 +515,11 @@ enum Bump {
     Metadata(String),
 }
 
-impl Broker {
+impl GroupCoordinator {
     /// `group.consumer.assignors`: the server assignors members may ask for.
-    fn consumer_assignors(&self) -> Vec<ServerAssignor> {
-        let names = self
-            .image
+    fn consumer_assignors(&self, host: &dyn Host) -> Vec<ServerAssignor> {
+        let names = host
+            .image()
             .broker_configs
             .get("group.consumer.assignors")
             .cloned()
@@ -537,22 +537,22 @@ impl Broker {
         }
     }
 
-    fn consumer_session_timeout_ms(&self) -> i64 {
-        self.image
+    fn consumer_session_timeout_ms(&self, host: &dyn Host) -> i64 {
+        host.image()
             .broker_config_i64("group.consumer.session.timeout.ms")
             .max(1)
     }
 
-    fn consumer_heartbeat_interval_ms(&self) -> i64 {
-        self.image
+    fn consumer_heartbeat_interval_ms(&self, host: &dyn Host) -> i64 {
+        host.image()
             .broker_config_i64("group.consumer.heartbeat.interval.ms")
             .max(1)
     }
 
     /// Partition counts of `topics` as this broker's metadata has them (missing topics left out).
-    fn partition_counts(&self, topics: &[String]) -> BTreeMap<String, i32> {
+    fn partition_counts(&self, host: &dyn Host, topics: &[String]) -> BTreeMap<String, i32> {
         let mut counts = BTreeMap::new();
-        for tp in self.image.partitions.keys() {
+        for tp in host.image().partitions.keys() {
             if topics.iter().any(|t| **t == *tp.topic) {
                 let n = counts.entry(tp.topic.to_string()).or_insert(0);
                 *n = (*n).max(tp.partition + 1);
@@ -562,21 +562,22 @@ impl Broker {
     }
 
     pub fn consumer_group(&self, group_id: &str) -> Option<&ConsumerGroup> {
-        self.groups.consumer_groups.get(group_id)
+        self.consumer_groups.get(group_id)
     }
 
     /// `consumerGroupHeartbeat`: join, heartbeat, acknowledge, or leave.
     pub fn handle_consumer_group_heartbeat(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         req: ConsumerGroupHeartbeatRequest,
     ) {
-        let me = self.id;
-        let Some(p) = self.coordinates(&req.group_id) else {
+        let me = host.id();
+        let Some(p) = self.coordinates(host, &req.group_id) else {
             return ctx.send(from, error_response(&req, KafkaError::NOT_COORDINATOR));
         };
-        if let Err(error) = self.validate_heartbeat(&req) {
+        if let Err(error) = self.validate_heartbeat(host, &req) {
             ctx.event(
                 EventKind::Group,
                 None,
@@ -590,17 +591,17 @@ impl Broker {
         if req.member_epoch == LEAVE_GROUP_MEMBER_EPOCH
             || req.member_epoch == LEAVE_GROUP_STATIC_MEMBER_EPOCH
         {
-            return self.consumer_group_leave(ctx, from, p, req);
+            return self.consumer_group_leave(host, ctx, from, p, req);
         }
         let joining = req.member_epoch == JOIN_GROUP_MEMBER_EPOCH;
         let group_id = req.group_id.clone();
 
         // The group: a consumer group, or a new one (taking over an empty classic group).
-        let old: Option<ConsumerGroup> = self.groups.consumer_groups.get(&group_id).cloned();
+        let old: Option<ConsumerGroup> = self.consumer_groups.get(&group_id).cloned();
         let mut group = match old.clone() {
             Some(g) => g,
             None => {
-                let classic = self.groups.groups.get(&group_id);
+                let classic = self.groups.get(&group_id);
                 let empty_classic = classic.is_some_and(|g| g.members.is_empty());
                 if !joining || (classic.is_some() && !empty_classic) {
                     let why = if classic.is_some() {
@@ -619,7 +620,7 @@ impl Broker {
                     return ctx.send(from, error_response(&req, KafkaError::GROUP_ID_NOT_FOUND));
                 }
                 let mut group = ConsumerGroup::new(&group_id);
-                if let Some(classic) = self.groups.groups.remove(&group_id) {
+                if let Some(classic) = self.groups.remove(&group_id) {
                     group.offsets = classic.offsets;
                     ctx.event(
                         EventKind::Group,
@@ -671,7 +672,7 @@ impl Broker {
                 if let Some(t) = group.target.remove(&old_id) {
                     group.target.insert(req.member_id.clone(), t);
                 }
-                self.timers.cancel(&BrokerTimer::ConsumerGroupSession {
+                host.cancel_timer(&BrokerTimer::ConsumerGroupSession {
                     group: group_id.clone(),
                     member: old_id.clone(),
                 });
@@ -762,7 +763,7 @@ impl Broker {
             Some(slot) => *slot = member.clone(),
             None => group.members.push(member.clone()),
         }
-        let metadata = self.partition_counts(&group.subscribed_topics());
+        let metadata = self.partition_counts(host, &group.subscribed_topics());
         if metadata != group.subscription_metadata {
             if bump.is_none() {
                 let changed: Vec<String> = metadata
@@ -802,7 +803,7 @@ impl Broker {
                     ),
                 );
             }
-            self.compute_target(ctx, &mut group, &why);
+            self.compute_target(host, ctx, &mut group, &why);
         } else if let Some(old_id) = &replaced {
             let instance = member.metadata.instance_id.clone().unwrap_or_default();
             let back = if *old_id == member.member_id {
@@ -823,7 +824,7 @@ impl Broker {
 
         // 2. A target for the new group epoch.
         if group.epoch > group.assignment_epoch {
-            self.compute_target(ctx, &mut group, "");
+            self.compute_target(host, ctx, &mut group, "");
         }
 
         // 3. Reconcile the member towards its target.
@@ -846,7 +847,7 @@ impl Broker {
         if next != current {
             self.narrate_reconciliation(ctx, &group, &member, &current, &next, &target);
             if next.state == MemberState::UnrevokedPartitions {
-                self.set_timer(
+                host.set_timer(
                     ctx,
                     BrokerTimer::ConsumerGroupRebalance {
                         group: group_id.clone(),
@@ -855,19 +856,19 @@ impl Broker {
                     member.metadata.rebalance_timeout_ms,
                 );
             } else {
-                self.cancel_rebalance_timer(&group_id, &member.member_id);
+                self.cancel_rebalance_timer(host, &group_id, &member.member_id);
             }
             if let Some(m) = group.member_mut(&member.member_id) {
                 m.current = next.clone();
             }
         }
-        self.set_timer(
+        host.set_timer(
             ctx,
             BrokerTimer::ConsumerGroupSession {
                 group: group_id.clone(),
                 member: member.member_id.clone(),
             },
-            self.consumer_session_timeout_ms(),
+            self.consumer_session_timeout_ms(host),
         );
 
         let full = joining
@@ -879,12 +880,13 @@ impl Broker {
             error: None,
             member_id: member.member_id.clone(),
             member_epoch: next.member_epoch,
-            heartbeat_interval_ms: self.consumer_heartbeat_interval_ms(),
+            heartbeat_interval_ms: self.consumer_heartbeat_interval_ms(host),
             assignment: (full || next.assigned != before.current.assigned || replaced.is_some())
                 .then(|| next.assigned.clone()),
         };
-        self.groups.consumer_groups.insert(group_id.clone(), group);
+        self.consumer_groups.insert(group_id.clone(), group);
         self.write_consumer_group(
+            host,
             ctx,
             p,
             old.as_ref(),
@@ -894,7 +896,11 @@ impl Broker {
     }
 
     /// `throwIfConsumerGroupHeartbeatRequestIsInvalid`.
-    fn validate_heartbeat(&self, req: &ConsumerGroupHeartbeatRequest) -> Result<(), KafkaError> {
+    fn validate_heartbeat(
+        &self,
+        host: &dyn Host,
+        req: &ConsumerGroupHeartbeatRequest,
+    ) -> Result<(), KafkaError> {
         let epoch = req.member_epoch;
         if req.group_id.is_empty() || req.member_id.is_empty() {
             return Err(KafkaError::INVALID_REQUEST);
@@ -918,7 +924,7 @@ impl Broker {
         }
         if let Some(name) = &req.server_assignor {
             let known = ServerAssignor::from_name(name)
-                .is_ok_and(|a| self.consumer_assignors().contains(&a));
+                .is_ok_and(|a| self.consumer_assignors(host).contains(&a));
             if !known {
                 return Err(KafkaError::UNSUPPORTED_ASSIGNOR);
             }
@@ -927,9 +933,15 @@ impl Broker {
     }
 
     /// `updateTargetAssignment`: runs the group's assignor over every member.
-    fn compute_target(&mut self, ctx: &mut BrokerCtx, group: &mut ConsumerGroup, why: &str) {
+    fn compute_target(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group: &mut ConsumerGroup,
+        why: &str,
+    ) {
         let default = self
-            .consumer_assignors()
+            .consumer_assignors(host)
             .first()
             .copied()
             .unwrap_or(ServerAssignor::Uniform);
@@ -940,7 +952,7 @@ impl Broker {
                 partitions: *n,
                 ..Default::default()
             };
-            t.topic_id = self.image.topic_ids.get(topic).cloned();
+            t.topic_id = host.image().topic_ids.get(topic).cloned();
             metadata.topics.insert(topic.clone(), t);
         }
         // `GroupSpec.memberIds()`: a HashMap of the member ids.
@@ -961,7 +973,7 @@ impl Broker {
                 }
             })
             .collect();
-        let me = self.id;
+        let me = host.id();
         let epoch = group.epoch;
         let group_id = group.group_id.clone();
         match server_assign(assignor, &metadata, &members) {
@@ -1021,7 +1033,7 @@ impl Broker {
         new: &CurrentAssignment,
         target: &[TopicPartition],
     ) {
-        let me = self.id;
+        let me = ctx.node;
         let who = &member.metadata.client_id;
         let group_id = &group.group_id;
         if old.state == new.state
@@ -1114,8 +1126,8 @@ impl Broker {
         );
     }
 
-    fn cancel_rebalance_timer(&mut self, group_id: &str, member_id: &str) {
-        self.timers.cancel(&BrokerTimer::ConsumerGroupRebalance {
+    fn cancel_rebalance_timer(&mut self, host: &mut dyn Host, group_id: &str, member_id: &str) {
+        host.cancel_timer(&BrokerTimer::ConsumerGroupRebalance {
             group: group_id.to_string(),
             member: member_id.to_string(),
         });
@@ -1125,14 +1137,15 @@ impl Broker {
     /// partitions) until its session runs out or its instance joins again.
     fn consumer_group_leave(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         p: i32,
         req: ConsumerGroupHeartbeatRequest,
     ) {
-        let me = self.id;
+        let me = host.id();
         let group_id = req.group_id.clone();
-        let Some(old) = self.groups.consumer_groups.get(&group_id).cloned() else {
+        let Some(old) = self.consumer_groups.get(&group_id).cloned() else {
             return ctx.send(from, error_response(&req, KafkaError::GROUP_ID_NOT_FOUND));
         };
         let member = match &req.instance_id {
@@ -1170,14 +1183,15 @@ impl Broker {
                     member.metadata.instance_id.clone().unwrap_or_default(),
                     list(&member.current.assigned),
                     group.epoch,
-                    self.consumer_session_timeout_ms()
+                    self.consumer_session_timeout_ms(host, )
                 ),
             );
-            self.groups.consumer_groups.insert(group_id.clone(), group);
-            self.write_consumer_group(ctx, p, Some(&old), &group_id, Some((from, response)));
+            self.consumer_groups.insert(group_id.clone(), group);
+            self.write_consumer_group(host, ctx, p, Some(&old), &group_id, Some((from, response)));
             return;
         }
         self.fence_consumer_member(
+            host,
             ctx,
             &group_id,
             &member.member_id,
@@ -1190,17 +1204,18 @@ impl Broker {
     /// get its partitions once a heartbeat recomputes the target.
     fn fence_consumer_member(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
         why: &str,
         reply: Option<(NodeId, Message)>,
     ) {
-        let me = self.id;
-        let Some(p) = self.coordinates(group_id) else {
+        let me = host.id();
+        let Some(p) = self.coordinates(host, group_id) else {
             return;
         };
-        let Some(old) = self.groups.consumer_groups.get(group_id).cloned() else {
+        let Some(old) = self.consumer_groups.get(group_id).cloned() else {
             return;
         };
         let Some(member) = old.member(member_id).cloned() else {
@@ -1209,14 +1224,14 @@ impl Broker {
         let mut group = old.clone();
         group.members.retain(|m| m.member_id != member_id);
         group.target.remove(member_id);
-        group.subscription_metadata = self.partition_counts(&group.subscribed_topics());
+        group.subscription_metadata = self.partition_counts(host, &group.subscribed_topics());
         group.epoch += 1;
         group.rebalances += 1;
-        self.timers.cancel(&BrokerTimer::ConsumerGroupSession {
+        host.cancel_timer(&BrokerTimer::ConsumerGroupSession {
             group: group_id.to_string(),
             member: member_id.to_string(),
         });
-        self.cancel_rebalance_timer(group_id, member_id);
+        self.cancel_rebalance_timer(host, group_id, member_id);
         let owned: Vec<TopicPartition> = sorted(
             member
                 .current
@@ -1240,21 +1255,21 @@ impl Broker {
                 group.epoch
             ),
         );
-        self.groups
-            .consumer_groups
-            .insert(group_id.to_string(), group);
-        self.write_consumer_group(ctx, p, Some(&old), group_id, reply);
+        self.consumer_groups.insert(group_id.to_string(), group);
+        self.write_consumer_group(host, ctx, p, Some(&old), group_id, reply);
     }
 
     /// The session timer of a consumer-group member ran out.
     pub(crate) fn on_consumer_group_session_timer(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
     ) {
-        let timeout = self.consumer_session_timeout_ms();
+        let timeout = self.consumer_session_timeout_ms(host);
         self.fence_consumer_member(
+            host,
             ctx,
             group_id,
             member_id,
@@ -1268,6 +1283,7 @@ impl Broker {
     /// revoking when it fires is the one it was set for.
     pub(crate) fn on_consumer_group_rebalance_timer(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
@@ -1283,6 +1299,7 @@ impl Broker {
             return;
         }
         self.fence_consumer_member(
+            host,
             ctx,
             group_id,
             member_id,
@@ -1299,13 +1316,14 @@ impl Broker {
     /// they are committed (or at once when there is nothing to write and nothing waiting).
     fn write_consumer_group(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         p: i32,
         old: Option<&ConsumerGroup>,
         group_id: &str,
         reply: Option<(NodeId, Message)>,
     ) {
-        let Some(group) = self.groups.consumer_groups.get(group_id) else {
+        let Some(group) = self.consumer_groups.get(group_id) else {
             return;
         };
         let records: Vec<CoordinatorRecord> = records_between(old, group)
@@ -1318,21 +1336,20 @@ impl Broker {
             };
             // A read waits for the writes before it (`CoordinatorRuntime`'s deferred queue).
             let waiting = self
-                .groups
                 .pending_writes
                 .iter()
                 .filter(|w| w.partition == p)
                 .map(|w| w.required_hw)
                 .max();
             match waiting {
-                Some(required_hw) => self.groups.pending_writes.push(PendingWrite {
+                Some(required_hw) => self.pending_writes.push(PendingWrite {
                     partition: p,
                     required_hw,
                     action: WriteAction::Reply {
                         node,
                         message: Box::new(message),
                     },
-                    deadline_ms: ctx.now + crate::group::OFFSETS_COMMIT_TIMEOUT_MS,
+                    deadline_ms: ctx.now + crate::coordinator::group::OFFSETS_COMMIT_TIMEOUT_MS,
                 }),
                 None => ctx.send(node, message),
             }
@@ -1351,7 +1368,7 @@ impl Broker {
             }
             None => (WriteAction::None, None),
         };
-        if !self.write_coordinator_records(ctx, p, records, action) {
+        if !self.write_coordinator_records(host, ctx, p, records, action) {
             if let Some((node, message)) = fallback {
                 ctx.send(node, message);
             }
@@ -1362,13 +1379,14 @@ impl Broker {
     /// rebalance timers of members still revoking.
     pub(crate) fn install_consumer_groups(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         groups: BTreeMap<String, ConsumerGroup>,
     ) {
-        let session = self.consumer_session_timeout_ms();
+        let session = self.consumer_session_timeout_ms(host);
         for (id, group) in groups {
             for m in &group.members {
-                self.set_timer(
+                host.set_timer(
                     ctx,
                     BrokerTimer::ConsumerGroupSession {
                         group: id.clone(),
@@ -1377,7 +1395,7 @@ impl Broker {
                     session,
                 );
                 if m.current.state == MemberState::UnrevokedPartitions {
-                    self.set_timer(
+                    host.set_timer(
                         ctx,
                         BrokerTimer::ConsumerGroupRebalance {
                             group: id.clone(),
@@ -1387,7 +1405,7 @@ impl Broker {
                     );
                 }
             }
-            self.groups.consumer_groups.insert(id, group);
+            self.consumer_groups.insert(id, group);
         }
     }
 
@@ -1396,6 +1414,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub(crate) fn consumer_group_offset_commit(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         p: i32,
@@ -1421,7 +1440,7 @@ impl Broker {
             return reply(ctx, KafkaError::GROUP_ID_NOT_FOUND, offsets);
         };
         if let Some(error) = group.validate_offset_commit(&member_id, member_epoch) {
-            let me = self.id;
+            let me = host.id();
             let at = group
                 .member(&member_id)
                 .map_or("not a member".to_string(), |m| {
@@ -1435,6 +1454,7 @@ impl Broker {
             return reply(ctx, error, offsets);
         }
         let written = self.write_offsets(
+            host,
             ctx,
             p,
             &group_id,

@@ -47,16 +47,16 @@ use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
 
+use super::{coordinator_change, CoordinatorChange, Host};
 use crate::assignor::Subscription;
-use crate::broker::{Broker, CoordinatorChange};
-use crate::broker::{BrokerCtx, BrokerTimer};
+use crate::broker::timer::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
 use crate::coordinator_record::{CoordinatorRecord, Member};
 use crate::error::KafkaError;
 use crate::event::{EventKind, Milestone};
 use crate::java::{hash_map_iteration_order, string_hash_code, utils_abs};
-use crate::protocol::{JoinedMember, Message};
-use crate::record::Record;
+use crate::protocol::{JoinedMember, LeaveGroupRequest, Message, SyncGroupRequest};
+use crate::record::{BatchHeader, Record};
 
 /// The internal topic where groups keep their state.
 pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
@@ -258,10 +258,15 @@ pub struct GroupCoordinator {
     pub pending_writes: Vec<PendingWrite>,
     /// Groups of the KIP-848 `consumer` protocol. A group id is in one map or the other.
     #[serde(default)]
-    pub consumer_groups: BTreeMap<String, crate::consumer_group::ConsumerGroup>,
+    pub consumer_groups: BTreeMap<String, crate::coordinator::modern::ConsumerGroup>,
+    /// Offsets a transaction committed (TxnOffsetCommit) that wait for its marker, per
+    /// (group, producer id): a COMMIT marker makes them the group's, an ABORT drops them
+    /// (`OffsetMetadataManager.pendingTransactionalOffsets`).
+    #[serde(default)]
+    pub pending_txn_offsets: BTreeMap<(String, i64), Vec<(TopicPartition, i64)>>,
 }
 
-fn topic_partition(partition: i32) -> TopicPartition {
+pub(crate) fn topic_partition(partition: i32) -> TopicPartition {
     TopicPartition::new(OFFSETS_TOPIC, partition)
 }
 
@@ -287,53 +292,17 @@ fn uuid(ctx: &mut BrokerCtx) -> String {
     )
 }
 
-impl Broker {
-    fn config_i64(&self, name: &str) -> i64 {
-        self.image.broker_config_i64(name)
-    }
-
-    /// The partition count of `__consumer_offsets`: the topic's, once it exists.
-    pub fn offsets_partitions(&self) -> i32 {
-        self.internal_partitions(OFFSETS_TOPIC, "offsets.topic.num.partitions")
-    }
-
+impl GroupCoordinator {
     /// Whether this broker coordinates `group_id` now.
-    pub(crate) fn coordinates(&self, group_id: &str) -> Option<i32> {
-        let p = offsets_partition(group_id, self.offsets_partitions());
-        self.groups.loaded.contains_key(&p).then_some(p)
-    }
-
-    /// `FindCoordinator`: the leader of the group's partition, if it has one.
-    pub fn handle_find_coordinator(&mut self, ctx: &mut BrokerCtx, from: NodeId, group_id: String) {
-        let p = offsets_partition(&group_id, self.offsets_partitions());
-        let tp = topic_partition(p);
-        let leader = self.image.live_leader(&tp);
-        let (error, node) = match leader {
-            Some(l) => (None, Some(l)),
-            None => (Some(KafkaError::COORDINATOR_NOT_AVAILABLE), None),
-        };
-        let me = self.id;
-        ctx.event(
-            EventKind::Group,
-            None,
-            match node {
-                Some(l) => format!("Broker {me} answers FindCoordinator for group {group_id}: abs(\"{group_id}\".hashCode) % {} = {p}, and {tp} is led by broker {l}, so broker {l} is the group coordinator", self.offsets_partitions()),
-                None => format!("Broker {me} answers FindCoordinator for group {group_id} with COORDINATOR_NOT_AVAILABLE: {tp} has no live leader (yet)"),
-            },
-        );
-        ctx.send(
-            from,
-            Message::FindCoordinatorResponse {
-                group_id,
-                error,
-                node,
-            },
-        );
+    pub(crate) fn coordinates(&self, host: &dyn Host, group_id: &str) -> Option<i32> {
+        let p = offsets_partition(group_id, host.offsets_partitions());
+        self.loaded.contains_key(&p).then_some(p)
     }
 
     /// Loads or unloads a `__consumer_offsets` partition after its leadership changed here.
     pub(crate) fn on_offsets_partition_leadership(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         tp: &TopicPartition,
     ) {
@@ -341,40 +310,45 @@ impl Broker {
             return;
         }
         let p = tp.partition;
-        let previous = self.groups.loaded.get(&p).copied();
-        match self.coordinator_change(tp, previous) {
+        let previous = self.loaded.get(&p).copied();
+        match coordinator_change(host, tp, previous) {
             CoordinatorChange::Load(epoch) => {
                 // A new leader epoch of a partition this broker already coordinated: Kafka
                 // resigns the old coordinator (pending requests get NOT_COORDINATOR) and loads
                 // the partition again.
                 if previous.is_some() {
-                    self.unload_offsets_partition(ctx, p);
+                    self.unload_offsets_partition(host, ctx, p);
                 }
-                self.load_offsets_partition(ctx, p, epoch)
+                self.load_offsets_partition(host, ctx, p, epoch)
             }
-            CoordinatorChange::Unload => self.unload_offsets_partition(ctx, p),
+            CoordinatorChange::Unload => self.unload_offsets_partition(host, ctx, p),
             CoordinatorChange::Keep => {}
         }
     }
 
     /// Replays the partition's records into groups (`CoordinatorLoaderImpl`).
-    fn load_offsets_partition(&mut self, ctx: &mut BrokerCtx, p: i32, epoch: i32) {
-        self.unload_groups_of(p);
+    fn load_offsets_partition(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        p: i32,
+        epoch: i32,
+    ) {
+        self.unload_groups_of(host, p);
         let tp = topic_partition(p);
         let mut groups: BTreeMap<String, ClassicGroup> = BTreeMap::new();
         let mut consumer_groups = BTreeMap::new();
         let mut count = 0;
-        if let Some(replica) = self.replicas.get(&tp) {
+        if let Some(log) = host.log(&tp) {
             // Offsets a transaction wrote count from its COMMIT marker on, and never if it
             // aborted; those of a transaction still open stay pending (`GroupMetadataManager`
             // replays transactional offsets the same way).
-            let partitions = self.offsets_partitions();
-            self.txns
-                .pending_offsets
+            let partitions = host.offsets_partitions();
+            self.pending_txn_offsets
                 .retain(|(group, _), _| offsets_partition(group, partitions) != p);
             let mut ordered: Vec<&Record> = Vec::new();
             let mut open: BTreeMap<i64, Vec<&Record>> = BTreeMap::new();
-            for record in replica.log.records() {
+            for record in log.records() {
                 match record.batch.as_deref() {
                     Some(h) if h.transactional && h.control.is_none() => {
                         open.entry(h.producer_id).or_default().push(record)
@@ -396,8 +370,7 @@ impl Broker {
                         offset,
                     }) = record.coordinator.as_deref()
                     {
-                        self.txns
-                            .pending_offsets
+                        self.pending_txn_offsets
                             .entry((group_id.clone(), pid))
                             .or_default()
                             .push((partition.clone(), *offset));
@@ -416,7 +389,7 @@ impl Broker {
                         offset,
                     } if consumer_groups.contains_key(group_id) => {
                         if let Some(g) = consumer_groups.get_mut(group_id) {
-                            let g: &mut crate::consumer_group::ConsumerGroup = g;
+                            let g: &mut crate::coordinator::modern::ConsumerGroup = g;
                             g.offsets.insert(partition.clone(), *offset);
                         }
                     }
@@ -460,20 +433,20 @@ impl Broker {
                         consumer_groups.remove(group_id);
                     }
                     CoordinatorRecord::Consumer(r) => {
-                        crate::consumer_group::replay(&mut consumer_groups, &mut groups, r)
+                        crate::coordinator::modern::replay(&mut consumer_groups, &mut groups, r)
                     }
                     CoordinatorRecord::Transaction(_) => {}
                 }
             }
         }
-        let me = self.id;
+        let me = host.id();
         let mut names: Vec<String> = groups
             .keys()
             .chain(consumer_groups.keys())
             .cloned()
             .collect();
         crate::sort::sort(&mut names);
-        self.install_consumer_groups(ctx, consumer_groups);
+        self.install_consumer_groups(host, ctx, consumer_groups);
         for (id, mut group) in groups {
             for m in &mut group.members {
                 m.awaiting_join = false;
@@ -484,10 +457,10 @@ impl Broker {
                 .iter()
                 .map(|m| (m.member_id.clone(), m.session_timeout_ms))
                 .collect();
-            self.groups.groups.insert(id.clone(), group);
+            self.groups.insert(id.clone(), group);
             // Loaded members get a fresh session: they find the new coordinator and heartbeat.
             for (member, timeout) in members {
-                self.set_timer(
+                host.set_timer(
                     ctx,
                     BrokerTimer::GroupSession {
                         group: id.clone(),
@@ -497,7 +470,7 @@ impl Broker {
                 );
             }
         }
-        self.groups.loaded.insert(p, epoch);
+        self.loaded.insert(p, epoch);
         ctx.event(
             EventKind::Group,
             Some(tp.clone()),
@@ -508,31 +481,28 @@ impl Broker {
         );
     }
 
-    fn unload_groups_of(&mut self, p: i32) {
-        let partitions = self.offsets_partitions();
+    fn unload_groups_of(&mut self, host: &mut dyn Host, p: i32) {
+        let partitions = host.offsets_partitions();
         self.groups
-            .groups
             .retain(|id, _| offsets_partition(id, partitions) != p);
-        self.groups
-            .consumer_groups
+        self.consumer_groups
             .retain(|id, _| offsets_partition(id, partitions) != p);
-        self.groups.pending_writes.retain(|w| w.partition != p);
+        self.pending_writes.retain(|w| w.partition != p);
     }
 
-    fn unload_offsets_partition(&mut self, ctx: &mut BrokerCtx, p: i32) {
-        let partitions = self.offsets_partitions();
+    fn unload_offsets_partition(&mut self, host: &mut dyn Host, ctx: &mut BrokerCtx, p: i32) {
+        let partitions = host.offsets_partitions();
         let mut names: Vec<String> = self
             .groups
-            .groups
             .keys()
-            .chain(self.groups.consumer_groups.keys())
+            .chain(self.consumer_groups.keys())
             .filter(|id| offsets_partition(id, partitions) == p)
             .cloned()
             .collect();
         crate::sort::sort(&mut names);
         // Members waiting for a response learn the coordinator moved.
         for id in &names {
-            if let Some(group) = self.groups.groups.get(id) {
+            if let Some(group) = self.groups.get(id) {
                 for m in &group.members {
                     if m.awaiting_join || m.awaiting_sync {
                         let msg = if m.awaiting_join {
@@ -550,7 +520,6 @@ impl Broker {
             }
         }
         let pending: Vec<PendingWrite> = self
-            .groups
             .pending_writes
             .iter()
             .filter(|w| w.partition == p)
@@ -573,22 +542,22 @@ impl Broker {
                     },
                 ),
                 WriteAction::Reply { node, message } => {
-                    if let Some(m) = crate::consumer_group::not_coordinator(&message) {
+                    if let Some(m) = crate::coordinator::modern::not_coordinator(&message) {
                         ctx.send(node, m);
                     }
                 }
                 _ => {}
             }
         }
-        self.unload_groups_of(p);
-        self.groups.loaded.remove(&p);
+        self.unload_groups_of(host, p);
+        self.loaded.remove(&p);
         if !names.is_empty() {
             ctx.event(
                 EventKind::Group,
                 Some(topic_partition(p)),
                 format!(
                     "Broker {} no longer leads {OFFSETS_TOPIC}-{p}: it stops coordinating group(s) {}",
-                    self.id,
+                    host.id(),
                     names.join(", ")
                 ),
             );
@@ -599,6 +568,7 @@ impl Broker {
     /// HW passes them. Returns false if this broker cannot write there.
     pub(crate) fn write_coordinator_records(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         p: i32,
         values: Vec<CoordinatorRecord>,
@@ -606,13 +576,10 @@ impl Broker {
     ) -> bool {
         let tp = topic_partition(p);
         let now = ctx.now;
-        let Some(replica) = self.replicas.get_mut(&tp).map(Arc::make_mut) else {
+        let (Some(epoch), Some(log)) = (host.leading_epoch(&tp), host.log(&tp)) else {
             return false;
         };
-        if replica.leader.is_none() {
-            return false;
-        }
-        let epoch = replica.registration.leader_epoch;
+        let log_end = log.log_end_offset();
         let records: Vec<Record> = values
             .into_iter()
             .map(|value| {
@@ -662,30 +629,30 @@ impl Broker {
                 }
             })
             .collect();
-        let (_, last) = replica.log.append_as_leader(epoch, records);
-        self.groups.pending_writes.push(PendingWrite {
+        // The write completes once the HW passes its last record.
+        let required_hw = log_end + records.len() as i64;
+        self.pending_writes.push(PendingWrite {
             partition: p,
-            required_hw: last + 1,
+            required_hw,
             action,
             deadline_ms: now + OFFSETS_COMMIT_TIMEOUT_MS,
         });
-        self.set_timer(
+        host.set_timer(
             ctx,
             BrokerTimer::CoordinatorWriteTimeout {
                 partition: p,
-                required_hw: last + 1,
+                required_hw,
             },
             OFFSETS_COMMIT_TIMEOUT_MS,
         );
-        // With no other replica in the ISR the HW moves, and the write completes, at once.
-        self.after_leader_append(ctx, &tp);
-        true
+        host.append(ctx, &tp, records).is_some()
     }
 
     /// Writes a group's offsets to partition `p`, one `OffsetCommit` record per partition;
     /// `action` runs once they are committed. False if this broker cannot write there.
     pub(crate) fn write_offsets(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         p: i32,
         group_id: &str,
@@ -700,39 +667,44 @@ impl Broker {
                 offset: *offset,
             })
             .collect();
-        self.write_coordinator_records(ctx, p, values, action)
+        self.write_coordinator_records(host, ctx, p, values, action)
     }
 
     /// Runs the actions of writes the HW of `tp` has passed (called when the HW moves).
-    pub(crate) fn complete_coordinator_writes(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
+    pub(crate) fn complete_coordinator_writes(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        tp: &TopicPartition,
+    ) {
         if &*tp.topic != OFFSETS_TOPIC {
             return;
         }
-        let Some(hw) = self.replicas.get(tp).map(|r| r.log.high_watermark()) else {
+        let Some(hw) = host.log(tp).map(|log| log.high_watermark()) else {
             return;
         };
         let p = tp.partition;
-        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.groups.pending_writes)
+        let (done, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_writes)
             .into_iter()
             .partition(|w| w.partition == p && w.required_hw <= hw);
-        self.groups.pending_writes = waiting;
+        self.pending_writes = waiting;
         for write in done {
             match write.action {
                 WriteAction::CompleteSync {
                     group_id,
                     generation,
-                } => self.complete_sync(ctx, &group_id, generation),
+                } => self.complete_sync(host, ctx, &group_id, generation),
                 WriteAction::Commit {
                     group_id,
                     node,
                     request_id,
                     offsets,
                 } => {
-                    if let Some(group) = self.groups.groups.get_mut(&group_id) {
+                    if let Some(group) = self.groups.get_mut(&group_id) {
                         for (tp, offset) in &offsets {
                             group.offsets.insert(tp.clone(), *offset);
                         }
-                    } else if let Some(group) = self.groups.consumer_groups.get_mut(&group_id) {
+                    } else if let Some(group) = self.consumer_groups.get_mut(&group_id) {
                         for (tp, offset) in &offsets {
                             group.offsets.insert(tp.clone(), *offset);
                         }
@@ -744,7 +716,7 @@ impl Broker {
                         None,
                         format!(
                             "Coordinator {} commits group {group_id}'s offsets {} (the next offsets to read): the records are in {tp} below its HW {hw}, so they survive a coordinator failover",
-                            self.id,
+                            host.id(),
                             text.join(", ")
                         ),
                     );
@@ -770,15 +742,16 @@ impl Broker {
     /// (`GroupCoordinatorService` maps the timeout to COORDINATOR_NOT_AVAILABLE).
     pub(crate) fn on_coordinator_write_timeout(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         partition: i32,
         required_hw: i64,
     ) {
-        let (expired, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.groups.pending_writes)
+        let (expired, waiting): (Vec<_>, Vec<_>) = std::mem::take(&mut self.pending_writes)
             .into_iter()
             .partition(|w| w.partition == partition && w.required_hw == required_hw);
-        self.groups.pending_writes = waiting;
-        let me = self.id;
+        self.pending_writes = waiting;
+        let me = host.id();
         for write in expired {
             match write.action {
                 WriteAction::Commit {
@@ -834,6 +807,7 @@ impl Broker {
                         );
                     }
                     self.prepare_rebalance(
+                        host,
                         ctx,
                         &group_id,
                         &format!("its assignment could not be stored: {OFFSETS_TOPIC}-{partition} did not replicate it within offsets.commit.timeout.ms={OFFSETS_COMMIT_TIMEOUT_MS}"),
@@ -842,7 +816,7 @@ impl Broker {
                 // A consumer group heartbeat whose records did not replicate: the member is
                 // told COORDINATOR_NOT_AVAILABLE, looks for the coordinator and heartbeats again.
                 WriteAction::Reply { node, message } => {
-                    if let Some(m) = crate::consumer_group::with_error(
+                    if let Some(m) = crate::coordinator::modern::with_error(
                         &message,
                         KafkaError::COORDINATOR_NOT_AVAILABLE,
                     ) {
@@ -859,6 +833,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_join_group(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
@@ -872,21 +847,21 @@ impl Broker {
         let reply = |ctx: &mut BrokerCtx, error: KafkaError, member: &str| {
             ctx.send(from, join_error(&group_id, member, error));
         };
-        if self.coordinates(&group_id).is_none() {
+        if self.coordinates(host, &group_id).is_none() {
             return reply(ctx, KafkaError::NOT_COORDINATOR, &member_id);
         }
-        let min = self.config_i64("group.min.session.timeout.ms");
-        let max = self.config_i64("group.max.session.timeout.ms");
+        let min = host.config_i64("group.min.session.timeout.ms");
+        let max = host.config_i64("group.max.session.timeout.ms");
         if session_timeout_ms < min || session_timeout_ms > max {
             ctx.event(
                 EventKind::Group,
                 None,
-                format!("Coordinator {} refuses {client_id}'s JoinGroup: session.timeout.ms={session_timeout_ms} is outside [group.min.session.timeout.ms={min}, group.max.session.timeout.ms={max}] (INVALID_SESSION_TIMEOUT)", self.id),
+                format!("Coordinator {} refuses {client_id}'s JoinGroup: session.timeout.ms={session_timeout_ms} is outside [group.min.session.timeout.ms={min}, group.max.session.timeout.ms={max}] (INVALID_SESSION_TIMEOUT)", host.id()),
             );
             return reply(ctx, KafkaError::INVALID_SESSION_TIMEOUT, &member_id);
         }
-        let me = self.id;
-        if let Some(g) = self.groups.consumer_groups.get(&group_id) {
+        let me = host.id();
+        if let Some(g) = self.consumer_groups.get(&group_id) {
             if !g.members.is_empty() {
                 ctx.event(
                     EventKind::Group,
@@ -896,22 +871,21 @@ impl Broker {
                 return reply(ctx, KafkaError::INCONSISTENT_GROUP_PROTOCOL, &member_id);
             }
             // An empty consumer group becomes a classic one; its offsets stay.
-            if let Some(old) = self.groups.consumer_groups.remove(&group_id) {
+            if let Some(old) = self.consumer_groups.remove(&group_id) {
                 let mut group = ClassicGroup::new(&group_id);
                 group.offsets = old.offsets;
-                self.groups.groups.insert(group_id.clone(), group);
+                self.groups.insert(group_id.clone(), group);
             }
         }
-        let exists = self.groups.groups.contains_key(&group_id);
+        let exists = self.groups.contains_key(&group_id);
         if !exists {
             if !member_id.is_empty() {
                 return reply(ctx, KafkaError::UNKNOWN_MEMBER_ID, &member_id);
             }
             self.groups
-                .groups
                 .insert(group_id.clone(), ClassicGroup::new(&group_id));
         }
-        let Some(group) = self.groups.groups.get(&group_id) else {
+        let Some(group) = self.groups.get(&group_id) else {
             return;
         };
         if group.state == GroupState::Dead {
@@ -938,6 +912,7 @@ impl Broker {
                 match old {
                     Some(old_id) => {
                         return self.replace_static_member(
+                            host,
                             ctx,
                             from,
                             &group_id,
@@ -962,12 +937,12 @@ impl Broker {
                             None,
                             format!("Coordinator {me} adds static member {new_id} (group.instance.id {instance}) to group {group_id}"),
                         );
-                        self.add_member_and_rebalance(ctx, &group_id, member);
+                        self.add_member_and_rebalance(host, ctx, &group_id, member);
                         return;
                     }
                 }
             }
-            let Some(group) = self.groups.groups.get_mut(&group_id) else {
+            let Some(group) = self.groups.get_mut(&group_id) else {
                 return;
             };
             group.pending_members.push(new_id.clone());
@@ -976,7 +951,7 @@ impl Broker {
                 None,
                 format!("Coordinator {me} gives {client_id} the member id {new_id} and answers MEMBER_ID_REQUIRED: it must join group {group_id} again with that id (KIP-394)"),
             );
-            self.set_timer(
+            host.set_timer(
                 ctx,
                 BrokerTimer::GroupPendingMember {
                     group: group_id.clone(),
@@ -988,14 +963,10 @@ impl Broker {
         }
 
         // A member with an id.
-        let group = self
-            .groups
-            .groups
-            .get_mut(&group_id)
-            .expect("checked above");
+        let group = self.groups.get_mut(&group_id).expect("checked above");
         if let Some(pos) = group.pending_members.iter().position(|m| *m == member_id) {
             group.pending_members.remove(pos);
-            self.timers.cancel(&BrokerTimer::GroupPendingMember {
+            host.cancel_timer(&BrokerTimer::GroupPendingMember {
                 group: group_id.clone(),
                 member: member_id.clone(),
             });
@@ -1012,7 +983,7 @@ impl Broker {
                 None,
                 format!("Coordinator {me} adds {member_id} ({client_id}) to group {group_id}"),
             );
-            self.add_member_and_rebalance(ctx, &group_id, member);
+            self.add_member_and_rebalance(host, ctx, &group_id, member);
             return;
         }
         let Some(existing) = group.member(&member_id).cloned() else {
@@ -1030,7 +1001,7 @@ impl Broker {
             m.session_timeout_ms = session_timeout_ms;
             m.rebalance_timeout_ms = rebalance_timeout_ms;
         }
-        self.reset_session(ctx, &group_id, &member_id);
+        self.reset_session(host, ctx, &group_id, &member_id);
         match state {
             GroupState::PreparingRebalance => {
                 if let Some(m) = self
@@ -1039,13 +1010,13 @@ impl Broker {
                 {
                     m.awaiting_join = true;
                 }
-                self.reset_session(ctx, &group_id, &member_id);
+                self.reset_session(host, ctx, &group_id, &member_id);
                 ctx.event(
                     EventKind::Group,
                     None,
                     format!("Coordinator {me}: {member_id} rejoins group {group_id} during its rebalance"),
                 );
-                self.try_complete_join(ctx, &group_id);
+                self.try_complete_join(host, ctx, &group_id);
             }
             GroupState::CompletingRebalance | GroupState::Stable
                 if !(changed || state == GroupState::Stable && is_leader) =>
@@ -1061,13 +1032,13 @@ impl Broker {
                 {
                     m.awaiting_join = true;
                 }
-                self.reset_session(ctx, &group_id, &member_id);
+                self.reset_session(host, ctx, &group_id, &member_id);
                 let why = if changed {
                     format!("{member_id} joined again with new subscription metadata")
                 } else {
                     format!("the leader {member_id} joined again")
                 };
-                self.prepare_rebalance(ctx, &group_id, &why);
+                self.prepare_rebalance(host, ctx, &group_id, &why);
             }
         }
     }
@@ -1075,6 +1046,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     fn replace_static_member(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: &str,
@@ -1084,7 +1056,7 @@ impl Broker {
         rebalance_timeout_ms: i64,
         protocols: Vec<(String, Subscription)>,
     ) {
-        let me = self.id;
+        let me = host.id();
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1124,11 +1096,11 @@ impl Broker {
                 },
             );
         }
-        self.timers.cancel(&BrokerTimer::GroupSession {
+        host.cancel_timer(&BrokerTimer::GroupSession {
             group: group_id.to_string(),
             member: old_id.to_string(),
         });
-        self.reset_session(ctx, group_id, &new_id);
+        self.reset_session(host, ctx, group_id, &new_id);
         match state {
             GroupState::Stable if same => {
                 ctx.event(
@@ -1139,9 +1111,15 @@ impl Broker {
                 let response = self.join_response(group_id, &new_id, true);
                 ctx.send(from, response);
                 // The replaced member id is stored, as Kafka does.
-                if let Some(p) = self.coordinates(group_id) {
+                if let Some(p) = self.coordinates(host, group_id) {
                     if let Some(record) = self.group(group_id).map(|g| g.record()) {
-                        self.write_coordinator_records(ctx, p, vec![record], WriteAction::None);
+                        self.write_coordinator_records(
+                            host,
+                            ctx,
+                            p,
+                            vec![record],
+                            WriteAction::None,
+                        );
                     }
                 }
             }
@@ -1149,15 +1127,16 @@ impl Broker {
                 if let Some(m) = self.group_mut(group_id).and_then(|g| g.member_mut(&new_id)) {
                     m.awaiting_join = true;
                 }
-                self.reset_session(ctx, group_id, &new_id);
-                self.try_complete_join(ctx, group_id);
+                self.reset_session(host, ctx, group_id, &new_id);
+                self.try_complete_join(host, ctx, group_id);
             }
             _ => {
                 if let Some(m) = self.group_mut(group_id).and_then(|g| g.member_mut(&new_id)) {
                     m.awaiting_join = true;
                 }
-                self.reset_session(ctx, group_id, &new_id);
+                self.reset_session(host, ctx, group_id, &new_id);
                 self.prepare_rebalance(
+                    host,
                     ctx,
                     group_id,
                     &format!("static member {instance} rejoined as {new_id}"),
@@ -1167,14 +1146,20 @@ impl Broker {
     }
 
     fn group(&self, group_id: &str) -> Option<&ClassicGroup> {
-        self.groups.groups.get(group_id)
+        self.groups.get(group_id)
     }
 
     fn group_mut(&mut self, group_id: &str) -> Option<&mut ClassicGroup> {
-        self.groups.groups.get_mut(group_id)
+        self.groups.get_mut(group_id)
     }
 
-    fn add_member_and_rebalance(&mut self, ctx: &mut BrokerCtx, group_id: &str, member: Member) {
+    fn add_member_and_rebalance(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        member: Member,
+    ) {
         let member_id = member.member_id.clone();
         let Some(group) = self.group_mut(group_id) else {
             return;
@@ -1186,18 +1171,24 @@ impl Broker {
             group.initial_delay = Some((deadline, true));
         }
         group.members.push(member);
-        self.reset_session(ctx, group_id, &member_id);
+        self.reset_session(host, ctx, group_id, &member_id);
         let state = self.group(group_id).map(|g| g.state);
         match state {
-            Some(GroupState::PreparingRebalance) => self.try_complete_join(ctx, group_id),
-            _ => self.prepare_rebalance(ctx, group_id, &format!("{member_id} joined")),
+            Some(GroupState::PreparingRebalance) => self.try_complete_join(host, ctx, group_id),
+            _ => self.prepare_rebalance(host, ctx, group_id, &format!("{member_id} joined")),
         }
     }
 
     /// Restarts a member's session timer. A member waiting for its JoinGroup response cannot
     /// heartbeat, so while it waits the coordinator gives it the rebalance timeout instead
     /// (`rescheduleClassicGroupMemberHeartbeat(group, member, rebalanceTimeoutMs)`).
-    fn reset_session(&mut self, ctx: &mut BrokerCtx, group_id: &str, member_id: &str) {
+    fn reset_session(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        member_id: &str,
+    ) {
         let Some(timeout) = self
             .group(group_id)
             .and_then(|g| g.member(member_id))
@@ -1211,7 +1202,7 @@ impl Broker {
         else {
             return;
         };
-        self.set_timer(
+        host.set_timer(
             ctx,
             BrokerTimer::GroupSession {
                 group: group_id.to_string(),
@@ -1222,8 +1213,14 @@ impl Broker {
     }
 
     /// `prepareRebalance`: everyone must join again.
-    fn prepare_rebalance(&mut self, ctx: &mut BrokerCtx, group_id: &str, why: &str) {
-        let initial_delay = self.config_i64("group.initial.rebalance.delay.ms");
+    fn prepare_rebalance(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        why: &str,
+    ) {
+        let initial_delay = host.config_i64("group.initial.rebalance.delay.ms");
         let now = ctx.now;
         let Some(group) = self.group_mut(group_id) else {
             return;
@@ -1267,7 +1264,7 @@ impl Broker {
                 format!("Group {group_id} goes {} → PreparingRebalance ({why}): every member must send JoinGroup again within the rebalance timeout of {timeout} ms (the largest max.poll.interval.ms)", previous.name())
             },
         );
-        self.set_timer(
+        host.set_timer(
             ctx,
             BrokerTimer::GroupJoin {
                 group: group_id.to_string(),
@@ -1275,12 +1272,12 @@ impl Broker {
             delay,
         );
         if !from_empty {
-            self.try_complete_join(ctx, group_id);
+            self.try_complete_join(host, ctx, group_id);
         }
     }
 
     /// Completes the join phase if every member has rejoined (and no initial delay runs).
-    fn try_complete_join(&mut self, ctx: &mut BrokerCtx, group_id: &str) {
+    fn try_complete_join(&mut self, host: &mut dyn Host, ctx: &mut BrokerCtx, group_id: &str) {
         let Some(group) = self.group(group_id) else {
             return;
         };
@@ -1288,14 +1285,19 @@ impl Broker {
             return;
         }
         if group.members.iter().all(|m| m.awaiting_join) && group.pending_members.is_empty() {
-            self.complete_join(ctx, group_id);
+            self.complete_join(host, ctx, group_id);
         }
     }
 
     /// The join timer: the initial delay ended, or the rebalance timeout ran out.
-    pub(crate) fn on_group_join_timer(&mut self, ctx: &mut BrokerCtx, group_id: &str) {
+    pub(crate) fn on_group_join_timer(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+    ) {
         let now = ctx.now;
-        let initial = self.config_i64("group.initial.rebalance.delay.ms");
+        let initial = host.config_i64("group.initial.rebalance.delay.ms");
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1307,7 +1309,7 @@ impl Broker {
                 // Someone joined during the delay: wait once more (InitialDelayedJoin).
                 group.initial_delay = Some((deadline, false));
                 let wait = initial.min(deadline - now);
-                self.set_timer(
+                host.set_timer(
                     ctx,
                     BrokerTimer::GroupJoin {
                         group: group_id.to_string(),
@@ -1318,11 +1320,11 @@ impl Broker {
             }
             group.initial_delay = None;
         }
-        self.complete_join(ctx, group_id);
+        self.complete_join(host, ctx, group_id);
     }
 
     /// `completeClassicGroupJoin`: the next generation starts with whoever rejoined.
-    fn complete_join(&mut self, ctx: &mut BrokerCtx, group_id: &str) {
+    fn complete_join(&mut self, host: &mut dyn Host, ctx: &mut BrokerCtx, group_id: &str) {
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1350,7 +1352,7 @@ impl Broker {
         group.rebalances += 1;
         let generation = group.generation;
         for id in &removed {
-            self.timers.cancel(&BrokerTimer::GroupSession {
+            host.cancel_timer(&BrokerTimer::GroupSession {
                 group: group_id.to_string(),
                 member: id.clone(),
             });
@@ -1367,10 +1369,10 @@ impl Broker {
                     "Group {group_id} has no members left: it is Empty at generation {generation}"
                 ),
             );
-            if let Some(p) = self.coordinates(group_id) {
+            if let Some(p) = self.coordinates(host, group_id) {
                 let record = self.group(group_id).map(|g| g.record());
                 if let Some(record) = record {
-                    self.write_coordinator_records(ctx, p, vec![record], WriteAction::None);
+                    self.write_coordinator_records(host, ctx, p, vec![record], WriteAction::None);
                 }
             }
             return;
@@ -1403,9 +1405,9 @@ impl Broker {
             if let Some(m) = self.group_mut(group_id).and_then(|g| g.member_mut(&id)) {
                 m.awaiting_join = false;
             }
-            self.reset_session(ctx, group_id, &id);
+            self.reset_session(host, ctx, group_id, &id);
         }
-        self.set_timer(
+        host.set_timer(
             ctx,
             BrokerTimer::GroupSync {
                 group: group_id.to_string(),
@@ -1455,14 +1457,19 @@ impl Broker {
 
     pub fn handle_sync_group(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        group_id: String,
-        generation: i32,
-        member_id: String,
-        assignments: Vec<(String, Vec<TopicPartition>)>,
+        request: SyncGroupRequest,
     ) {
-        let me = self.id;
+        let SyncGroupRequest {
+            group_id,
+            generation,
+            member_id,
+            assignments,
+            ..
+        } = request;
+        let me = host.id();
         let reply = |ctx: &mut BrokerCtx, error: KafkaError| {
             ctx.send(
                 from,
@@ -1473,7 +1480,7 @@ impl Broker {
                 },
             );
         };
-        let Some(p) = self.coordinates(&group_id) else {
+        let Some(p) = self.coordinates(host, &group_id) else {
             return reply(ctx, KafkaError::NOT_COORDINATOR);
         };
         let Some(group) = self.group_mut(&group_id) else {
@@ -1501,7 +1508,7 @@ impl Broker {
                         assignment,
                     },
                 );
-                self.reset_session(ctx, &group_id, &member_id);
+                self.reset_session(host, ctx, &group_id, &member_id);
             }
             GroupState::CompletingRebalance => {
                 if let Some(m) = group.member_mut(&member_id) {
@@ -1509,7 +1516,7 @@ impl Broker {
                     m.node = from;
                 }
                 let is_leader = group.leader.as_deref() == Some(member_id.as_str());
-                self.reset_session(ctx, &group_id, &member_id);
+                self.reset_session(host, ctx, &group_id, &member_id);
                 if !is_leader {
                     return;
                 }
@@ -1536,6 +1543,7 @@ impl Broker {
                     ),
                 );
                 self.write_coordinator_records(
+                    host,
                     ctx,
                     p,
                     vec![record],
@@ -1548,7 +1556,13 @@ impl Broker {
         }
     }
 
-    fn complete_sync(&mut self, ctx: &mut BrokerCtx, group_id: &str, generation: i32) {
+    fn complete_sync(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        generation: i32,
+    ) {
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1570,7 +1584,7 @@ impl Broker {
             None,
             format!("Group {group_id} is Stable at generation {generation}: its assignment is committed, and every member that sent SyncGroup gets its partitions"),
         );
-        self.timers.cancel(&BrokerTimer::GroupSync {
+        host.cancel_timer(&BrokerTimer::GroupSync {
             group: group_id.to_string(),
             generation,
         });
@@ -1589,6 +1603,7 @@ impl Broker {
     /// Members that joined but did not sync within the rebalance timeout are removed.
     pub(crate) fn on_group_sync_timer(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         generation: i32,
@@ -1607,6 +1622,7 @@ impl Broker {
             .collect();
         for id in late {
             self.remove_member(
+                host,
                 ctx,
                 group_id,
                 &id,
@@ -1619,13 +1635,14 @@ impl Broker {
 
     pub fn handle_heartbeat(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         generation: i32,
         member_id: String,
     ) {
-        let error = match self.coordinates(&group_id) {
+        let error = match self.coordinates(host, &group_id) {
             None => Some(KafkaError::NOT_COORDINATOR),
             Some(_) => match self.group(&group_id) {
                 None => Some(KafkaError::UNKNOWN_MEMBER_ID),
@@ -1645,21 +1662,25 @@ impl Broker {
             {
                 m.node = from;
             }
-            self.reset_session(ctx, &group_id, &member_id);
+            self.reset_session(host, ctx, &group_id, &member_id);
         }
         ctx.send(from, Message::HeartbeatResponse { group_id, error });
     }
 
     pub fn handle_leave_group(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        group_id: String,
-        member_id: String,
-        group_instance_id: Option<String>,
-        reason: String,
+        request: LeaveGroupRequest,
     ) {
-        let error = if self.coordinates(&group_id).is_none() {
+        let LeaveGroupRequest {
+            group_id,
+            member_id,
+            group_instance_id,
+            reason,
+        } = request;
+        let error = if self.coordinates(host, &group_id).is_none() {
             Some(KafkaError::NOT_COORDINATOR)
         } else {
             let found = self.group(&group_id).and_then(|g| {
@@ -1675,6 +1696,7 @@ impl Broker {
             match found {
                 Some(id) => {
                     self.remove_member(
+                        host,
                         ctx,
                         &group_id,
                         &id,
@@ -1697,6 +1719,7 @@ impl Broker {
     /// The session timer of a member ran out.
     pub(crate) fn on_group_session_timer(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
@@ -1709,6 +1732,7 @@ impl Broker {
             return;
         };
         self.remove_member(
+            host,
             ctx,
             group_id,
             member_id,
@@ -1718,6 +1742,7 @@ impl Broker {
 
     pub(crate) fn on_group_pending_member_timer(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         member_id: &str,
@@ -1725,11 +1750,18 @@ impl Broker {
         if let Some(g) = self.group_mut(group_id) {
             g.pending_members.retain(|m| m != member_id);
         }
-        self.try_complete_join(ctx, group_id);
+        self.try_complete_join(host, ctx, group_id);
     }
 
-    fn remove_member(&mut self, ctx: &mut BrokerCtx, group_id: &str, member_id: &str, why: &str) {
-        let me = self.id;
+    fn remove_member(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        member_id: &str,
+        why: &str,
+    ) {
+        let me = host.id();
         let Some(group) = self.group_mut(group_id) else {
             return;
         };
@@ -1742,7 +1774,7 @@ impl Broker {
             group.leader = order.into_iter().next();
         }
         let state = group.state;
-        self.timers.cancel(&BrokerTimer::GroupSession {
+        host.cancel_timer(&BrokerTimer::GroupSession {
             group: group_id.to_string(),
             member: member_id.to_string(),
         });
@@ -1773,14 +1805,14 @@ impl Broker {
         );
         match state {
             GroupState::Stable | GroupState::CompletingRebalance => {
-                self.prepare_rebalance(ctx, group_id, &format!("{member_id} left"))
+                self.prepare_rebalance(host, ctx, group_id, &format!("{member_id} left"))
             }
             GroupState::PreparingRebalance => {
                 let empty = self.group(group_id).is_some_and(|g| g.members.is_empty());
                 if empty {
-                    self.complete_join(ctx, group_id);
+                    self.complete_join(host, ctx, group_id);
                 } else {
-                    self.try_complete_join(ctx, group_id);
+                    self.try_complete_join(host, ctx, group_id);
                 }
             }
             GroupState::Empty | GroupState::Dead => {}
@@ -1792,6 +1824,7 @@ impl Broker {
     #[allow(clippy::too_many_arguments)]
     pub fn handle_offset_commit(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         request_id: i64,
@@ -1812,20 +1845,19 @@ impl Broker {
                     },
                 );
             };
-        let Some(p) = self.coordinates(&group_id) else {
+        let Some(p) = self.coordinates(host, &group_id) else {
             return reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
         };
-        if self.groups.consumer_groups.contains_key(&group_id) {
+        if self.consumer_groups.contains_key(&group_id) {
             return self.consumer_group_offset_commit(
-                ctx, from, p, request_id, group_id, generation, member_id, offsets,
+                host, ctx, from, p, request_id, group_id, generation, member_id, offsets,
             );
         }
-        if !self.groups.groups.contains_key(&group_id) {
+        if !self.groups.contains_key(&group_id) {
             if generation >= 0 {
                 return reply(ctx, KafkaError::ILLEGAL_GENERATION, offsets);
             }
             self.groups
-                .groups
                 .insert(group_id.clone(), ClassicGroup::new(&group_id));
         }
         let group = self.group(&group_id).expect("present");
@@ -1842,7 +1874,7 @@ impl Broker {
             None
         };
         if let Some(error) = error {
-            let me = self.id;
+            let me = host.id();
             ctx.event(
                 EventKind::Commit,
                 None,
@@ -1851,9 +1883,10 @@ impl Broker {
             return reply(ctx, error, offsets);
         }
         if !member_id.is_empty() {
-            self.reset_session(ctx, &group_id, &member_id);
+            self.reset_session(host, ctx, &group_id, &member_id);
         }
         let written = self.write_offsets(
+            host,
             ctx,
             p,
             &group_id,
@@ -1872,16 +1905,17 @@ impl Broker {
 
     pub fn handle_offset_fetch(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         group_id: String,
         partitions: Vec<TopicPartition>,
     ) {
-        let (error, offsets) = match self.coordinates(&group_id) {
+        let (error, offsets) = match self.coordinates(host, &group_id) {
             None => (Some(KafkaError::NOT_COORDINATOR), Vec::new()),
             Some(_) => {
                 let group = self.group(&group_id);
-                let consumer_group = self.groups.consumer_groups.get(&group_id);
+                let consumer_group = self.consumer_groups.get(&group_id);
                 let offsets = partitions
                     .into_iter()
                     .map(|tp| {
@@ -1908,19 +1942,20 @@ impl Broker {
     /// written like any other. Returns the refusal, if any.
     pub fn admin_commit(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
         offsets: Vec<(TopicPartition, i64)>,
     ) -> Result<(), String> {
-        let Some(p) = self.coordinates(group_id) else {
+        let Some(p) = self.coordinates(host, group_id) else {
             return Err(format!(
                 "broker {} does not coordinate group {group_id}",
-                self.id
+                host.id()
             ));
         };
-        if let Some(g) = self.groups.consumer_groups.get(group_id) {
+        if let Some(g) = self.consumer_groups.get(group_id) {
             let state = g.state();
-            if state != crate::consumer_group::ConsumerGroupState::Empty {
+            if state != crate::coordinator::modern::ConsumerGroupState::Empty {
                 return Err(format!("Assignments can only be reset if the group '{group_id}' is inactive, but the current state is {}.", state.name()));
             }
         } else if let Some(g) = self.group(group_id) {
@@ -1929,11 +1964,10 @@ impl Broker {
             }
         } else {
             self.groups
-                .groups
                 .insert(group_id.to_string(), ClassicGroup::new(group_id));
         }
-        self.write_offsets(ctx, p, group_id, &offsets, WriteAction::None);
-        if let Some(g) = self.groups.consumer_groups.get_mut(group_id) {
+        self.write_offsets(host, ctx, p, group_id, &offsets, WriteAction::None);
+        if let Some(g) = self.consumer_groups.get_mut(group_id) {
             for (tp, offset) in offsets {
                 g.offsets.insert(tp, offset);
             }
@@ -1949,23 +1983,25 @@ impl Broker {
     /// (a tombstone in `__consumer_offsets`). Returns what the tool prints.
     pub fn admin_delete_group(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         group_id: &str,
     ) -> Result<String, String> {
         let failed = |why: &str| {
             format!("Deletion of some consumer groups failed:\n* Group '{group_id}' could not be deleted due to: {why}")
         };
-        let Some(p) = self.coordinates(group_id) else {
+        let Some(p) = self.coordinates(host, group_id) else {
             return Err(failed("org.apache.kafka.common.errors.NotCoordinatorException: This is not the correct coordinator."));
         };
-        if let Some(g) = self.groups.consumer_groups.get(group_id) {
+        if let Some(g) = self.consumer_groups.get(group_id) {
             if !g.members.is_empty() {
                 return Err(failed(
                     "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
                 ));
             }
-            self.groups.consumer_groups.remove(group_id);
+            self.consumer_groups.remove(group_id);
             self.write_coordinator_records(
+                host,
                 ctx,
                 p,
                 vec![CoordinatorRecord::Deleted {
@@ -1990,8 +2026,9 @@ impl Broker {
                 ))
             }
         }
-        self.groups.groups.remove(group_id);
+        self.groups.remove(group_id);
         self.write_coordinator_records(
+            host,
             ctx,
             p,
             vec![CoordinatorRecord::Deleted {
@@ -2004,39 +2041,140 @@ impl Broker {
         ))
     }
 
-    /// `ListOffsets` from a consumer: EARLIEST is the log start offset, LATEST the HW (what a
-    /// read_uncommitted consumer may read up to).
-    pub fn handle_list_offsets(
+    /// TxnOffsetCommit: the offsets are written as transactional records of the producer and
+    /// count only when its COMMIT marker arrives.
+    #[allow(clippy::too_many_arguments)]
+    pub fn handle_txn_offset_commit(
         &mut self,
+        host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        partitions: Vec<(TopicPartition, i64)>,
+        tid: String,
+        group_id: String,
+        pid: i64,
+        epoch: i16,
+        offsets: Vec<(TopicPartition, i64)>,
     ) {
-        let answers = partitions
-            .into_iter()
-            .map(|(tp, timestamp)| match self.replicas.get(&tp) {
-                Some(r) if r.leader.is_some() => {
-                    let offset = if timestamp == crate::protocol::EARLIEST_TIMESTAMP {
-                        r.log.log_start_offset()
-                    } else {
-                        r.log.high_watermark()
-                    };
-                    (tp, None, offset)
-                }
-                _ => (tp, Some(KafkaError::NOT_LEADER_OR_FOLLOWER), -1),
+        let Some(p) = self.coordinates(host, &group_id) else {
+            ctx.send(
+                from,
+                Message::TxnOffsetCommitResponse {
+                    error: Some(KafkaError::NOT_COORDINATOR),
+                    group_id,
+                },
+            );
+            return;
+        };
+        let tp = TopicPartition::new(OFFSETS_TOPIC, p);
+        let now = ctx.now;
+        let (Some(leader_epoch), Some(log)) = (host.leading_epoch(&tp), host.log(&tp)) else {
+            return;
+        };
+        let header = Arc::new(BatchHeader {
+            producer_id: pid,
+            producer_epoch: epoch,
+            base_sequence: -1,
+            last_sequence: -1,
+            transactional: true,
+            control: None,
+            coordinator_epoch: -1,
+        });
+        if let Some(entry) = log.producer_state().producers.get(&pid) {
+            if entry.epoch > epoch {
+                ctx.send(
+                    from,
+                    Message::TxnOffsetCommitResponse {
+                        error: Some(KafkaError::PRODUCER_FENCED),
+                        group_id,
+                    },
+                );
+                return;
+            }
+        }
+        let records: Vec<Record> = offsets
+            .iter()
+            .map(|(part, offset)| Record {
+                offset: 0,
+                leader_epoch,
+                producer: format!("txn {tid}"),
+                producer_seq: -1,
+                key: Some(format!("OffsetCommitKey({group_id}, {part})")),
+                value: Some(format!("offset {offset} (transactional)")),
+                timestamp_ms: now,
+                coordinator: Some(Arc::new(CoordinatorRecord::Offset {
+                    group_id: group_id.clone(),
+                    partition: part.clone(),
+                    offset: *offset,
+                })),
+                batch: Some(header.clone()),
             })
             .collect();
+        self.pending_txn_offsets
+            .insert((group_id.clone(), pid), offsets);
+        ctx.event(
+            EventKind::Commit,
+            Some(tp.clone()),
+            format!(
+                "Coordinator {} writes group {group_id}'s offsets from {tid} to {tp} as part of the transaction: they count only once a COMMIT marker follows",
+                host.id()
+            ),
+        );
         ctx.send(
             from,
-            Message::ListOffsetsResponse {
-                partitions: answers,
+            Message::TxnOffsetCommitResponse {
+                error: None,
+                group_id,
             },
         );
+        // Appended after the answer is queued, as the sandbox always did: what follows the
+        // append (the HW, waiting fetches) comes after it.
+        host.append(ctx, &tp, records);
     }
 
-    /// Drops the coordinator's state when the broker stops.
-    pub(crate) fn crash_coordinator(&mut self) {
-        self.groups = GroupCoordinator::default();
+    /// A transaction of producer `pid` ended (`GroupCoordinator.onTransactionCompleted`, when
+    /// its marker is written to a `__consumer_offsets` partition this broker leads): its
+    /// pending offsets become the groups' on COMMIT and are dropped on ABORT.
+    pub fn on_transaction_completed(
+        &mut self,
+        host: &mut dyn Host,
+        ctx: &mut BrokerCtx,
+        pid: i64,
+        commit: bool,
+    ) {
+        let keys: Vec<(String, i64)> = self
+            .pending_txn_offsets
+            .keys()
+            .filter(|(_, p)| *p == pid)
+            .cloned()
+            .collect();
+        for key in keys {
+            let Some(offsets) = self.pending_txn_offsets.remove(&key) else {
+                continue;
+            };
+            if !commit {
+                continue;
+            }
+            let group_id = key.0;
+            if let Some(g) = self.groups.get_mut(&group_id) {
+                for (tp, o) in &offsets {
+                    g.offsets.insert(tp.clone(), *o);
+                }
+            } else if let Some(g) = self.consumer_groups.get_mut(&group_id) {
+                for (tp, o) in &offsets {
+                    g.offsets.insert(tp.clone(), *o);
+                }
+            }
+            let text: Vec<String> = offsets.iter().map(|(tp, o)| format!("{tp}@{o}")).collect();
+            ctx.event(
+                EventKind::Commit,
+                None,
+                format!(
+                    "Coordinator {}: the COMMIT marker makes group {group_id}'s offsets {} count (exactly-once: the output records and the input offsets commit together)",
+                    host.id(),
+                    text.join(", ")
+                ),
+            );
+        }
     }
 }
 

@@ -23,134 +23,23 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::command::{Acks, NodeId, TopicPartition};
+use crate::coordinator::group::GroupCoordinator;
+use crate::coordinator::Host;
 use crate::error::KafkaError;
 use crate::event::EventKind;
-use crate::kernel::{Ctx, Timers};
+use crate::kernel::Timers;
 use crate::log::PartitionLog;
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, Message, ProducePartition, ProducePartitionResponse,
 };
-use crate::raft::{RaftNode, RaftOutput, RaftTimer};
+use crate::raft::{RaftNode, RaftOutput};
 use crate::record::Record;
 
-/// What a broker handles an input with: the kernel's handle, typed by its timers.
-pub type BrokerCtx<'a> = Ctx<'a, BrokerTimer>;
+mod coordinators;
+pub mod timer;
 
-/// The timers a broker sets: its metadata log's Raft timers, its own (heartbeats to the
-/// controller, ISR expiry, replica fetching, waiting produce requests) and its coordinators'
-/// (groups, offsets writes, transactions).
-#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
-pub enum BrokerTimer {
-    Raft(RaftTimer),
-    Heartbeat,
-    IsrExpiration,
-    FetchWait {
-        replica: NodeId,
-    },
-    FetchBackoff {
-        leader: NodeId,
-    },
-    FetchTimeout {
-        leader: NodeId,
-    },
-    AlterPartitionTimeout {
-        partition: TopicPartition,
-    },
-    /// A waiting produce request, by the client that sent it and its request id (two clients
-    /// number their requests independently).
-    ProduceTimeout {
-        client: NodeId,
-        request_id: i64,
-    },
-    /// Group coordinator: a member's session ran out.
-    GroupSession {
-        group: String,
-        member: String,
-    },
-    /// Group coordinator: the join phase's initial delay or rebalance timeout.
-    GroupJoin {
-        group: String,
-    },
-    /// Group coordinator: the wait for SyncGroup after a join completed.
-    GroupSync {
-        group: String,
-        generation: i32,
-    },
-    /// Group coordinator: a member told MEMBER_ID_REQUIRED never came back.
-    GroupPendingMember {
-        group: String,
-        member: String,
-    },
-    /// A consumer's fetch held for `fetch.max.wait.ms` ran out.
-    ConsumerFetchWait {
-        consumer: NodeId,
-    },
-    /// Group coordinator: a write to `__consumer_offsets` ran out of `offsets.commit.timeout.ms`.
-    CoordinatorWriteTimeout {
-        partition: i32,
-        required_hw: i64,
-    },
-    /// Group coordinator (consumer protocol): a member's `group.consumer.session.timeout.ms`.
-    ConsumerGroupSession {
-        group: String,
-        member: String,
-    },
-    /// Group coordinator (consumer protocol): a member's deadline to revoke partitions.
-    ConsumerGroupRebalance {
-        group: String,
-        member: String,
-    },
-    /// Transaction coordinator: a state change not replicated in time.
-    TxnWriteTimeout {
-        partition: i32,
-        required_hw: i64,
-    },
-    /// Transaction coordinator: send markers again.
-    TxnMarkerRetry {
-        transactional_id: String,
-    },
-    /// Transaction coordinator: look for transactions past their timeout.
-    TxnTimeoutCheck,
-    /// Partition leader: the coordinator has not answered a transaction verification.
-    TxnVerificationTimeout {
-        verification_id: u64,
-    },
-}
-
-impl BrokerTimer {
-    /// How the trace names it when it fires and does nothing else.
-    pub fn name(&self) -> String {
-        match self {
-            BrokerTimer::Raft(t) => format!("{t:?}"),
-            BrokerTimer::Heartbeat => "heartbeat".into(),
-            BrokerTimer::IsrExpiration => "isr-expiration".into(),
-            BrokerTimer::FetchWait { .. } => "fetch wait".into(),
-            BrokerTimer::FetchBackoff { .. } => "fetch backoff".into(),
-            BrokerTimer::FetchTimeout { .. } => "fetch request timeout".into(),
-            BrokerTimer::AlterPartitionTimeout { .. } => "AlterPartition timeout".into(),
-            BrokerTimer::ProduceTimeout { .. } => "produce timeout".into(),
-            BrokerTimer::GroupSession { member, .. } => format!("session timeout of {member}"),
-            BrokerTimer::GroupJoin { group } => format!("join phase of group {group}"),
-            BrokerTimer::GroupSync { group, .. } => format!("sync phase of group {group}"),
-            BrokerTimer::GroupPendingMember { member, .. } => format!("pending member {member}"),
-            BrokerTimer::ConsumerFetchWait { .. } => "consumer fetch wait".into(),
-            BrokerTimer::CoordinatorWriteTimeout { .. } => "offsets.commit.timeout.ms".into(),
-            BrokerTimer::ConsumerGroupSession { member, .. } => {
-                format!("session timeout of {member}")
-            }
-            BrokerTimer::ConsumerGroupRebalance { member, .. } => {
-                format!("revocation deadline of {member}")
-            }
-            BrokerTimer::TxnWriteTimeout { .. } => "transaction log write timeout".into(),
-            BrokerTimer::TxnMarkerRetry { transactional_id } => {
-                format!("marker retry of {transactional_id}")
-            }
-            BrokerTimer::TxnTimeoutCheck => "transaction timeout check".into(),
-            BrokerTimer::TxnVerificationTimeout { .. } => "transaction verification timeout".into(),
-        }
-    }
-}
+pub use timer::{BrokerCtx, BrokerTimer};
 
 /// Bytes the sandbox counts per record when honouring `replica.fetch.max.bytes`.
 pub const RECORD_OVERHEAD_BYTES: i64 = 70;
@@ -204,16 +93,6 @@ pub struct ReplicaState {
     pub leader: Option<LeaderState>,
     /// Records this replica removed by truncation, kept for the UI to show as lost.
     pub truncated: Vec<Record>,
-}
-
-/// What a coordinator (group or transaction) does after the leadership of one of its log's
-/// partitions changed on this broker.
-pub(crate) enum CoordinatorChange {
-    /// It leads the partition in this epoch and has not loaded it in this epoch: (re)load.
-    Load(i32),
-    /// It no longer leads a partition it had loaded.
-    Unload,
-    Keep,
 }
 
 /// An acks=all produce request waiting for the HW on its partitions (`DelayedProduce`). It
@@ -313,11 +192,17 @@ pub struct Broker {
     pub timers: Timers<BrokerTimer>,
     /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
     #[serde(default)]
-    pub groups: crate::group::GroupCoordinator,
+    pub groups: GroupCoordinator,
     /// The transaction coordinator for the `__transaction_state` partitions it leads, its
     /// producer-id block, and markers it wrote as a partition leader.
     #[serde(default)]
     pub txns: crate::txn::TxnCoordinator,
+    /// While the group coordinator is taken out to work (`with_groups`): the partitions whose
+    /// writes it must complete once it is back (an append whose HW moved at once).
+    #[serde(skip)]
+    groups_out: bool,
+    #[serde(skip)]
+    deferred_group_writes: Vec<TopicPartition>,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -348,8 +233,10 @@ impl Broker {
             purgatory: Vec::new(),
             paused: BTreeSet::new(),
             timers: Timers::default(),
-            groups: crate::group::GroupCoordinator::default(),
+            groups: crate::coordinator::group::GroupCoordinator::default(),
             txns: crate::txn::TxnCoordinator::default(),
+            groups_out: false,
+            deferred_group_writes: Vec::new(),
         }
     }
 
@@ -432,7 +319,9 @@ impl Broker {
     fn on_partition_metadata(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
         self.apply_partition_registration(ctx, tp);
         // A `__consumer_offsets` partition led here is loaded; one no longer led is unloaded.
-        self.on_offsets_partition_leadership(ctx, tp);
+        self.with_groups(ctx, |groups, host, ctx| {
+            groups.on_offsets_partition_leadership(host, ctx, tp)
+        });
         self.on_txn_partition_leadership(ctx, tp);
     }
 
@@ -828,7 +717,7 @@ impl Broker {
                 format!("HW of {tp} on leader {me} advances {old_hw} → {candidate}: {why}"),
             );
             self.complete_produces(ctx, tp);
-            self.complete_coordinator_writes(ctx, tp);
+            self.complete_group_writes(ctx, tp);
             self.complete_txn_writes(ctx, tp);
             self.answer_parked_fetches(ctx, Some(tp));
             self.answer_parked_consumer_fetches(ctx, tp);
@@ -1822,41 +1711,9 @@ impl Broker {
         }
     }
 
-    /// The partition count of an internal topic (`__consumer_offsets`,
-    /// `__transaction_state`): the topic's once it exists, else the config it will be
-    /// created with.
-    pub(crate) fn internal_partitions(&self, topic: &str, config: &str) -> i32 {
-        // Partitions sort by topic, then number: the topic's are one run from partition 0.
-        let existing = self
-            .image
-            .partitions
-            .range(TopicPartition::new(topic, 0)..)
-            .take_while(|(tp, _)| *tp.topic == *topic)
-            .count() as i32;
-        if existing > 0 {
-            existing
-        } else {
-            self.image.broker_config_i64(config) as i32
-        }
-    }
-
-    /// Whether a coordinator that loaded `tp` in epoch `loaded` must load or unload it now.
-    pub(crate) fn coordinator_change(
-        &self,
-        tp: &TopicPartition,
-        loaded: Option<i32>,
-    ) -> CoordinatorChange {
-        let leading = self
-            .replicas
-            .get(tp)
-            .filter(|r| r.leader.is_some())
-            .map(|r| r.registration.leader_epoch);
-        match (leading, loaded) {
-            (Some(epoch), Some(l)) if epoch == l => CoordinatorChange::Keep,
-            (Some(epoch), _) => CoordinatorChange::Load(epoch),
-            (None, Some(_)) => CoordinatorChange::Unload,
-            (None, None) => CoordinatorChange::Keep,
-        }
+    /// The partition count of `__consumer_offsets`: the topic's, once it exists.
+    pub fn offsets_partitions(&self) -> i32 {
+        Host::offsets_partitions(self)
     }
 
     /// Forgets everything that does not survive a crash: the process state. The logs stay
@@ -1881,7 +1738,7 @@ impl Broker {
                 Arc::make_mut(replica).leader = None;
             }
         }
-        self.crash_coordinator();
+        self.groups = GroupCoordinator::default();
         self.crash_txn_coordinator();
     }
 }
@@ -2032,51 +1889,55 @@ impl Broker {
                 session_timeout_ms,
                 rebalance_timeout_ms,
                 protocols,
-            } => self.handle_join_group(
-                ctx,
-                from,
-                group_id,
-                member_id,
-                group_instance_id,
-                client_id,
-                session_timeout_ms,
-                rebalance_timeout_ms,
-                protocols,
-            ),
-            Message::SyncGroup {
-                group_id,
-                generation,
-                member_id,
-                assignments,
-                ..
-            } => self.handle_sync_group(ctx, from, group_id, generation, member_id, assignments),
+            } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_join_group(
+                    host,
+                    ctx,
+                    from,
+                    group_id,
+                    member_id,
+                    group_instance_id,
+                    client_id,
+                    session_timeout_ms,
+                    rebalance_timeout_ms,
+                    protocols,
+                )
+            }),
+            Message::SyncGroup(request) => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_sync_group(host, ctx, from, request)
+            }),
             Message::Heartbeat {
                 group_id,
                 generation,
                 member_id,
                 ..
-            } => self.handle_heartbeat(ctx, from, group_id, generation, member_id),
-            Message::LeaveGroup {
-                group_id,
-                member_id,
-                group_instance_id,
-                reason,
-            } => self.handle_leave_group(ctx, from, group_id, member_id, group_instance_id, reason),
+            } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_heartbeat(host, ctx, from, group_id, generation, member_id)
+            }),
+            Message::LeaveGroup(request) => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_leave_group(host, ctx, from, request)
+            }),
             Message::OffsetCommit {
                 request_id,
                 group_id,
                 generation,
                 member_id,
                 offsets,
-            } => self.handle_offset_commit(
-                ctx, from, request_id, group_id, generation, member_id, offsets,
-            ),
+            } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_offset_commit(
+                    host, ctx, from, request_id, group_id, generation, member_id, offsets,
+                )
+            }),
             Message::OffsetFetch {
                 group_id,
                 partitions,
-            } => self.handle_offset_fetch(ctx, from, group_id, partitions),
+            } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_offset_fetch(host, ctx, from, group_id, partitions)
+            }),
             Message::ConsumerGroupHeartbeat(request) => {
-                self.handle_consumer_group_heartbeat(ctx, from, request)
+                self.with_groups(ctx, |groups, host, ctx| {
+                    groups.handle_consumer_group_heartbeat(host, ctx, from, request)
+                })
             }
             Message::ListOffsets { partitions } => self.handle_list_offsets(ctx, from, partitions),
             other => self.handle_txn_message(ctx, from, other),
@@ -2105,15 +1966,21 @@ impl Broker {
             BrokerTimer::ProduceTimeout { client, request_id } => {
                 self.on_produce_timeout(ctx, client, request_id)
             }
-            BrokerTimer::GroupSession { group, member } => {
-                self.on_group_session_timer(ctx, &group, &member)
-            }
-            BrokerTimer::GroupJoin { group } => self.on_group_join_timer(ctx, &group),
-            BrokerTimer::GroupSync { group, generation } => {
-                self.on_group_sync_timer(ctx, &group, generation)
-            }
+            BrokerTimer::GroupSession { group, member } => self
+                .with_groups(ctx, |groups, host, ctx| {
+                    groups.on_group_session_timer(host, ctx, &group, &member)
+                }),
+            BrokerTimer::GroupJoin { group } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.on_group_join_timer(host, ctx, &group)
+            }),
+            BrokerTimer::GroupSync { group, generation } => self
+                .with_groups(ctx, |groups, host, ctx| {
+                    groups.on_group_sync_timer(host, ctx, &group, generation)
+                }),
             BrokerTimer::GroupPendingMember { group, member } => {
-                self.on_group_pending_member_timer(ctx, &group, &member)
+                self.with_groups(ctx, |groups, host, ctx| {
+                    groups.on_group_pending_member_timer(host, ctx, &group, &member)
+                })
             }
             BrokerTimer::ConsumerFetchWait { consumer } => {
                 self.on_consumer_fetch_wait(ctx, consumer)
@@ -2132,12 +1999,18 @@ impl Broker {
             BrokerTimer::CoordinatorWriteTimeout {
                 partition,
                 required_hw,
-            } => self.on_coordinator_write_timeout(ctx, partition, required_hw),
+            } => self.with_groups(ctx, |groups, host, ctx| {
+                groups.on_coordinator_write_timeout(host, ctx, partition, required_hw)
+            }),
             BrokerTimer::ConsumerGroupSession { group, member } => {
-                self.on_consumer_group_session_timer(ctx, &group, &member)
+                self.with_groups(ctx, |groups, host, ctx| {
+                    groups.on_consumer_group_session_timer(host, ctx, &group, &member)
+                })
             }
             BrokerTimer::ConsumerGroupRebalance { group, member } => {
-                self.on_consumer_group_rebalance_timer(ctx, &group, &member)
+                self.with_groups(ctx, |groups, host, ctx| {
+                    groups.on_consumer_group_rebalance_timer(host, ctx, &group, &member)
+                })
             }
         }
     }
