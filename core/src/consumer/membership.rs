@@ -33,7 +33,9 @@ use serde::{Deserialize, Serialize};
 use super::{Consumer, Phase};
 use crate::command::{NodeId, TopicPartition};
 use crate::consumer::{ConsumerCtx, ConsumerTimer};
-use crate::coordinator::modern::{LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH};
+use crate::coordinator::group::consumer_group::{
+    LEAVE_GROUP_MEMBER_EPOCH, LEAVE_GROUP_STATIC_MEMBER_EPOCH,
+};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::protocol::{ConsumerGroupHeartbeatRequest, ConsumerGroupHeartbeatResponse, Message};

@@ -1,13 +1,10 @@
 //! The coordinators a broker hosts for the internal partitions it leads, each a type of its
 //! own that works on the broker only through [`Host`]:
-//! - `group.rs`: the group coordinator (`GroupCoordinator`): loading and unloading
-//!   `__consumer_offsets` partitions, writing its records and completing the writes when the
-//!   HW passes them, offsets (one OffsetCommit / OffsetFetch path for both protocols), the
-//!   classic protocol (JoinGroup, SyncGroup, Heartbeat, LeaveGroup) and the admin operations;
-//! - `modern.rs`: the same coordinator's side of the KIP-848 consumer group protocol
-//!   (ConsumerGroupHeartbeat, server-side assignors, reconciliation), Kafka's
-//!   `group/modern/consumer` package: not client code (the client's side is
-//!   `crate::consumer::membership`).
+//! - `group/`: the group coordinator (`GroupCoordinator`) for `__consumer_offsets`: loading,
+//!   writes, the classic protocol, the KIP-848 consumer group protocol (`group/modern.rs`,
+//!   Kafka's `group/modern` package: coordinator code, not the client's) and offsets for both.
+//! - The transaction coordinator (`crate::txn`, `__transaction_state`) is still part of the
+//!   broker's own code.
 //!
 //! [`Host`] is the narrow handle Kafka's `CoordinatorRuntime` gives a coordinator shard: the
 //! broker's id and metadata image, its internal partitions' logs (read them, append to them as
@@ -16,7 +13,6 @@
 //! broker runs what follows a leader append (the HW, waiting fetches) as for any append.
 
 pub mod group;
-pub mod modern;
 
 use crate::broker::timer::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
