@@ -241,7 +241,7 @@ impl Controller {
             return;
         }
         let first = self.image().next_producer_id;
-        let count = crate::txn::PRODUCER_ID_BLOCK_SIZE;
+        let count = crate::coordinator::txn::PRODUCER_ID_BLOCK_SIZE;
         let records = vec![MetadataRecord::ProducerIds {
             broker_id,
             broker_epoch,

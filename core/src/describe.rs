@@ -187,7 +187,7 @@ pub fn describe_cluster(view: &ClusterView) -> String {
                 "  {}	coordinator {} ({}-{})	producer id {} epoch {}	{}{}",
                 t.transactional_id,
                 t.coordinator,
-                crate::txn::TRANSACTION_STATE_TOPIC,
+                crate::coordinator::txn::TRANSACTION_STATE_TOPIC,
                 t.state_partition,
                 t.producer_id,
                 t.producer_epoch,

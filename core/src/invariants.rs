@@ -399,7 +399,7 @@ impl Checker {
                         | crate::coordinator_record::TxnStatus::PrepareCommit
                         | crate::coordinator_record::TxnStatus::PrepareAbort
                 ) && meta.partitions.contains(tp);
-                if !open_here && !coordinator.txn_write_pending(tid) {
+                if !open_here && !coordinator.txns.txn_write_pending(tid) {
                     let detail = format!(
                         "{tp} on leader {} has producer id {pid}'s transaction open from offset {first}, but coordinator {} has {tid}'s transaction {} without it",
                         broker.id,
@@ -679,7 +679,7 @@ fn current_transactions(
     for coordinator in sim.brokers.values().filter(|b| b.alive) {
         let partitions = coordinator.txn_partitions();
         for meta in coordinator.txns.txns.values() {
-            let p = crate::txn::txn_partition(&meta.transactional_id, partitions);
+            let p = crate::coordinator::txn::txn_partition(&meta.transactional_id, partitions);
             let Some(&epoch) = coordinator.txns.loaded.get(&p) else {
                 continue;
             };

@@ -41,6 +41,5 @@ pub mod sort;
 pub mod swarm;
 pub mod timeline;
 pub mod tools;
-pub mod txn;
 pub mod vectors;
 pub mod view;

@@ -204,23 +204,13 @@ pub enum Message {
         producer_id: i64,
         producer_epoch: i16,
     },
-    AddPartitionsToTxn {
-        transactional_id: String,
-        producer_id: i64,
-        producer_epoch: i16,
-        partitions: Vec<TopicPartition>,
-    },
+    AddPartitionsToTxn(AddPartitionsToTxnRequest),
     AddPartitionsToTxnResponse {
         error: Option<KafkaError>,
         partitions: Vec<TopicPartition>,
     },
     /// `AddOffsetsToTxn`: the group's `__consumer_offsets` partition joins the transaction.
-    AddOffsetsToTxn {
-        transactional_id: String,
-        producer_id: i64,
-        producer_epoch: i16,
-        group_id: String,
-    },
+    AddOffsetsToTxn(AddOffsetsToTxnRequest),
     AddOffsetsToTxnResponse {
         error: Option<KafkaError>,
         group_id: String,
@@ -238,12 +228,7 @@ pub enum Message {
         error: Option<KafkaError>,
         group_id: String,
     },
-    EndTxn {
-        transactional_id: String,
-        producer_id: i64,
-        producer_epoch: i16,
-        commit: bool,
-    },
+    EndTxn(EndTxnRequest),
     EndTxnResponse {
         error: Option<KafkaError>,
     },
@@ -403,13 +388,13 @@ impl Message {
             Message::FindTxnCoordinator { .. } => "FindCoordinator(TRANSACTION)".into(),
             Message::InitProducerId { .. } => "InitProducerId".into(),
             Message::InitProducerIdResponse { .. } => "InitProducerIdResponse".into(),
-            Message::AddPartitionsToTxn { .. } => "AddPartitionsToTxn".into(),
+            Message::AddPartitionsToTxn(_) => "AddPartitionsToTxn".into(),
             Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse".into(),
-            Message::AddOffsetsToTxn { .. } => "AddOffsetsToTxn".into(),
+            Message::AddOffsetsToTxn(_) => "AddOffsetsToTxn".into(),
             Message::AddOffsetsToTxnResponse { .. } => "AddOffsetsToTxnResponse".into(),
             Message::TxnOffsetCommit { .. } => "TxnOffsetCommit".into(),
             Message::TxnOffsetCommitResponse { .. } => "TxnOffsetCommitResponse".into(),
-            Message::EndTxn { .. } => "EndTxn".into(),
+            Message::EndTxn(_) => "EndTxn".into(),
             Message::EndTxnResponse { .. } => "EndTxnResponse".into(),
             Message::WriteTxnMarkers { .. } => "WriteTxnMarkers".into(),
             Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse".into(),
@@ -460,4 +445,32 @@ pub struct LeaveGroupRequest {
     pub member_id: String,
     pub group_instance_id: Option<String>,
     pub reason: String,
+}
+
+/// `AddPartitionsToTxn`: a transactional producer adds partitions to its ongoing transaction
+/// before its first batch to each.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddPartitionsToTxnRequest {
+    pub transactional_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// `AddOffsetsToTxn`: the group's `__consumer_offsets` partition joins the transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AddOffsetsToTxnRequest {
+    pub transactional_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub group_id: String,
+}
+
+/// `EndTxn`: the producer commits (`commit`) or aborts its transaction.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EndTxnRequest {
+    pub transactional_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub commit: bool,
 }

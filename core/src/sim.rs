@@ -301,7 +301,7 @@ impl Simulation {
     /// `min.insync.replicas` = `transaction.state.log.min.isr`.
     fn ensure_transaction_topic(&mut self, events: &mut Vec<Event>) {
         self.ensure_internal_topic(
-            crate::txn::TRANSACTION_STATE_TOPIC,
+            crate::coordinator::txn::TRANSACTION_STATE_TOPIC,
             "transaction.state.log",
             Some("transaction.state.log.min.isr"),
             "a transaction coordinator",

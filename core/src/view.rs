@@ -1055,7 +1055,7 @@ fn transaction_views(sim: &crate::sim::Simulation) -> Vec<TransactionView> {
     for broker in sim.brokers.values().filter(|b| b.alive) {
         let n = broker.txn_partitions();
         for (tid, meta) in &broker.txns.txns {
-            let p = crate::txn::txn_partition(tid, n);
+            let p = crate::coordinator::txn::txn_partition(tid, n);
             let Some(&epoch) = broker.txns.loaded.get(&p) else {
                 continue;
             };

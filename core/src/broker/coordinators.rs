@@ -1,6 +1,7 @@
-//! The broker as the host of its group coordinator: what the coordinator may use of it
-//! ([`Host`]), taking the coordinator out while it works (`with_groups`), and the requests any
-//! broker answers about groups and offsets (FindCoordinator, ListOffsets).
+//! The broker as the host of its coordinators: what a coordinator may use of it ([`Host`]),
+//! taking the group or transaction coordinator out while it works (`with_groups`,
+//! `with_txns`), and the requests any broker answers about groups and offsets
+//! (FindCoordinator, ListOffsets).
 
 use std::sync::Arc;
 
@@ -9,6 +10,7 @@ use crate::command::{NodeId, TopicPartition};
 use crate::coordinator::group::{
     offsets_partition, topic_partition, GroupCoordinator, OFFSETS_TOPIC,
 };
+use crate::coordinator::txn::{TxnCoordinator, TRANSACTION_STATE_TOPIC};
 use crate::coordinator::Host;
 use crate::error::KafkaError;
 use crate::event::EventKind;
@@ -51,6 +53,14 @@ impl Host for Broker {
         Some(last)
     }
 
+    fn broker_epoch(&self) -> Option<i64> {
+        self.broker_epoch
+    }
+
+    fn active_controller(&self) -> Option<NodeId> {
+        self.metadata.leader()
+    }
+
     fn set_timer(&mut self, ctx: &mut BrokerCtx, timer: BrokerTimer, after_ms: i64) {
         self.timers.set(ctx, timer, after_ms);
     }
@@ -78,6 +88,43 @@ impl Broker {
             self.complete_group_writes(ctx, &tp);
         }
         result
+    }
+
+    /// Runs `f` on the transaction coordinator, taken out of the broker meanwhile (see
+    /// [`Broker::with_groups`]).
+    pub(crate) fn with_txns<R>(
+        &mut self,
+        ctx: &mut BrokerCtx,
+        f: impl FnOnce(&mut TxnCoordinator, &mut dyn Host, &mut BrokerCtx) -> R,
+    ) -> R {
+        let mut txns = std::mem::take(&mut self.txns);
+        self.txns_out = true;
+        let result = f(&mut txns, self, ctx);
+        self.txns = txns;
+        self.txns_out = false;
+        for tp in std::mem::take(&mut self.deferred_txn_writes) {
+            self.complete_txn_writes(ctx, &tp);
+        }
+        result
+    }
+
+    /// The HW of `tp` moved: markers this broker wrote there as its leader are answered, and
+    /// the transaction coordinator applies the state changes it has passed.
+    pub(crate) fn complete_txn_writes(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
+        let Some(hw) = self.replicas.get(tp).map(|r| r.log.high_watermark()) else {
+            return;
+        };
+        self.complete_markers(ctx, tp, hw);
+        if &*tp.topic != TRANSACTION_STATE_TOPIC {
+            return;
+        }
+        if self.txns_out {
+            self.deferred_txn_writes.push(tp.clone());
+            return;
+        }
+        self.with_txns(ctx, |txns, host, ctx| {
+            txns.complete_txn_writes(host, ctx, tp)
+        });
     }
 
     /// The HW of `tp` moved: the group coordinator completes the writes it has passed.

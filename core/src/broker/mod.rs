@@ -38,6 +38,7 @@ use crate::record::Record;
 
 mod coordinators;
 pub mod timer;
+pub mod txn;
 
 pub use timer::{BrokerCtx, BrokerTimer};
 
@@ -196,13 +197,27 @@ pub struct Broker {
     /// The transaction coordinator for the `__transaction_state` partitions it leads, its
     /// producer-id block, and markers it wrote as a partition leader.
     #[serde(default)]
-    pub txns: crate::txn::TxnCoordinator,
+    pub txns: crate::coordinator::txn::TxnCoordinator,
     /// While the group coordinator is taken out to work (`with_groups`): the partitions whose
     /// writes it must complete once it is back (an append whose HW moved at once).
     #[serde(skip)]
     groups_out: bool,
     #[serde(skip)]
     deferred_group_writes: Vec<TopicPartition>,
+    /// The same for the transaction coordinator (`with_txns`).
+    #[serde(skip)]
+    txns_out: bool,
+    #[serde(skip)]
+    deferred_txn_writes: Vec<TopicPartition>,
+    /// Markers this broker wrote as a partition leader, waiting for the HW before the answer.
+    #[serde(default)]
+    pub pending_markers: Vec<txn::PendingMarker>,
+    /// Produce requests this broker, as a partition leader, holds while the coordinator
+    /// verifies their transactional batches (KIP-890), by verification id.
+    #[serde(default)]
+    pub verifying: BTreeMap<u64, txn::VerifyingProduce>,
+    #[serde(default)]
+    pub next_verification_id: u64,
 }
 
 fn ids(list: &[NodeId]) -> String {
@@ -234,9 +249,14 @@ impl Broker {
             paused: BTreeSet::new(),
             timers: Timers::default(),
             groups: crate::coordinator::group::GroupCoordinator::default(),
-            txns: crate::txn::TxnCoordinator::default(),
+            txns: crate::coordinator::txn::TxnCoordinator::default(),
             groups_out: false,
             deferred_group_writes: Vec::new(),
+            txns_out: false,
+            deferred_txn_writes: Vec::new(),
+            pending_markers: Vec::new(),
+            verifying: BTreeMap::new(),
+            next_verification_id: 0,
         }
     }
 
@@ -322,7 +342,9 @@ impl Broker {
         self.with_groups(ctx, |groups, host, ctx| {
             groups.on_offsets_partition_leadership(host, ctx, tp)
         });
-        self.on_txn_partition_leadership(ctx, tp);
+        self.with_txns(ctx, |txns, host, ctx| {
+            txns.on_txn_partition_leadership(host, ctx, tp)
+        });
     }
 
     fn apply_partition_registration(&mut self, ctx: &mut BrokerCtx, tp: &TopicPartition) {
@@ -1188,7 +1210,7 @@ impl Broker {
         timeout_ms: i64,
         partitions: Vec<ProducePartition>,
     ) {
-        let request = crate::txn::VerifyingProduce {
+        let request = crate::broker::txn::VerifyingProduce {
             client,
             request_id,
             acks,
@@ -1207,10 +1229,10 @@ impl Broker {
     pub(crate) fn append_produce(
         &mut self,
         ctx: &mut BrokerCtx,
-        request: crate::txn::VerifyingProduce,
+        request: crate::broker::txn::VerifyingProduce,
         errors: &BTreeMap<TopicPartition, KafkaError>,
     ) {
-        let crate::txn::VerifyingProduce {
+        let crate::broker::txn::VerifyingProduce {
             client,
             request_id,
             acks,
@@ -1988,11 +2010,16 @@ impl Broker {
             BrokerTimer::TxnWriteTimeout {
                 partition,
                 required_hw,
-            } => self.on_txn_write_timeout(ctx, partition, required_hw),
-            BrokerTimer::TxnMarkerRetry { transactional_id } => {
-                self.on_marker_retry(ctx, &transactional_id)
+            } => self.with_txns(ctx, |txns, host, ctx| {
+                txns.on_txn_write_timeout(host, ctx, partition, required_hw)
+            }),
+            BrokerTimer::TxnMarkerRetry { transactional_id } => self
+                .with_txns(ctx, |txns, host, ctx| {
+                    txns.on_marker_retry(host, ctx, &transactional_id)
+                }),
+            BrokerTimer::TxnTimeoutCheck => {
+                self.with_txns(ctx, |txns, host, ctx| txns.on_txn_timeout_check(host, ctx))
             }
-            BrokerTimer::TxnTimeoutCheck => self.on_txn_timeout_check(ctx),
             BrokerTimer::TxnVerificationTimeout { verification_id } => {
                 self.on_verification_timeout(ctx, verification_id)
             }

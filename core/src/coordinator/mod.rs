@@ -3,16 +3,17 @@
 //! - `group/`: the group coordinator (`GroupCoordinator`) for `__consumer_offsets`: loading,
 //!   writes, the classic protocol, the KIP-848 consumer group protocol (`group/modern.rs`,
 //!   Kafka's `group/modern` package: coordinator code, not the client's) and offsets for both.
-//! - The transaction coordinator (`crate::txn`, `__transaction_state`) is still part of the
-//!   broker's own code.
+//! - `txn.rs`: the transaction coordinator (`TxnCoordinator`) for `__transaction_state`:
+//!   producer ids, transactions' states, markers sent to partition leaders, timeouts.
 //!
 //! [`Host`] is the narrow handle Kafka's `CoordinatorRuntime` gives a coordinator shard: the
 //! broker's id and metadata image, its internal partitions' logs (read them, append to them as
 //! leader), and its timers. The broker takes the coordinator out of itself while it works
-//! (`Broker::with_groups`), so a coordinator cannot reach anything else of the broker, and the
+//! (`Broker::with_groups`, `Broker::with_txns`), so a coordinator cannot reach anything else of the broker, and the
 //! broker runs what follows a leader append (the HW, waiting fetches) as for any append.
 
 pub mod group;
+pub mod txn;
 
 use crate::broker::timer::{BrokerCtx, BrokerTimer};
 use crate::command::{NodeId, TopicPartition};
@@ -45,6 +46,11 @@ pub trait Host {
     /// Forgets a timer: when it fires it does nothing.
     fn cancel_timer(&mut self, timer: &BrokerTimer);
 
+    /// The broker's epoch from its registration with the controller, once it has one.
+    fn broker_epoch(&self) -> Option<i64>;
+    /// The active controller as the broker knows it (the metadata quorum's leader).
+    fn active_controller(&self) -> Option<NodeId>;
+
     /// A broker config, from the metadata (dynamic configs included).
     fn config_i64(&self, name: &str) -> i64 {
         self.image().broker_config_i64(name)
@@ -53,6 +59,13 @@ pub trait Host {
     fn offsets_partitions(&self) -> i32 {
         self.image()
             .internal_partitions(group::OFFSETS_TOPIC, "offsets.topic.num.partitions")
+    }
+    /// The partition count of `__transaction_state`: the topic's, once it exists.
+    fn txn_partitions(&self) -> i32 {
+        self.image().internal_partitions(
+            txn::TRANSACTION_STATE_TOPIC,
+            "transaction.state.log.num.partitions",
+        )
     }
 }
 

@@ -8,6 +8,7 @@ use crate::command::{NodeId, TopicPartition};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::producer::{ProducerCtx, ProducerTimer};
+use crate::protocol::AddPartitionsToTxnRequest;
 use crate::protocol::{Message, ProducePartitionResponse};
 
 use super::accumulator::ProducerBatch;
@@ -520,17 +521,17 @@ impl Producer {
                 self.metadata_asked_ms = None;
                 self.set_timer(ctx, ProducerTimer::Send, self.config.retry_backoff_ms);
             }
-            Message::AddPartitionsToTxn { partitions, .. } => {
+            Message::AddPartitionsToTxn(AddPartitionsToTxnRequest { partitions, .. }) => {
                 for tp in partitions {
                     self.adding_partitions.remove(tp);
                 }
                 self.coordinator_lost(ctx);
             }
-            Message::EndTxn { .. } => {
+            Message::EndTxn(_) => {
                 self.end_in_flight = false;
                 self.coordinator_lost(ctx);
             }
-            Message::AddOffsetsToTxn { .. } | Message::TxnOffsetCommit { .. } => {
+            Message::AddOffsetsToTxn(_) | Message::TxnOffsetCommit { .. } => {
                 if let Some(p) = self.pending_offsets.as_mut() {
                     p.in_flight = false;
                     p.group_coordinator = None;

@@ -7,6 +7,9 @@ use crate::command::{NodeId, TopicPartition};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::producer::{ProducerCtx, ProducerTimer};
+use crate::protocol::AddOffsetsToTxnRequest;
+use crate::protocol::AddPartitionsToTxnRequest;
+use crate::protocol::EndTxnRequest;
 use crate::protocol::Message;
 
 use super::Producer;
@@ -336,12 +339,12 @@ impl Producer {
         self.adding_partitions = new.iter().cloned().collect();
         ctx.send(
             coordinator,
-            Message::AddPartitionsToTxn {
+            Message::AddPartitionsToTxn(AddPartitionsToTxnRequest {
                 transactional_id: tid,
                 producer_id: self.producer_id,
                 producer_epoch: self.producer_epoch,
                 partitions: new,
-            },
+            }),
         );
     }
 
@@ -423,12 +426,12 @@ impl Producer {
         self.end_in_flight = true;
         ctx.send(
             coordinator,
-            Message::EndTxn {
+            Message::EndTxn(EndTxnRequest {
                 transactional_id: tid,
                 producer_id: self.producer_id,
                 producer_epoch: self.producer_epoch,
                 commit,
-            },
+            }),
         );
     }
 
@@ -450,12 +453,12 @@ impl Producer {
         if !p.added {
             ctx.send(
                 coordinator,
-                Message::AddOffsetsToTxn {
+                Message::AddOffsetsToTxn(AddOffsetsToTxnRequest {
                     transactional_id: tid,
                     producer_id: pid,
                     producer_epoch: epoch,
                     group_id: p.group_id.clone(),
-                },
+                }),
             );
         } else if let Some(gc) = p.group_coordinator {
             ctx.send(
