@@ -183,8 +183,49 @@ pub enum EventFilter {
     ControllerChange,
     /// A high watermark moved on a leader.
     HighWatermark,
-    /// A consumer group started or finished a rebalance.
+    /// A consumer group started a rebalance.
     Rebalance,
+}
+
+impl EventFilter {
+    /// Every filter, in the order the console and the page list them.
+    pub const ALL: [EventFilter; 6] = [
+        EventFilter::Election,
+        EventFilter::IsrChange,
+        EventFilter::ProduceAck,
+        EventFilter::ControllerChange,
+        EventFilter::HighWatermark,
+        EventFilter::Rebalance,
+    ];
+
+    /// The words `step --until` takes, in the order of [`EventFilter::ALL`].
+    pub const WORDS: [&'static str; 6] = {
+        let mut words = [""; 6];
+        let mut i = 0;
+        while i < words.len() {
+            words[i] = EventFilter::ALL[i].word();
+            i += 1;
+        }
+        words
+    };
+
+    /// The word `step --until` takes for this filter: its one definition, which the parser,
+    /// the formatter, the console and the page's Next: buttons share.
+    pub const fn word(self) -> &'static str {
+        match self {
+            EventFilter::Election => "election",
+            EventFilter::IsrChange => "isr-change",
+            EventFilter::ProduceAck => "produce-ack",
+            EventFilter::ControllerChange => "controller-change",
+            EventFilter::HighWatermark => "hw",
+            EventFilter::Rebalance => "rebalance",
+        }
+    }
+
+    /// The filter a word names, if any.
+    pub fn from_word(word: &str) -> Option<EventFilter> {
+        EventFilter::ALL.into_iter().find(|f| f.word() == word)
+    }
 }
 
 /// One user action.

@@ -1036,3 +1036,23 @@ fn nothing_panics() {
     ));
     exercise(&format!("cluster --racks {}", "r,".repeat(20_000)));
 }
+
+/// The filter words have one definition (`EventFilter::word`): each parses back to its filter,
+/// and formats to the same text.
+#[test]
+fn every_step_until_word_parses_to_its_filter_and_back() {
+    use sandbox_core::command::EventFilter;
+    for filter in EventFilter::ALL {
+        let line = format!("step --until {}", filter.word());
+        let command = sandbox_core::parse::parse_command(&line).unwrap();
+        assert_eq!(
+            command,
+            Command::StepUntil {
+                filter,
+                max_steps: 10_000
+            }
+        );
+        assert_eq!(sandbox_core::parse::format_command(&command), line);
+    }
+    assert_eq!(EventFilter::from_word("leader"), None);
+}

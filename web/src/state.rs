@@ -567,20 +567,13 @@ impl Reducible for AppState {
                 Action::TogglePlay => playing = !playing,
                 Action::SetSpeed(ms) => speed_ms = ms.clamp(1, 60_000),
                 Action::JumpTo(filter) => {
-                    let text = match filter {
-                        EventFilter::Election => "step --until election",
-                        EventFilter::IsrChange => "step --until isr-change",
-                        EventFilter::ProduceAck => "step --until produce-ack",
-                        EventFilter::ControllerChange => "step --until controller-change",
-                        EventFilter::HighWatermark => "step --until hw",
-                        EventFilter::Rebalance => "step --until rebalance",
-                    };
+                    let text = format!("step --until {}", filter.word());
                     session.execute(
                         &Command::StepUntil {
                             filter,
                             max_steps: 20_000,
                         },
-                        text,
+                        &text,
                     );
                 }
                 Action::Select(key) => selected = Some(key),

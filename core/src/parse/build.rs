@@ -848,14 +848,8 @@ pub(super) fn build_step(a: &Args) -> Result<Parsed, ParseError> {
                     "step N cannot be combined with --until: use --max N to limit the steps",
                 ));
             }
-            let filter = match a.choice("--until") {
-                Some("election") => EventFilter::Election,
-                Some("isr-change") => EventFilter::IsrChange,
-                Some("produce-ack") => EventFilter::ProduceAck,
-                Some("controller-change") => EventFilter::ControllerChange,
-                Some("hw") => EventFilter::HighWatermark,
-                Some("rebalance") => EventFilter::Rebalance,
-                _ => return Err(a.missing("--until")),
+            let Some(filter) = a.choice("--until").and_then(EventFilter::from_word) else {
+                return Err(a.missing("--until"));
             };
             command(Command::StepUntil {
                 filter,

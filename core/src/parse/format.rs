@@ -1,8 +1,6 @@
 //! Back to text: a [`Command`] or [`Script`] as the line that parses to it.
 
-use crate::command::{
-    Acks, ClusterSpec, Command, ConfigEntity, ElectionType, EventFilter, NodeId, Script,
-};
+use crate::command::{Acks, ClusterSpec, Command, ConfigEntity, ElectionType, NodeId, Script};
 
 pub(super) fn format_groups_command(command: &crate::command::GroupsCommand) -> String {
     use crate::command::{DescribeGroup, GroupsCommand, ResetTo};
@@ -316,14 +314,7 @@ pub fn format_command(command: &Command) -> String {
             }
         }
         Command::StepUntil { filter, max_steps } => {
-            let event = match filter {
-                EventFilter::Election => "election",
-                EventFilter::IsrChange => "isr-change",
-                EventFilter::ProduceAck => "produce-ack",
-                EventFilter::ControllerChange => "controller-change",
-                EventFilter::HighWatermark => "hw",
-                EventFilter::Rebalance => "rebalance",
-            };
+            let event = filter.word();
             if *max_steps == 10_000 {
                 format!("step --until {event}")
             } else {

@@ -90,14 +90,7 @@ pub(super) const CONFIGS_ALIASES: &[&str] = &["kafka-configs"];
 pub(super) const ACKS: &[&str] = &["all", "-1", "1", "0"];
 pub(super) const ELECTION_TYPES: &[&str] = &["PREFERRED", "UNCLEAN"];
 pub(super) const ENTITY_TYPES: &[&str] = &["topics", "brokers"];
-pub(super) const EVENTS: &[&str] = &[
-    "election",
-    "isr-change",
-    "produce-ack",
-    "controller-change",
-    "hw",
-    "rebalance",
-];
+pub(super) const EVENTS: &[&str] = &crate::command::EventFilter::WORDS;
 
 pub(super) const ENTITY_FLAGS: [FlagSpec; 6] = [
     flag(
