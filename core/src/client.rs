@@ -15,6 +15,8 @@ use crate::command::{Acks, NodeId, TopicPartition};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
+use crate::protocol::FetchRequest;
+use crate::protocol::ProduceRequest;
 use crate::protocol::{FetchPartition, FetchPartitionResponse, Message, ProducePartition};
 use crate::record::Record;
 
@@ -99,6 +101,17 @@ pub struct Client {
     pub timers: Timers<ClientTimer>,
 }
 
+/// What `produce` asks of the client: one producer request of `count` records to `partition`.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ProduceOrder {
+    pub partition: TopicPartition,
+    pub count: i32,
+    pub acks: Acks,
+    pub key: Option<String>,
+    pub value: Option<String>,
+    pub timeout_ms: i64,
+}
+
 impl Client {
     pub fn new() -> Client {
         Client {
@@ -119,17 +132,15 @@ impl Client {
     }
 
     /// Starts a produce of `count` records.
-    #[allow(clippy::too_many_arguments)]
-    pub fn produce(
-        &mut self,
-        ctx: &mut ClientCtx,
-        partition: TopicPartition,
-        count: i32,
-        acks: Acks,
-        key: Option<String>,
-        value: Option<String>,
-        timeout_ms: i64,
-    ) {
+    pub fn produce(&mut self, ctx: &mut ClientCtx, order: ProduceOrder) {
+        let ProduceOrder {
+            partition,
+            count,
+            acks,
+            key,
+            value,
+            timeout_ms,
+        } = order;
         let records = (0..count.max(0))
             .map(|_| {
                 let seq = self.next_seq;
@@ -192,7 +203,7 @@ impl Client {
                 timeout_ms,
                 records,
                 ..
-            } => Message::Produce {
+            } => Message::Produce(ProduceRequest {
                 request_id: id,
                 transactional_id: None,
                 acks: *acks,
@@ -201,8 +212,8 @@ impl Client {
                     partition: tp,
                     records: records.clone(),
                 }],
-            },
-            Request::Consume { from_offset, .. } => Message::Fetch {
+            }),
+            Request::Consume { from_offset, .. } => Message::Fetch(FetchRequest {
                 replica_id: -1,
                 broker_epoch: -1,
                 max_wait_ms: 0,
@@ -215,7 +226,7 @@ impl Client {
                     max_bytes: 0,
                 }],
                 read_committed: false,
-            },
+            }),
         };
         ctx.send(leader, message);
         if matches!(
@@ -386,15 +397,15 @@ impl Client {
     /// Java client, forget the leaders on that broker, refresh metadata and retry.
     pub fn handle_disconnect(&mut self, ctx: &mut ClientCtx, broker: NodeId, message: &Message) {
         let request_id = match message {
-            Message::Produce { request_id, .. } => Some(*request_id),
+            Message::Produce(ProduceRequest { request_id, .. }) => Some(*request_id),
             _ => None,
         };
         self.leaders
             .retain(|_, (leader, _)| *leader != Some(broker));
         self.bootstrap.retain(|&b| b != broker);
         let ids: Vec<i64> = match message {
-            Message::Produce { .. } => request_id.into_iter().collect(),
-            Message::Fetch { partitions, .. } => self
+            Message::Produce(ProduceRequest { .. }) => request_id.into_iter().collect(),
+            Message::Fetch(FetchRequest { partitions, .. }) => self
                 .in_flight
                 .iter()
                 .filter(|(_, r)| matches!(r, Request::Consume { partition, .. } if partitions.iter().any(|p| &p.partition == partition)))

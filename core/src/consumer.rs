@@ -42,11 +42,14 @@ use crate::config::{consumer_config, validate, CONSUMER_CONFIGS};
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::kernel::{Ctx, Timers};
+use crate::protocol::FetchRequest;
+use crate::protocol::JoinGroupRequest;
+use crate::protocol::JoinGroupResponse;
 use crate::protocol::LeaveGroupRequest;
+use crate::protocol::OffsetCommitRequest;
 use crate::protocol::SyncGroupRequest;
 use crate::protocol::{
-    FetchPartition, FetchPartitionResponse, JoinedMember, Message, EARLIEST_TIMESTAMP,
-    LATEST_TIMESTAMP,
+    FetchPartition, FetchPartitionResponse, Message, EARLIEST_TIMESTAMP, LATEST_TIMESTAMP,
 };
 use crate::record::Record;
 
@@ -352,18 +355,32 @@ fn list(tps: &[TopicPartition]) -> String {
     format!("[{}]", items.join(", "))
 }
 
+/// What `consumer start` asked for, as a consumer keeps it (`consumer restart` starts it again
+/// from this): its `client.id`, its group, what it subscribes to or is assigned, and its
+/// properties as given.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ConsumerSpec {
+    pub name: String,
+    pub group: Option<String>,
+    pub topics: Vec<String>,
+    pub assign: Vec<TopicPartition>,
+    pub properties: Vec<(String, String)>,
+}
+
 impl Consumer {
-    #[allow(clippy::too_many_arguments)]
     pub fn new(
         id: NodeId,
-        name: String,
-        group: Option<String>,
-        topics: Vec<String>,
-        assign: Vec<TopicPartition>,
-        properties: Vec<(String, String)>,
+        spec: ConsumerSpec,
         config: ConsumerConfig,
         bootstrap: Vec<NodeId>,
     ) -> Consumer {
+        let ConsumerSpec {
+            name,
+            group,
+            topics,
+            assign,
+            properties,
+        } = spec;
         Consumer {
             id,
             name,
@@ -574,7 +591,7 @@ impl Consumer {
     /// A request could not be sent: the broker is down.
     pub fn handle_disconnect(&mut self, ctx: &mut ConsumerCtx, broker: NodeId, message: &Message) {
         match message {
-            Message::Fetch { .. } => {
+            Message::Fetch(FetchRequest { .. }) => {
                 self.fetches.remove(&broker);
                 self.leaders.retain(|_, l| *l != broker);
                 self.next_bootstrap += 1;
@@ -982,13 +999,13 @@ impl Consumer {
             self.fetches.insert(leader, now);
             ctx.send(
                 leader,
-                Message::Fetch {
+                Message::Fetch(FetchRequest {
                     replica_id: -1,
                     broker_epoch: -1,
                     max_wait_ms: self.config.fetch_max_wait_ms,
                     partitions,
                     read_committed: self.config.read_committed,
-                },
+                }),
             );
         }
     }
@@ -1086,13 +1103,13 @@ impl Consumer {
         };
         ctx.send(
             coordinator,
-            Message::OffsetCommit {
+            Message::OffsetCommit(OffsetCommitRequest {
                 request_id: id,
                 group_id: group,
                 generation,
                 member_id: member,
                 offsets,
-            },
+            }),
         );
         if let Some(after) = after {
             self.sync_commit = Some((id, after));
@@ -1258,7 +1275,7 @@ impl Consumer {
             .collect();
         ctx.send(
             coordinator,
-            Message::JoinGroup {
+            Message::JoinGroup(JoinGroupRequest {
                 group_id: group,
                 member_id: self.member_id.clone(),
                 group_instance_id: self.config.group_instance_id.clone(),
@@ -1266,22 +1283,21 @@ impl Consumer {
                 session_timeout_ms: self.config.session_timeout_ms,
                 rebalance_timeout_ms: self.config.max_poll_interval_ms,
                 protocols,
-            },
+            }),
         );
     }
 
-    #[allow(clippy::too_many_arguments)]
-    pub fn handle_join_response(
-        &mut self,
-        ctx: &mut ConsumerCtx,
-        error: Option<KafkaError>,
-        generation: i32,
-        protocol: Option<String>,
-        leader: String,
-        member_id: String,
-        members: Vec<JoinedMember>,
-        skip_assignment: bool,
-    ) {
+    pub fn handle_join_response(&mut self, ctx: &mut ConsumerCtx, request: JoinGroupResponse) {
+        let JoinGroupResponse {
+            error,
+            generation,
+            protocol_name: protocol,
+            leader,
+            member_id,
+            members,
+            skip_assignment,
+            ..
+        } = request;
         if self.phase != Phase::Joining {
             return;
         }
@@ -1725,25 +1741,7 @@ impl Consumer {
             Message::FindCoordinatorResponse { error, node, .. } => {
                 self.handle_find_coordinator_response(ctx, error, node)
             }
-            Message::JoinGroupResponse {
-                error,
-                generation,
-                protocol_name,
-                leader,
-                member_id,
-                members,
-                skip_assignment,
-                ..
-            } => self.handle_join_response(
-                ctx,
-                error,
-                generation,
-                protocol_name,
-                leader,
-                member_id,
-                members,
-                skip_assignment,
-            ),
+            Message::JoinGroupResponse(request) => self.handle_join_response(ctx, request),
             Message::SyncGroupResponse {
                 error, assignment, ..
             } => self.handle_sync_response(ctx, error, assignment),

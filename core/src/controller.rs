@@ -30,6 +30,7 @@ use crate::error::KafkaError;
 use crate::event::{EventKind, Milestone};
 use crate::kernel::{Ctx, Timers};
 use crate::metadata::{ImageCache, MetadataImage, MetadataRecord, PartitionRegistration};
+use crate::protocol::AlterPartitionRequest;
 use crate::protocol::Message;
 use crate::raft::{RaftEvent, RaftNode, RaftOutput, RaftRole, RaftTimer};
 
@@ -489,18 +490,20 @@ impl Controller {
         records
     }
 
-    // The arguments are the AlterPartition request's fields, as Kafka names them.
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_alter_partition(
         &mut self,
         ctx: &mut ControllerCtx,
-        from: NodeId,
-        broker_epoch: i64,
-        tp: TopicPartition,
-        leader_epoch: i32,
-        partition_epoch: i32,
-        new_isr: Vec<NodeId>,
+        request: AlterPartitionRequest,
     ) {
+        let AlterPartitionRequest {
+            broker_id: from,
+            broker_epoch,
+            partition: tp,
+            leader_epoch,
+            partition_epoch,
+            new_isr,
+            ..
+        } = request;
         let image = self.image();
         let respond = |ctx: &mut ControllerCtx,
                        error: Option<KafkaError>,
@@ -866,22 +869,7 @@ impl Controller {
                 current_metadata_offset,
                 want_shutdown,
             ),
-            Message::AlterPartition {
-                broker_id,
-                broker_epoch,
-                partition,
-                leader_epoch,
-                partition_epoch,
-                new_isr,
-            } => self.handle_alter_partition(
-                ctx,
-                broker_id,
-                broker_epoch,
-                partition,
-                leader_epoch,
-                partition_epoch,
-                new_isr,
-            ),
+            Message::AlterPartition(request) => self.handle_alter_partition(ctx, request),
             Message::AllocateProducerIds {
                 broker_id,
                 broker_epoch,

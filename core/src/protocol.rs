@@ -142,14 +142,7 @@ pub enum Message {
         is_fenced: bool,
         should_shutdown: bool,
     },
-    AlterPartition {
-        broker_id: NodeId,
-        broker_epoch: i64,
-        partition: TopicPartition,
-        leader_epoch: i32,
-        partition_epoch: i32,
-        new_isr: Vec<NodeId>,
-    },
+    AlterPartition(AlterPartitionRequest),
     AlterPartitionResponse {
         partition: TopicPartition,
         error: Option<KafkaError>,
@@ -158,30 +151,13 @@ pub enum Message {
         partition_epoch: i32,
     },
     /// A follower's (or consumer's, `replica_id = -1`) fetch.
-    Fetch {
-        replica_id: NodeId,
-        broker_epoch: i64,
-        max_wait_ms: i64,
-        partitions: Vec<FetchPartition>,
-        /// `isolation_level`: READ_COMMITTED reads up to the LSO.
-        #[serde(default)]
-        read_committed: bool,
-    },
+    Fetch(FetchRequest),
     FetchResponse {
         partitions: Vec<FetchPartitionResponse>,
     },
     /// One request to one leader carries a batch for each of the partitions it leads that
     /// the producer drained (`RecordAccumulator.drain`, `Sender.sendProduceRequest`).
-    Produce {
-        request_id: i64,
-        /// The producer's `transactional.id`, which the leader needs to verify a
-        /// transactional batch with its coordinator (KIP-890).
-        #[serde(default)]
-        transactional_id: Option<String>,
-        acks: Acks,
-        timeout_ms: i64,
-        partitions: Vec<ProducePartition>,
-    },
+    Produce(ProduceRequest),
     /// One answer per partition of the request, all sent together (`DelayedProduce` completes
     /// when every partition has its answer).
     ProduceResponse {
@@ -217,13 +193,7 @@ pub enum Message {
     },
     /// `TxnOffsetCommit` to the group coordinator: offsets that count only if the
     /// transaction commits.
-    TxnOffsetCommit {
-        transactional_id: String,
-        group_id: String,
-        producer_id: i64,
-        producer_epoch: i16,
-        offsets: Vec<(TopicPartition, i64)>,
-    },
+    TxnOffsetCommit(TxnOffsetCommitRequest),
     TxnOffsetCommitResponse {
         error: Option<KafkaError>,
         group_id: String,
@@ -233,14 +203,7 @@ pub enum Message {
         error: Option<KafkaError>,
     },
     /// The transaction coordinator asks a partition leader to write markers.
-    WriteTxnMarkers {
-        transactional_id: String,
-        producer_id: i64,
-        producer_epoch: i16,
-        coordinator_epoch: i32,
-        commit: bool,
-        partitions: Vec<TopicPartition>,
-    },
+    WriteTxnMarkers(WriteTxnMarkersRequest),
     WriteTxnMarkersResponse {
         transactional_id: String,
         producer_id: i64,
@@ -250,13 +213,7 @@ pub enum Message {
     /// transaction coordinator before the first transactional append of a producer to a
     /// partition: is the partition part of the producer's ongoing transaction? (KIP-890
     /// part 1, `AddPartitionsToTxnManager`)
-    VerifyPartitionsInTxn {
-        verification_id: u64,
-        transactional_id: String,
-        producer_id: i64,
-        producer_epoch: i16,
-        partitions: Vec<TopicPartition>,
-    },
+    VerifyPartitionsInTxn(VerifyPartitionsInTxnRequest),
     VerifyPartitionsInTxnResponse {
         verification_id: u64,
         results: Vec<(TopicPartition, Option<KafkaError>)>,
@@ -280,29 +237,8 @@ pub enum Message {
         error: Option<KafkaError>,
         node: Option<NodeId>,
     },
-    JoinGroup {
-        group_id: String,
-        /// Empty for a member joining for the first time.
-        member_id: String,
-        group_instance_id: Option<String>,
-        client_id: String,
-        session_timeout_ms: i64,
-        rebalance_timeout_ms: i64,
-        /// Supported assignors, in preference order, with the subscription for each.
-        protocols: Vec<(String, Subscription)>,
-    },
-    JoinGroupResponse {
-        group_id: String,
-        error: Option<KafkaError>,
-        generation: i32,
-        protocol_name: Option<String>,
-        leader: String,
-        member_id: String,
-        /// Only the leader gets the members and their subscriptions.
-        members: Vec<JoinedMember>,
-        /// A static leader rejoining a stable group must not reassign (KIP-345).
-        skip_assignment: bool,
-    },
+    JoinGroup(JoinGroupRequest),
+    JoinGroupResponse(JoinGroupResponse),
     SyncGroup(SyncGroupRequest),
     SyncGroupResponse {
         group_id: String,
@@ -324,14 +260,7 @@ pub enum Message {
         group_id: String,
         error: Option<KafkaError>,
     },
-    OffsetCommit {
-        request_id: i64,
-        group_id: String,
-        /// -1 for a commit from outside the group (an admin tool or a standalone consumer).
-        generation: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, i64)>,
-    },
+    OffsetCommit(OffsetCommitRequest),
     OffsetCommitResponse {
         request_id: i64,
         group_id: String,
@@ -377,11 +306,11 @@ impl Message {
             Message::BrokerRegistrationResponse { .. } => "BrokerRegistrationResponse".into(),
             Message::BrokerHeartbeat { .. } => "BrokerHeartbeat".into(),
             Message::BrokerHeartbeatResponse { .. } => "BrokerHeartbeatResponse".into(),
-            Message::AlterPartition { .. } => "AlterPartition".into(),
+            Message::AlterPartition(AlterPartitionRequest { .. }) => "AlterPartition".into(),
             Message::AlterPartitionResponse { .. } => "AlterPartitionResponse".into(),
-            Message::Fetch { .. } => "Fetch".into(),
+            Message::Fetch(FetchRequest { .. }) => "Fetch".into(),
             Message::FetchResponse { .. } => "FetchResponse".into(),
-            Message::Produce { .. } => "Produce".into(),
+            Message::Produce(ProduceRequest { .. }) => "Produce".into(),
             Message::ProduceResponse { .. } => "ProduceResponse".into(),
             Message::MetadataRequest => "Metadata".into(),
             Message::FindCoordinator { .. } => "FindCoordinator".into(),
@@ -392,28 +321,30 @@ impl Message {
             Message::AddPartitionsToTxnResponse { .. } => "AddPartitionsToTxnResponse".into(),
             Message::AddOffsetsToTxn(_) => "AddOffsetsToTxn".into(),
             Message::AddOffsetsToTxnResponse { .. } => "AddOffsetsToTxnResponse".into(),
-            Message::TxnOffsetCommit { .. } => "TxnOffsetCommit".into(),
+            Message::TxnOffsetCommit(TxnOffsetCommitRequest { .. }) => "TxnOffsetCommit".into(),
             Message::TxnOffsetCommitResponse { .. } => "TxnOffsetCommitResponse".into(),
             Message::EndTxn(_) => "EndTxn".into(),
             Message::EndTxnResponse { .. } => "EndTxnResponse".into(),
-            Message::WriteTxnMarkers { .. } => "WriteTxnMarkers".into(),
+            Message::WriteTxnMarkers(WriteTxnMarkersRequest { .. }) => "WriteTxnMarkers".into(),
             Message::WriteTxnMarkersResponse { .. } => "WriteTxnMarkersResponse".into(),
-            Message::VerifyPartitionsInTxn { .. } => "AddPartitionsToTxn(verifyOnly)".into(),
+            Message::VerifyPartitionsInTxn(VerifyPartitionsInTxnRequest { .. }) => {
+                "AddPartitionsToTxn(verifyOnly)".into()
+            }
             Message::VerifyPartitionsInTxnResponse { .. } => {
                 "AddPartitionsToTxnResponse(verifyOnly)".into()
             }
             Message::AllocateProducerIds { .. } => "AllocateProducerIds".into(),
             Message::AllocateProducerIdsResponse { .. } => "AllocateProducerIdsResponse".into(),
             Message::FindCoordinatorResponse { .. } => "FindCoordinatorResponse".into(),
-            Message::JoinGroup { .. } => "JoinGroup".into(),
-            Message::JoinGroupResponse { .. } => "JoinGroupResponse".into(),
+            Message::JoinGroup(JoinGroupRequest { .. }) => "JoinGroup".into(),
+            Message::JoinGroupResponse(JoinGroupResponse { .. }) => "JoinGroupResponse".into(),
             Message::SyncGroup(_) => "SyncGroup".into(),
             Message::SyncGroupResponse { .. } => "SyncGroupResponse".into(),
             Message::Heartbeat { .. } => "Heartbeat".into(),
             Message::HeartbeatResponse { .. } => "HeartbeatResponse".into(),
             Message::LeaveGroup(_) => "LeaveGroup".into(),
             Message::LeaveGroupResponse { .. } => "LeaveGroupResponse".into(),
-            Message::OffsetCommit { .. } => "OffsetCommit".into(),
+            Message::OffsetCommit(OffsetCommitRequest { .. }) => "OffsetCommit".into(),
             Message::OffsetCommitResponse { .. } => "OffsetCommitResponse".into(),
             Message::OffsetFetch { .. } => "OffsetFetch".into(),
             Message::OffsetFetchResponse { .. } => "OffsetFetchResponse".into(),
@@ -473,4 +404,118 @@ pub struct EndTxnRequest {
     pub producer_id: i64,
     pub producer_epoch: i16,
     pub commit: bool,
+}
+
+/// `JoinGroup`: a member joins (or rejoins) a classic group with the protocols (assignors)
+/// it supports.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinGroupRequest {
+    pub group_id: String,
+    /// Empty for a member joining for the first time.
+    pub member_id: String,
+    pub group_instance_id: Option<String>,
+    pub client_id: String,
+    pub session_timeout_ms: i64,
+    pub rebalance_timeout_ms: i64,
+    /// Supported assignors, in preference order, with the subscription for each.
+    pub protocols: Vec<(String, Subscription)>,
+}
+
+/// `OffsetCommit`: a member (or an admin, with generation -1) commits offsets for its group.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct OffsetCommitRequest {
+    pub request_id: i64,
+    pub group_id: String,
+    /// -1 for a commit from outside the group (an admin tool or a standalone consumer).
+    pub generation: i32,
+    pub member_id: String,
+    pub offsets: Vec<(TopicPartition, i64)>,
+}
+
+/// `TxnOffsetCommit` to the group coordinator: offsets that count only if the
+/// transaction commits.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TxnOffsetCommitRequest {
+    pub transactional_id: String,
+    pub group_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub offsets: Vec<(TopicPartition, i64)>,
+}
+
+/// The transaction coordinator asks a partition leader to write markers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct WriteTxnMarkersRequest {
+    pub transactional_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub coordinator_epoch: i32,
+    pub commit: bool,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// `AddPartitionsToTxn` with `verifyOnly` (v4+), from a partition leader to the
+/// transaction coordinator before the first transactional append of a producer to a
+/// partition: is the partition part of the producer's ongoing transaction? (KIP-890
+/// part 1, `AddPartitionsToTxnManager`)
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VerifyPartitionsInTxnRequest {
+    pub verification_id: u64,
+    pub transactional_id: String,
+    pub producer_id: i64,
+    pub producer_epoch: i16,
+    pub partitions: Vec<TopicPartition>,
+}
+
+/// `AlterPartition`: a partition leader asks the controller to change the ISR.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlterPartitionRequest {
+    pub broker_id: NodeId,
+    pub broker_epoch: i64,
+    pub partition: TopicPartition,
+    pub leader_epoch: i32,
+    pub partition_epoch: i32,
+    pub new_isr: Vec<NodeId>,
+}
+
+/// One request to one leader carries a batch for each of the partitions it leads that
+/// the producer drained (`RecordAccumulator.drain`, `Sender.sendProduceRequest`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProduceRequest {
+    pub request_id: i64,
+    /// The producer's `transactional.id`, which the leader needs to verify a
+    /// transactional batch with its coordinator (KIP-890).
+    #[serde(default)]
+    pub transactional_id: Option<String>,
+    pub acks: Acks,
+    pub timeout_ms: i64,
+    pub partitions: Vec<ProducePartition>,
+}
+
+/// A follower's (or consumer's, `replica_id = -1`) fetch.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FetchRequest {
+    pub replica_id: NodeId,
+    pub broker_epoch: i64,
+    pub max_wait_ms: i64,
+    pub partitions: Vec<FetchPartition>,
+    /// `isolation_level`: READ_COMMITTED reads up to the LSO.
+    #[serde(default)]
+    pub read_committed: bool,
+}
+
+/// `JoinGroupResponse`: the generation, the chosen protocol and the leader; the leader also
+/// gets every member with its subscription.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct JoinGroupResponse {
+    pub group_id: String,
+    pub error: Option<KafkaError>,
+    pub generation: i32,
+    pub protocol_name: Option<String>,
+    pub leader: String,
+    pub member_id: String,
+    /// Only the leader gets the members and their subscriptions.
+    pub members: Vec<JoinedMember>,
+    /// A static leader rejoining a stable group must not reassign (KIP-345).
+    pub skip_assignment: bool,
 }

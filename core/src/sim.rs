@@ -17,7 +17,7 @@ use std::sync::Arc;
 use serde::{Deserialize, Serialize};
 
 use crate::broker::{Broker, BrokerTimer};
-use crate::client::{Client, ClientTimer, CLIENT_ID};
+use crate::client::{Client, ClientTimer, ProduceOrder, CLIENT_ID};
 use crate::command::{
     ClusterSpec, Command, ConfigEntity, NodeId, TopicPartition, CONTROLLER_ID_BASE,
 };
@@ -27,6 +27,7 @@ use crate::event::{node_label, Event, EventKind};
 use crate::kernel::{self, pair, Ctx, Network, Output, Queue};
 use crate::metadata::{MetadataImage, MetadataRecord};
 use crate::producer::{Producer, ProducerTimer};
+use crate::protocol::FetchRequest;
 use crate::protocol::Message;
 use crate::raft::{RaftConfig, RaftNode};
 use crate::rng::SimRng;
@@ -988,15 +989,15 @@ impl Simulation {
                 self.refresh_bootstrap();
                 let client = &mut self.client;
                 let out = handled(self.now_ms, CLIENT_ID, &mut self.rng, |ctx| {
-                    client.produce(
-                        ctx,
-                        partition.clone(),
-                        *count,
-                        *acks,
-                        key.clone(),
-                        value.clone(),
-                        *timeout_ms,
-                    )
+                    let order = ProduceOrder {
+                        partition: partition.clone(),
+                        count: *count,
+                        acks: *acks,
+                        key: key.clone(),
+                        value: value.clone(),
+                        timeout_ms: *timeout_ms,
+                    };
+                    client.produce(ctx, order)
                 });
                 Ok(vec![(CLIENT_ID, out)])
             }
@@ -1469,7 +1470,7 @@ fn check_startable(
 /// A short description of a message for the trace when the handler said nothing more.
 fn summarize(message: &Message) -> String {
     match message {
-        Message::Fetch { partitions, .. } => format!(
+        Message::Fetch(FetchRequest { partitions, .. }) => format!(
             "Fetch({})",
             partitions
                 .iter()

@@ -30,6 +30,9 @@ use crate::event::EventKind;
 use crate::kernel::Timers;
 use crate::log::PartitionLog;
 use crate::metadata::{MetadataImage, MetadataRecord, PartitionRegistration};
+use crate::protocol::AlterPartitionRequest;
+use crate::protocol::FetchRequest;
+use crate::protocol::ProduceRequest;
 use crate::protocol::{
     FetchPartition, FetchPartitionResponse, Message, ProducePartition, ProducePartitionResponse,
 };
@@ -545,13 +548,13 @@ impl Broker {
             self.fetching_from.insert(leader);
             ctx.send(
                 leader,
-                Message::Fetch {
+                Message::Fetch(FetchRequest {
                     replica_id: self.id,
                     broker_epoch,
                     max_wait_ms: self.config("replica.fetch.wait.max.ms"),
                     partitions,
                     read_committed: false,
-                },
+                }),
             );
             // A request or answer lost to a network partition never arrives: like the
             // fetcher's network client, give up after replica.socket.timeout.ms.
@@ -746,18 +749,15 @@ impl Broker {
         }
     }
 
-    // The arguments are the Fetch request's fields.
-    #[allow(clippy::too_many_arguments)]
-    pub fn handle_fetch(
-        &mut self,
-        ctx: &mut BrokerCtx,
-        from: NodeId,
-        replica_id: NodeId,
-        broker_epoch: i64,
-        max_wait_ms: i64,
-        partitions: Vec<FetchPartition>,
-        read_committed: bool,
-    ) {
+    pub fn handle_fetch(&mut self, ctx: &mut BrokerCtx, from: NodeId, request: FetchRequest) {
+        let FetchRequest {
+            replica_id,
+            broker_epoch,
+            max_wait_ms,
+            partitions,
+            read_committed,
+            ..
+        } = request;
         if replica_id < 0 {
             if read_committed {
                 self.read_committed_fetchers.insert(from);
@@ -993,14 +993,14 @@ impl Broker {
             return;
         };
         let reg = &replica.registration;
-        let message = Message::AlterPartition {
+        let message = Message::AlterPartition(AlterPartitionRequest {
             broker_id: me,
             broker_epoch,
             partition: tp.clone(),
             leader_epoch: reg.leader_epoch,
             partition_epoch: reg.partition_epoch,
             new_isr,
-        };
+        });
         // With no active controller known yet, look again after a backoff.
         let retry_after_ms = match self.metadata.leader() {
             Some(controller) => {
@@ -1199,17 +1199,15 @@ impl Broker {
     /// coordinator first ([`Broker::maybe_verify_produce`]), then each partition's batch is
     /// checked and appended on its own (`ReplicaManager.appendRecords`); the answer goes out
     /// when every partition has one (at once, or from purgatory for acks=all).
-    #[allow(clippy::too_many_arguments)]
-    pub fn handle_produce(
-        &mut self,
-        ctx: &mut BrokerCtx,
-        client: NodeId,
-        request_id: i64,
-        transactional_id: Option<String>,
-        acks: Acks,
-        timeout_ms: i64,
-        partitions: Vec<ProducePartition>,
-    ) {
+    pub fn handle_produce(&mut self, ctx: &mut BrokerCtx, client: NodeId, request: ProduceRequest) {
+        let ProduceRequest {
+            request_id,
+            transactional_id,
+            acks,
+            timeout_ms,
+            partitions,
+            ..
+        } = request;
         let request = crate::broker::txn::VerifyingProduce {
             client,
             request_id,
@@ -1857,39 +1855,11 @@ impl Broker {
                 leader_epoch,
                 partition_epoch,
             ),
-            Message::Fetch {
-                replica_id,
-                broker_epoch,
-                max_wait_ms,
-                partitions,
-                read_committed,
-            } => self.handle_fetch(
-                ctx,
-                from,
-                replica_id,
-                broker_epoch,
-                max_wait_ms,
-                partitions,
-                read_committed,
-            ),
+            Message::Fetch(request) => self.handle_fetch(ctx, from, request),
             Message::FetchResponse { partitions } => {
                 self.handle_fetch_response(ctx, from, partitions)
             }
-            Message::Produce {
-                request_id,
-                transactional_id,
-                acks,
-                timeout_ms,
-                partitions,
-            } => self.handle_produce(
-                ctx,
-                from,
-                request_id,
-                transactional_id,
-                acks,
-                timeout_ms,
-                partitions,
-            ),
+            Message::Produce(request) => self.handle_produce(ctx, from, request),
             Message::MetadataRequest => {
                 let leaders = self
                     .image
@@ -1903,27 +1873,8 @@ impl Broker {
             Message::FindCoordinator { group_id } => {
                 self.handle_find_coordinator(ctx, from, group_id)
             }
-            Message::JoinGroup {
-                group_id,
-                member_id,
-                group_instance_id,
-                client_id,
-                session_timeout_ms,
-                rebalance_timeout_ms,
-                protocols,
-            } => self.with_groups(ctx, |groups, host, ctx| {
-                groups.handle_join_group(
-                    host,
-                    ctx,
-                    from,
-                    group_id,
-                    member_id,
-                    group_instance_id,
-                    client_id,
-                    session_timeout_ms,
-                    rebalance_timeout_ms,
-                    protocols,
-                )
+            Message::JoinGroup(request) => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_join_group(host, ctx, from, request)
             }),
             Message::SyncGroup(request) => self.with_groups(ctx, |groups, host, ctx| {
                 groups.handle_sync_group(host, ctx, from, request)
@@ -1939,16 +1890,8 @@ impl Broker {
             Message::LeaveGroup(request) => self.with_groups(ctx, |groups, host, ctx| {
                 groups.handle_leave_group(host, ctx, from, request)
             }),
-            Message::OffsetCommit {
-                request_id,
-                group_id,
-                generation,
-                member_id,
-                offsets,
-            } => self.with_groups(ctx, |groups, host, ctx| {
-                groups.handle_offset_commit(
-                    host, ctx, from, request_id, group_id, generation, member_id, offsets,
-                )
+            Message::OffsetCommit(request) => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_offset_commit(host, ctx, from, request)
             }),
             Message::OffsetFetch {
                 group_id,

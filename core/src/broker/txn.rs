@@ -28,6 +28,8 @@ use crate::coordinator::txn::{list, state_tp, txn_partition, TxnCoordinator};
 use crate::coordinator::Host;
 use crate::error::KafkaError;
 use crate::event::EventKind;
+use crate::protocol::VerifyPartitionsInTxnRequest;
+use crate::protocol::WriteTxnMarkersRequest;
 use crate::protocol::{Message, ProducePartition};
 use crate::record::{BatchHeader, ControlType, Record};
 
@@ -81,18 +83,21 @@ impl Broker {
     }
 
     /// WriteTxnMarkers: a control record in each partition this broker leads.
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_write_txn_markers(
         &mut self,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        tid: String,
-        pid: i64,
-        epoch: i16,
-        coordinator_epoch: i32,
-        commit: bool,
-        partitions: Vec<TopicPartition>,
+        request: WriteTxnMarkersRequest,
     ) {
+        let WriteTxnMarkersRequest {
+            transactional_id: tid,
+            producer_id: pid,
+            producer_epoch: epoch,
+            coordinator_epoch,
+            commit,
+            partitions,
+            ..
+        } = request;
         let me = self.id;
         let kind = if commit {
             ControlType::Commit
@@ -273,13 +278,13 @@ impl Broker {
         );
         ctx.send(
             coordinator,
-            Message::VerifyPartitionsInTxn {
+            Message::VerifyPartitionsInTxn(VerifyPartitionsInTxnRequest {
                 verification_id,
                 transactional_id: tid.to_string(),
                 producer_id: pid,
                 producer_epoch: epoch,
                 partitions: to_verify,
-            },
+            }),
         );
         let timeout = self.image.broker_config_i64("request.timeout.ms");
         self.set_timer(
@@ -387,44 +392,13 @@ impl Broker {
             Message::AddOffsetsToTxn(request) => self.with_txns(ctx, |txns, host, ctx| {
                 txns.handle_add_offsets_to_txn(host, ctx, from, request)
             }),
-            Message::TxnOffsetCommit {
-                transactional_id,
-                group_id,
-                producer_id,
-                producer_epoch,
-                offsets,
-            } => self.with_groups(ctx, |groups, host, ctx| {
-                groups.handle_txn_offset_commit(
-                    host,
-                    ctx,
-                    from,
-                    transactional_id,
-                    group_id,
-                    producer_id,
-                    producer_epoch,
-                    offsets,
-                )
+            Message::TxnOffsetCommit(request) => self.with_groups(ctx, |groups, host, ctx| {
+                groups.handle_txn_offset_commit(host, ctx, from, request)
             }),
             Message::EndTxn(request) => self.with_txns(ctx, |txns, host, ctx| {
                 txns.handle_end_txn(host, ctx, from, request)
             }),
-            Message::WriteTxnMarkers {
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                coordinator_epoch,
-                commit,
-                partitions,
-            } => self.handle_write_txn_markers(
-                ctx,
-                from,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                coordinator_epoch,
-                commit,
-                partitions,
-            ),
+            Message::WriteTxnMarkers(request) => self.handle_write_txn_markers(ctx, from, request),
             Message::WriteTxnMarkersResponse {
                 transactional_id,
                 producer_id,
@@ -438,23 +412,8 @@ impl Broker {
                     results,
                 )
             }),
-            Message::VerifyPartitionsInTxn {
-                verification_id,
-                transactional_id,
-                producer_id,
-                producer_epoch,
-                partitions,
-            } => self.with_txns(ctx, |txns, host, ctx| {
-                txns.handle_verify_partitions_in_txn(
-                    host,
-                    ctx,
-                    from,
-                    verification_id,
-                    transactional_id,
-                    producer_id,
-                    producer_epoch,
-                    partitions,
-                )
+            Message::VerifyPartitionsInTxn(request) => self.with_txns(ctx, |txns, host, ctx| {
+                txns.handle_verify_partitions_in_txn(host, ctx, from, request)
             }),
             Message::VerifyPartitionsInTxnResponse {
                 verification_id,

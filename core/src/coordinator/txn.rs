@@ -39,6 +39,8 @@ use crate::protocol::AddOffsetsToTxnRequest;
 use crate::protocol::AddPartitionsToTxnRequest;
 use crate::protocol::EndTxnRequest;
 use crate::protocol::Message;
+use crate::protocol::VerifyPartitionsInTxnRequest;
+use crate::protocol::WriteTxnMarkersRequest;
 use crate::record::Record;
 
 pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
@@ -811,14 +813,14 @@ impl TxnCoordinator {
         for (leader, partitions) in by_leader {
             ctx.send(
                 leader,
-                Message::WriteTxnMarkers {
+                Message::WriteTxnMarkers(WriteTxnMarkersRequest {
                     transactional_id: tid.to_string(),
                     producer_id: meta.producer_id,
                     producer_epoch: meta.producer_epoch,
                     coordinator_epoch,
                     commit,
                     partitions,
-                },
+                }),
             );
         }
         ctx.event(
@@ -1018,19 +1020,21 @@ impl TxnCoordinator {
 
     /// The coordinator's side (`TransactionCoordinator.handleVerifyPartitionsInTransaction`):
     /// each partition is verified if the producer's transaction is ongoing and includes it.
-    // The arguments are the request's fields.
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_verify_partitions_in_txn(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        verification_id: u64,
-        tid: String,
-        pid: i64,
-        epoch: i16,
-        partitions: Vec<TopicPartition>,
+        request: VerifyPartitionsInTxnRequest,
     ) {
+        let VerifyPartitionsInTxnRequest {
+            verification_id,
+            transactional_id: tid,
+            producer_id: pid,
+            producer_epoch: epoch,
+            partitions,
+            ..
+        } = request;
         let me = host.id();
         // A state change still being written does not count: partitions join the metadata
         // when their AddPartitionsToTxn is written and leave when Complete* is, and the

@@ -9,6 +9,7 @@ use crate::command::{Acks, NodeId, TopicPartition};
 use crate::event::EventKind;
 use crate::partitioner::{record_partition, PartitionStatus, RecordPartition, StickyPartitioner};
 use crate::producer::{ProducerCtx, ProducerTimer};
+use crate::protocol::ProduceRequest;
 use crate::protocol::{Message, ProducePartition};
 use crate::record::BatchHeader;
 use crate::record::Record;
@@ -310,7 +311,7 @@ impl Producer {
         }
         ctx.send(
             leader,
-            Message::Produce {
+            Message::Produce(ProduceRequest {
                 request_id,
                 transactional_id: self.config.transactional_id.clone(),
                 acks: self.config.acks,
@@ -322,7 +323,7 @@ impl Producer {
                         records: b.records.clone(),
                     })
                     .collect(),
-            },
+            }),
         );
         if self.config.acks == Acks::None {
             // acks=0: done as soon as it is on the wire; there will be no answer.

@@ -9,6 +9,8 @@ use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::producer::{ProducerCtx, ProducerTimer};
 use crate::protocol::AddPartitionsToTxnRequest;
+use crate::protocol::ProduceRequest;
+use crate::protocol::TxnOffsetCommitRequest;
 use crate::protocol::{Message, ProducePartitionResponse};
 
 use super::accumulator::ProducerBatch;
@@ -333,7 +335,6 @@ impl Producer {
         self.run_sender(ctx);
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_produce_response(
         &mut self,
         ctx: &mut ProducerCtx,
@@ -501,7 +502,7 @@ impl Producer {
     /// A request could not be sent: the broker refused the connection.
     pub fn handle_disconnect(&mut self, ctx: &mut ProducerCtx, _broker: NodeId, message: &Message) {
         match message {
-            Message::Produce { request_id, .. } => {
+            Message::Produce(ProduceRequest { request_id, .. }) => {
                 if let Some(f) = self.in_flight.get(request_id) {
                     let broker = f.broker;
                     self.fail_connection(ctx, broker, &format!("broker {broker} is down"));
@@ -531,7 +532,8 @@ impl Producer {
                 self.end_in_flight = false;
                 self.coordinator_lost(ctx);
             }
-            Message::AddOffsetsToTxn(_) | Message::TxnOffsetCommit { .. } => {
+            Message::AddOffsetsToTxn(_)
+            | Message::TxnOffsetCommit(TxnOffsetCommitRequest { .. }) => {
                 if let Some(p) = self.pending_offsets.as_mut() {
                     p.in_flight = false;
                     p.group_coordinator = None;

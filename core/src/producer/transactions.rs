@@ -11,6 +11,7 @@ use crate::protocol::AddOffsetsToTxnRequest;
 use crate::protocol::AddPartitionsToTxnRequest;
 use crate::protocol::EndTxnRequest;
 use crate::protocol::Message;
+use crate::protocol::TxnOffsetCommitRequest;
 
 use super::Producer;
 
@@ -463,13 +464,13 @@ impl Producer {
         } else if let Some(gc) = p.group_coordinator {
             ctx.send(
                 gc,
-                Message::TxnOffsetCommit {
+                Message::TxnOffsetCommit(TxnOffsetCommitRequest {
                     transactional_id: tid,
                     group_id: p.group_id.clone(),
                     producer_id: pid,
                     producer_epoch: epoch,
                     offsets: p.offsets.clone(),
-                },
+                }),
             );
         } else {
             ctx.send(

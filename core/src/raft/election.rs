@@ -12,6 +12,15 @@ use super::{
     ResignReason, ResignedState, State, VoteRejectReason, ELECTION_BACKOFF_BASE_MS,
 };
 
+/// The fields every Raft response carries (`errorCode`, `leaderId`, `leaderEpoch`), which
+/// `maybeHandleCommonResponse` reads first.
+#[derive(Clone, Copy, Debug)]
+pub(super) struct CommonResponse {
+    pub error: Option<RaftError>,
+    pub leader: Option<NodeId>,
+    pub epoch: i32,
+}
+
 impl<R: Clone + Debug + PartialEq> RaftNode<R> {
     pub(super) fn transition_to_unattached(
         &mut self,
@@ -337,17 +346,19 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
     }
 
     /// `maybeHandleCommonResponse`. Returns true when the response is fully handled here.
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn handle_common_response(
         &mut self,
         from: NodeId,
-        error: Option<RaftError>,
-        leader: Option<NodeId>,
-        epoch: i32,
+        common: CommonResponse,
         via: &str,
         rng: &mut SimRng,
         out: &mut Outs<R>,
     ) -> bool {
+        let CommonResponse {
+            error,
+            leader,
+            epoch,
+        } = common;
         if leader.is_some_and(|l| !self.voters.contains(&l)) {
             return true;
         }
@@ -478,20 +489,16 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
         });
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(super) fn on_vote_response(
         &mut self,
         from: NodeId,
-        error: Option<RaftError>,
-        epoch: i32,
-        leader: Option<NodeId>,
+        common: CommonResponse,
         granted: bool,
         rng: &mut SimRng,
         out: &mut Outs<R>,
     ) {
-        if self.handle_common_response(from, error, leader, epoch, "VoteResponse", rng, out)
-            || error.is_some()
-        {
+        let CommonResponse { error, .. } = common;
+        if self.handle_common_response(from, common, "VoteResponse", rng, out) || error.is_some() {
             return;
         }
         if !self.voters.contains(&from) {

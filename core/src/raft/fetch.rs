@@ -3,6 +3,7 @@
 
 use std::fmt::Debug;
 
+use super::election::CommonResponse;
 use crate::rng::SimRng;
 
 use super::{
@@ -326,7 +327,12 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
         self.remove_timer(&RaftTimer::RequestTimeout);
 
         let before = (self.epoch, self.election_leader(), self.role());
-        if self.handle_common_response(from, error, leader_id, epoch, "FetchResponse", rng, out) {
+        let common = CommonResponse {
+            error,
+            leader: leader_id,
+            epoch,
+        };
+        if self.handle_common_response(from, common, "FetchResponse", rng, out) {
             if before == (self.epoch, self.election_leader(), self.role()) {
                 // Nothing learned: pause before asking again.
                 self.fetch_backoff(out);

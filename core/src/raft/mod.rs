@@ -118,6 +118,7 @@ use serde::{Deserialize, Serialize};
 use crate::chunked::{ChunkedVec, Iter};
 pub use crate::command::NodeId;
 use crate::rng::SimRng;
+use election::CommonResponse;
 
 pub use types::{
     CandidateReason, Entry, NotLeader, QuorumMemberView, RaftError, RaftEvent, RaftMessage,
@@ -675,9 +676,11 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
                 vote_granted,
             } => self.on_vote_response(
                 from,
-                error,
-                leader_epoch,
-                leader_id,
+                CommonResponse {
+                    error,
+                    leader: leader_id,
+                    epoch: leader_epoch,
+                },
                 vote_granted,
                 rng,
                 &mut out,
@@ -692,15 +695,12 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
                 leader_id,
             } => {
                 let via = "BeginQuorumEpochResponse";
-                if !self.handle_common_response(
-                    from,
+                let common = CommonResponse {
                     error,
-                    leader_id,
-                    leader_epoch,
-                    via,
-                    rng,
-                    &mut out,
-                ) && error.is_none()
+                    leader: leader_id,
+                    epoch: leader_epoch,
+                };
+                if !self.handle_common_response(from, common, via, rng, &mut out) && error.is_none()
                 {
                     if let State::Leader(ls) = &mut self.state {
                         if let Some(rs) = ls.voter_states.get_mut(&from) {
@@ -727,15 +727,12 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
                 leader_id,
             } => {
                 let via = "EndQuorumEpochResponse";
-                if !self.handle_common_response(
-                    from,
+                let common = CommonResponse {
                     error,
-                    leader_id,
-                    leader_epoch,
-                    via,
-                    rng,
-                    &mut out,
-                ) && error.is_none()
+                    leader: leader_id,
+                    epoch: leader_epoch,
+                };
+                if !self.handle_common_response(from, common, via, rng, &mut out) && error.is_none()
                 {
                     if let State::Resigned(r) = &mut self.state {
                         r.unacked.remove(&from);

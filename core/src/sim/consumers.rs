@@ -7,7 +7,7 @@ use crate::broker::Broker;
 use crate::broker::BrokerCtx;
 use crate::command::{Command, GroupsCommand, NodeId, TopicPartition, CONSUMER_ID_BASE};
 use crate::consumer::ConsumerCtx;
-use crate::consumer::{Consumer, ConsumerConfig};
+use crate::consumer::{Consumer, ConsumerConfig, ConsumerSpec};
 use crate::event::EventKind;
 use crate::kernel::Ctx;
 
@@ -48,16 +48,14 @@ impl Simulation {
                 let config = ConsumerConfig::from_properties(properties)
                     .map_err(|message| CommandError { message })?;
                 let id = CONSUMER_ID_BASE + self.consumers.len() as NodeId;
-                let consumer = Consumer::new(
-                    id,
-                    name.clone(),
-                    group.clone(),
-                    topics.clone(),
-                    assign.clone(),
-                    properties.clone(),
-                    config,
-                    self.bootstrap(),
-                );
+                let spec = ConsumerSpec {
+                    name: name.clone(),
+                    group: group.clone(),
+                    topics: topics.clone(),
+                    assign: assign.clone(),
+                    properties: properties.clone(),
+                };
+                let consumer = Consumer::new(id, spec, config, self.bootstrap());
                 self.consumers.insert(id, consumer);
                 outcome.events.push(self.event(
                     id,
@@ -110,16 +108,14 @@ impl Simulation {
                         "consumer {name} is running; crash or stop it first"
                     ));
                 }
-                let mut fresh = Consumer::new(
-                    id,
-                    old.name.clone(),
-                    old.group.clone(),
-                    old.topics.clone(),
-                    old.assign.clone(),
-                    old.properties.clone(),
-                    old.config.clone(),
-                    self.bootstrap(),
-                );
+                let spec = ConsumerSpec {
+                    name: old.name.clone(),
+                    group: old.group.clone(),
+                    topics: old.topics.clone(),
+                    assign: old.assign.clone(),
+                    properties: old.properties.clone(),
+                };
+                let mut fresh = Consumer::new(id, spec, old.config.clone(), self.bootstrap());
                 fresh.records_processed = old.records_processed;
                 // New connections: an answer to the old process's request must not match.
                 fresh.next_request_id = old.next_request_id;

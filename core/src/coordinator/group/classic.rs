@@ -39,28 +39,44 @@ use crate::coordinator::Host;
 use crate::coordinator_record::Member;
 use crate::error::KafkaError;
 use crate::event::{EventKind, Milestone};
+use crate::protocol::JoinGroupRequest;
+use crate::protocol::JoinGroupResponse;
 use crate::protocol::{JoinedMember, LeaveGroupRequest, Message, SyncGroupRequest};
 
 use super::classic_group::{join_error, ClassicGroup, GroupState};
 use super::{list, uuid, GroupCoordinator, WriteAction, OFFSETS_TOPIC};
 
+/// A static member (`group.instance.id`) that joins again without its member id: it takes over
+/// its old member under a new id (KIP-345).
+pub(crate) struct StaticRejoin<'a> {
+    pub group_id: &'a str,
+    pub old_id: &'a str,
+    pub new_id: String,
+    /// `(session.timeout.ms, rebalance timeout)` from the JoinGroup.
+    pub timeouts: (i64, i64),
+    pub protocols: Vec<(String, Subscription)>,
+}
+
 impl GroupCoordinator {
     // ------------------------------------------------------------------ JoinGroup
 
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_join_group(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        group_id: String,
-        member_id: String,
-        group_instance_id: Option<String>,
-        client_id: String,
-        session_timeout_ms: i64,
-        rebalance_timeout_ms: i64,
-        protocols: Vec<(String, Subscription)>,
+        request: JoinGroupRequest,
     ) {
+        let JoinGroupRequest {
+            group_id,
+            member_id,
+            group_instance_id,
+            client_id,
+            session_timeout_ms,
+            rebalance_timeout_ms,
+            protocols,
+            ..
+        } = request;
         let reply = |ctx: &mut BrokerCtx, error: KafkaError, member: &str| {
             ctx.send(from, join_error(&group_id, member, error));
         };
@@ -132,12 +148,13 @@ impl GroupCoordinator {
                             host,
                             ctx,
                             from,
-                            &group_id,
-                            &old_id,
-                            new_id,
-                            session_timeout_ms,
-                            rebalance_timeout_ms,
-                            protocols,
+                            StaticRejoin {
+                                group_id: &group_id,
+                                old_id: &old_id,
+                                new_id,
+                                timeouts: (session_timeout_ms, rebalance_timeout_ms),
+                                protocols,
+                            },
                         );
                     }
                     None => {
@@ -260,19 +277,20 @@ impl GroupCoordinator {
         }
     }
 
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn replace_static_member(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        group_id: &str,
-        old_id: &str,
-        new_id: String,
-        session_timeout_ms: i64,
-        rebalance_timeout_ms: i64,
-        protocols: Vec<(String, Subscription)>,
+        rejoin: StaticRejoin,
     ) {
+        let StaticRejoin {
+            group_id,
+            old_id,
+            new_id,
+            timeouts: (session_timeout_ms, rebalance_timeout_ms),
+            protocols,
+        } = rejoin;
         let me = host.id();
         let Some(group) = self.group_mut(group_id) else {
             return;
@@ -665,7 +683,7 @@ impl GroupCoordinator {
         } else {
             Vec::new()
         };
-        Message::JoinGroupResponse {
+        Message::JoinGroupResponse(JoinGroupResponse {
             group_id: group_id.to_string(),
             error: None,
             generation: group.generation,
@@ -674,7 +692,7 @@ impl GroupCoordinator {
             member_id: member_id.to_string(),
             members,
             skip_assignment,
-        }
+        })
     }
 
     // ------------------------------------------------------------------ SyncGroup

@@ -16,6 +16,7 @@ use crate::command::TopicPartition;
 use crate::coordinator_record::{CoordinatorRecord, Member};
 use crate::error::KafkaError;
 use crate::java::{hash_map_iteration_order, string_hash_code};
+use crate::protocol::JoinGroupResponse;
 use crate::protocol::Message;
 
 /// `ClassicGroupState`.
@@ -168,7 +169,7 @@ impl ClassicGroup {
 }
 
 pub(crate) fn join_error(group_id: &str, member_id: &str, error: KafkaError) -> Message {
-    Message::JoinGroupResponse {
+    Message::JoinGroupResponse(JoinGroupResponse {
         group_id: group_id.to_string(),
         error: Some(error),
         generation: -1,
@@ -177,5 +178,5 @@ pub(crate) fn join_error(group_id: &str, member_id: &str, error: KafkaError) -> 
         member_id: member_id.to_string(),
         members: Vec::new(),
         skip_assignment: false,
-    }
+    })
 }

@@ -21,24 +21,29 @@ use crate::coordinator_record::CoordinatorRecord;
 use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::protocol::Message;
+use crate::protocol::OffsetCommitRequest;
+use crate::protocol::TxnOffsetCommitRequest;
 use crate::record::{BatchHeader, Record};
 
 use super::classic_group::{ClassicGroup, GroupState};
 use super::{GroupCoordinator, WriteAction, OFFSETS_TOPIC};
 
 impl GroupCoordinator {
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_offset_commit(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        request_id: i64,
-        group_id: String,
-        generation: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, i64)>,
+        request: OffsetCommitRequest,
     ) {
+        let OffsetCommitRequest {
+            request_id,
+            group_id,
+            generation,
+            member_id,
+            offsets,
+            ..
+        } = request;
         let reply =
             |ctx: &mut BrokerCtx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
                 ctx.send(
@@ -55,9 +60,14 @@ impl GroupCoordinator {
             return reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
         };
         if self.consumer_groups.contains_key(&group_id) {
-            return self.consumer_group_offset_commit(
-                host, ctx, from, p, request_id, group_id, generation, member_id, offsets,
-            );
+            let request = OffsetCommitRequest {
+                request_id,
+                group_id,
+                generation,
+                member_id,
+                offsets,
+            };
+            return self.consumer_group_offset_commit(host, ctx, from, p, request);
         }
         if !self.groups.contains_key(&group_id) {
             if generation >= 0 {
@@ -111,19 +121,22 @@ impl GroupCoordinator {
 
     /// OffsetCommit for a consumer group: validated on the member epoch
     /// (`ConsumerGroup.validateOffsetCommit`), then written like any commit.
-    #[allow(clippy::too_many_arguments)]
     pub(crate) fn consumer_group_offset_commit(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
         p: i32,
-        request_id: i64,
-        group_id: String,
-        member_epoch: i32,
-        member_id: String,
-        offsets: Vec<(TopicPartition, i64)>,
+        request: OffsetCommitRequest,
     ) {
+        // In a consumer group the request's generation is the member epoch.
+        let OffsetCommitRequest {
+            request_id,
+            group_id,
+            generation: member_epoch,
+            member_id,
+            offsets,
+        } = request;
         let reply =
             |ctx: &mut BrokerCtx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
                 ctx.send(
@@ -249,18 +262,21 @@ impl GroupCoordinator {
 
     /// TxnOffsetCommit: the offsets are written as transactional records of the producer and
     /// count only when its COMMIT marker arrives.
-    #[allow(clippy::too_many_arguments)]
     pub fn handle_txn_offset_commit(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         from: NodeId,
-        tid: String,
-        group_id: String,
-        pid: i64,
-        epoch: i16,
-        offsets: Vec<(TopicPartition, i64)>,
+        request: TxnOffsetCommitRequest,
     ) {
+        let TxnOffsetCommitRequest {
+            transactional_id: tid,
+            group_id,
+            producer_id: pid,
+            producer_epoch: epoch,
+            offsets,
+            ..
+        } = request;
         let Some(p) = self.coordinates(host, &group_id) else {
             ctx.send(
                 from,
