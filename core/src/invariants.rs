@@ -107,6 +107,16 @@ pub const INVARIANTS: &[(&str, &str)] = &[
          one a stale coordinator gave it; the assignor discards such claims and the member \
          revokes them when its SyncGroup answer arrives",
     ),
+    (
+        "one-owner-per-member-epoch",
+        "a KIP-848 consumer group's coordinator gives a partition to a member only once its \
+         previous owner has said in a heartbeat that it no longer owns it, or was fenced \
+         (`CurrentAssignmentBuilder`: UNRELEASED_PARTITIONS until then): no partition is in two \
+         members' current assignments, counting the partitions a member is still revoking, and \
+         no two live consumers that are members at the member epoch their coordinator has for \
+         them own the same partition. A consumer whose epoch the coordinator has moved past, or \
+         that it fenced, may still believe it owns partitions until its next heartbeat answer",
+    ),
 ];
 
 /// State carried between steps for the invariants that compare with the past.
@@ -288,7 +298,8 @@ impl Checker {
         }
         self.check_idempotent_producers(sim)?;
         self.check_read_committed(sim)?;
-        self.check_groups(sim)
+        self.check_groups(sim)?;
+        self.check_consumer_groups(sim)
     }
 
     /// `idempotent-no-duplicates` and `idempotent-order`: walks each partition's current
@@ -524,6 +535,68 @@ impl Checker {
                             detail: format!(
                                 "consumers {other} and {} of group {id} both own {tp} in generation {}",
                                 c.name, group.generation
+                            ),
+                        });
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// `one-owner-per-member-epoch`, on each KIP-848 consumer group as its current coordinator
+    /// has it.
+    fn check_consumer_groups(&self, sim: &Simulation) -> Result<(), Violation> {
+        use crate::coordinator::group::{offsets_partition, ConsumerGroup};
+        let mut current: BTreeMap<&str, (i32, &ConsumerGroup)> = BTreeMap::new();
+        for broker in sim.brokers.values().filter(|b| b.alive) {
+            let partitions = broker.offsets_partitions();
+            for (id, group) in &broker.groups.consumer_groups {
+                let Some(&epoch) = broker.groups.loaded.get(&offsets_partition(id, partitions))
+                else {
+                    continue;
+                };
+                if current.get(id.as_str()).is_none_or(|(e, _)| epoch > *e) {
+                    current.insert(id, (epoch, group));
+                }
+            }
+        }
+        for (id, (_, group)) in current {
+            let mut owner: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            for m in &group.members {
+                let held = m
+                    .current
+                    .assigned
+                    .iter()
+                    .chain(&m.current.pending_revocation);
+                for tp in held {
+                    if let Some(other) = owner.insert(tp, &m.member_id) {
+                        return Err(Violation {
+                            invariant: "one-owner-per-member-epoch",
+                            detail: format!(
+                                "consumer group {id} (epoch {}) has {tp} in the current assignments of members {other} and {}",
+                                group.epoch, m.member_id
+                            ),
+                        });
+                    }
+                }
+            }
+            let mut owned: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            for c in sim.consumers.values().filter(|c| {
+                c.alive
+                    && c.consumer_protocol()
+                    && c.group.as_deref() == Some(id)
+                    && group
+                        .member(&c.member_id)
+                        .is_some_and(|m| m.current.member_epoch == c.generation)
+            }) {
+                for tp in &c.owned {
+                    if let Some(other) = owned.insert(tp, &c.name) {
+                        return Err(Violation {
+                            invariant: "one-owner-per-member-epoch",
+                            detail: format!(
+                                "consumers {other} and {} of consumer group {id} both own {tp} at the member epochs their coordinator has for them",
+                                c.name
                             ),
                         });
                     }

@@ -66,6 +66,21 @@ pub const CONVERGES_WHY: &str = "with every node running, the network whole and 
 /// backoff and a few round trips.
 pub const QUIET_AFTER_FAULTS_MS: i64 = 40_000;
 
+/// The quiet time [`converged`] waits for when a KIP-848 consumer group is in the schedule:
+/// a crashed member keeps its partitions until `group.consumer.session.timeout.ms` (45 s by
+/// default, and Kafka allows no less) fences it, then its partitions move at the next
+/// heartbeats (`group.consumer.heartbeat.interval.ms`, 5 s).
+pub const QUIET_AFTER_FAULTS_CONSUMER_PROTOCOL_MS: i64 = 60_000;
+
+/// The quiet time [`converged`] needs on `sim`.
+fn quiet_after_faults_ms(sim: &Simulation) -> i64 {
+    if sim.consumers.values().any(|c| c.consumer_protocol()) {
+        QUIET_AFTER_FAULTS_CONSUMER_PROTOCOL_MS
+    } else {
+        QUIET_AFTER_FAULTS_MS
+    }
+}
+
 /// How long after the last write [`converged`] expects every replica to have it.
 pub const QUIET_AFTER_WRITES_MS: i64 = 5_000;
 
@@ -152,6 +167,7 @@ pub fn schedule_flavoured(
         consumers: Vec::new(),
         consumer_topic: None,
         strategy: String::new(),
+        consumer_protocol: false,
         producers: Vec::new(),
     };
     generator.setup();
@@ -188,8 +204,11 @@ struct Generator {
     consumers: Vec<(String, bool)>,
     /// The topic group `g` subscribes to, if this schedule has consumers.
     consumer_topic: Option<String>,
-    /// `partition.assignment.strategy` of every member of `g`.
+    /// `partition.assignment.strategy` of every member of `g` (the classic protocol).
     strategy: String,
+    /// Whether `g` runs the KIP-848 consumer protocol (`group.protocol=consumer`, the
+    /// coordinator's uniform or range assignor) instead of the classic one.
+    consumer_protocol: bool,
     /// The producers started, as the generator believes them to be.
     producers: Vec<ProducerState>,
     out: Vec<Command>,
@@ -278,6 +297,7 @@ impl Generator {
         });
         self.consumer_topic = self.topics.first().map(|(t, _)| t.clone());
         self.strategy = STRATEGIES[self.rng.below(STRATEGIES.len() as u64) as usize].to_string();
+        self.consumer_protocol = self.chance(3);
         for _ in 0..self.rng.range(1, 4) {
             self.start_consumer();
         }
@@ -419,19 +439,30 @@ impl Generator {
             return;
         };
         let name = format!("c{}", self.consumers.len());
-        let mut properties = vec![
-            (
-                "partition.assignment.strategy".to_string(),
-                self.strategy.clone(),
-            ),
-            ("session.timeout.ms".to_string(), "10000".to_string()),
-            ("heartbeat.interval.ms".to_string(), "1000".to_string()),
+        let mut properties = if self.consumer_protocol {
+            // The coordinator's assignor, session and heartbeat interval (KIP-848).
+            let assignor = if self.chance(2) { "uniform" } else { "range" };
+            vec![
+                ("group.protocol".to_string(), "consumer".to_string()),
+                ("group.remote.assignor".to_string(), assignor.to_string()),
+            ]
+        } else {
+            vec![
+                (
+                    "partition.assignment.strategy".to_string(),
+                    self.strategy.clone(),
+                ),
+                ("session.timeout.ms".to_string(), "10000".to_string()),
+                ("heartbeat.interval.ms".to_string(), "1000".to_string()),
+            ]
+        };
+        properties.extend([
             ("auto.offset.reset".to_string(), "earliest".to_string()),
             (
                 "sandbox.processing.ms.per.record".to_string(),
                 self.rng.range(0, 5).to_string(),
             ),
-        ];
+        ]);
         if self.chance(3) {
             properties.push(("group.instance.id".to_string(), format!("{name}-instance")));
         }
@@ -896,7 +927,11 @@ impl Generator {
             });
         }
         self.out.push(Command::Run {
-            duration_ms: QUIET_AFTER_FAULTS_MS,
+            duration_ms: if self.consumer_protocol {
+                QUIET_AFTER_FAULTS_CONSUMER_PROTOCOL_MS
+            } else {
+                QUIET_AFTER_FAULTS_MS
+            },
         });
         for partition in self.partitions.clone() {
             self.out.push(Command::Produce {
@@ -970,7 +1005,8 @@ impl Watcher {
 
 /// Whether the cluster recovered from every fault, when the schedule gave it the chance: if
 /// every node runs, no link is cut or slowed, no fetcher is paused, the last fault-changing
-/// command was at least [`QUIET_AFTER_FAULTS_MS`] ago and the last write
+/// command was at least [`QUIET_AFTER_FAULTS_MS`] ago (with a KIP-848 group,
+/// [`QUIET_AFTER_FAULTS_CONSUMER_PROTOCOL_MS`]) and the last write
 /// [`QUIET_AFTER_WRITES_MS`] ago, then a controller is active, every broker is unfenced, and
 /// every partition has a leader, its full replica set as ISR, and one LEO on every replica,
 /// which is also the leader's HW. `None` when it holds or does not apply; otherwise what is
@@ -1065,7 +1101,7 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
 /// Whether [`converged`] applies: every node runs, no link is cut or slowed, no fetcher is
 /// paused, and the faults and writes are long enough ago.
 pub fn convergence_applies(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> bool {
-    let quiet = sim.now_ms - last_fault_ms >= QUIET_AFTER_FAULTS_MS
+    let quiet = sim.now_ms - last_fault_ms >= quiet_after_faults_ms(sim)
         && sim.now_ms - last_write_ms >= QUIET_AFTER_WRITES_MS;
     let healthy = sim.brokers.values().all(|b| b.alive && b.paused.is_empty())
         && sim.controllers.values().all(|c| c.alive)

@@ -7,12 +7,15 @@ use std::collections::BTreeMap;
 use std::path::Path;
 
 use sandbox_core::command::{Command, TopicPartition};
+use sandbox_core::invariants::Checker;
 use sandbox_core::sim::Simulation;
 use sandbox_core::timeline::Timeline;
 
-/// Who owns what, per consumer-protocol group, among live consumers; and what the coordinators
-/// have assigned.
-fn check_owners(sim: &Simulation) -> Result<(), String> {
+/// Who owns what, per consumer-protocol group, among live consumers, whatever their epoch
+/// (stricter than the `one-owner-per-member-epoch` invariant, which leaves out consumers whose
+/// epoch the coordinator has moved past); then every named invariant, the KIP-848 one among
+/// them (no coordinator has a partition assigned to two members).
+fn check_owners(sim: &Simulation, checker: &mut Checker) -> Result<(), String> {
     let mut owners: BTreeMap<(&str, &TopicPartition), &str> = BTreeMap::new();
     for c in sim.consumers.values() {
         if !c.alive || !c.consumer_protocol() {
@@ -30,38 +33,16 @@ fn check_owners(sim: &Simulation) -> Result<(), String> {
             }
         }
     }
-    check_coordinators(sim)
-}
-
-/// No coordinator has a partition assigned (or being revoked) to two members.
-fn check_coordinators(sim: &Simulation) -> Result<(), String> {
-    for broker in sim.brokers.values().filter(|b| b.alive) {
-        for (id, group) in &broker.groups.consumer_groups {
-            let mut seen: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
-            for m in &group.members {
-                for tp in m
-                    .current
-                    .assigned
-                    .iter()
-                    .chain(&m.current.pending_revocation)
-                {
-                    if let Some(other) = seen.insert(tp, &m.member_id) {
-                        return Err(format!(
-                            "step {}: coordinator {} has {tp} of group {id} assigned to {other} and to {}",
-                            sim.steps, broker.id, m.member_id
-                        ));
-                    }
-                }
-            }
-        }
-    }
-    Ok(())
+    checker
+        .check(sim, true)
+        .map_err(|v| format!("step {}: {v}", sim.steps))
 }
 
 /// Runs a script, checking after every step.
 fn run_checked(source: &str) -> Timeline {
     let parsed = sandbox_core::parse::parse_script(source).unwrap_or_else(|e| panic!("{e}"));
     let mut timeline = Timeline::new(parsed.cluster.clone());
+    let mut checker = Checker::new();
     for command in parsed.commands.iter().map(|c| &c.value) {
         match command {
             Command::Run { duration_ms } => {
@@ -73,7 +54,7 @@ fn run_checked(source: &str) -> Timeline {
                     .is_some_and(|(&(t, _), _)| t <= until)
                 {
                     timeline.apply(&Command::Step { count: 1 }).unwrap();
-                    check_owners(&timeline.state).unwrap_or_else(|e| panic!("{e}"));
+                    check_owners(&timeline.state, &mut checker).unwrap_or_else(|e| panic!("{e}"));
                 }
                 let rest = until - timeline.state.now_ms;
                 if rest > 0 {
@@ -82,7 +63,7 @@ fn run_checked(source: &str) -> Timeline {
             }
             other => {
                 let _ = timeline.apply(other);
-                check_owners(&timeline.state).unwrap_or_else(|e| panic!("{e}"));
+                check_owners(&timeline.state, &mut checker).unwrap_or_else(|e| panic!("{e}"));
             }
         }
     }
@@ -104,6 +85,34 @@ fn the_consumer_protocol_scenario_never_shares_a_partition() {
         .map(|c| c.owned.len())
         .sum();
     assert_eq!(owned, 6);
+}
+
+/// The invariant catches a coordinator that hands out a partition its owner still holds: here
+/// c1's partition is written into c3's current assignment behind the protocol's back.
+#[test]
+fn a_partition_in_two_members_assignments_breaks_one_owner_per_member_epoch() {
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/group-consumer-protocol.txt");
+    let source = std::fs::read_to_string(path).unwrap();
+    let mut sim = run_checked(&source).state;
+    assert_eq!(Checker::new().check(&sim, true), Ok(()));
+    let coordinator = sim
+        .brokers
+        .values_mut()
+        .find(|b| b.groups.consumer_group("g").is_some())
+        .expect("a coordinator has group g");
+    let group = coordinator.groups.consumer_groups.get_mut("g").unwrap();
+    let taken = group.members[0].current.assigned[0].clone();
+    group.members[1].current.assigned.push(taken.clone());
+    let violation = Checker::new()
+        .check(&sim, true)
+        .expect_err("two members hold one partition");
+    assert_eq!(violation.invariant, "one-owner-per-member-epoch");
+    assert!(
+        violation.detail.contains(&taken.to_string()),
+        "{}",
+        violation.detail
+    );
 }
 
 #[test]
@@ -281,17 +290,21 @@ run 1s
 fn random_runs_never_share_a_partition_and_settle() {
     for seed in 0..16 {
         // A member cut off from the cluster keeps its partitions until it hears it was
-        // fenced (as in Kafka), so with faults only the coordinators are checked step by step.
+        // fenced (as in Kafka), so with faults only the named invariants are checked step by
+        // step (one-owner-per-member-epoch leaves such members out).
         let faults = seed % 2 == 1;
         let script = random_script(seed, faults);
         let parsed = sandbox_core::parse::parse_script(&script).unwrap();
         let mut timeline = Timeline::new(parsed.cluster.clone());
+        let mut checker = Checker::new();
         for command in parsed.commands.iter().map(|c| &c.value) {
-            let check = |sim: &Simulation| {
+            let mut check = |sim: &Simulation| {
                 let result = if faults {
-                    check_coordinators(sim)
+                    checker
+                        .check(sim, true)
+                        .map_err(|v| format!("step {}: {v}", sim.steps))
                 } else {
-                    check_owners(sim)
+                    check_owners(sim, &mut checker)
                 };
                 result.unwrap_or_else(|e| panic!("seed {seed}: {e}\n{script}"));
             };
@@ -319,7 +332,8 @@ fn random_runs_never_share_a_partition_and_settle() {
             }
         }
         // A minute after the last change every partition has exactly one live owner.
-        check_owners(&timeline.state).unwrap_or_else(|e| panic!("seed {seed}: {e}\n{script}"));
+        check_owners(&timeline.state, &mut checker)
+            .unwrap_or_else(|e| panic!("seed {seed}: {e}\n{script}"));
         let sim = &timeline.state;
         let live: Vec<_> = sim.consumers.values().filter(|c| c.alive).collect();
         let owned: usize = live.iter().map(|c| c.owned.len()).sum();

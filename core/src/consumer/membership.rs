@@ -83,7 +83,8 @@ pub struct Membership {
     /// The assignment as last reconciled (`currentAssignment`): what heartbeats report as
     /// owned. It changes only once a reconciliation is complete.
     pub local: Vec<TopicPartition>,
-    /// The commit that must finish before the coordinator is told the partitions are gone.
+    /// The commit that must finish before the coordinator is told the partitions are gone
+    /// ([`COMMIT_LOST`] while it must be sent again to a new coordinator).
     pub revoking: Option<i64>,
     /// Partitions dropped while that commit is on its way.
     pub revoked: Vec<TopicPartition>,
@@ -97,6 +98,10 @@ fn list(tps: &[TopicPartition]) -> String {
     let items: Vec<String> = tps.iter().map(|tp| tp.to_string()).collect();
     format!("[{}]", items.join(", "))
 }
+
+/// `Membership::revoking` while the commit before revocation was lost with its coordinator
+/// and must be sent again (request ids are never negative).
+pub const COMMIT_LOST: i64 = -1;
 
 /// A member id as the Java client makes one: `Uuid.randomUuid().toString()`.
 fn member_uuid(ctx: &mut ConsumerCtx) -> String {
@@ -327,6 +332,22 @@ impl Consumer {
 
     /// After FindCoordinator found the (new) coordinator: heartbeat at once.
     pub(super) fn membership_coordinator_found(&mut self, ctx: &mut ConsumerCtx) {
+        if self.membership.revoking == Some(COMMIT_LOST) {
+            // `maybeAutoCommitSyncBeforeRevocation` retries a retriable failure until the
+            // rebalance timeout: the commit goes to the coordinator just found.
+            let before = self.next_request_id;
+            self.commit(ctx, None);
+            if self.next_request_id == before {
+                return self.finish_reconcile(ctx);
+            }
+            self.membership.revoking = Some(before);
+            self.event(
+                ctx,
+                EventKind::Group,
+                None,
+                "sends its commit before revocation again, to the coordinator it just found (the first was lost with the old one); the revocation waits for it".to_string(),
+            );
+        }
         if matches!(
             self.membership.state,
             MemberState::Joining
@@ -343,6 +364,10 @@ impl Consumer {
     pub(super) fn membership_coordinator_lost(&mut self) {
         self.membership.in_flight = None;
         self.membership.sent = SentFields::default();
+        if self.membership.revoking.is_some() {
+            // The commit before revocation will not be answered: it is sent again.
+            self.membership.revoking = Some(COMMIT_LOST);
+        }
     }
 
     pub fn handle_consumer_group_heartbeat_response(
