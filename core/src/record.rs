@@ -146,3 +146,14 @@ pub fn batch_end(records: &(impl RecordSeq + ?Sized), start: usize) -> usize {
     }
     end
 }
+
+/// Bytes the sandbox counts per record when honouring `replica.fetch.max.bytes`.
+pub const RECORD_OVERHEAD_BYTES: i64 = 70;
+
+/// The bytes the sandbox counts for a record (its key and value plus
+/// [`RECORD_OVERHEAD_BYTES`]) when honouring byte limits such as `replica.fetch.max.bytes`.
+pub fn record_size(r: &Record) -> i64 {
+    RECORD_OVERHEAD_BYTES
+        + r.key.as_ref().map_or(0, |k| k.len() as i64)
+        + r.value.as_ref().map_or(0, |v| v.len() as i64)
+}

@@ -133,7 +133,7 @@ impl Producer {
     }
 
     pub(super) fn record_bytes(&self, record: &Record) -> i64 {
-        let raw = crate::broker::record_size(record) as f64;
+        let raw = crate::record::record_size(record) as f64;
         ((raw * compression_ratio(&self.config.compression)).ceil() as i64).max(1)
     }
 
