@@ -34,6 +34,7 @@ pub mod producer_state;
 pub mod protocol;
 pub mod raft;
 pub mod record;
+pub mod record_view;
 pub mod rng;
 pub mod script;
 pub mod sim;

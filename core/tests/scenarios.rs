@@ -160,3 +160,42 @@ fn the_hanging_transaction_breaks_no_hanging_transaction() {
         "{violation}"
     );
 }
+
+/// How the page reads a replica's records comes from core (`record_view`): after the aborted
+/// transaction of txn-abort-read-committed, the leader of orders-0 shows the records as
+/// aborted and the marker as ABORT, in `kafka-dump-log.sh`-like runs.
+#[test]
+fn an_aborted_transaction_reads_as_aborted_records_and_an_abort_marker() {
+    use sandbox_core::record_view::{RecordState, TxnState};
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/txn-abort-read-committed.txt");
+    let script =
+        sandbox_core::parse::parse_script(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut timeline = sandbox_core::timeline::Timeline::new(script.cluster.clone());
+    for command in &script.commands {
+        timeline.apply(&command.value).unwrap();
+    }
+    let view = sandbox_core::view::cluster_view(&timeline.state);
+    let partition = view
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .find(|p| p.topic == "orders" && p.partition == 0)
+        .unwrap();
+    let leader = partition.leader_replica().unwrap();
+    let runs = leader.batch_runs();
+    let states: Vec<TxnState> = runs.iter().map(|(_, s)| *s).collect();
+    assert!(states.contains(&TxnState::Aborted), "{runs:?}");
+    assert!(
+        states.contains(&TxnState::Marker(sandbox_core::record::ControlType::Abort)),
+        "{runs:?}"
+    );
+    let (words, _) = runs.iter().find(|(_, s)| *s == TxnState::Aborted).unwrap();
+    assert!(words.contains("transactional, aborted"), "{words}");
+    assert_eq!(
+        leader.record_state(leader.log_end_offset),
+        RecordState::Absent
+    );
+    assert!(leader.high_watermark > 0);
+    assert_eq!(leader.record_state(0), RecordState::Committed);
+}

@@ -18,6 +18,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use sandbox_core::record::ControlType;
+use sandbox_core::record_view::TxnState;
 use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, RecordMark, ReplicaView};
 use yew::prelude::*;
 
@@ -91,87 +92,16 @@ pub struct ClusterDiagramProps {
     pub selected_node: Option<i32>,
 }
 
-/// What a record is in a transaction's terms, for drawing it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum TxnLook {
-    /// Not transactional.
-    Plain,
-    /// A record of a committed transaction.
-    Committed,
-    /// A record of a transaction this replica still has open.
-    Open,
-    /// A record of an aborted transaction: read_committed consumers skip it.
-    Aborted,
-    /// A transaction marker (control record) written when a transaction ends.
-    Marker(ControlType),
-}
-
-impl TxnLook {
-    /// The class the stylesheet draws it with (`""` for a plain record).
-    pub fn class(self) -> &'static str {
-        match self {
-            TxnLook::Plain => "",
-            TxnLook::Committed => "txn-committed",
-            TxnLook::Open => "open-txn",
-            TxnLook::Aborted => "aborted",
-            TxnLook::Marker(ControlType::Commit) => "txn-marker commit",
-            TxnLook::Marker(ControlType::Abort) => "txn-marker abort",
-        }
-    }
-}
-
-/// Classifies a record of `replica`: a marker, aborted, in a transaction still open on this
-/// replica (its producer id has an open transaction that started at or before it), or committed.
-pub fn txn_look(replica: &ReplicaView, mark: &RecordMark) -> TxnLook {
-    let Some(b) = mark.batch else {
-        return TxnLook::Plain;
-    };
-    if let Some(control) = b.control {
-        return TxnLook::Marker(control);
-    }
-    if !b.transactional {
-        return TxnLook::Plain;
-    }
-    if b.aborted {
-        return TxnLook::Aborted;
-    }
-    let open = replica
-        .open_transactions
-        .iter()
-        .any(|&(pid, first)| pid == b.producer_id && first <= mark.offset);
-    if open {
-        TxnLook::Open
-    } else {
-        TxnLook::Committed
-    }
-}
-
-/// A record's batch fields and transaction in words, for its tooltip:
-/// `producer id 0, epoch 0, sequence 3; in an open transaction`.
-pub fn describe_record(replica: &ReplicaView, mark: &RecordMark) -> String {
-    let Some(b) = mark.batch else {
-        return String::new();
-    };
-    let ids = format!("producer id {}, epoch {}", b.producer_id, b.producer_epoch);
-    match txn_look(replica, mark) {
-        TxnLook::Marker(c) => format!(
-            "{} marker (a control record) for {ids}: the coordinator ended the transaction here; consumers never see it",
-            c.name()
-        ),
-        look => {
-            let sequence = if b.sequence >= 0 {
-                format!("{ids}, sequence {}", b.sequence)
-            } else {
-                ids
-            };
-            let txn = match look {
-                TxnLook::Open => "; in a transaction still open: read_committed consumers wait at the LSO",
-                TxnLook::Aborted => "; its transaction was aborted: read_committed consumers skip it",
-                TxnLook::Committed => "; its transaction committed",
-                _ => "",
-            };
-            format!("{sequence}{txn}")
-        }
+/// The class the stylesheet draws a record of this transaction state with (`""` for a plain
+/// record).
+pub fn txn_class(state: TxnState) -> &'static str {
+    match state {
+        TxnState::Plain => "",
+        TxnState::Committed => "txn-committed",
+        TxnState::Open => "open-txn",
+        TxnState::Aborted => "aborted",
+        TxnState::Marker(ControlType::Commit) => "txn-marker commit",
+        TxnState::Marker(ControlType::Abort) => "txn-marker abort",
     }
 }
 
@@ -641,20 +571,6 @@ fn summary(view: &ClusterView) -> String {
     )
 }
 
-/// Where `offset` stands on `replica`, as the stylesheet's class: not written yet (`absent`),
-/// below the log start (`deleted`), below the HW (`committed`) or not (`uncommitted`).
-pub fn record_state(replica: &ReplicaView, offset: i64) -> &'static str {
-    if offset >= replica.log_end_offset {
-        "absent"
-    } else if offset < replica.log_start_offset {
-        "deleted"
-    } else if offset < replica.high_watermark {
-        "committed"
-    } else {
-        "uncommitted"
-    }
-}
-
 /// Consecutive plain records of one state and one producer (one producer id and epoch, when the
 /// producer had them), drawn as one path.
 struct RecordRun {
@@ -751,7 +667,7 @@ fn rounded_square(d: &mut String, x: f64, y: f64, width: f64, height: f64) {
 fn txn_record(
     replica: &ReplicaView,
     mark: &RecordMark,
-    look: TxnLook,
+    look: TxnState,
     state: &'static str,
     sx: f64,
     bar_y: f64,
@@ -759,14 +675,14 @@ fn txn_record(
 ) -> Html {
     let offset = mark.offset;
     let colour = format!("producer-{}", mark.producer % PRODUCER_COLOURS);
-    let batch = Some(describe_record(replica, mark))
+    let batch = Some(replica.describe_record(mark))
         .filter(|d| !d.is_empty())
         .map_or(String::new(), |d| format!("; {d}"));
     let title = format!(
         "offset {offset}: {state}, producer #{}{batch}",
         mark.producer + 1
     );
-    if let TxnLook::Marker(control) = look {
+    if let TxnState::Marker(control) = look {
         // A marker is narrow, so it reads as a boundary between transactions, lettered C or A.
         let narrow = (width * 0.6).max(8.0);
         let nx = sx + (width - narrow) / 2.0;
@@ -774,7 +690,7 @@ fn txn_record(
             <g class={classes!("record-group", state)} data-offset={offset.to_string()}
                data-control={control.name()}>
                 <title>{ title }</title>
-                <rect class={classes!("record", state, look.class())} x={num(nx)} y={num(bar_y)}
+                <rect class={classes!("record", state, txn_class(look))} x={num(nx)} y={num(bar_y)}
                       width={num(narrow)} height="16" rx="1" />
                 <text class="marker-letter" x={num(sx + width / 2.0)} y={num(bar_y + 12.0)}
                       text-anchor="middle">{ if control == ControlType::Commit { "C" } else { "A" } }</text>
@@ -783,16 +699,16 @@ fn txn_record(
     }
     html! {
         <g class={classes!("record-group", state)}>
-            <rect class={classes!("record", state, colour, look.class())} x={num(sx)} y={num(bar_y)}
+            <rect class={classes!("record", state, colour, txn_class(look))} x={num(sx)} y={num(bar_y)}
                   width={num(width)} height="16" rx="2" data-offset={offset.to_string()}
-                  data-txn={look.class().to_string()}>
+                  data-txn={txn_class(look).to_string()}>
                 <title>{ title }</title>
             </rect>
-            if look == TxnLook::Aborted {
+            if look == TxnState::Aborted {
                 <line class="abort-strike" x1={num(sx)} y1={num(bar_y + 16.0)}
                       x2={num(sx + width)} y2={num(bar_y)} />
             }
-            if look == TxnLook::Open {
+            if look == TxnState::Open {
                 <circle class="open-ring" cx={num(sx + width / 2.0)} cy={num(bar_y + 8.0)} r="3" />
             }
         </g>
@@ -829,10 +745,10 @@ fn replica_cell(
     let mut singles: Vec<Html> = Vec::new();
     for offset in window_start..window_end {
         let mark = mark_at(offset);
-        let state = record_state(replica, offset);
-        let look = mark.map_or(TxnLook::Plain, |m| txn_look(replica, m));
+        let state = replica.record_state(offset).name();
+        let look = mark.map_or(TxnState::Plain, |m| replica.txn_state(m));
         match mark {
-            Some(mark) if look != TxnLook::Plain => singles.push(txn_record(
+            Some(mark) if look != TxnState::Plain => singles.push(txn_record(
                 replica,
                 mark,
                 look,

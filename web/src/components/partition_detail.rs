@@ -9,9 +9,10 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use sandbox_core::record::ControlType;
-use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, ReplicaView};
+use sandbox_core::view::{ClusterView, PartitionView};
 
-use crate::components::cluster::{describe_record, record_state, txn_look, TxnLook};
+use crate::components::cluster::txn_class;
+use sandbox_core::record_view::TxnState;
 use yew::prelude::*;
 
 /// Offsets shown in the aligned strips.
@@ -133,76 +134,6 @@ fn position_lane(
     })
 }
 
-/// The newest records of a replica in runs written alike (same producer id and epoch, one
-/// transaction state, consecutive offsets and sequences), each in words the way
-/// `kafka-dump-log.sh` prints a batch: `offsets 0–9: producer id 0, epoch 0, sequences 0–9,
-/// transactional, aborted`.
-fn record_runs(r: &ReplicaView) -> Vec<(String, &'static str)> {
-    let mut runs: Vec<(i64, i64, Option<RecordBatchMark>, TxnLook)> = Vec::new();
-    for mark in &r.recent {
-        let look = txn_look(r, mark);
-        let joins = runs.last().is_some_and(|(_, last, batch, run_look)| {
-            let consecutive = *last + 1 == mark.offset;
-            let alike = match (batch, mark.batch) {
-                (None, None) => true,
-                (Some(a), Some(b)) => {
-                    a.producer_id == b.producer_id
-                        && a.producer_epoch == b.producer_epoch
-                        && a.control.is_none()
-                        && b.control.is_none()
-                        && (b.sequence == a.sequence + 1 || (a.sequence < 0 && b.sequence < 0))
-                }
-                _ => false,
-            };
-            consecutive && alike && *run_look == look
-        });
-        match runs.last_mut() {
-            Some((_, last, batch, _)) if joins => {
-                *last = mark.offset;
-                *batch = mark.batch;
-            }
-            _ => runs.push((mark.offset, mark.offset, mark.batch, look)),
-        }
-    }
-    runs.into_iter()
-        .map(|(first, last, batch, look)| {
-            let offsets = if first == last {
-                format!("offset {first}")
-            } else {
-                format!("offsets {first}–{last}")
-            };
-            let Some(b) = batch else {
-                return (
-                    format!("{offsets}: no producer id (a producer without idempotence)"),
-                    "",
-                );
-            };
-            let ids = format!("producer id {}, epoch {}", b.producer_id, b.producer_epoch);
-            let words = match look {
-                TxnLook::Marker(c) => format!("{offsets}: {} marker, {ids}", c.name()),
-                _ => {
-                    let first_sequence = b.sequence - (last - first) as i32;
-                    let sequences = if b.sequence < 0 {
-                        "no sequences (not idempotent)".to_string()
-                    } else if first == last {
-                        format!("sequence {}", b.sequence)
-                    } else {
-                        format!("sequences {first_sequence}–{}", b.sequence)
-                    };
-                    let txn = match look {
-                        TxnLook::Open => ", transactional, open",
-                        TxnLook::Aborted => ", transactional, aborted",
-                        TxnLook::Committed => ", transactional, committed",
-                        _ => "",
-                    };
-                    format!("{offsets}: {ids}, {sequences}{txn}")
-                }
-            };
-            (words, look.class())
-        })
-        .collect()
-}
-
 /// What the strips' shapes mean, shown once any record carries a transaction.
 fn txn_legend() -> Html {
     html! {
@@ -249,7 +180,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
     let columns = end + 1 - start;
     let strips = partition.replicas.iter().map(|r| {
         let cells = (start..=end).map(|offset| {
-            let state = record_state(r, offset);
+            let state = r.record_state(offset).name();
             let mut marks = Vec::new();
             if offset == r.last_stable_offset && r.last_stable_offset != r.high_watermark {
                 marks.push("LSO");
@@ -261,22 +192,22 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                 marks.push("LEO");
             }
             let record = r.recent.iter().find(|m| m.offset == offset);
-            let look = record.map_or(TxnLook::Plain, |m| txn_look(r, m));
+            let look = record.map_or(TxnState::Plain, |m| r.txn_state(m));
             let about = record
-                .map(|m| describe_record(r, m))
+                .map(|m| r.describe_record(m))
                 .filter(|d| !d.is_empty())
                 .map_or(String::new(), |d| format!("; {d}"));
             // Small type inside the cell: a marker's letter, else the record's sequence.
             let inside = match (look, record.and_then(|m| m.batch)) {
-                (TxnLook::Marker(ControlType::Commit), _) => Some("C".to_string()),
-                (TxnLook::Marker(ControlType::Abort), _) => Some("A".to_string()),
+                (TxnState::Marker(ControlType::Commit), _) => Some("C".to_string()),
+                (TxnState::Marker(ControlType::Abort), _) => Some("A".to_string()),
                 (_, Some(b)) if b.sequence >= 0 => Some(b.sequence.to_string()),
                 _ => None,
             };
             html! {
-                <span class={classes!("cell", state, look.class().split(' ').collect::<Vec<_>>())}
+                <span class={classes!("cell", state, txn_class(look).split(' ').collect::<Vec<_>>())}
                       data-offset={offset.to_string()}
-                      data-control={match look { TxnLook::Marker(c) => Some(c.name()), _ => None }}
+                      data-control={match look { TxnState::Marker(c) => Some(c.name()), _ => None }}
                       title={format!("offset {offset}: {state}{about}")}>
                     if let Some(inside) = inside {
                         <span class="inside">{ inside }</span>
@@ -415,7 +346,7 @@ pub fn PartitionDetail(props: &PartitionDetailProps) -> Html {
                 <details class="record-runs" open=true>
                     <summary>{ format!("Who wrote the newest records on leader {} (as kafka-dump-log.sh shows batches)", leader.broker) }</summary>
                     <ul>
-                        { for record_runs(leader).into_iter().map(|(words, class)| html! {
+                        { for leader.batch_runs().into_iter().map(|(words, state)| (words, txn_class(state))).map(|(words, class)| html! {
                             <li class={classes!("record-run", class.split(' ').collect::<Vec<_>>())}>{ words }</li>
                         }) }
                     </ul>
