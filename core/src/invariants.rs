@@ -479,22 +479,7 @@ impl Checker {
     /// coordinator (the live broker that loaded its partition in the highest leader epoch)
     /// has it.
     fn check_groups(&self, sim: &Simulation) -> Result<(), Violation> {
-        use crate::coordinator::group::offsets_partition;
-        let mut current: BTreeMap<&str, (i32, &crate::coordinator::group::ClassicGroup)> =
-            BTreeMap::new();
-        for broker in sim.brokers.values().filter(|b| b.alive) {
-            let partitions = broker.offsets_partitions();
-            for (id, group) in &broker.groups.groups {
-                let Some(&epoch) = broker.groups.loaded.get(&offsets_partition(id, partitions))
-                else {
-                    continue;
-                };
-                if current.get(id.as_str()).is_none_or(|(e, _)| epoch > *e) {
-                    current.insert(id, (epoch, group));
-                }
-            }
-        }
-        for (id, (_, group)) in current {
+        for (id, group) in current_groups(sim, |b| &b.groups.groups) {
             for (tp, &offset) in &group.offsets {
                 let max_hw = self.partitions.get(tp).map_or(0, |w| w.max_hw);
                 if offset > max_hw {
@@ -547,21 +532,7 @@ impl Checker {
     /// `one-owner-per-member-epoch`, on each KIP-848 consumer group as its current coordinator
     /// has it.
     fn check_consumer_groups(&self, sim: &Simulation) -> Result<(), Violation> {
-        use crate::coordinator::group::{offsets_partition, ConsumerGroup};
-        let mut current: BTreeMap<&str, (i32, &ConsumerGroup)> = BTreeMap::new();
-        for broker in sim.brokers.values().filter(|b| b.alive) {
-            let partitions = broker.offsets_partitions();
-            for (id, group) in &broker.groups.consumer_groups {
-                let Some(&epoch) = broker.groups.loaded.get(&offsets_partition(id, partitions))
-                else {
-                    continue;
-                };
-                if current.get(id.as_str()).is_none_or(|(e, _)| epoch > *e) {
-                    current.insert(id, (epoch, group));
-                }
-            }
-        }
-        for (id, (_, group)) in current {
+        for (id, group) in current_groups(sim, |b| &b.groups.consumer_groups) {
             let mut owner: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
             for m in &group.members {
                 let held = m
@@ -803,4 +774,26 @@ fn watch<'a>(
         partitions.insert(tp.clone(), PartitionWatch::default());
     }
     partitions.get_mut(tp).expect("inserted above")
+}
+
+/// Each group as its current coordinator has it: the live broker that loaded the group's
+/// `__consumer_offsets` partition in the highest leader epoch.
+fn current_groups<'a, G>(
+    sim: &'a Simulation,
+    groups: impl Fn(&'a crate::broker::Broker) -> &'a BTreeMap<String, G>,
+) -> BTreeMap<&'a str, &'a G> {
+    use crate::coordinator::group::offsets_partition;
+    let mut current: BTreeMap<&str, (i32, &G)> = BTreeMap::new();
+    for broker in sim.brokers.values().filter(|b| b.alive) {
+        let partitions = broker.offsets_partitions();
+        for (id, group) in groups(broker) {
+            let Some(&epoch) = broker.groups.loaded.get(&offsets_partition(id, partitions)) else {
+                continue;
+            };
+            if current.get(id.as_str()).is_none_or(|(e, _)| epoch > *e) {
+                current.insert(id, (epoch, group));
+            }
+        }
+    }
+    current.into_iter().map(|(id, (_, g))| (id, g)).collect()
 }

@@ -79,15 +79,27 @@ impl Broker {
         ctx: &mut BrokerCtx,
         f: impl FnOnce(&mut GroupCoordinator, &mut dyn Host, &mut BrokerCtx) -> R,
     ) -> R {
-        let mut groups = std::mem::take(&mut self.groups);
-        self.groups_out = true;
+        let mut groups = self.take_groups();
         let result = f(&mut groups, self, ctx);
+        self.put_groups(ctx, groups);
+        result
+    }
+
+    // Apart from the generic `with_groups` (one copy per call site) so that their code is in
+    // the wasm once.
+    #[inline(never)]
+    fn take_groups(&mut self) -> GroupCoordinator {
+        self.groups_out = true;
+        std::mem::take(&mut self.groups)
+    }
+
+    #[inline(never)]
+    fn put_groups(&mut self, ctx: &mut BrokerCtx, groups: GroupCoordinator) {
         self.groups = groups;
         self.groups_out = false;
         for tp in std::mem::take(&mut self.deferred_group_writes) {
             self.complete_group_writes(ctx, &tp);
         }
-        result
     }
 
     /// Runs `f` on the transaction coordinator, taken out of the broker meanwhile (see
@@ -97,15 +109,25 @@ impl Broker {
         ctx: &mut BrokerCtx,
         f: impl FnOnce(&mut TxnCoordinator, &mut dyn Host, &mut BrokerCtx) -> R,
     ) -> R {
-        let mut txns = std::mem::take(&mut self.txns);
-        self.txns_out = true;
+        let mut txns = self.take_txns();
         let result = f(&mut txns, self, ctx);
+        self.put_txns(ctx, txns);
+        result
+    }
+
+    #[inline(never)]
+    fn take_txns(&mut self) -> TxnCoordinator {
+        self.txns_out = true;
+        std::mem::take(&mut self.txns)
+    }
+
+    #[inline(never)]
+    fn put_txns(&mut self, ctx: &mut BrokerCtx, txns: TxnCoordinator) {
         self.txns = txns;
         self.txns_out = false;
         for tp in std::mem::take(&mut self.deferred_txn_writes) {
             self.complete_txn_writes(ctx, &tp);
         }
-        result
     }
 
     /// The HW of `tp` moved: markers this broker wrote there as its leader are answered, and

@@ -59,47 +59,15 @@ impl GroupCoordinator {
         let Some(p) = self.coordinates(host, &group_id) else {
             return reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
         };
-        if self.consumer_groups.contains_key(&group_id) {
-            let request = OffsetCommitRequest {
-                request_id,
-                group_id,
-                generation,
-                member_id,
-                offsets,
-            };
-            return self.consumer_group_offset_commit(host, ctx, from, p, request);
-        }
-        if !self.groups.contains_key(&group_id) {
-            if generation >= 0 {
-                return reply(ctx, KafkaError::ILLEGAL_GENERATION, offsets);
-            }
-            self.groups
-                .insert(group_id.clone(), ClassicGroup::new(&group_id));
-        }
-        let group = self.group(&group_id).expect("present");
-        // `ClassicGroup.validateOffsetCommit`.
-        let error = if generation < 0 && member_id.is_empty() {
-            (group.state != GroupState::Empty).then_some(KafkaError::UNKNOWN_MEMBER_ID)
-        } else if group.state == GroupState::CompletingRebalance {
-            Some(KafkaError::REBALANCE_IN_PROGRESS)
-        } else if group.member(&member_id).is_none() {
-            Some(KafkaError::UNKNOWN_MEMBER_ID)
-        } else if generation != group.generation {
-            Some(KafkaError::ILLEGAL_GENERATION)
+        // Each protocol validates a commit its way; then the offsets are written alike, and
+        // answered once the HW passes them.
+        let checked = if self.consumer_groups.contains_key(&group_id) {
+            self.validate_consumer_group_commit(ctx, &group_id, generation, &member_id)
         } else {
-            None
+            self.validate_classic_commit(host, ctx, &group_id, generation, &member_id)
         };
-        if let Some(error) = error {
-            let me = host.id();
-            ctx.event(
-                EventKind::Commit,
-                None,
-                format!("Coordinator {me} refuses {member_id}'s commit for group {group_id} (generation {generation}, group at {} in {}): {error}", group.generation, group.state.name()),
-            );
+        if let Err(error) = checked {
             return reply(ctx, error, offsets);
-        }
-        if !member_id.is_empty() {
-            self.reset_session(host, ctx, &group_id, &member_id);
         }
         let written = self.write_offsets(
             host,
@@ -119,43 +87,69 @@ impl GroupCoordinator {
         }
     }
 
-    /// OffsetCommit for a consumer group: validated on the member epoch
-    /// (`ConsumerGroup.validateOffsetCommit`), then written like any commit.
-    pub(crate) fn consumer_group_offset_commit(
+    /// `ClassicGroup.validateOffsetCommit`: a commit with generation -1 (an admin tool, a
+    /// standalone consumer) creates the group if needed and is accepted only while it is
+    /// Empty; a member's commit must carry its generation, and counts as a heartbeat.
+    fn validate_classic_commit(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
-        from: NodeId,
-        p: i32,
-        request: OffsetCommitRequest,
-    ) {
-        // In a consumer group the request's generation is the member epoch.
-        let OffsetCommitRequest {
-            request_id,
-            group_id,
-            generation: member_epoch,
-            member_id,
-            offsets,
-        } = request;
-        let reply =
-            |ctx: &mut BrokerCtx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
-                ctx.send(
-                    from,
-                    Message::OffsetCommitResponse {
-                        request_id,
-                        group_id: group_id.clone(),
-                        error: Some(error),
-                        offsets,
-                    },
-                );
-            };
-        let Some(group) = self.consumer_group(&group_id) else {
-            return reply(ctx, KafkaError::GROUP_ID_NOT_FOUND, offsets);
+        group_id: &str,
+        generation: i32,
+        member_id: &str,
+    ) -> Result<(), KafkaError> {
+        if !self.groups.contains_key(group_id) {
+            if generation >= 0 {
+                return Err(KafkaError::ILLEGAL_GENERATION);
+            }
+            self.groups
+                .insert(group_id.to_string(), ClassicGroup::new(group_id));
+        }
+        let Some(group) = self.group(group_id) else {
+            return Err(KafkaError::GROUP_ID_NOT_FOUND);
         };
-        if let Some(error) = group.validate_offset_commit(&member_id, member_epoch) {
+        let error = if generation < 0 && member_id.is_empty() {
+            (group.state != GroupState::Empty).then_some(KafkaError::UNKNOWN_MEMBER_ID)
+        } else if group.state == GroupState::CompletingRebalance {
+            Some(KafkaError::REBALANCE_IN_PROGRESS)
+        } else if group.member(member_id).is_none() {
+            Some(KafkaError::UNKNOWN_MEMBER_ID)
+        } else if generation != group.generation {
+            Some(KafkaError::ILLEGAL_GENERATION)
+        } else {
+            None
+        };
+        if let Some(error) = error {
             let me = host.id();
+            ctx.event(
+                EventKind::Commit,
+                None,
+                format!("Coordinator {me} refuses {member_id}'s commit for group {group_id} (generation {generation}, group at {} in {}): {error}", group.generation, group.state.name()),
+            );
+            return Err(error);
+        }
+        if !member_id.is_empty() {
+            self.reset_session(host, ctx, group_id, member_id);
+        }
+        Ok(())
+    }
+
+    /// `ConsumerGroup.validateOffsetCommit`: in a consumer group the request's generation is
+    /// the member epoch.
+    fn validate_consumer_group_commit(
+        &self,
+        ctx: &mut BrokerCtx,
+        group_id: &str,
+        member_epoch: i32,
+        member_id: &str,
+    ) -> Result<(), KafkaError> {
+        let Some(group) = self.consumer_group(group_id) else {
+            return Err(KafkaError::GROUP_ID_NOT_FOUND);
+        };
+        if let Some(error) = group.validate_offset_commit(member_id, member_epoch) {
+            let me = ctx.node;
             let at = group
-                .member(&member_id)
+                .member(member_id)
                 .map_or("not a member".to_string(), |m| {
                     format!("the member is at epoch {}", m.current.member_epoch)
                 });
@@ -164,24 +158,9 @@ impl GroupCoordinator {
                 None,
                 format!("Coordinator {me} refuses a commit for consumer group {group_id} from member {member_id} with member epoch {member_epoch} ({at}): {error}"),
             );
-            return reply(ctx, error, offsets);
+            return Err(error);
         }
-        let written = self.write_offsets(
-            host,
-            ctx,
-            p,
-            &group_id,
-            &offsets,
-            WriteAction::Commit {
-                group_id: group_id.clone(),
-                node: from,
-                request_id,
-                offsets: offsets.clone(),
-            },
-        );
-        if !written {
-            reply(ctx, KafkaError::NOT_COORDINATOR, offsets);
-        }
+        Ok(())
     }
 
     pub fn handle_offset_fetch(
