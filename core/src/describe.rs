@@ -7,7 +7,7 @@ use std::fmt::Write;
 use crate::command::{ConfigEntity, DescribeGroup, GroupsCommand, ResetTo, TopicPartition};
 use crate::config::{Scope, CONFIGS};
 use crate::metadata::MetadataImage;
-use crate::view::{ClusterView, GroupView, MemberView};
+use crate::view::{ClusterView, GroupStateView, GroupView, MemberView};
 
 fn join(ids: impl IntoIterator<Item = i32>) -> String {
     ids.into_iter()
@@ -240,7 +240,7 @@ fn live_group<'a>(view: &'a ClusterView, group: &str) -> Result<&'a GroupView, S
     let g = view
         .groups
         .iter()
-        .find(|g| g.group_id == group && g.state != "Dead")
+        .find(|g| g.group_id == group && g.state != GroupStateView::Dead)
         .ok_or_else(|| format!("Error: Consumer group '{group}' does not exist."))?;
     if g.coordinator.is_none() {
         return Err(coordinator_not_available());
@@ -252,12 +252,12 @@ fn live_group<'a>(view: &'a ClusterView, group: &str) -> Result<&'a GroupView, S
 /// empty or rebalancing group, after a blank line.
 fn state_note(group: &GroupView) -> String {
     let id = &group.group_id;
-    match group.state.as_str() {
-        "Empty" => format!("\nConsumer group '{id}' has no active members.\n"),
-        "PreparingRebalance" | "CompletingRebalance" | "Assigning" | "Reconciling" => {
-            format!("\nWarning: Consumer group '{id}' is rebalancing.\n")
-        }
-        _ => String::new(),
+    if group.state == GroupStateView::Empty {
+        format!("\nConsumer group '{id}' has no active members.\n")
+    } else if group.state.is_rebalancing() {
+        format!("\nWarning: Consumer group '{id}' is rebalancing.\n")
+    } else {
+        String::new()
     }
 }
 
@@ -315,7 +315,7 @@ pub fn describe_groups(view: &ClusterView, command: &GroupsCommand) -> Result<St
         GroupsCommand::List => Ok(view
             .groups
             .iter()
-            .filter(|g| g.state != "Dead")
+            .filter(|g| g.state != GroupStateView::Dead)
             .map(|g| format!("{}\n", g.group_id))
             .collect()),
         GroupsCommand::Describe { group, what } => {
@@ -336,13 +336,15 @@ pub fn describe_groups(view: &ClusterView, command: &GroupsCommand) -> Result<St
             let cause = match view
                 .groups
                 .iter()
-                .find(|g| g.group_id == *group && g.state != "Dead")
+                .find(|g| g.group_id == *group && g.state != GroupStateView::Dead)
             {
                 None => "GroupIdNotFoundException: The group id does not exist.",
                 Some(g) if g.coordinator.is_none() => {
                     "CoordinatorNotAvailableException: The coordinator is not available."
                 }
-                Some(g) if g.state != "Empty" => "GroupNotEmptyException: The group is not empty.",
+                Some(g) if g.state != GroupStateView::Empty => {
+                    "GroupNotEmptyException: The group is not empty."
+                }
                 Some(_) => {
                     return Ok(format!(
                         "Deletion of requested consumer groups ('{group}') was successful.\n"
@@ -591,7 +593,7 @@ fn describe_group_state(group: &GroupView) -> String {
             &group.group_id,
             &coordinator,
             strategy,
-            &group.state,
+            group.state.name(),
             &members,
         ],
     ] {
@@ -631,12 +633,12 @@ pub fn reset_offsets_plan(
     let known = view
         .groups
         .iter()
-        .find(|g| g.group_id == group && g.state != "Dead");
+        .find(|g| g.group_id == group && g.state != GroupStateView::Dead);
     if let Some(g) = known {
         if g.coordinator.is_none() {
             return Err(coordinator_not_available());
         }
-        if g.state != "Empty" {
+        if g.state != GroupStateView::Empty {
             return Err(format!(
                 "Error: Assignments can only be reset if the group '{group}' is inactive, but \
                  the current state is {}.",

@@ -8,6 +8,7 @@ use std::sync::Arc;
 
 use crate::broker::ReplicaState;
 use crate::command::TopicPartition;
+use crate::coordinator::group::{ConsumerGroupState, GroupState};
 use crate::metadata::PartitionRegistration;
 use crate::record::RecordSeq;
 use serde::{Deserialize, Serialize};
@@ -301,6 +302,71 @@ pub struct TransactionView {
 }
 
 /// A consumer group as its coordinator sees it, plus what its members are doing.
+/// A group's state under either protocol, with Kafka's names: Empty, PreparingRebalance,
+/// CompletingRebalance, Stable, Dead (classic `ClassicGroupState`); Empty, Assigning,
+/// Reconciling, Stable (KIP-848 `ConsumerGroupState`). Serialized as its name.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub enum GroupStateView {
+    #[default]
+    Empty,
+    PreparingRebalance,
+    CompletingRebalance,
+    Assigning,
+    Reconciling,
+    Stable,
+    Dead,
+}
+
+impl GroupStateView {
+    /// Kafka's name for the state.
+    pub fn name(self) -> &'static str {
+        match self {
+            GroupStateView::Empty => "Empty",
+            GroupStateView::PreparingRebalance => "PreparingRebalance",
+            GroupStateView::CompletingRebalance => "CompletingRebalance",
+            GroupStateView::Assigning => "Assigning",
+            GroupStateView::Reconciling => "Reconciling",
+            GroupStateView::Stable => "Stable",
+            GroupStateView::Dead => "Dead",
+        }
+    }
+
+    /// What the state means for the group's members.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            GroupStateView::Stable => "every member has its assignment and is consuming",
+            GroupStateView::PreparingRebalance => {
+                "waiting for every member to rejoin (JoinGroup); eager members stop consuming"
+            }
+            GroupStateView::CompletingRebalance => {
+                "waiting for the leader's assignment (SyncGroup)"
+            }
+            GroupStateView::Assigning | GroupStateView::Reconciling => {
+                "members are moving to the new target assignment"
+            }
+            GroupStateView::Empty => "no members; the committed offsets are kept",
+            GroupStateView::Dead => "the group is being removed",
+        }
+    }
+
+    /// Whether a rebalance is under way (`kafka-consumer-groups.sh` warns about it).
+    pub fn is_rebalancing(self) -> bool {
+        matches!(
+            self,
+            GroupStateView::PreparingRebalance
+                | GroupStateView::CompletingRebalance
+                | GroupStateView::Assigning
+                | GroupStateView::Reconciling
+        )
+    }
+}
+
+impl std::fmt::Display for GroupStateView {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct GroupView {
     pub group_id: String,
@@ -311,9 +377,7 @@ pub struct GroupView {
     pub coordinator: Option<i32>,
     /// `abs(groupId.hashCode) % offsets.topic.num.partitions`.
     pub offsets_partition: i32,
-    /// Empty, PreparingRebalance, CompletingRebalance, Stable, Dead (classic); Empty,
-    /// Assigning, Reconciling, Stable, Dead (consumer).
-    pub state: String,
+    pub state: GroupStateView,
     /// The generation (classic) or group epoch (consumer).
     pub generation: i32,
     /// The assignor chosen (`range`, `cooperative-sticky`, `uniform`, ...), if any.
@@ -834,7 +898,13 @@ fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupV
                 protocol_type: "classic".into(),
                 coordinator: Some(broker.id),
                 offsets_partition: p,
-                state: group.state.name().to_string(),
+                state: match group.state {
+                    GroupState::Empty => GroupStateView::Empty,
+                    GroupState::PreparingRebalance => GroupStateView::PreparingRebalance,
+                    GroupState::CompletingRebalance => GroupStateView::CompletingRebalance,
+                    GroupState::Stable => GroupStateView::Stable,
+                    GroupState::Dead => GroupStateView::Dead,
+                },
                 generation: group.generation,
                 assignor: group.protocol.clone(),
                 rebalance_protocol: match protocol {
@@ -884,7 +954,12 @@ fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupV
                 protocol_type: "consumer".into(),
                 coordinator: Some(broker.id),
                 offsets_partition: p,
-                state: group.state().name().to_string(),
+                state: match group.state() {
+                    ConsumerGroupState::Empty => GroupStateView::Empty,
+                    ConsumerGroupState::Assigning => GroupStateView::Assigning,
+                    ConsumerGroupState::Reconciling => GroupStateView::Reconciling,
+                    ConsumerGroupState::Stable => GroupStateView::Stable,
+                },
                 generation: group.epoch,
                 assignor: Some(group.preferred_assignor(default).name().to_string()),
                 rebalance_protocol: "incremental".into(),

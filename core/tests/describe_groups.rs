@@ -9,7 +9,8 @@ use expect_test::{expect, Expect};
 use sandbox_core::command::{DescribeGroup, GroupsCommand, ResetTo, TopicPartition};
 use sandbox_core::describe::{describe_groups, format_reset_plan, reset_offsets_plan};
 use sandbox_core::view::{
-    ClusterView, GroupOffsetView, GroupView, MemberView, PartitionView, ReplicaView, TopicView,
+    ClusterView, GroupOffsetView, GroupStateView, GroupView, MemberView, PartitionView,
+    ReplicaView, TopicView,
 };
 
 /// A partition led by broker `leader` (or offline), whose leader has this log start and HW.
@@ -91,7 +92,7 @@ fn cluster() -> ClusterView {
             group_id: "billing".to_string(),
             protocol_type: "classic".to_string(),
             coordinator: Some(1),
-            state: "Stable".to_string(),
+            state: GroupStateView::Stable,
             generation: 3,
             assignor: Some("range".to_string()),
             members: vec![
@@ -119,10 +120,10 @@ fn cluster() -> ClusterView {
 }
 
 /// The cluster with `billing` in another state (and, for Empty, without members).
-fn with_state(state: &str) -> ClusterView {
+fn with_state(state: GroupStateView) -> ClusterView {
     let mut view = cluster();
-    view.groups[0].state = state.to_string();
-    if state == "Empty" {
+    view.groups[0].state = state;
+    if state == GroupStateView::Empty {
         view.groups[0].members.clear();
     }
     view
@@ -181,7 +182,7 @@ fn describe_offsets_of_long_names_widens_group_and_topic() {
     let mut view = cluster();
     view.groups[0].group_id = "a-group-with-a-long-name".to_string();
     view.groups[0].members.clear();
-    view.groups[0].state = "Empty".to_string();
+    view.groups[0].state = GroupStateView::Empty;
     view.groups[0].offsets = vec![offset("payments-eu-west-1", 0, Some(1), 3)];
     check(
         &view,
@@ -200,7 +201,7 @@ fn describe_offsets_of_long_names_widens_group_and_topic() {
 fn describe_an_empty_group() {
     // Committed offsets but no members: the note, then the offsets nobody owns.
     check(
-        &with_state("Empty"),
+        &with_state(GroupStateView::Empty),
         describe("billing", DescribeGroup::Offsets),
         expect![[r#"
             |
@@ -213,7 +214,7 @@ fn describe_an_empty_group() {
         "#]],
     );
     // Nothing committed either: only the note.
-    let mut bare = with_state("Empty");
+    let mut bare = with_state(GroupStateView::Empty);
     bare.groups[0].offsets.clear();
     check(
         &bare,
@@ -238,7 +239,7 @@ fn describe_an_empty_group() {
 
 #[test]
 fn describe_a_rebalancing_group_warns() {
-    let mut view = with_state("PreparingRebalance");
+    let mut view = with_state(GroupStateView::PreparingRebalance);
     view.groups[0].members.truncate(1);
     view.groups[0].offsets.truncate(2);
     check(
@@ -268,7 +269,7 @@ fn describe_an_unknown_or_dead_group_fails() {
             expect!["error: Error: Consumer group 'nope' does not exist."],
         );
         check(
-            &with_state("Dead"),
+            &with_state(GroupStateView::Dead),
             describe("billing", what),
             expect!["error: Error: Consumer group 'billing' does not exist."],
         );
@@ -352,7 +353,7 @@ fn describe_state() {
             billing         broker-1:9092  (1)        range                Stable               2|
         "#]],
     );
-    let mut empty = with_state("Empty");
+    let mut empty = with_state(GroupStateView::Empty);
     empty.groups[0].assignor = None;
     check(
         &empty,
@@ -372,10 +373,10 @@ fn list_groups() {
     let mut view = cluster();
     let mut other = view.groups[0].clone();
     other.group_id = "audit".to_string();
-    other.state = "Empty".to_string();
+    other.state = GroupStateView::Empty;
     let mut dead = other.clone();
     dead.group_id = "gone".to_string();
-    dead.state = "Dead".to_string();
+    dead.state = GroupStateView::Dead;
     view.groups.extend([other, dead]);
     check(
         &view,
@@ -394,7 +395,7 @@ fn delete_groups() {
         group: g.to_string(),
     };
     check(
-        &with_state("Empty"),
+        &with_state(GroupStateView::Empty),
         delete("billing"),
         expect![[r#"
             Deletion of requested consumer groups ('billing') was successful.|
@@ -431,7 +432,7 @@ fn plan(view: &ClusterView, topics: Option<Vec<Scope>>, to: ResetTo) -> String {
 
 #[test]
 fn reset_plan_moves_offsets_within_each_partition() {
-    let mut view = with_state("Empty");
+    let mut view = with_state(GroupStateView::Empty);
     // orders-2 gets a leader, so every partition can be reset.
     view.topics[0].partitions[2] = std::sync::Arc::new(partition("orders", 2, Some(2), 3, 9));
     let all = || Some(vec![("orders", None), ("payments", None)]);
@@ -492,7 +493,7 @@ fn reset_plan_is_refused_while_the_group_is_active() {
     expect!["error: Error: Assignments can only be reset if the group 'billing' is inactive, but the current state is Stable."]
         .assert_eq(&plan(&cluster(), None, ResetTo::Earliest));
     expect!["error: Error: Assignments can only be reset if the group 'billing' is inactive, but the current state is CompletingRebalance."]
-        .assert_eq(&plan(&with_state("CompletingRebalance"), None, ResetTo::Earliest));
+        .assert_eq(&plan(&with_state(GroupStateView::CompletingRebalance), None, ResetTo::Earliest));
     // A group the cluster does not know can be reset, as with Kafka's tool.
     let mut unknown = cluster();
     unknown.groups.clear();
@@ -506,7 +507,7 @@ fn reset_plan_is_refused_while_the_group_is_active() {
 
 #[test]
 fn reset_plan_checks_the_partitions() {
-    let view = with_state("Empty");
+    let view = with_state(GroupStateView::Empty);
     expect![[r#"error: Error: Executing consumer group command failed due to The partitions "orders-5,orders-7" do not exist"#]]
         .assert_eq(&plan(&view, Some(vec![("orders", Some(vec![7, 0, 5]))]), ResetTo::Earliest));
     expect!["error: Error: Executing consumer group command failed due to org.apache.kafka.common.errors.UnknownTopicOrPartitionException: This server does not host this topic-partition."]
@@ -517,7 +518,7 @@ fn reset_plan_checks_the_partitions() {
 
 #[test]
 fn reset_plan_prints_like_the_tool() {
-    let mut view = with_state("Empty");
+    let mut view = with_state(GroupStateView::Empty);
     view.topics[0].partitions[2] = std::sync::Arc::new(partition("orders", 2, Some(2), 3, 9));
     check(
         &view,

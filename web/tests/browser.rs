@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use sandbox_core::command::{Command, TopicPartition};
 use sandbox_core::producer::CallsAllowed;
-use sandbox_core::view::{ClusterView, ConsumerView, GroupOffsetView, GroupView, MemberView};
+use sandbox_core::view::{
+    ClusterView, ConsumerView, GroupOffsetView, GroupStateView, GroupView, MemberView,
+};
 use sandbox_web::components::cluster::{ClusterDiagram, ClusterDiagramProps};
 use sandbox_web::components::groups::{GroupsPanel, GroupsPanelProps};
 use sandbox_web::state::Action;
@@ -156,7 +158,7 @@ fn group_view() -> ClusterView {
             protocol_type: "classic".into(),
             coordinator: Some(1),
             offsets_partition: 1,
-            state: "Stable".into(),
+            state: GroupStateView::Stable,
             generation: 2,
             assignor: Some("range".into()),
             rebalance_protocol: "eager".into(),

@@ -10,7 +10,7 @@
 use std::rc::Rc;
 
 use sandbox_core::command::{Command, TopicPartition};
-use sandbox_core::view::{ClusterView, ConsumerView, GroupOffsetView, GroupView};
+use sandbox_core::view::{ClusterView, ConsumerView, GroupOffsetView, GroupStateView, GroupView};
 use yew::prelude::*;
 
 use crate::state::Action;
@@ -69,32 +69,16 @@ pub fn short_member_id(member_id: &str, client_id: &str) -> String {
     }
 }
 
-/// A group state as a symbol, a class for the styles, and what it means for the members.
-fn state_look(state: &str) -> (&'static str, &'static str, &'static str) {
+/// A group state as a symbol and a class for the styles (what it means comes from core).
+fn state_look(state: GroupStateView) -> (&'static str, &'static str) {
     match state {
-        "Stable" => (
-            "✓",
-            "stable",
-            "every member has its assignment and is consuming",
-        ),
-        "PreparingRebalance" => (
-            "⟳",
-            "rebalancing",
-            "waiting for every member to rejoin (JoinGroup); eager members stop consuming",
-        ),
-        "CompletingRebalance" => (
-            "⋯",
-            "rebalancing",
-            "waiting for the leader's assignment (SyncGroup)",
-        ),
-        "Assigning" | "Reconciling" => (
-            "⟳",
-            "rebalancing",
-            "members are moving to the new target assignment",
-        ),
-        "Empty" => ("○", "empty", "no members; the committed offsets are kept"),
-        "Dead" => ("✕", "dead", "the group is being removed"),
-        _ => ("?", "other", ""),
+        GroupStateView::Stable => ("✓", "stable"),
+        GroupStateView::PreparingRebalance
+        | GroupStateView::Assigning
+        | GroupStateView::Reconciling => ("⟳", "rebalancing"),
+        GroupStateView::CompletingRebalance => ("⋯", "rebalancing"),
+        GroupStateView::Empty => ("○", "empty"),
+        GroupStateView::Dead => ("✕", "dead"),
     }
 }
 
@@ -246,7 +230,8 @@ fn offset_row(view: &ClusterView, group: &GroupView, o: &GroupOffsetView, scale:
 }
 
 fn group_card(view: &ClusterView, group: &GroupView) -> Html {
-    let (symbol, look, meaning) = state_look(&group.state);
+    let (symbol, look) = state_look(group.state);
+    let meaning = group.state.meaning();
     let coordinator = match group.coordinator {
         Some(b) => format!("broker {b}"),
         None => "none (no leader for its partition)".to_string(),
@@ -307,7 +292,7 @@ fn group_card(view: &ClusterView, group: &GroupView) -> Html {
     };
     html! {
         <article class={classes!("group", format!("group-{look}"))} data-group={group.group_id.clone()}
-                 data-group-state={group.state.clone()} data-generation={group.generation.to_string()}>
+                 data-group-state={group.state.name()} data-generation={group.generation.to_string()}>
             <header class="group-head">
                 <h3>{ format!("Group {}", group.group_id) }</h3>
                 <span class={classes!("group-state", look)} title={meaning}>
