@@ -79,7 +79,7 @@ mod config;
 mod fetch;
 mod membership;
 pub use config::{CommitAfterPoll, ConsumerConfig, OffsetReset};
-pub use membership::{MemberState, Membership};
+pub use membership::{MemberState, Membership, RevocationCommit};
 
 /// `retry.backoff.ms`.
 const RETRY_BACKOFF_MS: i64 = 100;
@@ -591,7 +591,7 @@ impl Consumer {
                 _ => {}
             }
         }
-        if self.membership.revoking == Some(request_id) {
+        if self.membership.revoking == Some(RevocationCommit::InFlight(request_id)) {
             self.finish_reconcile(ctx);
         }
         if let Some((id, after)) = self.sync_commit {

@@ -83,9 +83,8 @@ pub struct Membership {
     /// The assignment as last reconciled (`currentAssignment`): what heartbeats report as
     /// owned. It changes only once a reconciliation is complete.
     pub local: Vec<TopicPartition>,
-    /// The commit that must finish before the coordinator is told the partitions are gone
-    /// ([`COMMIT_LOST`] while it must be sent again to a new coordinator).
-    pub revoking: Option<i64>,
+    /// The commit that must finish before the coordinator is told the partitions are gone.
+    pub revoking: Option<RevocationCommit>,
     /// Partitions dropped while that commit is on its way.
     pub revoked: Vec<TopicPartition>,
     /// Joins answered FENCED_MEMBER_EPOCH in a row (each waits longer before the next).
@@ -99,9 +98,14 @@ fn list(tps: &[TopicPartition]) -> String {
     format!("[{}]", items.join(", "))
 }
 
-/// `Membership::revoking` while the commit before revocation was lost with its coordinator
-/// and must be sent again (request ids are never negative).
-pub const COMMIT_LOST: i64 = -1;
+/// Where the commit before a revocation is (`Membership::revoking`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum RevocationCommit {
+    /// On its way, as this request.
+    InFlight(i64),
+    /// Lost with its coordinator: it is sent again to the next one.
+    Lost,
+}
 
 /// A member id as the Java client makes one: `Uuid.randomUuid().toString()`.
 fn member_uuid(ctx: &mut ConsumerCtx) -> String {
@@ -332,7 +336,7 @@ impl Consumer {
 
     /// After FindCoordinator found the (new) coordinator: heartbeat at once.
     pub(super) fn membership_coordinator_found(&mut self, ctx: &mut ConsumerCtx) {
-        if self.membership.revoking == Some(COMMIT_LOST) {
+        if self.membership.revoking == Some(RevocationCommit::Lost) {
             // `maybeAutoCommitSyncBeforeRevocation` retries a retriable failure until the
             // rebalance timeout: the commit goes to the coordinator just found.
             let before = self.next_request_id;
@@ -340,7 +344,7 @@ impl Consumer {
             if self.next_request_id == before {
                 return self.finish_reconcile(ctx);
             }
-            self.membership.revoking = Some(before);
+            self.membership.revoking = Some(RevocationCommit::InFlight(before));
             self.event(
                 ctx,
                 EventKind::Group,
@@ -366,7 +370,7 @@ impl Consumer {
         self.membership.sent = SentFields::default();
         if self.membership.revoking.is_some() {
             // The commit before revocation will not be answered: it is sent again.
-            self.membership.revoking = Some(COMMIT_LOST);
+            self.membership.revoking = Some(RevocationCommit::Lost);
         }
     }
 
@@ -543,7 +547,7 @@ impl Consumer {
                 if self.next_request_id != before {
                     // The auto-commit timer starts over (`resetAutoCommitTimer`).
                     self.next_auto_commit_ms = ctx.now + self.config.auto_commit_interval_ms;
-                    self.membership.revoking = Some(before);
+                    self.membership.revoking = Some(RevocationCommit::InFlight(before));
                     self.membership.state = MemberState::Reconciling;
                     self.event(
                         ctx,
