@@ -502,7 +502,6 @@ impl Controller {
             leader_epoch,
             partition_epoch,
             new_isr,
-            ..
         } = request;
         let image = self.image();
         let respond = |ctx: &mut ControllerCtx,

@@ -208,7 +208,6 @@ impl Broker {
             max_wait_ms,
             partitions,
             read_committed,
-            ..
         } = request;
         if replica_id < 0 {
             if read_committed {

@@ -105,7 +105,6 @@ impl Broker {
             acks,
             timeout_ms,
             partitions,
-            ..
         } = request;
         let request = crate::broker::txn::VerifyingProduce {
             client,

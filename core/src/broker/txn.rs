@@ -96,7 +96,6 @@ impl Broker {
             coordinator_epoch,
             commit,
             partitions,
-            ..
         } = request;
         let me = self.id;
         let kind = if commit {

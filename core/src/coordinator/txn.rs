@@ -413,7 +413,6 @@ impl TxnCoordinator {
             producer_id: pid,
             producer_epoch: epoch,
             partitions,
-            ..
         } = request;
         let me = host.id();
         let answer =
@@ -486,7 +485,6 @@ impl TxnCoordinator {
             producer_id: pid,
             producer_epoch: epoch,
             group_id,
-            ..
         } = request;
         let (p, meta) = match self.check_txn_request(host, ctx, "AddOffsetsToTxn", &tid, pid, epoch)
         {
@@ -562,7 +560,6 @@ impl TxnCoordinator {
             producer_id: pid,
             producer_epoch: epoch,
             commit,
-            ..
         } = request;
         let me = host.id();
         let answer = |ctx: &mut BrokerCtx, error: Option<KafkaError>| {
@@ -661,16 +658,14 @@ impl TxnCoordinator {
         host.append(ctx, &tp, vec![record]);
     }
 
-    /// Applies the state changes the HW of `tp` has passed.
+    /// Applies the state changes the HW of `tp`, a `__transaction_state` partition, has passed
+    /// (the broker calls it when that HW moves).
     pub(crate) fn complete_txn_writes(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         tp: &TopicPartition,
     ) {
-        if &*tp.topic != TRANSACTION_STATE_TOPIC {
-            return;
-        }
         let Some(hw) = host.log(tp).map(|log| log.high_watermark()) else {
             return;
         };
@@ -1033,7 +1028,6 @@ impl TxnCoordinator {
             producer_id: pid,
             producer_epoch: epoch,
             partitions,
-            ..
         } = request;
         let me = host.id();
         // A state change still being written does not count: partitions join the metadata

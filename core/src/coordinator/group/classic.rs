@@ -75,7 +75,6 @@ impl GroupCoordinator {
             session_timeout_ms,
             rebalance_timeout_ms,
             protocols,
-            ..
         } = request;
         let reply = |ctx: &mut BrokerCtx, error: KafkaError, member: &str| {
             ctx.send(from, join_error(&group_id, member, error));

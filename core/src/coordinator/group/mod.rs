@@ -529,16 +529,14 @@ impl GroupCoordinator {
         self.write_coordinator_records(host, ctx, p, values, action)
     }
 
-    /// Runs the actions of writes the HW of `tp` has passed (called when the HW moves).
+    /// Runs the actions of writes the HW of `tp`, a `__consumer_offsets` partition, has
+    /// passed (the broker calls it when that HW moves).
     pub(crate) fn complete_coordinator_writes(
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
         tp: &TopicPartition,
     ) {
-        if &*tp.topic != OFFSETS_TOPIC {
-            return;
-        }
         let Some(hw) = host.log(tp).map(|log| log.high_watermark()) else {
             return;
         };
@@ -698,40 +696,25 @@ impl GroupCoordinator {
         let Some(p) = self.coordinates(host, group_id) else {
             return Err(failed("org.apache.kafka.common.errors.NotCoordinatorException: This is not the correct coordinator."));
         };
+        let not_empty =
+            "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.";
         if let Some(g) = self.consumer_groups.get(group_id) {
             if !g.members.is_empty() {
-                return Err(failed(
-                    "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
-                ));
+                return Err(failed(not_empty));
             }
             self.consumer_groups.remove(group_id);
-            self.write_coordinator_records(
-                host,
-                ctx,
-                p,
-                vec![CoordinatorRecord::Deleted {
-                    group_id: group_id.to_string(),
-                }],
-                WriteAction::None,
-            );
-            return Ok(format!(
-                "Deletion of requested consumer groups ('{group_id}') was successful."
-            ));
-        }
-        match self.group(group_id).map(|g| g.state) {
-            None | Some(GroupState::Dead) => {
-                return Err(failed(
-                    "org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.",
-                ))
+        } else {
+            match self.group(group_id).map(|g| g.state) {
+                None | Some(GroupState::Dead) => {
+                    return Err(failed(
+                        "org.apache.kafka.common.errors.GroupIdNotFoundException: The group id does not exist.",
+                    ))
+                }
+                Some(GroupState::Empty) => {}
+                Some(_) => return Err(failed(not_empty)),
             }
-            Some(GroupState::Empty) => {}
-            Some(_) => {
-                return Err(failed(
-                    "org.apache.kafka.common.errors.GroupNotEmptyException: The group is not empty.",
-                ))
-            }
+            self.groups.remove(group_id);
         }
-        self.groups.remove(group_id);
         self.write_coordinator_records(
             host,
             ctx,

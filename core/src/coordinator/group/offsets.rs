@@ -42,7 +42,6 @@ impl GroupCoordinator {
             generation,
             member_id,
             offsets,
-            ..
         } = request;
         let reply =
             |ctx: &mut BrokerCtx, error: KafkaError, offsets: Vec<(TopicPartition, i64)>| {
@@ -254,7 +253,6 @@ impl GroupCoordinator {
             producer_id: pid,
             producer_epoch: epoch,
             offsets,
-            ..
         } = request;
         let Some(p) = self.coordinates(host, &group_id) else {
             ctx.send(
