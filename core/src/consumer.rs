@@ -78,8 +78,10 @@ mod classic;
 mod config;
 mod fetch;
 mod membership;
+mod status;
 pub use config::{CommitAfterPoll, ConsumerConfig, OffsetReset};
 pub use membership::{MemberState, Membership, RevocationCommit};
+pub use status::ConsumerStatus;
 
 /// `retry.backoff.ms`.
 const RETRY_BACKOFF_MS: i64 = 100;
@@ -722,31 +724,30 @@ impl Consumer {
         self.phase = Phase::Crashed;
     }
 
-    /// A few words on what it is doing, for the view.
-    pub fn state_label(&self) -> String {
+    /// What it is doing, for the view.
+    pub fn status(&self) -> ConsumerStatus {
         if self.consumer_protocol() && self.alive {
-            if let Some(label) = self.membership_label() {
-                return label.to_string();
+            if let Some(status) = self.membership_status() {
+                return status;
             }
         }
         match self.phase {
-            Phase::FindCoordinator if self.alive => "finding coordinator",
-            Phase::FindCoordinator => "stopped",
-            Phase::Joining if !self.owned.is_empty() => "rejoining (keeps its partitions)",
-            Phase::Joining => "joining",
-            Phase::Syncing => "syncing",
+            Phase::FindCoordinator if self.alive => ConsumerStatus::FindingCoordinator,
+            Phase::FindCoordinator => ConsumerStatus::Stopped,
+            Phase::Joining if !self.owned.is_empty() => ConsumerStatus::RejoiningKeepsPartitions,
+            Phase::Joining => ConsumerStatus::Joining,
+            Phase::Syncing => ConsumerStatus::Syncing,
             Phase::Stable if self.processing.is_some() && self.rejoin_needed => {
-                "processing (rebalance waits for its poll)"
+                ConsumerStatus::ProcessingRebalanceWaits
             }
-            Phase::Stable if self.processing.is_some() => "processing",
-            Phase::Stable if self.rejoin_needed => "rejoining",
-            Phase::Stable => "polling",
-            Phase::Closing => "closing",
-            Phase::Stopped => "stopped",
-            Phase::Crashed => "crashed",
-            Phase::Failed => "failed",
+            Phase::Stable if self.processing.is_some() => ConsumerStatus::Processing,
+            Phase::Stable if self.rejoin_needed => ConsumerStatus::Rejoining,
+            Phase::Stable => ConsumerStatus::Polling,
+            Phase::Closing => ConsumerStatus::Closing,
+            Phase::Stopped => ConsumerStatus::Stopped,
+            Phase::Crashed => ConsumerStatus::Crashed,
+            Phase::Failed => ConsumerStatus::Failed,
         }
-        .to_string()
     }
 }
 

@@ -234,8 +234,9 @@ pub struct CurrentAssignment {
 }
 
 /// `TransactionState`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub enum TxnStatus {
+    #[default]
     Empty,
     Ongoing,
     PrepareCommit,
@@ -254,6 +255,34 @@ impl TxnStatus {
             TxnStatus::CompleteCommit => "CompleteCommit",
             TxnStatus::CompleteAbort => "CompleteAbort",
         }
+    }
+
+    /// What the state means for the transaction's records and its readers.
+    pub fn meaning(self) -> &'static str {
+        match self {
+            TxnStatus::Empty => "no transaction yet: the producer id and epoch are registered",
+            TxnStatus::Ongoing => {
+                "open: its records are in the logs, and read_committed consumers stop at the LSO before them"
+            }
+            TxnStatus::PrepareCommit => {
+                "the decision to commit is written to __transaction_state; COMMIT markers are being written"
+            }
+            TxnStatus::PrepareAbort => {
+                "the decision to abort is written to __transaction_state; ABORT markers are being written"
+            }
+            TxnStatus::CompleteCommit => {
+                "committed: every partition has its COMMIT marker, read_committed consumers see the records"
+            }
+            TxnStatus::CompleteAbort => {
+                "aborted: every partition has its ABORT marker, read_committed consumers skip the records"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for TxnStatus {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
     }
 }
 

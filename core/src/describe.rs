@@ -106,7 +106,11 @@ pub fn describe_cluster(view: &ClusterView) -> String {
         let _ = writeln!(
             out,
             "  controller {}\t{}\tepoch {}\tlog end {}\tHW {}",
-            c.id, c.role, c.epoch, c.log_end_offset, c.high_watermark
+            c.id,
+            c.role.map_or("Down", |r| r.name()),
+            c.epoch,
+            c.log_end_offset,
+            c.high_watermark
         );
     }
     let _ = writeln!(out, "Brokers:");

@@ -186,3 +186,113 @@ impl ReplicaView {
             .collect()
     }
 }
+
+/// A stretch of a replica's log window as the diagram draws it: consecutive plain records of
+/// one state written alike (one producer, and one producer id and epoch when it had them)
+/// share one shape; a transactional record or a marker stands alone, since it carries more.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum RecordSpan<'a> {
+    Run(RecordRun),
+    Single {
+        mark: &'a RecordMark,
+        state: RecordState,
+        txn: TxnState,
+    },
+}
+
+/// Consecutive plain records of one state and one writer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct RecordRun {
+    pub from: i64,
+    /// One past the last offset.
+    pub to: i64,
+    pub state: RecordState,
+    /// The producer's index in [`crate::view::ClusterView::producers`], when its records are
+    /// in the view.
+    pub producer: Option<usize>,
+    pub first: Option<RecordBatchMark>,
+    pub last: Option<RecordBatchMark>,
+}
+
+impl RecordRun {
+    fn extends(
+        &self,
+        offset: i64,
+        state: RecordState,
+        producer: Option<usize>,
+        batch: Option<RecordBatchMark>,
+    ) -> bool {
+        let same_writer = match (self.last, batch) {
+            (Some(a), Some(b)) => {
+                a.producer_id == b.producer_id && a.producer_epoch == b.producer_epoch
+            }
+            (None, None) => true,
+            _ => false,
+        };
+        self.to == offset && self.state == state && self.producer == producer && same_writer
+    }
+
+    /// `offsets 3–9: committed, producer #1; producer id 4, epoch 0, sequences 2–8`.
+    pub fn title(&self) -> String {
+        let offsets = if self.to - self.from == 1 {
+            format!("offset {}", self.from)
+        } else {
+            format!("offsets {}–{}", self.from, self.to - 1)
+        };
+        let by = self
+            .producer
+            .map_or(String::new(), |p| format!(", producer #{}", p + 1));
+        let batch = match (self.first, self.last) {
+            (Some(a), Some(b)) => {
+                let ids = format!(
+                    "; producer id {}, epoch {}",
+                    a.producer_id, a.producer_epoch
+                );
+                if a.sequence < 0 {
+                    ids
+                } else if a.sequence == b.sequence {
+                    format!("{ids}, sequence {}", a.sequence)
+                } else {
+                    format!("{ids}, sequences {}–{}", a.sequence, b.sequence)
+                }
+            }
+            _ => String::new(),
+        };
+        format!("{offsets}: {}{by}{batch}", self.state.name())
+    }
+}
+
+impl ReplicaView {
+    /// The offsets `from..to` of this replica's log as the diagram draws them, in order.
+    pub fn record_spans(&self, from: i64, to: i64) -> Vec<RecordSpan<'_>> {
+        let mut spans: Vec<RecordSpan<'_>> = Vec::new();
+        let mut marks = self.recent.iter().peekable();
+        for offset in from..to {
+            while marks.next_if(|m| m.offset < offset).is_some() {}
+            let mark = marks.peek().copied().filter(|m| m.offset == offset);
+            let state = self.record_state(offset);
+            let txn = mark.map_or(TxnState::Plain, |m| self.txn_state(m));
+            if let (Some(mark), false) = (mark, txn == TxnState::Plain) {
+                spans.push(RecordSpan::Single { mark, state, txn });
+                continue;
+            }
+            let producer = mark.map(|r| r.producer);
+            let batch = mark.and_then(|m| m.batch);
+            match spans.last_mut() {
+                Some(RecordSpan::Run(run)) if run.extends(offset, state, producer, batch) => {
+                    run.to = offset + 1;
+                    run.last = batch;
+                }
+                _ => spans.push(RecordSpan::Run(RecordRun {
+                    from: offset,
+                    to: offset + 1,
+                    state,
+                    producer,
+                    first: batch,
+                    last: batch,
+                })),
+            }
+        }
+        spans
+    }
+}

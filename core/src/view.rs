@@ -13,6 +13,15 @@ use crate::metadata::PartitionRegistration;
 use crate::record::RecordSeq;
 use serde::{Deserialize, Serialize};
 
+// The states the view carries, each owned by the part of the engine it belongs to, with its
+// label and meaning written there; re-exported so that readers of the view (the page, the
+// CLI) never import a node's module.
+pub use crate::consumer::ConsumerStatus;
+pub use crate::coordinator_record::TxnStatus;
+pub use crate::producer::{CallsAllowed, ProducerStatus, TxnState as ProducerTxnState};
+pub use crate::raft::RaftRole;
+pub use crate::record::ControlType;
+
 /// A broker as the cluster diagram shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct BrokerView {
@@ -158,8 +167,8 @@ pub struct TopicView {
 pub struct ControllerView {
     pub id: i32,
     pub alive: bool,
-    /// Leader, Follower, Candidate, Unattached, Resigned.
-    pub role: String,
+    /// Leader, Follower, Candidate, Unattached, Resigned; none while it is down.
+    pub role: Option<RaftRole>,
     pub epoch: i32,
     pub log_end_offset: i64,
     pub high_watermark: i64,
@@ -233,16 +242,16 @@ pub struct ProducerView {
     pub name: String,
     pub node: i32,
     pub alive: bool,
-    /// A few words: `idle`, `sending`, `in a transaction`, `fenced (zombie)`, ...
-    pub state: String,
+    /// What it is doing: idle, sending, in a transaction, fenced (zombie), ...
+    pub state: ProducerStatus,
     pub acks: String,
     pub idempotent: bool,
     pub transactional_id: Option<String>,
     /// -1 until InitProducerId answers (or without idempotence).
     pub producer_id: i64,
     pub producer_epoch: i16,
-    /// `TransactionManager`'s state name, for a transactional producer.
-    pub txn_state: Option<String>,
+    /// `TransactionManager`'s state, for a transactional producer.
+    pub txn_state: Option<ProducerTxnState>,
     /// Partitions the coordinator has added to the open transaction.
     pub txn_partitions: Vec<crate::command::TopicPartition>,
     pub linger_ms: i64,
@@ -263,7 +272,7 @@ pub struct ProducerView {
     /// The calls the application may make now (send, begin, commit, abort), by the rules the
     /// calls themselves check.
     #[serde(default)]
-    pub calls: crate::producer::CallsAllowed,
+    pub calls: CallsAllowed,
 }
 
 /// A batch of a producer, waiting or in flight.
@@ -292,7 +301,7 @@ pub struct TransactionView {
     pub producer_id: i64,
     pub producer_epoch: i16,
     /// `Empty`, `Ongoing`, `PrepareCommit`, `PrepareAbort`, `CompleteCommit`, `CompleteAbort`.
-    pub state: String,
+    pub state: TxnStatus,
     pub partitions: Vec<crate::command::TopicPartition>,
     /// How long it has been open, while Ongoing.
     pub open_ms: Option<i64>,
@@ -440,9 +449,11 @@ pub struct ConsumerView {
     pub node: i32,
     pub group: Option<String>,
     pub alive: bool,
-    /// What it is doing, in a few words: `finding coordinator`, `joining`, `syncing`,
-    /// `revoking`, `stable`, `processing`, `stopped`, `crashed`.
-    pub state: String,
+    /// What it is doing: finding coordinator, joining, syncing, polling, processing, ...
+    pub state: ConsumerStatus,
+    /// The error that stopped it, when it failed.
+    #[serde(default)]
+    pub error: Option<String>,
     /// `classic` or `consumer`.
     pub group_protocol: String,
     pub member_id: Option<String>,
@@ -647,11 +658,7 @@ pub fn cluster_view_cached(sim: &crate::sim::Simulation, cache: &mut ViewCache) 
         .map(|c| ControllerView {
             id: c.id,
             alive: c.alive,
-            role: if c.alive {
-                format!("{:?}", c.raft.role())
-            } else {
-                "Down".to_string()
-            },
+            role: c.alive.then(|| c.raft.role()),
             epoch: c.raft.epoch(),
             log_end_offset: c.raft.log_end_offset(),
             high_watermark: c.raft.high_watermark(),
@@ -1090,7 +1097,7 @@ fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
                 name: p.name.clone(),
                 node: p.id,
                 alive: p.alive,
-                state: p.state_label(),
+                state: p.status(),
                 acks: match p.config.acks {
                     crate::command::Acks::All => "all",
                     crate::command::Acks::Leader => "1",
@@ -1101,7 +1108,7 @@ fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
                 transactional_id: p.config.transactional_id.clone(),
                 producer_id: p.producer_id,
                 producer_epoch: p.producer_epoch,
-                txn_state: p.transactional().then(|| p.txn_state.name().to_string()),
+                txn_state: p.transactional().then_some(p.txn_state),
                 txn_partitions: p.txn_partitions.iter().cloned().collect(),
                 linger_ms: p.config.linger_ms,
                 batch_size: p.config.batch_size,
@@ -1143,7 +1150,7 @@ fn transaction_views(sim: &crate::sim::Simulation) -> Vec<TransactionView> {
                 state_partition: p,
                 producer_id: meta.producer_id,
                 producer_epoch: meta.producer_epoch,
-                state: meta.state.name().to_string(),
+                state: meta.state,
                 partitions: meta.partitions.iter().cloned().collect(),
                 open_ms: (meta.state == crate::coordinator_record::TxnStatus::Ongoing)
                     .then(|| sim.now_ms - meta.start_ms),
@@ -1170,10 +1177,8 @@ fn consumer_views(sim: &crate::sim::Simulation) -> Vec<ConsumerView> {
             node: c.id,
             group: c.group.clone(),
             alive: c.alive,
-            state: match &c.error {
-                Some(e) if !c.alive => format!("failed: {e}"),
-                _ => c.state_label(),
-            },
+            state: c.status(),
+            error: c.error.as_ref().filter(|_| !c.alive).map(|e| e.to_string()),
             group_protocol: c.config.group_protocol.clone(),
             member_id: (!c.member_id.is_empty()).then(|| c.member_id.clone()),
             owned: c.owned.clone(),

@@ -199,3 +199,71 @@ fn an_aborted_transaction_reads_as_aborted_records_and_an_abort_marker() {
     assert!(leader.high_watermark > 0);
     assert_eq!(leader.record_state(0), RecordState::Committed);
 }
+
+/// The diagram draws a replica's log window as spans computed in core: every offset once, in
+/// order; plain records in runs of one state and one writer; each transactional record and
+/// marker alone; the offsets past the LEO as one absent run.
+#[test]
+fn a_log_window_is_drawn_as_runs_of_plain_records_and_single_transactional_ones() {
+    use sandbox_core::record_view::{RecordSpan, RecordState, TxnState};
+    let path =
+        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/txn-abort-read-committed.txt");
+    let script =
+        sandbox_core::parse::parse_script(&std::fs::read_to_string(path).unwrap()).unwrap();
+    let mut timeline = sandbox_core::timeline::Timeline::new(script.cluster.clone());
+    for command in &script.commands {
+        timeline.apply(&command.value).unwrap();
+    }
+    let view = sandbox_core::view::cluster_view(&timeline.state);
+    let partition = view
+        .topics
+        .iter()
+        .flat_map(|t| &t.partitions)
+        .find(|p| p.topic == "orders" && p.partition == 0)
+        .unwrap();
+    let leader = partition.leader_replica().unwrap();
+    let end = leader.log_end_offset + 3;
+    let spans = leader.record_spans(0, end);
+    let mut next = 0;
+    let mut singles = 0;
+    for (i, span) in spans.iter().enumerate() {
+        match span {
+            RecordSpan::Single { mark, state, txn } => {
+                assert_eq!(mark.offset, next, "{spans:?}");
+                assert_eq!(*state, leader.record_state(next));
+                assert_ne!(*txn, TxnState::Plain);
+                assert_eq!(*txn, leader.txn_state(mark));
+                singles += 1;
+                next += 1;
+            }
+            RecordSpan::Run(run) => {
+                assert_eq!(run.from, next, "{spans:?}");
+                for offset in run.from..run.to {
+                    assert_eq!(run.state, leader.record_state(offset), "{run:?}");
+                }
+                if let Some(RecordSpan::Run(previous)) = i.checked_sub(1).map(|j| &spans[j]) {
+                    assert!(
+                        previous.state != run.state
+                            || previous.producer != run.producer
+                            || previous.last.map(|b| (b.producer_id, b.producer_epoch))
+                                != run.first.map(|b| (b.producer_id, b.producer_epoch)),
+                        "two runs written alike should be one: {previous:?} {run:?}"
+                    );
+                }
+                next = run.to;
+            }
+        }
+    }
+    assert_eq!(next, end);
+    assert!(singles > 0, "the aborted transaction's records stand alone");
+    let Some(RecordSpan::Run(last)) = spans.last() else {
+        panic!("{spans:?}")
+    };
+    assert_eq!(
+        (last.from, last.state),
+        (leader.log_end_offset, RecordState::Absent)
+    );
+    assert!(last
+        .title()
+        .starts_with(&format!("offsets {}", leader.log_end_offset)));
+}

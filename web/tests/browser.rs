@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::time::Duration;
 
 use sandbox_core::command::{Command, TopicPartition};
-use sandbox_core::producer::CallsAllowed;
+use sandbox_core::view::CallsAllowed;
 use sandbox_core::view::{
     ClusterView, ConsumerView, GroupOffsetView, GroupStateView, GroupView, MemberView,
 };
@@ -143,7 +143,7 @@ fn group_view() -> ClusterView {
             node: 1000,
             group: Some("billing".into()),
             alive: true,
-            state: "processing".into(),
+            state: sandbox_core::view::ConsumerStatus::Processing,
             group_protocol: "classic".into(),
             member_id: Some(id.into()),
             owned: positions.iter().map(|(tp, _)| tp.clone()).collect(),
@@ -308,6 +308,7 @@ fn click(root: &Element, css: &str) {
 /// fenced instance; the coordinator's view of the transaction.
 fn producers_view() -> ClusterView {
     use sandbox_core::view::{BatchView, ProducerView, TopicView, TransactionView};
+    use sandbox_core::view::{ProducerStatus, ProducerTxnState as TxnState};
     let batch = |id, partition, records, base_sequence, status: &str| BatchView {
         id,
         topic: "orders".into(),
@@ -318,17 +319,17 @@ fn producers_view() -> ClusterView {
         attempts: 1,
         status: status.into(),
     };
-    let producer = |name: &str, state: &str| ProducerView {
+    let producer = |name: &str, state: ProducerStatus| ProducerView {
         name: name.into(),
         node: 2000,
         alive: true,
-        state: state.into(),
+        state,
         acks: "all".into(),
         idempotent: true,
         transactional_id: Some("orders-tx".into()),
         producer_id: 7,
         producer_epoch: 2,
-        txn_state: Some("IN_TRANSACTION".into()),
+        txn_state: Some(TxnState::InTransaction),
         txn_partitions: vec![TopicPartition::new("orders", 0)],
         linger_ms: 5,
         batch_size: 16384,
@@ -350,10 +351,10 @@ fn producers_view() -> ClusterView {
             abort: true,
         },
     };
-    let mut zombie = producer("zombie", "fenced (zombie)");
+    let mut zombie = producer("zombie", ProducerStatus::Fenced);
     zombie.calls = CallsAllowed::default();
     zombie.producer_epoch = 1;
-    zombie.txn_state = Some("FATAL_ERROR".into());
+    zombie.txn_state = Some(TxnState::Fatal);
     zombie.batches.clear();
     zombie.in_flight.clear();
     zombie.error = Some("PRODUCER_FENCED: a newer instance has epoch 2".into());
@@ -364,14 +365,14 @@ fn producers_view() -> ClusterView {
             topic_id: String::new(),
             configs: Vec::new(),
         }],
-        producer_clients: vec![producer("tx", "in a transaction"), zombie],
+        producer_clients: vec![producer("tx", ProducerStatus::InTransaction), zombie],
         transactions: vec![TransactionView {
             transactional_id: "orders-tx".into(),
             coordinator: 1,
             state_partition: 2,
             producer_id: 7,
             producer_epoch: 2,
-            state: "Ongoing".into(),
+            state: sandbox_core::view::TxnStatus::Ongoing,
             partitions: vec![TopicPartition::new("orders", 0)],
             open_ms: Some(120),
             timeout_ms: 60000,
@@ -479,7 +480,7 @@ async fn producers_panel_shows_batches_requests_and_transactions() {
 /// orders-0 after an aborted transaction (offsets 0–1, ABORT marker at 2), a committed one (3,
 /// COMMIT at 4) and one still open (5–6): the LSO stays at 5 while the HW is 7.
 fn transaction_log_view(brokers: i32) -> ClusterView {
-    use sandbox_core::record::ControlType;
+    use sandbox_core::view::ControlType;
     use sandbox_core::view::{
         BrokerView, PartitionView, RecordBatchMark, RecordMark, ReplicaView, TopicView,
     };

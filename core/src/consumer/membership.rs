@@ -30,7 +30,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{Consumer, Phase};
+use super::{Consumer, ConsumerStatus, Phase};
 use crate::command::{NodeId, TopicPartition};
 use crate::consumer::{ConsumerCtx, ConsumerTimer};
 use crate::coordinator::group::consumer_group::{
@@ -645,14 +645,14 @@ impl Consumer {
     }
 
     /// A few words for the view, when the membership says more than the phase.
-    pub(super) fn membership_label(&self) -> Option<&'static str> {
+    pub(super) fn membership_status(&self) -> Option<ConsumerStatus> {
         match self.membership.state {
             MemberState::Reconciling if self.membership.revoking.is_some() => {
-                Some("revoking (committing first)")
+                Some(ConsumerStatus::Revoking)
             }
-            MemberState::Reconciling => Some("processing (a revocation waits for its poll)"),
-            MemberState::Acknowledging => Some("acknowledging its assignment"),
-            MemberState::Stale => Some("left the group (poll timeout)"),
+            MemberState::Reconciling => Some(ConsumerStatus::ProcessingRevocationWaits),
+            MemberState::Acknowledging => Some(ConsumerStatus::Acknowledging),
+            MemberState::Stale => Some(ConsumerStatus::LeftPollTimeout),
             _ => None,
         }
     }

@@ -46,6 +46,7 @@
 mod accumulator;
 mod config;
 mod sender;
+mod status;
 
 #[cfg(test)]
 mod tests;
@@ -65,6 +66,7 @@ use crate::record::Record;
 
 pub use accumulator::{InFlight, ProducerBatch};
 pub use config::{compression_ratio, ProducerConfig};
+pub use status::ProducerStatus;
 pub use transactions::{CallsAllowed, PendingOffsets, TxnState};
 use transactions::{ABORT_FROM, BEGIN_FROM, COMMIT_FROM};
 
@@ -495,33 +497,37 @@ impl Producer {
             .sum::<usize>()
             + self.pending.len()
     }
-
+    /// What it is doing, for the view.
     /// A few words on what it is doing, for the view.
-    pub fn state_label(&self) -> String {
+    pub fn status(&self) -> ProducerStatus {
         if !self.alive {
-            return if self.closing { "closed" } else { "crashed" }.to_string();
+            return if self.closing {
+                ProducerStatus::Closed
+            } else {
+                ProducerStatus::Crashed
+            };
         }
         if self.error.is_some() {
-            return "fenced (zombie)".to_string();
+            return ProducerStatus::Fenced;
         }
         if self.transactional() {
             return match self.txn_state {
-                TxnState::InTransaction => "in a transaction".to_string(),
-                TxnState::Committing => "committing".to_string(),
-                TxnState::Aborting => "aborting".to_string(),
-                TxnState::AbortableError => "must abort".to_string(),
-                TxnState::Initializing | TxnState::Uninitialized => "initializing".to_string(),
-                TxnState::Ready => "ready".to_string(),
-                TxnState::Fatal => "fenced (zombie)".to_string(),
+                TxnState::InTransaction => ProducerStatus::InTransaction,
+                TxnState::Committing => ProducerStatus::Committing,
+                TxnState::Aborting => ProducerStatus::Aborting,
+                TxnState::AbortableError => ProducerStatus::MustAbort,
+                TxnState::Initializing | TxnState::Uninitialized => ProducerStatus::Initializing,
+                TxnState::Ready => ProducerStatus::Ready,
+                TxnState::Fatal => ProducerStatus::Fenced,
             };
         }
         if self.config.idempotent && self.producer_id < 0 {
-            return "getting a producer id".to_string();
+            return ProducerStatus::GettingProducerId;
         }
         if self.in_flight.is_empty() && self.queued_records() == 0 {
-            "idle".to_string()
+            ProducerStatus::Idle
         } else {
-            "sending".to_string()
+            ProducerStatus::Sending
         }
     }
 }

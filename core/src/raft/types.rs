@@ -306,6 +306,28 @@ impl RaftRole {
             RaftRole::Observer => "Observer",
         }
     }
+
+    /// What the role means for the node, in a few words.
+    pub fn meaning(&self) -> &'static str {
+        match self {
+            RaftRole::Leader => "the active controller: it writes the metadata log",
+            RaftRole::Candidate => {
+                "standing for election: it asked the other voters for their votes"
+            }
+            RaftRole::Follower => {
+                "a standby controller: it replicates the active one's metadata log"
+            }
+            RaftRole::Unattached => "a voter that knows of no leader in its epoch yet",
+            RaftRole::Resigned => "a former leader that gave up its epoch",
+            RaftRole::Observer => "a broker replicating the metadata log; it does not vote",
+        }
+    }
+}
+
+impl std::fmt::Display for RaftRole {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.name())
+    }
 }
 
 /// Why a voter stood for election.

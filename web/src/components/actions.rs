@@ -8,6 +8,8 @@ use sandbox_core::command::{Acks, Command, TopicPartition};
 use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
+use crate::components::form::bind;
+
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -154,31 +156,13 @@ pub fn ProduceForm(props: &ActionsProps) -> Html {
     let partition = use_state(|| 0usize);
     let count = use_state(|| 5i32);
     let acks = use_state(|| Acks::All);
-    let on_partition = {
-        let partition = partition.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            partition.set(el.value().parse().unwrap_or(0));
-        })
-    };
-    let on_count = {
-        let count = count.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            count.set(el.value().parse::<i32>().unwrap_or(1).clamp(1, 1000));
-        })
-    };
-    let on_acks = {
-        let acks = acks.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            acks.set(match el.value().as_str() {
-                "0" => Acks::None,
-                "1" => Acks::Leader,
-                _ => Acks::All,
-            });
-        })
-    };
+    let on_partition = bind::<_, Event>(&partition, |v| v.parse().unwrap_or(0));
+    let on_count = bind::<_, InputEvent>(&count, |v| v.parse::<i32>().unwrap_or(1).clamp(1, 1000));
+    let on_acks = bind::<_, Event>(&acks, |v| match v.as_str() {
+        "0" => Acks::None,
+        "1" => Acks::Leader,
+        _ => Acks::All,
+    });
     let send = {
         let dispatch = props.dispatch.clone();
         let target = partitions.get(*partition).cloned();

@@ -17,9 +17,10 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use sandbox_core::record::ControlType;
-use sandbox_core::record_view::TxnState;
-use sandbox_core::view::{ClusterView, PartitionView, RecordBatchMark, RecordMark, ReplicaView};
+use sandbox_core::record_view::{RecordRun, RecordSpan, TxnState};
+use sandbox_core::view::{
+    ClusterView, ControlType, PartitionView, RaftRole, RecordMark, ReplicaView,
+};
 use yew::prelude::*;
 
 use crate::svg::num;
@@ -184,16 +185,12 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
 
     let controllers = view.controllers.iter().enumerate().map(|(i, c)| {
         let x = LABEL_WIDTH + 170.0 * i as f64;
-        let (symbol, class) = match (c.alive, c.role.as_str()) {
-            (false, _) => ("✕", "down"),
-            (true, "Leader") => ("★", "active"),
-            (true, _) => ("●", "standby"),
+        let (symbol, class, role) = match c.role {
+            None => ("✕", "down", "down".to_string()),
+            Some(RaftRole::Leader) => ("★", "active", "active".to_string()),
+            Some(r) => ("●", "standby", r.name().to_lowercase()),
         };
-        let role = if c.role == "Leader" {
-            "active".to_string()
-        } else {
-            c.role.to_lowercase()
-        };
+        let title_role = c.role.map_or("down", |r| r.meaning());
         html! {
             <g class={classes!("controller", class, (props.selected_node == Some(c.id)).then_some("chosen"))}
                data-controller={c.id.to_string()} role="button" tabindex="0"
@@ -201,7 +198,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
                onclick={node_click(c.id)} onkeydown={node_key(c.id)}
                transform={format!("translate({},6)", num(x))}>
                 <title>{ format!("Controller {}: {} in epoch {}, metadata log end {}, HW {}",
-                    c.id, c.role, c.epoch, c.log_end_offset, c.high_watermark) }</title>
+                    c.id, title_role, c.epoch, c.log_end_offset, c.high_watermark) }</title>
                 <rect class="controller-box" width="160" height="40" rx="8" />
                 <text class="controller-name" x="10" y="17">{ format!("{symbol} controller {}", c.id) }</text>
                 <text class="controller-meta" x="10" y="33">{ format!("{role} · epoch {}", c.epoch) }</text>
@@ -571,81 +568,21 @@ fn summary(view: &ClusterView) -> String {
     )
 }
 
-/// Consecutive plain records of one state and one producer (one producer id and epoch, when the
-/// producer had them), drawn as one path.
-struct RecordRun {
-    from: i64,
-    /// One past the last offset.
-    to: i64,
-    state: &'static str,
-    producer: Option<usize>,
-    first: Option<RecordBatchMark>,
-    last: Option<RecordBatchMark>,
-}
-
-impl RecordRun {
-    fn extends(
-        &self,
-        offset: i64,
-        state: &str,
-        producer: Option<usize>,
-        batch: Option<RecordBatchMark>,
-    ) -> bool {
-        let same_writer = match (self.last, batch) {
-            (Some(a), Some(b)) => {
-                a.producer_id == b.producer_id && a.producer_epoch == b.producer_epoch
-            }
-            (None, None) => true,
-            _ => false,
-        };
-        self.to == offset && self.state == state && self.producer == producer && same_writer
+/// Draws a run of plain records as one path, a square of `width` for each record, the one at
+/// `offset` starting at `x_of(offset)`.
+fn draw_run(run: &RecordRun, x_of: impl Fn(i64) -> f64, y: f64, width: f64) -> Html {
+    let colour = run
+        .producer
+        .map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
+    let mut d = String::with_capacity((run.to - run.from) as usize * 64);
+    for offset in run.from..run.to {
+        rounded_square(&mut d, x_of(offset), y, width, 16.0);
     }
-
-    /// `offsets 3–9: committed, producer #1; producer id 4, epoch 0, sequences 2–8`.
-    fn title(&self) -> String {
-        let offsets = if self.to - self.from == 1 {
-            format!("offset {}", self.from)
-        } else {
-            format!("offsets {}–{}", self.from, self.to - 1)
-        };
-        let by = self
-            .producer
-            .map_or(String::new(), |p| format!(", producer #{}", p + 1));
-        let batch = match (self.first, self.last) {
-            (Some(a), Some(b)) => {
-                let ids = format!(
-                    "; producer id {}, epoch {}",
-                    a.producer_id, a.producer_epoch
-                );
-                if a.sequence < 0 {
-                    ids
-                } else if a.sequence == b.sequence {
-                    format!("{ids}, sequence {}", a.sequence)
-                } else {
-                    format!("{ids}, sequences {}–{}", a.sequence, b.sequence)
-                }
-            }
-            _ => String::new(),
-        };
-        format!("{offsets}: {}{by}{batch}", self.state)
-    }
-
-    /// Draws the run, a square of `width` for each record, the one at `offset` starting at
-    /// `x_of(offset)`.
-    fn draw(&self, x_of: impl Fn(i64) -> f64, y: f64, width: f64) -> Html {
-        let colour = self
-            .producer
-            .map(|p| format!("producer-{}", p % PRODUCER_COLOURS));
-        let mut d = String::with_capacity((self.to - self.from) as usize * 64);
-        for offset in self.from..self.to {
-            rounded_square(&mut d, x_of(offset), y, width, 16.0);
-        }
-        html! {
-            <path class={classes!("record", "record-run", self.state, colour)} d={d}
-                  data-from={self.from.to_string()} data-to={(self.to - 1).to_string()}>
-                <title>{ self.title() }</title>
-            </path>
-        }
+    html! {
+        <path class={classes!("record", "record-run", run.state.name(), colour)} d={d}
+              data-from={run.from.to_string()} data-to={(run.to - 1).to_string()}>
+            <title>{ run.title() }</title>
+        </path>
     }
 }
 
@@ -734,50 +671,28 @@ fn replica_cell(
     let first_x = x + CELL_PAD + 16.0;
     let bar_y = y + 36.0;
     let offset_x = |offset: i64| first_x + slot * (offset - window_start) as f64 - 1.0;
-    let mark_at = |offset: i64| replica.recent.iter().find(|r| r.offset == offset);
     let square_x = |offset: i64| first_x + slot * (offset - window_start) as f64;
     let width = slot - 2.0;
     // Plain records (no transaction) are drawn in runs: the consecutive offsets of one state and
     // one producer share a single path, a rounded square per record, so a cell is a handful of
     // elements rather than one per record, and a far jump redraws a fraction of the nodes.
     // Transactional records and markers keep an element each: they carry more shapes.
-    let mut runs: Vec<RecordRun> = Vec::new();
+    let mut runs: Vec<Html> = Vec::new();
     let mut singles: Vec<Html> = Vec::new();
-    for offset in window_start..window_end {
-        let mark = mark_at(offset);
-        let state = replica.record_state(offset).name();
-        let look = mark.map_or(TxnState::Plain, |m| replica.txn_state(m));
-        match mark {
-            Some(mark) if look != TxnState::Plain => singles.push(txn_record(
+    for span in replica.record_spans(window_start, window_end) {
+        match span {
+            RecordSpan::Run(run) => runs.push(draw_run(&run, square_x, bar_y, width)),
+            RecordSpan::Single { mark, state, txn } => singles.push(txn_record(
                 replica,
                 mark,
-                look,
-                state,
-                square_x(offset),
+                txn,
+                state.name(),
+                square_x(mark.offset),
                 bar_y,
                 width,
             )),
-            _ => {
-                let producer = mark.map(|r| r.producer);
-                let batch = mark.and_then(|m| m.batch);
-                match runs.last_mut() {
-                    Some(run) if run.extends(offset, state, producer, batch) => {
-                        run.to = offset + 1;
-                        run.last = batch;
-                    }
-                    _ => runs.push(RecordRun {
-                        from: offset,
-                        to: offset + 1,
-                        state,
-                        producer,
-                        first: batch,
-                        last: batch,
-                    }),
-                }
-            }
         }
     }
-    let runs = runs.iter().map(|run| run.draw(square_x, bar_y, width));
     // Records this replica lost to truncation stay visible under the log, crossed out.
     let lost = replica
         .lost

@@ -9,6 +9,8 @@ use sandbox_core::config::{ConfigDef, Scope, CONFIGS, CONSUMER_CONFIGS};
 use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
+use crate::components::form::bind_text;
+
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -21,13 +23,7 @@ pub struct ConfigPanelProps {
 pub fn ConfigPanel(props: &ConfigPanelProps) -> Html {
     // Which entity: "" for the cluster's brokers, else a topic name.
     let entity = use_state(String::new);
-    let on_entity = {
-        let entity = entity.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            entity.set(el.value());
-        })
-    };
+    let on_entity = bind_text::<Event>(&entity);
     if let Some(name) = entity.strip_prefix("consumer:") {
         let rows = consumer_rows(&props.view, name, &props.dispatch);
         return panel(&props.view, &entity, on_entity, rows);

@@ -5,6 +5,8 @@ use std::rc::Rc;
 
 use yew::prelude::*;
 
+use crate::components::form::value_of;
+
 use crate::state::{Action, ConsoleLine};
 
 #[derive(Properties, PartialEq)]
@@ -34,8 +36,7 @@ pub fn Console(props: &ConsoleProps) -> Html {
         let input = input.clone();
         let cursor = cursor.clone();
         Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            input.set(el.value());
+            input.set(value_of(&e));
             cursor.set(None);
         })
     };

@@ -4,6 +4,8 @@
 use sandbox_core::command::{Command, EventFilter};
 use yew::prelude::*;
 
+use crate::components::form::value_of;
+
 use crate::state::Action;
 
 #[derive(Properties, PartialEq)]
@@ -38,8 +40,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let on_scrub = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |e: InputEvent| {
-            let input: web_sys::HtmlInputElement = e.target_unchecked_into();
-            if let Ok(step) = input.value().parse::<u64>() {
+            if let Ok(step) = value_of(&e).parse::<u64>() {
                 dispatch.emit(Action::Scrub(step));
             }
         })
@@ -47,8 +48,7 @@ pub fn Controls(props: &ControlsProps) -> Html {
     let on_speed = {
         let dispatch = props.dispatch.clone();
         Callback::from(move |e: Event| {
-            let select: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            if let Ok(ms) = select.value().parse::<i64>() {
+            if let Ok(ms) = value_of(&e).parse::<i64>() {
                 dispatch.emit(Action::SetSpeed(ms));
             }
         })

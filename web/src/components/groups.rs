@@ -13,6 +13,8 @@ use sandbox_core::command::{Command, TopicPartition};
 use sandbox_core::view::{ClusterView, ConsumerView, GroupOffsetView, GroupStateView, GroupView};
 use yew::prelude::*;
 
+use crate::components::form::{bind_chosen, bind_text};
+
 use crate::state::Action;
 
 /// How many member colours the stylesheet defines (`.member-0` …).
@@ -391,7 +393,7 @@ fn consumer_row(view: &ClusterView, c: &ConsumerView, dispatch: &Callback<Action
     let colour = member_colour(view, &c.name);
     let symbol = if c.alive {
         "●"
-    } else if c.state.starts_with("crashed") || c.state.starts_with("failed") {
+    } else if c.state.is_fault() {
         "✕"
     } else {
         "■"
@@ -414,7 +416,12 @@ fn consumer_row(view: &ClusterView, c: &ConsumerView, dispatch: &Callback<Action
                     { if c.read_committed { "◆ read_committed" } else { "◇ read_uncommitted" } }
                 </div>
             </th>
-            <td class="consumer-state">{ format!("{symbol} {}", c.state) }</td>
+            <td class="consumer-state" title={c.state.meaning()}>
+                { format!("{symbol} {}", c.state) }
+                if let Some(error) = &c.error {
+                    { format!(": {error}") }
+                }
+            </td>
             <td>
                 if c.owned.is_empty() {
                     <span class="unowned">{ "none" }</span>
@@ -470,34 +477,10 @@ pub fn ConsumerForm(props: &GroupsPanelProps) -> Html {
     let name_value = (*name).clone().unwrap_or(default_name);
     let group_value = (*group).clone().unwrap_or(default_group);
 
-    let text_input = |state: &UseStateHandle<Option<String>>| {
-        let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            state.set(Some(el.value()));
-        })
-    };
-    let on_topic = {
-        let topic = topic.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            topic.set(Some(el.value()));
-        })
-    };
-    let select = |state: &UseStateHandle<String>| {
-        let state = state.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            state.set(el.value());
-        })
-    };
-    let on_instance = {
-        let instance = instance.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            instance.set(el.value());
-        })
-    };
+    let text_input = bind_chosen::<InputEvent>;
+    let on_topic = bind_chosen::<Event>(&topic);
+    let select = bind_text::<Event>;
+    let on_instance = bind_text::<InputEvent>(&instance);
     let submit = {
         let dispatch = props.dispatch.clone();
         let (name, group, instance) = (name.clone(), group.clone(), instance.clone());

@@ -6,6 +6,7 @@ pub mod config_panel;
 pub mod console;
 pub mod controls;
 pub mod event_log;
+pub mod form;
 pub mod groups;
 pub mod metrics;
 pub mod network;

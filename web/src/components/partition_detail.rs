@@ -8,8 +8,7 @@
 use std::rc::Rc;
 use std::sync::Arc;
 
-use sandbox_core::record::ControlType;
-use sandbox_core::view::{ClusterView, PartitionView};
+use sandbox_core::view::{ClusterView, ControlType, PartitionView};
 
 use crate::components::cluster::txn_class;
 use sandbox_core::record_view::TxnState;

@@ -11,8 +11,13 @@
 use std::rc::Rc;
 
 use sandbox_core::command::{Command, ProducerAction, TopicPartition};
-use sandbox_core::view::{BatchView, ClusterView, ProducerView, TransactionView};
+use sandbox_core::view::{
+    BatchView, ClusterView, ProducerStatus, ProducerTxnState, ProducerView, TransactionView,
+    TxnStatus,
+};
 use yew::prelude::*;
+
+use crate::components::form::{bind_chosen, bind_text};
 
 use crate::state::Action;
 
@@ -31,94 +36,32 @@ fn user_topics(view: &ClusterView) -> Vec<String> {
         .collect()
 }
 
-/// A producer's state as a symbol, a class for the styles, and what it means.
-fn producer_look(p: &ProducerView) -> (&'static str, &'static str, &'static str) {
-    if p.error.is_some() || p.state.starts_with("fenced") {
-        return (
-            "⊘",
-            "fenced",
-            "a newer instance with the same transactional.id took over (a higher epoch): this one may not write any more",
-        );
+/// A producer's state as a symbol and a class for the styles (what it means comes from core).
+fn producer_look(p: &ProducerView) -> (&'static str, &'static str) {
+    if p.error.is_some() {
+        return ("⊘", "fenced");
     }
-    match p.state.as_str() {
-        "crashed" => (
-            "✕",
-            "down",
-            "the process died; what waited in its accumulator is lost",
-        ),
-        "closed" => (
-            "■",
-            "down",
-            "close() was called: it sent what waited and stopped",
-        ),
-        "in a transaction" => (
-            "◐",
-            "busy",
-            "records it sends now belong to the open transaction until it commits or aborts",
-        ),
-        "committing" | "aborting" => (
-            "⋯",
-            "busy",
-            "it asked the transaction coordinator to end the transaction (EndTxn); markers follow",
-        ),
-        "must abort" => (
-            "⚠",
-            "fenced",
-            "a send failed inside the transaction: the only way on is abortTransaction()",
-        ),
-        "initializing" | "getting a producer id" => (
-            "⋯",
-            "busy",
-            "waiting for InitProducerId: the producer id and epoch its batches will carry",
-        ),
-        "sending" => ("●", "busy", "batches are waiting or in flight"),
-        _ => (
-            "✓",
-            "ready",
-            "nothing waiting: every record sent has its answer",
-        ),
+    match p.state {
+        ProducerStatus::Fenced => ("⊘", "fenced"),
+        ProducerStatus::Crashed => ("✕", "down"),
+        ProducerStatus::Closed => ("■", "down"),
+        ProducerStatus::InTransaction => ("◐", "busy"),
+        ProducerStatus::Committing | ProducerStatus::Aborting => ("⋯", "busy"),
+        ProducerStatus::MustAbort => ("⚠", "fenced"),
+        ProducerStatus::Initializing | ProducerStatus::GettingProducerId => ("⋯", "busy"),
+        ProducerStatus::Sending => ("●", "busy"),
+        ProducerStatus::Idle | ProducerStatus::Ready => ("✓", "ready"),
     }
 }
 
-/// A transaction's coordinator state as a symbol, a class and what it means.
-fn transaction_look(state: &str) -> (&'static str, &'static str, &'static str) {
+/// A transaction's coordinator state as a symbol and a class (what it means comes from core).
+fn transaction_look(state: TxnStatus) -> (&'static str, &'static str) {
     match state {
-        "Ongoing" => (
-            "◐",
-            "open",
-            "open: its records are in the logs, and read_committed consumers stop at the LSO before them",
-        ),
-        "PrepareCommit" => (
-            "⋯",
-            "ending",
-            "the decision to commit is written to __transaction_state; COMMIT markers are being written",
-        ),
-        "PrepareAbort" => (
-            "⋯",
-            "ending",
-            "the decision to abort is written to __transaction_state; ABORT markers are being written",
-        ),
-        "CompleteCommit" => (
-            "✓",
-            "committed",
-            "committed: every partition has its COMMIT marker, read_committed consumers see the records",
-        ),
-        "CompleteAbort" => (
-            "✕",
-            "aborted",
-            "aborted: every partition has its ABORT marker, read_committed consumers skip the records",
-        ),
-        "Empty" => (
-            "○",
-            "empty",
-            "no transaction yet: the producer id and epoch are registered",
-        ),
-        "PrepareEpochFence" => (
-            "⊘",
-            "ending",
-            "a new instance is fencing the old one: the open transaction is aborted",
-        ),
-        _ => ("?", "empty", ""),
+        TxnStatus::Ongoing => ("◐", "open"),
+        TxnStatus::PrepareCommit | TxnStatus::PrepareAbort => ("⋯", "ending"),
+        TxnStatus::CompleteCommit => ("✓", "committed"),
+        TxnStatus::CompleteAbort => ("✕", "aborted"),
+        TxnStatus::Empty => ("○", "empty"),
     }
 }
 
@@ -200,9 +143,15 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
         .filter(|t| props.topics.iter().any(|x| x == t))
         .or_else(|| props.topics.first().map(String::as_str))
         .map(str::to_string);
-    let (symbol, look, meaning) = producer_look(p);
+    let (symbol, look) = producer_look(p);
+    // A fenced producer stays fenced in words too, whatever it did after.
+    let meaning = if p.error.is_some() {
+        ProducerStatus::Fenced.meaning()
+    } else {
+        p.state.meaning()
+    };
     let transactional = p.transactional_id.is_some();
-    let txn_state = p.txn_state.as_deref().unwrap_or("");
+    let txn_state = p.txn_state.map_or("", ProducerTxnState::name);
     let can_send = p.calls.send;
 
     let action = |action: ProducerAction| {
@@ -232,20 +181,8 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
             }))
         })
     };
-    let on_topic = {
-        let topic = topic.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            topic.set(Some(el.value()));
-        })
-    };
-    let on_key = {
-        let key = key.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            key.set(el.value());
-        })
-    };
+    let on_topic = bind_chosen::<Event>(&topic);
+    let on_key = bind_text::<InputEvent>(&key);
     let send_title = if !p.alive {
         "The producer is not running".to_string()
     } else if p.error.is_some() {
@@ -270,7 +207,7 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
     };
     html! {
         <article class={classes!("producer", format!("producer-{look}"))} data-producer={p.name.clone()}
-                 data-producer-state={p.state.clone()} data-txn-state={txn_state.to_string()}
+                 data-producer-state={p.state.label()} data-txn-state={txn_state.to_string()}
                  data-alive={p.alive.to_string()}>
             <header class="producer-head">
                 <h3>{ format!("Producer {}", p.name) }</h3>
@@ -296,7 +233,7 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
                 </div>
                 if let Some(state) = &p.txn_state {
                     <div title="The client's TransactionManager state">
-                        <dt>{ "transaction" }</dt><dd class="txn-state">{ state.clone() }</dd>
+                        <dt>{ "transaction" }</dt><dd class="txn-state">{ state.name() }</dd>
                     </div>
                 }
                 <div title="linger.ms: how long a batch waits for more records before it is sent">
@@ -381,12 +318,13 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
 /// The transactions as their coordinators hold them.
 fn transactions_table(transactions: &[TransactionView]) -> Html {
     let rows = transactions.iter().map(|t| {
-        let (symbol, look, meaning) = transaction_look(&t.state);
+        let (symbol, look) = transaction_look(t.state);
+        let meaning = t.state.meaning();
         let open = t.open_ms.map_or("—".to_string(), |ms| {
             format!("{ms} ms of {} ms", t.timeout_ms)
         });
         html! {
-            <tr data-transaction={t.transactional_id.clone()} data-txn-state={t.state.clone()}>
+            <tr data-transaction={t.transactional_id.clone()} data-txn-state={t.state.name()}>
                 <th scope="row">{ t.transactional_id.clone() }</th>
                 <td title="The leader of the transactional.id's __transaction_state partition">
                     { format!("broker {} · __transaction_state-{}", t.coordinator, t.state_partition) }
@@ -438,27 +376,9 @@ pub fn ProducerForm(props: &ProducersPanelProps) -> Html {
         .find(|n| !view.producer_clients.iter().any(|p| &p.name == n))
         .unwrap_or_default();
     let name_value = (*name).clone().unwrap_or(default_name);
-    let text = |state: &UseStateHandle<String>| {
-        let state = state.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            state.set(el.value());
-        })
-    };
-    let on_name = {
-        let name = name.clone();
-        Callback::from(move |e: InputEvent| {
-            let el: web_sys::HtmlInputElement = e.target_unchecked_into();
-            name.set(Some(el.value()));
-        })
-    };
-    let on_acks = {
-        let acks = acks.clone();
-        Callback::from(move |e: Event| {
-            let el: web_sys::HtmlSelectElement = e.target_unchecked_into();
-            acks.set(el.value());
-        })
-    };
+    let text = bind_text::<InputEvent>;
+    let on_name = bind_chosen::<InputEvent>(&name);
+    let on_acks = bind_text::<Event>(&acks);
     let on_idempotent = {
         let idempotent = idempotent.clone();
         Callback::from(move |_: Event| idempotent.set(!*idempotent))
