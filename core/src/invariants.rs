@@ -317,7 +317,7 @@ impl Checker {
         }
         for broker in sim.brokers.values().filter(|b| b.alive) {
             for (tp, replica) in &broker.replicas {
-                if replica.leader.is_none() || tp.topic.starts_with("__") {
+                if replica.leader.is_none() || crate::metadata::is_internal_topic(&tp.topic) {
                     continue;
                 }
                 let mark = (

@@ -17,6 +17,19 @@ use crate::chunked::Iter;
 use crate::command::{NodeId, TopicPartition};
 use crate::raft::{Entry, RaftRecord};
 
+/// The internal topic where groups keep their state (`Topic.GROUP_METADATA_TOPIC_NAME`).
+pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+
+/// The internal topic where transaction coordinators keep their state
+/// (`Topic.TRANSACTION_STATE_TOPIC_NAME`).
+pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
+
+/// Kafka's `Topic.isInternal`: the coordinators' own topics, which clients do not produce to
+/// and the diagram folds away unless asked.
+pub fn is_internal_topic(topic: &str) -> bool {
+    topic == OFFSETS_TOPIC || topic == TRANSACTION_STATE_TOPIC
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub enum MetadataRecord {
     RegisterBroker {

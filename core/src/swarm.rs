@@ -1036,7 +1036,7 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
         }
         // Consumers keep committing to __consumer_offsets (auto-commit every few seconds), so
         // its replicas are never quiet: leader and full ISR are all that is asked there.
-        if tp.topic.starts_with("__") {
+        if crate::metadata::is_internal_topic(&tp.topic) {
             continue;
         }
         let Some(leader_log) = sim

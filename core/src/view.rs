@@ -18,6 +18,7 @@ use serde::{Deserialize, Serialize};
 // CLI) never import a node's module.
 pub use crate::consumer::ConsumerStatus;
 pub use crate::coordinator_record::TxnStatus;
+pub use crate::metadata::is_internal_topic;
 pub use crate::producer::{CallsAllowed, ProducerStatus, TxnState as ProducerTxnState};
 pub use crate::raft::RaftRole;
 pub use crate::record::ControlType;

@@ -25,7 +25,7 @@ use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
 use components::producers::ProducersPanel;
-use sandbox_core::view::{ClusterView, PartitionView, TopicView};
+use sandbox_core::view::{is_internal_topic, ClusterView, PartitionView, TopicView};
 use state::{Action, AppState};
 
 /// Which partition the user is looking at, by topic and partition number.
@@ -33,11 +33,6 @@ pub type PartitionKey = (String, i32);
 
 /// How often a playing timeline advances, in real milliseconds.
 const TICK_MS: u32 = 250;
-
-/// Kafka's internal topics (`__consumer_offsets`, `__transaction_state`) start with `__`.
-fn is_internal(topic: &str) -> bool {
-    topic.starts_with("__")
-}
 
 #[component]
 pub fn App() -> Html {
@@ -49,12 +44,12 @@ pub fn App() -> Html {
         let rows = state.rows.clone();
         let show = *show_internal;
         (*use_memo((rows, show), |(rows, show)| {
-            if *show || !rows.iter().any(|p| is_internal(&p.topic)) {
+            if *show || !rows.iter().any(|p| is_internal_topic(&p.topic)) {
                 Rc::clone(rows)
             } else {
                 Rc::new(
                     rows.iter()
-                        .filter(|p| !is_internal(&p.topic))
+                        .filter(|p| !is_internal_topic(&p.topic))
                         .cloned()
                         .collect(),
                 )
@@ -282,7 +277,7 @@ pub fn App() -> Html {
         .topics
         .iter()
         .map(|t| t.name.as_str())
-        .filter(|n| is_internal(n))
+        .filter(|n| is_internal_topic(n))
         .collect();
     let on_internal = {
         let show_internal = show_internal.clone();

@@ -43,7 +43,7 @@ use crate::protocol::VerifyPartitionsInTxnRequest;
 use crate::protocol::WriteTxnMarkersRequest;
 use crate::record::Record;
 
-pub const TRANSACTION_STATE_TOPIC: &str = "__transaction_state";
+pub use crate::metadata::TRANSACTION_STATE_TOPIC;
 
 /// `ProducerIdsBlock.PRODUCER_ID_BLOCK_SIZE`.
 pub const PRODUCER_ID_BLOCK_SIZE: i64 = 1000;

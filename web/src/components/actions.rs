@@ -5,7 +5,7 @@
 use std::rc::Rc;
 
 use sandbox_core::command::{Acks, Command, TopicPartition};
-use sandbox_core::view::ClusterView;
+use sandbox_core::view::{is_internal_topic, ClusterView};
 use yew::prelude::*;
 
 use crate::components::form::bind;
@@ -149,7 +149,7 @@ pub fn ProduceForm(props: &ActionsProps) -> Html {
         .view
         .topics
         .iter()
-        .filter(|t| !t.name.starts_with("__"))
+        .filter(|t| !is_internal_topic(&t.name))
         .flat_map(|t| t.partitions.iter())
         .map(|p| TopicPartition::new(p.topic.clone(), p.partition))
         .collect();

@@ -10,7 +10,9 @@
 use std::rc::Rc;
 
 use sandbox_core::command::{Command, TopicPartition};
-use sandbox_core::view::{ClusterView, ConsumerView, GroupOffsetView, GroupStateView, GroupView};
+use sandbox_core::view::{
+    is_internal_topic, ClusterView, ConsumerView, GroupOffsetView, GroupStateView, GroupView,
+};
 use yew::prelude::*;
 
 use crate::components::form::{bind_chosen, bind_text};
@@ -467,7 +469,7 @@ pub fn ConsumerForm(props: &GroupsPanelProps) -> Html {
         .topics
         .iter()
         .map(|t| t.name.as_str())
-        .filter(|n| !n.starts_with("__"))
+        .filter(|n| !is_internal_topic(n))
         .collect();
     let chosen_topic = topic
         .as_deref()

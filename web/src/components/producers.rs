@@ -12,8 +12,8 @@ use std::rc::Rc;
 
 use sandbox_core::command::{Command, ProducerAction, TopicPartition};
 use sandbox_core::view::{
-    BatchView, ClusterView, ProducerStatus, ProducerTxnState, ProducerView, TransactionView,
-    TxnStatus,
+    is_internal_topic, BatchView, ClusterView, ProducerStatus, ProducerTxnState, ProducerView,
+    TransactionView, TxnStatus,
 };
 use yew::prelude::*;
 
@@ -32,7 +32,7 @@ fn user_topics(view: &ClusterView) -> Vec<String> {
     view.topics
         .iter()
         .map(|t| t.name.clone())
-        .filter(|n| !n.starts_with("__"))
+        .filter(|n| !is_internal_topic(n))
         .collect()
 }
 

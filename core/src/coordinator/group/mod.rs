@@ -51,8 +51,7 @@ use crate::java::{string_hash_code, utils_abs};
 use crate::protocol::Message;
 use crate::record::Record;
 
-/// The internal topic where groups keep their state.
-pub const OFFSETS_TOPIC: &str = "__consumer_offsets";
+pub use crate::metadata::OFFSETS_TOPIC;
 
 /// `abs(groupId.hashCode) % partitions`: the `__consumer_offsets` partition of a group.
 pub fn offsets_partition(group_id: &str, partitions: i32) -> i32 {
