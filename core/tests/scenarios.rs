@@ -161,14 +161,10 @@ fn the_hanging_transaction_breaks_no_hanging_transaction() {
     );
 }
 
-/// How the page reads a replica's records comes from core (`record_view`): after the aborted
-/// transaction of txn-abort-read-committed, the leader of orders-0 shows the records as
-/// aborted and the marker as ABORT, in `kafka-dump-log.sh`-like runs.
-#[test]
-fn an_aborted_transaction_reads_as_aborted_records_and_an_abort_marker() {
-    use sandbox_core::record_view::{RecordState, TxnState};
+/// The leader replica of `orders-0` at the end of a scenario, as the view shows it.
+fn leader_of_orders_0_after(scenario: &str) -> sandbox_core::view::ReplicaView {
     let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/txn-abort-read-committed.txt");
+        Path::new(env!("CARGO_MANIFEST_DIR")).join(format!("tests/scenarios/{scenario}.txt"));
     let script =
         sandbox_core::parse::parse_script(&std::fs::read_to_string(path).unwrap()).unwrap();
     let mut timeline = sandbox_core::timeline::Timeline::new(script.cluster.clone());
@@ -182,7 +178,16 @@ fn an_aborted_transaction_reads_as_aborted_records_and_an_abort_marker() {
         .flat_map(|t| &t.partitions)
         .find(|p| p.topic == "orders" && p.partition == 0)
         .unwrap();
-    let leader = partition.leader_replica().unwrap();
+    partition.leader_replica().unwrap().clone()
+}
+
+/// How the page reads a replica's records comes from core (`record_view`): after the aborted
+/// transaction of txn-abort-read-committed, the leader of orders-0 shows the records as
+/// aborted and the marker as ABORT, in `kafka-dump-log.sh`-like runs.
+#[test]
+fn an_aborted_transaction_reads_as_aborted_records_and_an_abort_marker() {
+    use sandbox_core::record_view::{RecordState, TxnState};
+    let leader = leader_of_orders_0_after("txn-abort-read-committed");
     let runs = leader.batch_runs();
     let states: Vec<TxnState> = runs.iter().map(|(_, s)| *s).collect();
     assert!(states.contains(&TxnState::Aborted), "{runs:?}");
@@ -206,22 +211,7 @@ fn an_aborted_transaction_reads_as_aborted_records_and_an_abort_marker() {
 #[test]
 fn a_log_window_is_drawn_as_runs_of_plain_records_and_single_transactional_ones() {
     use sandbox_core::record_view::{RecordSpan, RecordState, TxnState};
-    let path =
-        Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/scenarios/txn-abort-read-committed.txt");
-    let script =
-        sandbox_core::parse::parse_script(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let mut timeline = sandbox_core::timeline::Timeline::new(script.cluster.clone());
-    for command in &script.commands {
-        timeline.apply(&command.value).unwrap();
-    }
-    let view = sandbox_core::view::cluster_view(&timeline.state);
-    let partition = view
-        .topics
-        .iter()
-        .flat_map(|t| &t.partitions)
-        .find(|p| p.topic == "orders" && p.partition == 0)
-        .unwrap();
-    let leader = partition.leader_replica().unwrap();
+    let leader = leader_of_orders_0_after("txn-abort-read-committed");
     let end = leader.log_end_offset + 3;
     let spans = leader.record_spans(0, end);
     let mut next = 0;
