@@ -1108,6 +1108,10 @@ impl Simulation {
                 };
                 if pause {
                     b.paused.insert(partition.clone());
+                } else if partition.is_none() {
+                    // `resume-fetch B` lets every paused follower of the broker fetch again,
+                    // those paused one partition at a time included.
+                    b.paused.clear();
                 } else {
                     b.paused.remove(partition);
                 }
