@@ -8,6 +8,8 @@
 //! kafka-sandbox assignors                        read one consumer-assignor case (JSON, or {"cases": [...]}) on stdin,
 //!                                                print the assignment
 //! kafka-sandbox commands                         print the command language reference (Markdown)
+//! kafka-sandbox lesson FILE... | --all [DIR]      play lessons headless: every command, check, question
+//!                                                and challenge goal verified; a summary line each
 //! kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
 //!                                                random fault schedules from seeds S..S+N, invariants after every step
 //!                                                (--print prints the schedules as scripts instead)
@@ -31,6 +33,10 @@ usage:
                      print the assignment (cooperative-sticky: first and final round)
   kafka-sandbox commands
                      print the command reference (Markdown)
+  kafka-sandbox lesson FILE... | --all [DIR]
+                     play lessons (Markdown, format in lessons/README.md) headless, verifying every
+                     command, check, question and challenge goal (--all: every *.md in DIR, default
+                     lessons/, README.md and coverage.md aside); a summary line per lesson and in all
   kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
                      play the random fault schedules of seeds S..S+N (default 0..1000, 60 commands
                      each) with every invariant checked after every step; print the first failure
@@ -44,6 +50,7 @@ fn main() -> ExitCode {
         Some("placement") => placement(),
         Some("assignors") => assignors(),
         Some("swarm") => swarm(&args[1..]),
+        Some("lesson") => lesson(&args[1..]),
         Some("commands") => {
             print!("{}", sandbox_core::parse::help_markdown());
             Ok(())
@@ -72,6 +79,81 @@ enum Failure {
     Usage(String),
     /// A command that parsed but could not be applied.
     Command(String),
+}
+
+/// The lesson files of a folder, in name order (its README and coverage file aside).
+fn lesson_files(dir: &str) -> Result<Vec<String>, Failure> {
+    let entries =
+        std::fs::read_dir(dir).map_err(|e| Failure::Usage(format!("reading {dir}: {e}")))?;
+    let mut files: Vec<String> = entries
+        .filter_map(|e| e.ok())
+        .map(|e| e.path())
+        .filter(|p| p.extension().is_some_and(|x| x == "md"))
+        .filter(|p| {
+            !matches!(
+                p.file_name().and_then(|n| n.to_str()),
+                Some("README.md" | "coverage.md")
+            )
+        })
+        .map(|p| p.to_string_lossy().into_owned())
+        .collect();
+    files.sort();
+    Ok(files)
+}
+
+fn lesson(args: &[String]) -> Result<(), Failure> {
+    use sandbox_core::lesson::{parse_lesson, run_lesson};
+    let files = match args {
+        [all] if all == "--all" => lesson_files("lessons")?,
+        [all, dir] if all == "--all" => lesson_files(dir)?,
+        [] => {
+            return Err(Failure::Usage(format!(
+                "lesson needs files or --all\n\n{USAGE}"
+            )))
+        }
+        files => files.to_vec(),
+    };
+    let (mut ok, mut failed) = (0, 0);
+    let (mut checks, mut questions, mut commands, mut goals) = (0, 0, 0, 0);
+    for path in &files {
+        let text = read_input(path)?;
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
+        let result = parse_lesson(&name, &text).and_then(|l| run_lesson(&l).map(|s| (l, s)));
+        match result {
+            Ok((l, s)) => {
+                ok += 1;
+                checks += s.checks;
+                questions += s.questions;
+                commands += s.commands;
+                goals += s.goals;
+                println!(
+                    "ok   {name}: {} ({}, {} min): {} steps, {} commands, {} checks, {} questions{}",
+                    l.meta.title,
+                    l.meta.level.name(),
+                    l.meta.minutes,
+                    s.steps,
+                    s.commands,
+                    s.checks,
+                    s.questions,
+                    if s.goals > 0 { ", goal reached by the solution" } else { "" }
+                );
+            }
+            Err(e) => {
+                failed += 1;
+                println!("FAIL {e}");
+            }
+        }
+    }
+    println!(
+        "{} lessons: {ok} ok, {failed} failed; {commands} commands, {checks} checks, {questions} questions, {goals} challenge goals verified",
+        files.len()
+    );
+    if failed > 0 {
+        return Err(Failure::Command(format!("{failed} lesson(s) failed")));
+    }
+    Ok(())
 }
 
 fn read_input(path: &str) -> Result<String, Failure> {

@@ -228,3 +228,40 @@ fn swarm_plays_seeds_and_prints_their_schedules() {
     assert_eq!(code, 2);
     assert!(stderr.contains("--seeds wants a whole number"), "{stderr}");
 }
+
+#[test]
+fn lesson_all_plays_the_curriculum_and_prints_a_summary() {
+    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/../lessons");
+    let (code, out, err) = kafka_sandbox(&["lesson", "--all", dir], "");
+    assert_eq!(code, 0, "{out}{err}");
+    assert!(
+        out.contains(
+            "ok   02-replication.md: Replication, the log end offset and the high watermark"
+        ),
+        "{out}"
+    );
+    let last = out.lines().last().unwrap_or_default();
+    assert!(
+        last.contains(" ok, 0 failed;") && last.contains("questions"),
+        "{last}"
+    );
+}
+
+#[test]
+fn a_broken_lesson_names_file_line_and_column_and_exits_1() {
+    let dir = std::env::temp_dir().join(format!("kafka-sandbox-lesson-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("bad.md");
+    std::fs::write(
+        &path,
+        "---\ntitle: T\nlevel: beginner\nminutes: 5\nteaches: topic\n---\n\n## S\n\n```check\nhw orders-0 = 5\n```\n",
+    )
+    .unwrap();
+    let (code, out, _) = kafka_sandbox(&["lesson", path.to_str().unwrap()], "");
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("FAIL bad.md:11:1: check `hw orders-0 = 5` does not hold: there is no partition orders-0"),
+        "{out}"
+    );
+    std::fs::remove_dir_all(&dir).ok();
+}

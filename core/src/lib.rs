@@ -23,6 +23,7 @@ pub mod example;
 pub mod invariants;
 pub mod java;
 pub mod kernel;
+pub mod lesson;
 pub mod log;
 pub mod metadata;
 pub mod metrics;
