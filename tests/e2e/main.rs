@@ -3,6 +3,7 @@
 
 mod diagram;
 mod groups;
+mod lessons;
 mod links;
 mod long_runs;
 mod panels;

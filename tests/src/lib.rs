@@ -180,7 +180,7 @@ impl Session {
     }
 
     /// Navigates to `path`, relative to the site root.
-    async fn goto(&self, path: &str) {
+    pub async fn goto(&self, path: &str) {
         self.client
             .goto(&format!(
                 "{}{}",
@@ -192,9 +192,14 @@ impl Session {
     }
 
     /// Opens the app at `path` (relative to the site root) and waits until it has drawn.
+    /// On a first visit the welcome (the lesson map) opens over the page; this chooses free
+    /// play, as a user who came to break things would.
     pub async fn open(&self, path: &str) {
         self.goto(path).await;
         self.wait_for(".cluster-diagram").await;
+        if self.count(".lesson-map .free-play").await > 0 {
+            self.click(".lesson-map .free-play").await;
+        }
     }
 
     /// Waits up to 20 s for an element, failing with the selector in the message.

@@ -5,6 +5,7 @@
 //! the reducer in [`state`], which forwards commands to core's `Timeline`.
 
 pub mod components;
+pub mod lessons;
 pub mod perf;
 pub mod state;
 pub mod svg;
@@ -21,6 +22,7 @@ use components::console::Console;
 use components::controls::Controls;
 use components::event_log::EventLog;
 use components::groups::GroupsPanel;
+use components::lesson::{LessonMap, LessonPanel};
 use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
@@ -67,6 +69,10 @@ pub fn App() -> Html {
         let timing = state.timing;
         let step = state.view.step;
         let retrying = state.notice.as_ref().and_then(|n| n.retry.clone());
+        let lesson_at = state
+            .lesson
+            .as_ref()
+            .map(|l| (l.lesson.id.clone(), l.step + 1));
         use_effect_with(state.version, move |&version| {
             if let Some((action, started, reduced_ms)) = timing {
                 perf::record_action(action, started, reduced_ms, step);
@@ -81,7 +87,11 @@ pub fn App() -> Html {
             let now = perf::now();
             let mut throttle = address.borrow_mut();
             throttle.1 = None;
-            if now - throttle.0 >= ADDRESS_EVERY_MS {
+            if let Some((id, step_number)) = &lesson_at {
+                // A lesson's address is its step: opening it plays the lesson up to there.
+                set_address(&format!("#lesson={id}&step={step_number}"));
+                perf::drawn(step);
+            } else if now - throttle.0 >= ADDRESS_EVERY_MS {
                 throttle.0 = now;
                 write_address(&session.borrow(), step);
             } else {
@@ -283,8 +293,28 @@ pub fn App() -> Html {
         let show_internal = show_internal.clone();
         Callback::from(move |_: Event| show_internal.set(!*show_internal))
     };
+    // What the open lesson's step points at, highlighted in the picture by a style rule (the
+    // diagram itself is not drawn again).
+    let highlight = state.lesson.as_ref().map(|l| {
+        let selectors: Vec<String> = l.targets().iter().map(lessons::selector).collect();
+        if selectors.is_empty() {
+            String::new()
+        } else {
+            format!("{} {{ filter: drop-shadow(0 0 3px var(--highlight)) drop-shadow(0 0 6px var(--highlight)); outline: 3px solid var(--highlight); outline-offset: 2px; }}", selectors.join(", "))
+        }
+    });
+    let open_map = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::LessonMap(true)))
+    };
     html! {
-        <div class={classes!("app", state.presenter.then_some("presenter"))}>
+        <div class={classes!("app", state.presenter.then_some("presenter"), state.lesson.is_some().then_some("with-lesson"))}>
+            if let Some(rules) = highlight {
+                <style>{ rules }</style>
+            }
+            if state.lesson_map {
+                <LessonMap dispatch={dispatch.clone()} />
+            }
             if let Some(notice) = &state.notice {
                 <div class="notice" role="alert">
                     <p>{ &notice.text }</p>
@@ -300,6 +330,7 @@ pub fn App() -> Html {
                     <h1>{ "Kafka Sandbox" }</h1>
                     <p class="tagline">{ "A Kafka 4 cluster (KRaft), simulated in your browser." }</p>
                 </div>
+                <button class="lessons-button" onclick={open_map}>{ "Lessons" }</button>
                 <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
                           time_ms={timeline.state.now_ms} branch={timeline.current_branch}
                           branches={timeline.branches.len()} playing={state.playing}
@@ -331,6 +362,9 @@ pub fn App() -> Html {
                     <GroupsPanel view={groups_part.clone()} dispatch={dispatch.clone()} />
                 </div>
                 <aside class="side">
+                    if let Some(lesson) = &state.lesson {
+                        <LessonPanel state={lesson.clone()} view={state.view.clone()} dispatch={dispatch.clone()} />
+                    }
                     <div class="panel" aria-live="polite">
                         <PartitionDetail partition={detail} view={groups_part.clone()} />
                     </div>
@@ -399,13 +433,16 @@ const ADDRESS_EVERY_MS: f64 = 300.0;
 fn write_address(session: &state::Session, step: u64) {
     let script = session.script();
     let encoded = String::from(js_sys::encode_uri_component(&script));
+    set_address(&format!("#run={encoded}"));
+    perf::drawn(step);
+}
+
+fn set_address(url: &str) {
     if let Some(window) = web_sys::window() {
         if let Ok(history) = window.history() {
-            let url = format!("#run={encoded}");
-            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url));
+            let _ = history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(url));
         }
     }
-    perf::drawn(step);
 }
 
 /// Opens `address` (a `#run=...` the page did not replay) again, replaying it this time.

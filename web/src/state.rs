@@ -14,6 +14,7 @@ use sandbox_core::timeline::Timeline;
 use sandbox_core::view::{cluster_view_cached, ClusterView, PartitionView, ViewCache};
 use yew::prelude::*;
 
+use crate::lessons::LessonState;
 use crate::PartitionKey;
 
 /// What a fresh page runs after the cluster boots, so there is something to look at.
@@ -145,6 +146,21 @@ impl Session {
                 })
                 .collect(),
         })
+    }
+
+    /// What the console printed after its first `from` lines (answers, notes and errors, not
+    /// the commands echoed), for showing next to what caused it.
+    pub fn printed_since(&self, from: usize) -> Vec<String> {
+        self.console
+            .get(from.min(self.console.len())..)
+            .unwrap_or_default()
+            .iter()
+            .filter_map(|line| match line {
+                ConsoleLine::Output(text) | ConsoleLine::Note(text) => Some(text.clone()),
+                ConsoleLine::Error { message, input, .. } => Some(format!("✗ {input}: {message}")),
+                ConsoleLine::Input(_) => None,
+            })
+            .collect()
     }
 
     /// Advances a playing timeline by one tick.
@@ -282,6 +298,10 @@ pub struct AppState {
     pub presenter: bool,
     pub show_all_events: bool,
     pub theme: Theme,
+    /// The lesson open beside the cluster.
+    pub lesson: Option<Rc<LessonState>>,
+    /// The welcome and lesson map shown over the page.
+    pub lesson_map: bool,
 }
 
 /// A message shown above the page, with a link to retry what failed.
@@ -346,8 +366,32 @@ impl AppState {
         let hash = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
+        if let Some(link) = hash.strip_prefix("#lesson=") {
+            // `#lesson=ID&step=N` (N from 1), the link a lesson step gives.
+            let (id, step) = link.split_once("&step=").unwrap_or((link, "1"));
+            let step = step.parse::<usize>().unwrap_or(1).saturating_sub(1);
+            let mut state = AppState::new();
+            match crate::lessons::find(id) {
+                Some(lesson) => {
+                    let (session, lesson) = open_lesson(lesson, step);
+                    state = AppState::with_session(session);
+                    state.lesson = Some(Rc::new(lesson));
+                }
+                None => {
+                    state.notice = Some(Notice {
+                        text: format!("This link names a lesson that does not exist here (`{}`): the lesson map lists the ones there are.", id.chars().take(60).collect::<String>()),
+                        retry: None,
+                    });
+                    state.lesson_map = true;
+                }
+            }
+            return state;
+        }
         let Some(encoded) = hash.strip_prefix("#run=") else {
-            return AppState::new();
+            let mut state = AppState::new();
+            // A first visit opens on the welcome and the lesson map.
+            state.lesson_map = !crate::lessons::welcomed();
+            return state;
         };
         let script = js_sys::decode_uri_component(encoded)
             .ok()
@@ -398,6 +442,8 @@ impl AppState {
             presenter: false,
             show_all_events: false,
             theme: Theme::Auto,
+            lesson: None,
+            lesson_map: false,
         }
     }
 }
@@ -504,6 +550,22 @@ pub enum Action {
     TogglePresenter,
     ToggleAllEvents,
     CycleTheme,
+    /// Show or hide the welcome and lesson map.
+    LessonMap(bool),
+    /// Open a lesson (by id) at a step: a fresh cluster from its setup, the steps before
+    /// played as written.
+    OpenLesson(String, usize),
+    CloseLesson,
+    /// Go to a step of the open lesson.
+    LessonGo(usize),
+    /// Run a `do` (or `solution`) block of the current step.
+    LessonDo(usize),
+    /// Answer the question of a block with a choice: its commands are then played.
+    LessonAnswer(usize, usize),
+    LessonHint(usize),
+    LessonSolution,
+    /// Check a challenge's goal by playing on from here (on a copy).
+    LessonCheckGoal(usize),
 }
 
 impl Action {
@@ -525,6 +587,15 @@ impl Action {
             Action::TogglePresenter => "presenter",
             Action::ToggleAllEvents => "all-events",
             Action::CycleTheme => "theme",
+            Action::LessonMap(_) => "lesson-map",
+            Action::OpenLesson(..) => "lesson-open",
+            Action::CloseLesson => "lesson-close",
+            Action::LessonGo(_) => "lesson-step",
+            Action::LessonDo(_) => "lesson-do",
+            Action::LessonAnswer(..) => "lesson-answer",
+            Action::LessonHint(_) => "lesson-hint",
+            Action::LessonSolution => "lesson-solution",
+            Action::LessonCheckGoal(_) => "lesson-goal",
         }
     }
 }
@@ -542,6 +613,8 @@ impl Reducible for AppState {
         let mut presenter = self.presenter;
         let mut show_all_events = self.show_all_events;
         let mut theme = self.theme;
+        let mut lesson = self.lesson.clone();
+        let mut lesson_map = self.lesson_map;
         {
             let mut session = self.session.borrow_mut();
             match action {
@@ -587,6 +660,106 @@ impl Reducible for AppState {
                 Action::TogglePresenter => presenter = !presenter,
                 Action::ToggleAllEvents => show_all_events = !show_all_events,
                 Action::CycleTheme => theme = theme.next(),
+                Action::LessonMap(open) => {
+                    lesson_map = open;
+                    crate::lessons::set_welcomed();
+                }
+                Action::OpenLesson(id, step) => {
+                    if let Some(found) = crate::lessons::find(&id) {
+                        let (fresh, state) = open_lesson(found, step);
+                        *session = fresh;
+                        lesson = Some(Rc::new(state));
+                        lesson_map = false;
+                        crate::lessons::set_welcomed();
+                    }
+                }
+                Action::CloseLesson => lesson = None,
+                Action::LessonGo(step) => {
+                    if let Some(l) = lesson.as_mut() {
+                        let l = Rc::make_mut(l);
+                        if step < l.lesson.steps.len() {
+                            l.step = step;
+                            l.goal = None;
+                            crate::lessons::save_progress(&l.lesson.id, step, false);
+                        } else {
+                            crate::lessons::save_progress(&l.lesson.id, step, true);
+                            lesson_map = true;
+                        }
+                    }
+                }
+                Action::LessonDo(index) => {
+                    if let Some(l) = lesson.as_mut() {
+                        let l = Rc::make_mut(l);
+                        let commands = match l.blocks().get(index) {
+                            Some(sandbox_core::lesson::Block::Do(c))
+                            | Some(sandbox_core::lesson::Block::Solution(c)) => c.commands.clone(),
+                            _ => Vec::new(),
+                        };
+                        let printed = session.console.len();
+                        for command in &commands {
+                            session.execute(command, &format_command(command));
+                        }
+                        let lines = session.printed_since(printed);
+                        l.outputs.insert((l.step, index), lines);
+                        l.done.insert((l.step, index));
+                    }
+                }
+                Action::LessonAnswer(index, choice) => {
+                    if let Some(l) = lesson.as_mut() {
+                        let l = Rc::make_mut(l);
+                        let key = (l.step, index);
+                        let unanswered = l.questions.get(&key).is_some_and(|(_, c)| c.is_none());
+                        if let (true, Some(sandbox_core::lesson::Block::Predict(p))) =
+                            (unanswered, l.blocks().get(index))
+                        {
+                            let play = p.play.commands.clone();
+                            let printed = session.console.len();
+                            for command in &play {
+                                session.execute(command, &format_command(command));
+                            }
+                            let lines = session.printed_since(printed);
+                            l.outputs.insert(key, lines);
+                            if let Some((_, chosen)) = l.questions.get_mut(&key) {
+                                *chosen = Some(choice);
+                            }
+                        }
+                    }
+                }
+                Action::LessonHint(index) => {
+                    if let Some(l) = lesson.as_mut() {
+                        let l = Rc::make_mut(l);
+                        l.hints_shown.insert((l.step, index));
+                    }
+                }
+                Action::LessonSolution => {
+                    if let Some(l) = lesson.as_mut() {
+                        Rc::make_mut(l).solution_shown = true;
+                    }
+                }
+                Action::LessonCheckGoal(index) => {
+                    if let Some(l) = lesson.as_mut() {
+                        let l = Rc::make_mut(l);
+                        if let Some(sandbox_core::lesson::Block::Goal(goal)) = l.blocks().get(index)
+                        {
+                            let result =
+                                sandbox_core::lesson::run::goal_holds(&session.timeline, goal)
+                                    .map_err(|(_, why)| why);
+                            if result.is_ok() {
+                                crate::lessons::save_progress(&l.lesson.id, l.step, true);
+                            }
+                            l.goal = Some(result);
+                        }
+                    }
+                }
+            }
+            // Questions reached by what was just done are asked from the state now.
+            if let Some(l) = lesson.as_mut() {
+                let sim = &session.timeline.state;
+                let mut asked = (**l).clone();
+                asked.ask_reached(sim);
+                if asked != **l {
+                    *l = Rc::new(asked);
+                }
             }
         }
         let Drawn {
@@ -613,6 +786,58 @@ impl Reducible for AppState {
             presenter,
             show_all_events,
             theme,
+            lesson,
+            lesson_map,
         })
     }
+}
+
+/// A fresh session for `lesson` at `step`: its setup played, then every step before `step` as
+/// written (commands run, questions answered with their computed answer), so a link to a
+/// lesson step shows the cluster that step expects.
+pub fn open_lesson(
+    lesson: Rc<sandbox_core::lesson::Lesson>,
+    step: usize,
+) -> (Session, LessonState) {
+    use sandbox_core::lesson::Block;
+    let mut session = Session::new(lesson.cluster.clone(), "");
+    for command in &lesson.setup.commands {
+        if session.timeline.apply_unobserved(command).is_ok() {
+            session.record(command);
+        }
+    }
+    Rc::make_mut(&mut session.console).push(ConsoleLine::Note(format!(
+        "Lesson: {}. The cluster is set up for it.",
+        lesson.meta.title
+    )));
+    let mut state = LessonState::new(Rc::clone(&lesson));
+    let step = step.min(lesson.steps.len().saturating_sub(1));
+    for s in 0..step {
+        state.step = s;
+        for (i, block) in lesson.steps[s].blocks.iter().enumerate() {
+            match block {
+                Block::Do(c) => {
+                    for command in &c.commands {
+                        session.execute(command, &format_command(command));
+                    }
+                    state.done.insert((s, i));
+                }
+                Block::Predict(p) => {
+                    if let Ok(q) =
+                        sandbox_core::lesson::predict::prepare(p, &session.timeline.state)
+                    {
+                        let right = q.answer;
+                        state.questions.insert((s, i), (q, Some(right)));
+                    }
+                    for command in &p.play.commands {
+                        session.execute(command, &format_command(command));
+                    }
+                }
+                _ => {}
+            }
+        }
+    }
+    state.step = step;
+    state.ask_reached(&session.timeline.state);
+    (session, state)
 }

@@ -16,7 +16,19 @@ pub const BUDGET_KIB: f64 = 300.0;
 /// (the broker's `with_groups` / `with_txns` hand-offs and their completions, the answer to
 /// `kafka-consumer-groups.sh --reset-offsets --execute` outside `apply`), with no single
 /// cause; moving the shared part of the generic hand-offs out of line took back 1.7 KiB.
-pub const CEILING_KIB: f64 = 600.0;
+///
+/// Raised a second time, from 600 to 635, by the lessons (issue 13), which are what the page
+/// is for. Reading the lessons' Markdown in the page would have cost 714 KiB in all (the
+/// parser's entity and case tables alone ~100 KiB gzip); the build script reads it natively
+/// instead and the page gets a compiled form (`lesson::ir`), 643 KiB; the lesson state kept in
+/// lists rather than maps and the one shared sort brought it to 634 KiB. What is left, from the
+/// name section before and after (+98 KB of code): the lesson panel and map (~19 KB with Yew's
+/// per-component code), reading the compiled lessons (8 KB), questions and checks (the query
+/// language, computing a question's choices: ~13 KB), and the lesson texts themselves. Then
+/// 635 -> 640 for the first challenge and what a lesson's commands print shown under them.
+/// The lessons' text is in the wasm (about 2.5 KiB gzip a lesson); as the curriculum grows it
+/// should move to a file the page fetches when the lesson map opens.
+pub const CEILING_KIB: f64 = 640.0;
 
 /// `(file name, raw bytes, gzip bytes)` of each file, compressed at gzip's best level.
 pub fn gzip_sizes(files: &[PathBuf]) -> Result<Vec<(String, u64, u64)>, String> {

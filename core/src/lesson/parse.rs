@@ -279,6 +279,11 @@ fn front_matter(reader: &Reader<'_>, text: &str) -> Result<(Meta, usize), Lesson
             return Err(reader.error_at(line_no, 1, format!("`{line}` is not `key: value`")));
         };
         let value = value.trim();
+        // A value may be quoted, as YAML writes one that holds a colon.
+        let value = value
+            .strip_prefix('"')
+            .and_then(|v| v.strip_suffix('"'))
+            .unwrap_or(value);
         let column = key.len() + 3;
         match key.trim() {
             "title" => title = Some(value.to_string()),

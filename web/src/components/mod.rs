@@ -8,6 +8,7 @@ pub mod controls;
 pub mod event_log;
 pub mod form;
 pub mod groups;
+pub mod lesson;
 pub mod metrics;
 pub mod network;
 pub mod partition_detail;
