@@ -10,6 +10,7 @@
 //! kafka-sandbox commands                         print the command language reference (Markdown)
 //! kafka-sandbox lesson FILE... | --all [DIR]      play lessons headless: every command, check, question
 //!                                                and challenge goal verified; a summary line each
+//! kafka-sandbox lesson --compile OUT [DIR]        write the lessons in the form the page fetches
 //! kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
 //!                                                random fault schedules from seeds S..S+N, invariants after every step
 //!                                                (--print prints the schedules as scripts instead)
@@ -37,6 +38,8 @@ usage:
                      play lessons (Markdown, format in lessons/README.md) headless, verifying every
                      command, check, question and challenge goal (--all: every *.md in DIR, default
                      lessons/, README.md and coverage.md aside); a summary line per lesson and in all
+  kafka-sandbox lesson --compile OUT [DIR]
+                     write the lessons of DIR (default lessons/) in the compiled form the page fetches
   kafka-sandbox swarm [--seeds N] [--start S] [--length L] [--unclean] [--print]
                      play the random fault schedules of seeds S..S+N (default 0..1000, 60 commands
                      each) with every invariant checked after every step; print the first failure
@@ -103,6 +106,11 @@ fn lesson_files(dir: &str) -> Result<Vec<String>, Failure> {
 
 fn lesson(args: &[String]) -> Result<(), Failure> {
     use sandbox_core::lesson::{parse_lesson, run_lesson};
+    if let [compile, out, rest @ ..] = args {
+        if compile == "--compile" {
+            return compile_lessons(out, rest.first().map_or("lessons", String::as_str));
+        }
+    }
     let files = match args {
         [all] if all == "--all" => lesson_files("lessons")?,
         [all, dir] if all == "--all" => lesson_files(dir)?,
@@ -153,6 +161,30 @@ fn lesson(args: &[String]) -> Result<(), Failure> {
     if failed > 0 {
         return Err(Failure::Command(format!("{failed} lesson(s) failed")));
     }
+    Ok(())
+}
+
+/// Writes the lessons of `dir` in the compiled form the page fetches (`lesson::ir`); a lesson
+/// that does not read is written as its error, which the page's lesson map shows, and said here.
+fn compile_lessons(out: &str, dir: &str) -> Result<(), Failure> {
+    use sandbox_core::lesson::{ir, parse_lesson};
+    let mut text = String::new();
+    let files = lesson_files(dir)?;
+    for path in &files {
+        let source = read_input(path)?;
+        let name = std::path::Path::new(path)
+            .file_name()
+            .map_or(path.clone(), |n| n.to_string_lossy().into_owned());
+        match parse_lesson(&name, &source) {
+            Ok(lesson) => text.push_str(&ir::write(&lesson)),
+            Err(e) => {
+                eprintln!("kafka-sandbox: {e}");
+                text.push_str(&ir::write_broken(&e.to_string()));
+            }
+        }
+    }
+    std::fs::write(out, text).map_err(|e| Failure::Command(format!("writing {out}: {e}")))?;
+    println!("{} lessons compiled into {out}", files.len());
     Ok(())
 }
 

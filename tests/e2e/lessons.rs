@@ -10,7 +10,7 @@ use e2e::Session;
 async fn a_learner_follows_a_lesson_from_the_welcome_to_its_end() {
     let session = Session::start().await;
     session.goto("/").await;
-    session.wait_for(".lesson-map").await;
+    session.wait_for(".lesson-map .lesson-card").await;
     session.screenshot("lesson-0-welcome").await;
     assert!(session.count(".lesson-card").await >= 3);
     session

@@ -7,26 +7,61 @@ use std::rc::Rc;
 use sandbox_core::lesson::predict::{prepare, Question};
 use sandbox_core::lesson::{Block, Lesson, Target};
 
-/// The lessons, compiled by `build.rs` from `lessons/*.md`.
-const LESSONS: &str = include_str!(concat!(env!("OUT_DIR"), "/lessons.txt"));
+/// The lessons as the page got them: not fetched yet, or each lesson (or why it is broken),
+/// or why the file could not be fetched.
+pub type Catalog = Option<Result<Rc<Vec<Result<Rc<Lesson>, String>>>, String>>;
 
 thread_local! {
-    static CATALOG: Rc<Vec<Result<Rc<Lesson>, String>>> = Rc::new(
-        sandbox_core::lesson::ir::read_all(LESSONS)
-            .into_iter()
-            .map(|l| l.map(Rc::new))
-            .collect(),
-    );
+    static CATALOG: std::cell::RefCell<Catalog> = const { std::cell::RefCell::new(None) };
 }
 
-/// Every lesson compiled in, read once; a broken one is its error (the tests keep them whole).
-pub fn catalog() -> Rc<Vec<Result<Rc<Lesson>, String>>> {
-    CATALOG.with(Rc::clone)
+/// The curriculum, compiled by `kafka-sandbox lesson --compile` into the site, fetched once
+/// when the page starts (neither the Markdown parser nor the lessons' text is in the wasm).
+pub const LESSONS_FILE: &str = "lessons.txt";
+
+/// Fetches the compiled lessons.
+pub async fn fetch_lessons() -> Result<String, String> {
+    use wasm_bindgen::JsCast;
+    use wasm_bindgen_futures::JsFuture;
+    let window = web_sys::window().ok_or("no window")?;
+    let failed = |e: wasm_bindgen::JsValue| format!("{LESSONS_FILE}: {e:?}");
+    let response: web_sys::Response = JsFuture::from(window.fetch_with_str(LESSONS_FILE))
+        .await
+        .map_err(failed)?
+        .dyn_into()
+        .map_err(failed)?;
+    if !response.ok() {
+        return Err(format!("{LESSONS_FILE}: HTTP {}", response.status()));
+    }
+    let text = JsFuture::from(response.text().map_err(failed)?)
+        .await
+        .map_err(failed)?;
+    text.as_string()
+        .ok_or_else(|| format!("{LESSONS_FILE} is not text"))
+}
+
+/// Keeps what [`fetch_lessons`] got.
+pub fn set_catalog(fetched: Result<String, String>) {
+    let catalog = fetched.map(|text| {
+        Rc::new(
+            sandbox_core::lesson::ir::read_all(&text)
+                .into_iter()
+                .map(|l| l.map(Rc::new))
+                .collect(),
+        )
+    });
+    CATALOG.with(|c| *c.borrow_mut() = Some(catalog));
+}
+
+/// The lessons, once fetched.
+pub fn catalog() -> Catalog {
+    CATALOG.with(|c| c.borrow().clone())
 }
 
 /// The lesson with this id (`02-replication`).
 pub fn find(id: &str) -> Option<Rc<Lesson>> {
-    catalog()
+    catalog()?
+        .ok()?
         .iter()
         .filter_map(|l| l.as_ref().ok())
         .find(|l| l.id == id)

@@ -118,6 +118,16 @@ pub fn App() -> Html {
             }
         });
     }
+    // The lessons are fetched once, after the first picture.
+    {
+        let state = state.clone();
+        use_effect_with((), move |_| {
+            wasm_bindgen_futures::spawn_local(async move {
+                let fetched = lessons::fetch_lessons().await;
+                state.dispatch(Action::LessonsLoaded(fetched));
+            });
+        });
+    }
     // Callbacks made once: a panel whose data did not change is then not drawn again.
     let dispatch = use_callback(state.dispatcher(), |action: Action, dispatcher| {
         dispatcher.dispatch(action)
@@ -313,7 +323,7 @@ pub fn App() -> Html {
                 <style>{ rules }</style>
             }
             if state.lesson_map {
-                <LessonMap dispatch={dispatch.clone()} />
+                <LessonMap loaded={state.lessons_loaded} dispatch={dispatch.clone()} />
             }
             if let Some(notice) = &state.notice {
                 <div class="notice" role="alert">

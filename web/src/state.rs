@@ -302,6 +302,10 @@ pub struct AppState {
     pub lesson: Option<Rc<LessonState>>,
     /// The welcome and lesson map shown over the page.
     pub lesson_map: bool,
+    /// A lesson step the address asked for, opened once the lessons are fetched.
+    pub pending_lesson: Option<(String, usize)>,
+    /// Whether the lessons were fetched (or failed to be), so the map redraws.
+    pub lessons_loaded: bool,
 }
 
 /// A message shown above the page, with a link to retry what failed.
@@ -367,24 +371,12 @@ impl AppState {
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
         if let Some(link) = hash.strip_prefix("#lesson=") {
-            // `#lesson=ID&step=N` (N from 1), the link a lesson step gives.
+            // `#lesson=ID&step=N` (N from 1), the link a lesson step gives: opened once the
+            // lessons are fetched.
             let (id, step) = link.split_once("&step=").unwrap_or((link, "1"));
             let step = step.parse::<usize>().unwrap_or(1).saturating_sub(1);
             let mut state = AppState::new();
-            match crate::lessons::find(id) {
-                Some(lesson) => {
-                    let (session, lesson) = open_lesson(lesson, step);
-                    state = AppState::with_session(session);
-                    state.lesson = Some(Rc::new(lesson));
-                }
-                None => {
-                    state.notice = Some(Notice {
-                        text: format!("This link names a lesson that does not exist here (`{}`): the lesson map lists the ones there are.", id.chars().take(60).collect::<String>()),
-                        retry: None,
-                    });
-                    state.lesson_map = true;
-                }
-            }
+            state.pending_lesson = Some((id.chars().take(80).collect(), step));
             return state;
         }
         let Some(encoded) = hash.strip_prefix("#run=") else {
@@ -444,6 +436,8 @@ impl AppState {
             theme: Theme::Auto,
             lesson: None,
             lesson_map: false,
+            pending_lesson: None,
+            lessons_loaded: false,
         }
     }
 }
@@ -566,6 +560,8 @@ pub enum Action {
     LessonSolution,
     /// Check a challenge's goal by playing on from here (on a copy).
     LessonCheckGoal(usize),
+    /// The compiled lessons arrived (or could not be fetched).
+    LessonsLoaded(Result<String, String>),
 }
 
 impl Action {
@@ -596,6 +592,7 @@ impl Action {
             Action::LessonHint(_) => "lesson-hint",
             Action::LessonSolution => "lesson-solution",
             Action::LessonCheckGoal(_) => "lesson-goal",
+            Action::LessonsLoaded(_) => "lessons-loaded",
         }
     }
 }
@@ -615,6 +612,9 @@ impl Reducible for AppState {
         let mut theme = self.theme;
         let mut lesson = self.lesson.clone();
         let mut lesson_map = self.lesson_map;
+        let mut pending_lesson = self.pending_lesson.clone();
+        let mut lessons_loaded = self.lessons_loaded;
+        let mut notice = self.notice.clone();
         {
             let mut session = self.session.borrow_mut();
             match action {
@@ -663,6 +663,26 @@ impl Reducible for AppState {
                 Action::LessonMap(open) => {
                     lesson_map = open;
                     crate::lessons::set_welcomed();
+                }
+                Action::LessonsLoaded(fetched) => {
+                    crate::lessons::set_catalog(fetched);
+                    lessons_loaded = true;
+                    if let Some((id, step)) = pending_lesson.take() {
+                        match crate::lessons::find(&id) {
+                            Some(found) => {
+                                let (fresh, state) = open_lesson(found, step);
+                                *session = fresh;
+                                lesson = Some(Rc::new(state));
+                            }
+                            None => {
+                                notice = Some(Notice {
+                                    text: format!("This link names a lesson that is not here (`{id}`): the lesson map lists the ones there are."),
+                                    retry: None,
+                                });
+                                lesson_map = true;
+                            }
+                        }
+                    }
                 }
                 Action::OpenLesson(id, step) => {
                     if let Some(found) = crate::lessons::find(&id) {
@@ -778,7 +798,7 @@ impl Reducible for AppState {
             log,
             metrics,
             timing: Some((label, started, crate::perf::now() - started)),
-            notice: self.notice.clone(),
+            notice,
             selected,
             selected_node,
             playing,
@@ -788,6 +808,8 @@ impl Reducible for AppState {
             theme,
             lesson,
             lesson_map,
+            pending_lesson,
+            lessons_loaded,
         })
     }
 }

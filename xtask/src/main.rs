@@ -268,6 +268,22 @@ impl Project {
             fs::remove_dir_all(&site).map_err(|e| format!("clearing {}: {e}", site.display()))?;
         }
         copy_dir(&self.root.join("static"), &site)?;
+        // The curriculum, compiled by the CLI with core's own lesson parser: the page fetches
+        // it when it starts, so neither the Markdown parser nor the lessons' text is in the wasm.
+        step("compiling lessons/ into the site");
+        run(self
+            .cargo()
+            .args([
+                "run",
+                "--quiet",
+                "--package",
+                "sandbox-cli",
+                "--",
+                "lesson",
+                "--compile",
+            ])
+            .arg(site.join("lessons.txt"))
+            .arg(self.root.join("lessons")))?;
 
         let wasm = self
             .root

@@ -251,13 +251,38 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
 
 #[derive(Properties, PartialEq)]
 pub struct LessonMapProps {
+    /// Whether the lessons were fetched (the map redraws when they arrive).
+    pub loaded: bool,
     pub dispatch: Callback<Action>,
 }
 
 /// The welcome and the lesson map: lessons by level, challenges, or free play.
 #[component]
 pub fn LessonMap(props: &LessonMapProps) -> Html {
-    let all = catalog();
+    let free_play = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::LessonMap(false)))
+    };
+    let all = match catalog() {
+        Some(Ok(all)) => all,
+        other => {
+            let why = match other {
+                Some(Err(why)) => {
+                    format!("The lessons could not be loaded ({why}); free play works.")
+                }
+                _ => "Loading the lessons…".to_string(),
+            };
+            return html! {
+                <div class="lesson-map-backdrop">
+                    <div class="lesson-map" role="dialog" aria-modal="true" aria-labelledby="lesson-map-heading">
+                        <h2 id="lesson-map-heading">{ "Learn Kafka by running it" }</h2>
+                        <p role="status">{ why }</p>
+                        <button class="free-play" onclick={free_play}>{ "Free play" }</button>
+                    </div>
+                </div>
+            };
+        }
+    };
     let done = progress();
     let card = |l: &Rc<Lesson>| {
         let dispatch = props.dispatch.clone();
@@ -302,10 +327,6 @@ pub fn LessonMap(props: &LessonMapProps) -> Html {
         .filter_map(|l| l.as_ref().err())
         .map(|e| html! { <li class="lesson-error">{ e.clone() }</li> })
         .collect();
-    let free_play = {
-        let dispatch = props.dispatch.clone();
-        Callback::from(move |_: MouseEvent| dispatch.emit(Action::LessonMap(false)))
-    };
     let challenges: Vec<Html> = levels
         .iter()
         .filter_map(|&lv| level(lv, LessonKind::Challenge))
