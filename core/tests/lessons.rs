@@ -375,3 +375,54 @@ fn the_coverage_list_maps_every_guide_item_to_lessons_that_teach_it() {
         100.0 * taught as f64 / items.len() as f64
     );
 }
+
+/// Lesson files are untrusted input: whatever is cut out of or spliced into a real lesson, the
+/// parser answers with a lesson or an error, never a panic. Every lesson, cut every 13th byte
+/// (at a char boundary), with each splice inserted there and with the text truncated there.
+#[test]
+fn no_lesson_text_makes_the_parser_panic() {
+    let splices = [
+        "```predict\n",
+        "---\n",
+        "\r\n## ",
+        "[x](sandbox:<b>\u{FEFF}é\\",
+        "check: hw orders-0 = \n",
+        "play: run 1s\n",
+    ];
+    let mut tried = 0;
+    for path in lesson_files() {
+        let text = std::fs::read_to_string(&path).unwrap();
+        for cut in (0..text.len())
+            .step_by(13)
+            .filter(|&i| text.is_char_boundary(i))
+        {
+            for splice in splices {
+                let mangled = format!("{}{splice}{}", &text[..cut], &text[cut..]);
+                let _ = parse_lesson("mangled.md", &mangled);
+                let truncated = format!("{}{splice}", &text[..cut]);
+                let _ = parse_lesson("mangled.md", &truncated);
+                tried += 2;
+            }
+        }
+    }
+    assert!(tried > 10_000, "{tried}");
+}
+
+#[test]
+fn a_lesson_written_with_windows_line_ends_reads_the_same() {
+    let path = lessons_dir().join("02-replication.md");
+    let text = std::fs::read_to_string(&path).unwrap();
+    let crlf = text.replace('\n', "\r\n");
+    let lesson = parse_lesson("02-replication.md", &crlf).unwrap_or_else(|e| panic!("{e}"));
+    let plain = read(&path);
+    assert_eq!(lesson.meta, plain.meta);
+    assert_eq!(lesson.intro.len(), plain.intro.len(), "{:?}", lesson.intro);
+    assert_eq!(lesson.steps.len(), plain.steps.len());
+    assert_eq!(lesson.setup.commands, plain.setup.commands);
+    for (a, b) in lesson.steps.iter().zip(&plain.steps) {
+        assert_eq!(
+            (&a.title, a.line, a.blocks.len()),
+            (&b.title, b.line, b.blocks.len())
+        );
+    }
+}

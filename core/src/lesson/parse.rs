@@ -243,6 +243,7 @@ fn describe(event: &Event<'_>) -> String {
 
 /// The front matter between the first two `---` lines: `key: value` lines.
 fn front_matter(reader: &Reader<'_>, text: &str) -> Result<(Meta, usize), LessonError> {
+    let opening = if text.starts_with("---\r\n") { 5 } else { 4 };
     let Some(rest) = text
         .strip_prefix("---\n")
         .or_else(|| text.strip_prefix("---\r\n"))
@@ -262,7 +263,13 @@ fn front_matter(reader: &Reader<'_>, text: &str) -> Result<(Meta, usize), Lesson
         .map(|(i, _)| i)
         .ok_or_else(|| reader.error_at(1, 1, "the front matter has no closing `---` line"))?;
     let header = &rest[..close];
-    let body_start = 4 + close + 4 + usize::from(rest[close + 4..].starts_with('\n'));
+    let after = &rest[close + 4..];
+    let newline = if after.starts_with("\r\n") {
+        2
+    } else {
+        usize::from(after.starts_with('\n'))
+    };
+    let body_start = opening + close + 4 + newline;
     let mut title = None;
     let mut level = None;
     let mut minutes = None;

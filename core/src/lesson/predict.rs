@@ -100,10 +100,46 @@ fn candidates(
                     }
                 }
             }
+            // For a group's or a consumer's offset: the partition's HW and LEO, the group's
+            // committed offset and every consumer's position on it, before and after.
+            let group_offsets = matches!(
+                query,
+                Query::Committed(..) | Query::Lag(..) | Query::Position(..)
+            );
+            if let (true, Some(tp)) = (group_offsets, query.partition()) {
+                for view in [before, after] {
+                    if let Some(p) = partition(view) {
+                        if let Some(leader) = p.leader_replica() {
+                            out.push(Value::Number(leader.high_watermark));
+                            out.push(Value::Number(leader.log_end_offset));
+                        }
+                    }
+                    for g in &view.groups {
+                        for o in &g.offsets {
+                            if *o.topic == *tp.topic && o.partition == tp.partition {
+                                out.extend(o.committed.map(Value::Number));
+                                if matches!(query, Query::Lag(..)) {
+                                    out.extend(o.lag.map(Value::Number));
+                                }
+                            }
+                        }
+                    }
+                    for c in &view.consumers {
+                        for (p, position) in &c.positions {
+                            if p == tp && !matches!(query, Query::Lag(..)) {
+                                out.push(Value::Number(*position));
+                            }
+                        }
+                    }
+                }
+            }
             if let Value::Number(n) = answer {
                 // Neighbours, so that a question always has a few choices.
                 for d in [1, 2, 3] {
-                    if out.iter().filter(|v| *v != answer).count() >= MAX_CHOICES - 1 {
+                    let mut others: Vec<&Value> = out.iter().filter(|v| *v != answer).collect();
+                    crate::sort::sort(&mut others);
+                    others.dedup();
+                    if others.len() >= MAX_CHOICES - 1 {
                         break;
                     }
                     out.push(Value::Number(n + d));

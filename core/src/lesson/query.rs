@@ -403,11 +403,17 @@ impl Query {
             Query::Lag(g, tp) => {
                 Value::Number(group_offset(g, tp)?.and_then(|o| o.lag).unwrap_or(-1))
             }
-            Query::Owner(g, tp) => Value::Word(
-                group_offset(g, tp)?
-                    .and_then(|o| o.owner.clone())
-                    .unwrap_or_else(|| "none".to_string()),
-            ),
+            Query::Owner(g, tp) => {
+                // The owner as the page names it: the consumer's client.id, not its member id.
+                let member = group_offset(g, tp)?.and_then(|o| o.owner.clone());
+                let client = member.map(|m| {
+                    group(g)
+                        .ok()
+                        .and_then(|g| g.members.iter().find(|x| x.member_id == m))
+                        .map_or(m.clone(), |x| x.client_id.clone())
+                });
+                Value::Word(client.unwrap_or_else(|| "none".to_string()))
+            }
             Query::Position(c, tp) => Value::Number(
                 consumer(c)?
                     .positions
