@@ -173,6 +173,11 @@ pub fn App() -> Html {
                             .is_some_and(|tag| {
                                 matches!(tag.as_str(), "input" | "select" | "textarea" | "button")
                             });
+                        if event.key() == "Escape" {
+                            // Escape closes the lesson map (the welcome): free play.
+                            state.dispatch(Action::LessonMap(false));
+                            return;
+                        }
                         if typing || event.ctrl_key() || event.meta_key() || event.alt_key() {
                             return;
                         }
