@@ -26,8 +26,10 @@ pub const BUDGET_KIB: f64 = 300.0;
 /// per-component code), reading the compiled lessons (8 KB), questions and checks (the query
 /// language, computing a question's choices: ~13 KB). The lessons' text is not in the wasm:
 /// the page fetches `lessons.txt` (compiled by `kafka-sandbox lesson --compile`) once it has
-/// drawn, so the curriculum can grow without growing the download.
-pub const CEILING_KIB: f64 = 635.0;
+/// drawn, so the curriculum can grow without growing the download. 635 -> 636: a group's
+/// offset questions offering the committed offset and positions, owners named by client id,
+/// and Escape closing the lesson map (+0.8 KiB, measured on a clean clone).
+pub const CEILING_KIB: f64 = 636.0;
 
 /// `(file name, raw bytes, gzip bytes)` of each file, compressed at gzip's best level.
 pub fn gzip_sizes(files: &[PathBuf]) -> Result<Vec<(String, u64, u64)>, String> {
