@@ -80,8 +80,11 @@ pub fn App() -> Html {
             if version == 0 {
                 perf::opened();
             }
-            // A link that was not replayed stays in the address until something is done.
-            if version == 0 && retrying.is_some() {
+            // A link that was not replayed stays in the address until something is done; the
+            // lessons arriving in the background is not something done (and opens at most the
+            // lesson step the address already names).
+            let background = matches!(timing, Some(("lessons-loaded", ..)));
+            if background || (version == 0 && retrying.is_some()) {
                 return;
             }
             let now = perf::now();
