@@ -91,7 +91,20 @@ pub fn describe_configs(image: &MetadataImage, entity: &ConfigEntity) -> String 
     if !defaults.is_empty() {
         let _ = writeln!(out, "Defaults in force (not set explicitly):");
         for c in defaults {
-            let _ = writeln!(out, "  {}={}", c.name, c.default);
+            // A topic config not set on the topic takes the cluster-wide broker default when
+            // one is set (Kafka's DYNAMIC_DEFAULT_BROKER_CONFIG synonym), else Kafka's default.
+            match (entity, image.broker_configs.get(c.name)) {
+                (ConfigEntity::Topic(_), Some(value)) => {
+                    let _ = writeln!(
+                        out,
+                        "  {}={value} (the cluster-wide default for brokers; Kafka's default is {})",
+                        c.name, c.default
+                    );
+                }
+                _ => {
+                    let _ = writeln!(out, "  {}={}", c.name, c.default);
+                }
+            }
         }
     }
     out
