@@ -91,12 +91,10 @@ fn lesson_files(dir: &str) -> Result<Vec<String>, Failure> {
     let mut files: Vec<String> = entries
         .filter_map(|e| e.ok())
         .map(|e| e.path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .filter(|p| {
-            !matches!(
-                p.file_name().and_then(|n| n.to_str()),
-                Some("README.md" | "coverage.md")
-            )
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(sandbox_core::lesson::is_lesson_file)
         })
         .map(|p| p.to_string_lossy().into_owned())
         .collect();

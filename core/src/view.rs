@@ -163,6 +163,18 @@ pub struct TopicView {
     pub configs: Vec<(String, String)>,
 }
 
+impl ClusterView {
+    /// The view of one partition, if the cluster has it.
+    pub fn partition(&self, tp: &TopicPartition) -> Option<&PartitionView> {
+        self.topics
+            .iter()
+            .filter(|t| *t.name == *tp.topic)
+            .flat_map(|t| t.partitions.iter())
+            .find(|p| p.partition == tp.partition)
+            .map(|p| &**p)
+    }
+}
+
 /// One KRaft controller as the quorum view shows it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControllerView {

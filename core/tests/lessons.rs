@@ -16,12 +16,10 @@ fn lesson_files() -> Vec<PathBuf> {
     let mut files: Vec<PathBuf> = std::fs::read_dir(lessons_dir())
         .unwrap()
         .map(|e| e.unwrap().path())
-        .filter(|p| p.extension().is_some_and(|x| x == "md"))
         .filter(|p| {
-            !matches!(
-                p.file_name().and_then(|n| n.to_str()),
-                Some("README.md" | "coverage.md")
-            )
+            p.file_name()
+                .and_then(|n| n.to_str())
+                .is_some_and(sandbox_core::lesson::is_lesson_file)
         })
         .collect();
     files.sort();

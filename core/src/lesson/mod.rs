@@ -26,6 +26,12 @@ pub use predict::Question;
 pub use query::{Check, Query, Value, Verdict};
 pub use run::{run_lesson, RunSummary};
 
+/// Whether a file of the lessons folder is a lesson: Markdown, but not the folder's `README.md`
+/// (the format) or `coverage.md` (the guide's items).
+pub fn is_lesson_file(name: &str) -> bool {
+    name.ends_with(".md") && !matches!(name, "README.md" | "coverage.md")
+}
+
 /// A lesson or a challenge, read from its file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Lesson {
@@ -199,12 +205,7 @@ impl Target {
 
     /// Whether the view has the thing pointed at.
     pub fn exists(&self, view: &crate::view::ClusterView) -> bool {
-        let partition = |tp: &TopicPartition| {
-            view.topics
-                .iter()
-                .flat_map(|t| t.partitions.iter())
-                .find(|p| *p.topic == *tp.topic && p.partition == tp.partition)
-        };
+        let partition = |tp: &TopicPartition| view.partition(tp);
         let node = |id: i32| {
             view.brokers.iter().any(|b| b.id == id) || view.controllers.iter().any(|c| c.id == id)
         };

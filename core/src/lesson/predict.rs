@@ -81,15 +81,8 @@ fn candidates(
     if let Ok(v) = query.eval(before) {
         out.push(v);
     }
-    let partition = |view: &ClusterView| {
-        query.partition().and_then(|tp| {
-            view.topics
-                .iter()
-                .flat_map(|t| t.partitions.iter())
-                .find(|p| *p.topic == *tp.topic && p.partition == tp.partition)
-                .cloned()
-        })
-    };
+    let partition =
+        |view: &ClusterView| query.partition().and_then(|tp| view.partition(tp).cloned());
     match query.kind() {
         Kind::Number => {
             for view in [before, after] {

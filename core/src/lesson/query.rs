@@ -318,11 +318,7 @@ impl Query {
     /// Answers the query from a view; an error names what does not exist.
     pub fn eval(&self, view: &ClusterView) -> Result<Value, String> {
         let partition = |tp: &TopicPartition| -> Result<&PartitionView, String> {
-            view.topics
-                .iter()
-                .flat_map(|t| t.partitions.iter())
-                .find(|p| *p.topic == *tp.topic && p.partition == tp.partition)
-                .map(|p| &**p)
+            view.partition(tp)
                 .ok_or_else(|| format!("there is no partition {tp}"))
         };
         let replica = |tp: &TopicPartition, on: Option<i32>| -> Result<ReplicaView, String> {

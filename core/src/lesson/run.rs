@@ -118,17 +118,12 @@ pub fn run_lesson(lesson: &Lesson) -> Result<RunSummary, LessonError> {
 
 /// Checks every line against the timeline's state now; the count, or the first that fails.
 pub fn verify(timeline: &Timeline, lines: &[CheckLine]) -> Result<usize, (usize, String)> {
-    let view = cluster_view(&timeline.state);
-    for line in lines {
-        let verdict = line.check.verify(&view);
-        if !verdict.holds {
-            return Err((
-                line.line,
-                format!("check `{}` does not hold: {}", line.check, verdict.actual),
-            ));
+    match first_failing(&cluster_view(&timeline.state), lines) {
+        Some((line, check, actual)) => {
+            Err((line, format!("check `{check}` does not hold: {actual}")))
         }
+        None => Ok(lines.len()),
     }
-    Ok(lines.len())
 }
 
 /// Whether a goal holds after playing on from `timeline` (on a copy).
@@ -137,14 +132,21 @@ pub fn goal_holds(timeline: &Timeline, goal: &Goal) -> Result<(), (usize, String
     for command in &goal.play.commands {
         crate::tools::apply(&mut sim, command).map_err(|e| (goal.line, e.message))?;
     }
-    let view = cluster_view(&sim);
-    for line in &goal.checks {
-        let verdict = line.check.verify(&view);
-        if !verdict.holds {
-            return Err((line.line, format!("`{}`: {}", line.check, verdict.actual)));
-        }
+    match first_failing(&cluster_view(&sim), &goal.checks) {
+        Some((line, check, actual)) => Err((line, format!("`{check}`: {actual}"))),
+        None => Ok(()),
     }
-    Ok(())
+}
+
+/// The first check that does not hold on `view`: its line, the check and what was found.
+fn first_failing<'a>(
+    view: &crate::view::ClusterView,
+    lines: &'a [CheckLine],
+) -> Option<(usize, &'a super::Check, String)> {
+    lines.iter().find_map(|line| {
+        let verdict = line.check.verify(view);
+        (!verdict.holds).then_some((line.line, &line.check, verdict.actual))
+    })
 }
 
 /// The parts of the picture a block points at.
