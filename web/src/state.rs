@@ -148,9 +148,14 @@ impl Session {
         })
     }
 
-    /// What the console printed after its first `from` lines (answers, notes and errors, not
-    /// the commands echoed), for showing next to what caused it.
-    pub fn printed_since(&self, from: usize) -> Vec<String> {
+    /// Runs commands as clicks do (each echoed to the console) and returns what the console
+    /// printed for them (answers, notes and errors, not the commands echoed), for showing
+    /// next to what caused them.
+    pub fn run_commands(&mut self, commands: &[Command]) -> Vec<String> {
+        let from = self.console.len();
+        for command in commands {
+            self.execute(command, &format_command(command));
+        }
         self.console
             .get(from.min(self.console.len())..)
             .unwrap_or_default()
@@ -700,6 +705,7 @@ impl Reducible for AppState {
                         if step < l.lesson.steps.len() {
                             l.step = step;
                             l.goal = None;
+                            l.ask_reached(&session.timeline.state);
                             crate::lessons::save_progress(&l.lesson.id, step, false);
                         } else {
                             crate::lessons::save_progress(&l.lesson.id, step, true);
@@ -715,13 +721,10 @@ impl Reducible for AppState {
                             | Some(sandbox_core::lesson::Block::Solution(c)) => c.commands.clone(),
                             _ => Vec::new(),
                         };
-                        let printed = session.console.len();
-                        for command in &commands {
-                            session.execute(command, &format_command(command));
-                        }
-                        let lines = session.printed_since(printed);
+                        let lines = session.run_commands(&commands);
                         l.outputs.insert((l.step, index), lines);
                         l.done.insert((l.step, index));
+                        l.ask_reached(&session.timeline.state);
                     }
                 }
                 Action::LessonAnswer(index, choice) => {
@@ -733,15 +736,12 @@ impl Reducible for AppState {
                             (unanswered, l.blocks().get(index))
                         {
                             let play = p.play.commands.clone();
-                            let printed = session.console.len();
-                            for command in &play {
-                                session.execute(command, &format_command(command));
-                            }
-                            let lines = session.printed_since(printed);
+                            let lines = session.run_commands(&play);
                             l.outputs.insert(key, lines);
                             if let Some((_, chosen)) = l.questions.get_mut(&key) {
                                 *chosen = Some(choice);
                             }
+                            l.ask_reached(&session.timeline.state);
                         }
                     }
                 }
@@ -770,15 +770,6 @@ impl Reducible for AppState {
                             l.goal = Some(result);
                         }
                     }
-                }
-            }
-            // Questions reached by what was just done are asked from the state now.
-            if let Some(l) = lesson.as_mut() {
-                let sim = &session.timeline.state;
-                let mut asked = (**l).clone();
-                asked.ask_reached(sim);
-                if asked != **l {
-                    *l = Rc::new(asked);
                 }
             }
         }
@@ -839,9 +830,7 @@ pub fn open_lesson(
         for (i, block) in lesson.steps[s].blocks.iter().enumerate() {
             match block {
                 Block::Do(c) => {
-                    for command in &c.commands {
-                        session.execute(command, &format_command(command));
-                    }
+                    session.run_commands(&c.commands);
                     state.done.insert((s, i));
                 }
                 Block::Predict(p) => {
@@ -851,9 +840,7 @@ pub fn open_lesson(
                         let right = q.answer;
                         state.questions.insert((s, i), (q, Some(right)));
                     }
-                    for command in &p.play.commands {
-                        session.execute(command, &format_command(command));
-                    }
+                    session.run_commands(&p.play.commands);
                 }
                 _ => {}
             }
