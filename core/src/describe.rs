@@ -93,12 +93,14 @@ pub fn describe_configs(image: &MetadataImage, entity: &ConfigEntity) -> String 
         for c in defaults {
             // A topic config not set on the topic takes the cluster-wide broker default when
             // one is set (Kafka's DYNAMIC_DEFAULT_BROKER_CONFIG synonym), else Kafka's default.
-            match (entity, image.broker_configs.get(c.name)) {
-                (ConfigEntity::Topic(_), Some(value)) => {
+            match entity {
+                ConfigEntity::Topic(t) if image.broker_configs.contains_key(c.name) => {
                     let _ = writeln!(
                         out,
-                        "  {}={value} (the cluster-wide default for brokers; Kafka's default is {})",
-                        c.name, c.default
+                        "  {}={} (the cluster-wide default for brokers; Kafka's default is {})",
+                        c.name,
+                        image.topic_config(t, c.name),
+                        c.default
                     );
                 }
                 _ => {
