@@ -675,16 +675,8 @@ impl Consumer {
             return;
         }
         if self.managed() && self.config.group_instance_id.is_none() && !self.member_id.is_empty() {
-            if let (Some(group), Some(coordinator)) = (self.group.clone(), self.coordinator) {
-                ctx.send(
-                    coordinator,
-                    Message::LeaveGroup(LeaveGroupRequest {
-                        group_id: group,
-                        member_id: self.member_id.clone(),
-                        group_instance_id: None,
-                        reason: "the consumer is being closed".into(),
-                    }),
-                );
+            if let Some(coordinator) = self.coordinator {
+                self.send_leave_group(ctx, coordinator, "the consumer is being closed");
             }
         }
         self.event(
@@ -722,6 +714,21 @@ impl Consumer {
     pub fn crash(&mut self) {
         self.stop();
         self.phase = Phase::Crashed;
+    }
+
+    /// A dynamic member leaves its group (LeaveGroup), so the group rebalances without it.
+    fn send_leave_group(&self, ctx: &mut ConsumerCtx, coordinator: NodeId, reason: &str) {
+        if let Some(group) = self.group.clone() {
+            ctx.send(
+                coordinator,
+                Message::LeaveGroup(LeaveGroupRequest {
+                    group_id: group,
+                    member_id: self.member_id.clone(),
+                    group_instance_id: None,
+                    reason: reason.into(),
+                }),
+            );
+        }
     }
 
     /// What it is doing, for the view.

@@ -12,7 +12,6 @@ use crate::error::KafkaError;
 use crate::event::EventKind;
 use crate::protocol::JoinGroupRequest;
 use crate::protocol::JoinGroupResponse;
-use crate::protocol::LeaveGroupRequest;
 use crate::protocol::Message;
 use crate::protocol::SyncGroupRequest;
 
@@ -365,17 +364,7 @@ impl Consumer {
                 ),
             );
             if !static_member {
-                if let Some(group) = self.group.clone() {
-                    ctx.send(
-                        coordinator,
-                        Message::LeaveGroup(LeaveGroupRequest {
-                            group_id: group,
-                            member_id: self.member_id.clone(),
-                            group_instance_id: None,
-                            reason: "consumer poll timeout has expired".into(),
-                        }),
-                    );
-                }
+                self.send_leave_group(ctx, coordinator, "consumer poll timeout has expired");
                 self.member_id.clear();
             }
             // Until the application polls again it is not part of the group; then it joins
