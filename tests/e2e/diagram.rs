@@ -124,3 +124,63 @@ async fn the_layout_holds_on_a_phone_and_a_4k_projector() {
     }
     session.close().await;
 }
+
+/// The workspace fits one screen at a laptop's 1280x720 and at 1920x1080, a lesson open or
+/// not: the page itself never scrolls (the cluster, the lesson, the side panels and the
+/// console each scroll inside), and the console, the narration, the diagram and the panels'
+/// tabs are all on screen at once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_workspace_fits_one_screen_with_and_without_a_lesson() {
+    let session = Session::start().await;
+    for (name, width, height) in [("720p", 1280, 720), ("1080p", 1920, 1080)] {
+        session.resize_viewport(width, height).await;
+        for (what, path) in [
+            ("free-play", "/"),
+            // A query makes it a new page, not a move within this one.
+            ("lesson", "/?one-screen#lesson=02-replication&step=2"),
+        ] {
+            session.open(path).await;
+            if what == "lesson" {
+                session.wait_for(".lesson-panel").await;
+            }
+            let inner = session
+                .client
+                .execute("return [window.innerWidth, window.innerHeight]", vec![])
+                .await
+                .unwrap();
+            assert_eq!(inner, serde_json::json!([width, height]), "the page's size");
+            let overflow = session.downward_overflow().await;
+            assert!(
+                overflow <= 1,
+                "{name} {what}: the page is taller than the window by {overflow}px"
+            );
+            let on_screen = session
+                .client
+                .execute(
+                    "const h = window.innerHeight, w = window.innerWidth;
+                     return [...arguments[0]].filter(css => {
+                       const r = document.querySelector(css)?.getBoundingClientRect();
+                       return !r || r.top < 0 || r.bottom > h || r.left < 0 || r.right > w || r.height == 0;
+                     });",
+                    vec![serde_json::json!([
+                        ".controls .play",
+                        "#cluster-heading",
+                        ".tabs",
+                        ".event-log",
+                        ".console-input input"
+                    ])],
+                )
+                .await
+                .expect("measuring what is on screen");
+            assert_eq!(
+                on_screen,
+                serde_json::json!([]),
+                "{name} {what}: these are not wholly on screen"
+            );
+            session
+                .screenshot(&format!("one-screen-{name}-{what}"))
+                .await;
+        }
+    }
+    session.close().await;
+}

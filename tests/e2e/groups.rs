@@ -75,15 +75,7 @@ async fn start_consumer(session: &Session, name: &str) {
 
 /// Scrolls the groups panel to the top of the window for a screenshot.
 async fn show_groups(session: &Session, name: &str) {
-    session
-        .client
-        .execute(
-            "const p = document.querySelector('.groups-panel'); \
-             window.scrollTo(0, p.getBoundingClientRect().top + window.scrollY - 70);",
-            vec![],
-        )
-        .await
-        .expect("scrolling to the groups panel");
+    session.click("#tab-consumers").await;
     session.screenshot(name).await;
 }
 

@@ -1,6 +1,7 @@
 //! End-to-end flows in a real headless Chromium against the built site.
 //! One binary, one module per area of the app.
 
+mod accessibility;
 mod diagram;
 mod groups;
 mod lessons;

@@ -53,6 +53,14 @@ async fn configs_presenter_mode_and_theme() {
     input.send_keys("two\u{E007}").await.unwrap();
     let error = session.text(".console-lines .error").await;
     assert!(error.contains("Not a number of type INT"), "{error}");
+    // The reason shows beside the panel too, where the user is looking, until dismissed.
+    let refused = session.text(".side .refused").await;
+    assert!(
+        refused.contains("min.insync.replicas=two") && refused.contains("Not a number of type INT"),
+        "{refused}"
+    );
+    session.click(".refused .dismiss").await;
+    assert_eq!(session.count(".refused").await, 0);
 
     // Presenter mode and the theme are classes the styles key on.
     session

@@ -39,16 +39,14 @@ async fn processed(session: &Session, consumer: &str) -> i64 {
         .unwrap_or_else(|_| panic!("{consumer}'s processed count is a number: {text:?}"))
 }
 
-/// Scrolls so `css` sits at the top of the window (under the sticky bar), then saves a
-/// screenshot.
+/// Shows the panel holding `css` (its tab chosen, the element scrolled to the top of its
+/// column), then saves a screenshot.
 async fn screenshot_at(session: &Session, css: &str, name: &str) {
+    let element = session.wait_for(css).await;
+    let arg = serde_json::to_value(&element).expect("an element as a script argument");
     session
         .client
-        .execute(
-            "const el = document.querySelector(arguments[0]); \
-             window.scrollTo(0, el.getBoundingClientRect().top + window.scrollY - 130);",
-            vec![serde_json::json!(css)],
-        )
+        .execute("arguments[0].scrollIntoView({block: 'start'})", vec![arg])
         .await
         .unwrap_or_else(|e| panic!("scrolling to `{css}`: {e}"));
     session.screenshot(name).await;

@@ -202,14 +202,57 @@ impl Session {
         }
     }
 
-    /// Waits up to 20 s for an element, failing with the selector in the message.
+    /// Waits up to 20 s for an element, failing with the selector in the message. An element
+    /// on a side panel that is not shown has its tab clicked first, as a user would.
     pub async fn wait_for(&self, css: &str) -> fantoccini::elements::Element {
-        self.client
+        let element = self
+            .client
             .wait()
             .at_most(Duration::from_secs(20))
             .for_element(Locator::Css(css))
             .await
-            .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"))
+            .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"));
+        self.reveal(&element, css).await;
+        element
+    }
+
+    /// Shows the side panel holding `element` (clicking its tab) when another one is shown,
+    /// and waits until it is.
+    async fn reveal(&self, element: &fantoccini::elements::Element, css: &str) {
+        let arg = serde_json::to_value(element).expect("an element as a script argument");
+        let script = "const panel = arguments[0].closest('[role=tabpanel]');
+            if (!panel || !panel.hidden) return true;
+            document.getElementById(panel.getAttribute('aria-labelledby')).click();
+            return !panel.hidden;";
+        let deadline = Instant::now() + Duration::from_secs(5);
+        loop {
+            let shown = self
+                .client
+                .execute(script, vec![arg.clone()])
+                .await
+                .unwrap_or_else(|e| panic!("showing the panel of `{css}`: {e}"));
+            if shown == json!(true) {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "the tab of the panel holding `{css}` did not show it"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
+    /// How many pixels the page is taller than the window (0 when it fits one screen).
+    pub async fn downward_overflow(&self) -> i64 {
+        self.client
+            .execute(
+                "return document.documentElement.scrollHeight - document.documentElement.clientHeight",
+                vec![],
+            )
+            .await
+            .expect("measuring the page height")
+            .as_i64()
+            .unwrap_or(0)
     }
 
     /// The number of elements matching a CSS selector.
@@ -247,6 +290,25 @@ impl Session {
             .set_window_size(width, height)
             .await
             .unwrap_or_else(|e| panic!("resizing the window to {width}x{height}: {e}"));
+    }
+
+    /// Resizes the browser window so the page itself gets `width` x `height` pixels (the
+    /// window's own frame, if any, added).
+    pub async fn resize_viewport(&self, width: u32, height: u32) {
+        self.resize(width, height).await;
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .expect("measuring the window");
+        let frame = |i: usize, want: u32| {
+            let got = inner[i].as_u64().unwrap_or(want as u64) as u32;
+            want + want.saturating_sub(got)
+        };
+        let (outer_width, outer_height) = (frame(0, width), frame(1, height));
+        if (outer_width, outer_height) != (width, height) {
+            self.resize(outer_width, outer_height).await;
+        }
     }
 
     /// How many pixels the page is wider than the window (0 when it never scrolls sideways).
@@ -385,6 +447,42 @@ impl Session {
             .execute_async(script, vec![json!(key), json!(times)])
             .await
             .unwrap_or_else(|e| panic!("pressing {key}: {e}"));
+    }
+
+    /// The serious and critical accessibility violations axe-core finds in the page as it is
+    /// now, one line each (rule, impact, what it asks, the first elements it names). axe-core
+    /// comes from npm into `.tools/npm` with the build's tools (`cargo xtask build`).
+    pub async fn accessibility_violations(&self) -> Vec<String> {
+        let file = workspace_root().join(".tools/npm/node_modules/axe-core/axe.min.js");
+        let axe = std::fs::read_to_string(&file).unwrap_or_else(|e| {
+            panic!(
+                "reading {}: {e}; `cargo xtask build` installs axe-core",
+                file.display()
+            )
+        });
+        self.client
+            .execute(
+                "if (!window.axe) { const s = document.createElement('script');
+                   s.textContent = arguments[0]; document.head.appendChild(s); }
+                 return !!window.axe;",
+                vec![json!(axe)],
+            )
+            .await
+            .expect("loading axe-core into the page");
+        let script = "const done = arguments[arguments.length - 1];
+            axe.run(document, { resultTypes: ['violations'] }).then(r => done(r.violations
+              .filter(v => v.impact === 'serious' || v.impact === 'critical')
+              .map(v => `${v.id} (${v.impact}): ${v.help}: ` +
+                v.nodes.slice(0, 4).map(n => n.target.join(' ')).join(', ') +
+                (v.nodes.length > 4 ? ` and ${v.nodes.length - 4} more` : '') +
+                ` (${(v.nodes[0].failureSummary || '').replace(/\\s+/g, ' ').trim()})`)),
+              e => done([`axe-core failed: ${e}`]));";
+        let found = self
+            .client
+            .execute_async(script, vec![])
+            .await
+            .expect("running axe-core");
+        serde_json::from_value(found).expect("axe-core's violations as lines")
     }
 
     /// Ends the browser session (ChromeDriver is stopped on drop).

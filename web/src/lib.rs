@@ -28,7 +28,7 @@ use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
 use components::producers::ProducersPanel;
 use sandbox_core::view::{is_internal_topic, ClusterView, PartitionView, TopicView};
-use state::{Action, AppState};
+use state::{Action, AppState, SideTab};
 
 /// Which partition the user is looking at, by topic and partition number.
 pub type PartitionKey = (String, i32);
@@ -321,6 +321,13 @@ pub fn App() -> Html {
             format!("{} {{ filter: drop-shadow(0 0 3px var(--highlight)) drop-shadow(0 0 6px var(--highlight)); outline: 3px solid var(--highlight); outline-offset: 2px; }}", selectors.join(", "))
         }
     });
+    // While the welcome and lesson map is open over the page, what is under it can be neither
+    // reached with the keyboard nor read by a screen reader.
+    let inert = state.lesson_map;
+    let dismiss = {
+        let dispatch = dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::DismissRefusal))
+    };
     let open_map = {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.emit(Action::LessonMap(true)))
@@ -343,7 +350,7 @@ pub fn App() -> Html {
                     }
                 </div>
             }
-            <header class="topbar">
+            <header class="topbar" {inert}>
                 <div class="brand">
                     <h1>{ "Kafka Sandbox" }</h1>
                     <p class="tagline">{ "A Kafka 4 cluster (KRaft), simulated in your browser." }</p>
@@ -356,8 +363,13 @@ pub fn App() -> Html {
                           theme_label={state.theme.label()}
                           dispatch={dispatch.clone()} />
             </header>
-            <div class="layout">
-                <div class="main-column">
+            <div class="workspace" {inert}>
+                if let Some(lesson) = &state.lesson {
+                    <aside class="lesson-column" aria-label="Lesson">
+                        <LessonPanel state={lesson.clone()} view={state.view.clone()} dispatch={dispatch.clone()} />
+                    </aside>
+                }
+                <main class="stage">
                     <section class="panel cluster-panel" aria-labelledby="cluster-heading">
                         <div class="panel-head">
                             <h2 id="cluster-heading">{ "Cluster" }</h2>
@@ -376,28 +388,72 @@ pub fn App() -> Html {
                         <ClusterDiagram view={view.clone()} {rows} selected={state.selected.clone()} {on_select}
                                         {on_node} selected_node={state.selected_node} />
                     </section>
-                    <ProducersPanel view={producers_part.clone()} dispatch={dispatch.clone()} />
-                    <GroupsPanel view={groups_part.clone()} dispatch={dispatch.clone()} />
-                </div>
-                <aside class="side">
-                    if let Some(lesson) = &state.lesson {
-                        <LessonPanel state={lesson.clone()} view={state.view.clone()} dispatch={dispatch.clone()} />
+                </main>
+                <aside class="side" aria-label="Panels">
+                    if let Some(why) = &state.refused {
+                        <div class="refused" role="alert">
+                            <p>{ why }</p>
+                            <button class="dismiss" onclick={dismiss} aria-label="Dismiss this message">{ "✕" }</button>
+                        </div>
                     }
-                    <div class="panel" aria-live="polite">
-                        <PartitionDetail partition={detail} view={groups_part.clone()} />
+                    <div class="tabs" role="tablist" aria-label="Panels">
+                        { for SideTab::ALL.into_iter().map(|tab| {
+                            let chosen = tab == state.side_tab;
+                            let dispatch = dispatch.clone();
+                            html! {
+                                <button id={format!("tab-{}", tab.id())} class={classes!("tab", chosen.then_some("chosen"))}
+                                        role="tab" aria-selected={chosen.to_string()}
+                                        aria-controls={format!("tabpanel-{}", tab.id())}
+                                        onclick={Callback::from(move |_: MouseEvent| dispatch.emit(Action::SideTab(tab)))}>
+                                    { tab.label() }
+                                </button>
+                            }
+                        }) }
                     </div>
-                    <ProduceForm view={produce_part.clone()} dispatch={dispatch.clone()} />
-                    <NodeActions view={nodes.clone()} dispatch={dispatch.clone()} />
-                    <NetworkPanel view={network.clone()} dispatch={dispatch.clone()} />
-                    <MetricsPanel metrics={state.metrics.clone()} />
-                    <ConfigPanel view={configs_part.clone()} dispatch={dispatch.clone()} />
+                    { tab_panel(SideTab::Partition, state.side_tab, html! {
+                        <div class="panel partition-detail" aria-live="polite" tabindex="0" aria-label="Partition detail">
+                            <PartitionDetail partition={detail} view={groups_part.clone()} />
+                        </div>
+                    }) }
+                    { tab_panel(SideTab::Producers, state.side_tab, html! {
+                        <>
+                            <ProduceForm view={produce_part.clone()} dispatch={dispatch.clone()} />
+                            <ProducersPanel view={producers_part.clone()} dispatch={dispatch.clone()} />
+                        </>
+                    }) }
+                    { tab_panel(SideTab::Consumers, state.side_tab, html! {
+                        <GroupsPanel view={groups_part.clone()} dispatch={dispatch.clone()} />
+                    }) }
+                    { tab_panel(SideTab::Faults, state.side_tab, html! {
+                        <>
+                            <NodeActions view={nodes.clone()} dispatch={dispatch.clone()} />
+                            <NetworkPanel view={network.clone()} dispatch={dispatch.clone()} />
+                        </>
+                    }) }
+                    { tab_panel(SideTab::Metrics, state.side_tab, html! {
+                        <MetricsPanel metrics={state.metrics.clone()} />
+                    }) }
+                    { tab_panel(SideTab::Configs, state.side_tab, html! {
+                        <ConfigPanel view={configs_part.clone()} dispatch={dispatch.clone()} />
+                    }) }
                 </aside>
             </div>
-            <div class="bottom">
+            <div class="dock" {inert}>
                 <EventLog events={state.log.clone()} show_all={state.show_all_events}
                           dispatch={dispatch.clone()} />
                 <Console {lines} first_line={session.console_dropped} {history} {dispatch} />
             </div>
+        </div>
+    }
+}
+
+/// One side panel's body: every panel stays drawn (so what it holds is kept while another is
+/// shown), the ones not chosen hidden.
+fn tab_panel(tab: SideTab, chosen: SideTab, body: Html) -> Html {
+    html! {
+        <div id={format!("tabpanel-{}", tab.id())} class="tab-panel" role="tabpanel"
+             aria-labelledby={format!("tab-{}", tab.id())} hidden={tab != chosen}>
+            { body }
         </div>
     }
 }

@@ -311,6 +311,55 @@ pub struct AppState {
     pub pending_lesson: Option<(String, usize)>,
     /// Whether the lessons were fetched (or failed to be), so the map redraws.
     pub lessons_loaded: bool,
+    /// The side panel shown beside the cluster.
+    pub side_tab: SideTab,
+    /// Why the last command from a click was refused, shown beside the panel it came from
+    /// (the console keeps it too).
+    pub refused: Option<String>,
+}
+
+/// The side panels, one shown at a time beside the cluster so the workspace fits one screen.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum SideTab {
+    Partition,
+    Producers,
+    Consumers,
+    Faults,
+    Metrics,
+    Configs,
+}
+
+impl SideTab {
+    pub const ALL: [SideTab; 6] = [
+        SideTab::Partition,
+        SideTab::Producers,
+        SideTab::Consumers,
+        SideTab::Faults,
+        SideTab::Metrics,
+        SideTab::Configs,
+    ];
+    /// The tab's text.
+    pub fn label(self) -> &'static str {
+        match self {
+            SideTab::Partition => "Partition",
+            SideTab::Producers => "Produce",
+            SideTab::Consumers => "Consume",
+            SideTab::Faults => "Faults",
+            SideTab::Metrics => "Metrics",
+            SideTab::Configs => "Configs",
+        }
+    }
+    /// The word in the tab's and its panel's ids (`tab-partition`, `tabpanel-partition`).
+    pub fn id(self) -> &'static str {
+        match self {
+            SideTab::Partition => "partition",
+            SideTab::Producers => "producers",
+            SideTab::Consumers => "consumers",
+            SideTab::Faults => "faults",
+            SideTab::Metrics => "metrics",
+            SideTab::Configs => "configs",
+        }
+    }
 }
 
 /// A message shown above the page, with a link to retry what failed.
@@ -443,6 +492,8 @@ impl AppState {
             lesson_map: false,
             pending_lesson: None,
             lessons_loaded: false,
+            side_tab: SideTab::Partition,
+            refused: None,
         }
     }
 }
@@ -567,6 +618,10 @@ pub enum Action {
     LessonCheckGoal(usize),
     /// The compiled lessons arrived (or could not be fetched).
     LessonsLoaded(Result<String, String>),
+    /// Show one of the side panels.
+    SideTab(SideTab),
+    /// Put away the refusal shown beside the panels.
+    DismissRefusal,
 }
 
 impl Action {
@@ -598,6 +653,8 @@ impl Action {
             Action::LessonSolution => "lesson-solution",
             Action::LessonCheckGoal(_) => "lesson-goal",
             Action::LessonsLoaded(_) => "lessons-loaded",
+            Action::SideTab(_) => "tab",
+            Action::DismissRefusal => "dismiss",
         }
     }
 }
@@ -620,13 +677,25 @@ impl Reducible for AppState {
         let mut pending_lesson = self.pending_lesson.clone();
         let mut lessons_loaded = self.lessons_loaded;
         let mut notice = self.notice.clone();
+        let mut side_tab = self.side_tab;
+        let mut refused = self.refused.clone();
         {
             let mut session = self.session.borrow_mut();
             match action {
-                Action::Console(line) => session.run_line(&line),
+                Action::Console(line) => {
+                    refused = None;
+                    session.run_line(&line);
+                }
                 Action::Command(command) => {
                     let text = format_command(&command);
                     session.execute(&command, &text);
+                    // A refused command's error is the last line it wrote.
+                    refused = match session.console.last() {
+                        Some(ConsoleLine::Error { message, .. }) => {
+                            Some(format!("{text}: {message}"))
+                        }
+                        _ => None,
+                    };
                 }
                 Action::StepForward => {
                     session.execute(&Command::Step { count: 1 }, "step");
@@ -654,7 +723,12 @@ impl Reducible for AppState {
                         &text,
                     );
                 }
-                Action::Select(key) => selected = Some(key),
+                Action::Select(key) => {
+                    selected = Some(key);
+                    side_tab = SideTab::Partition;
+                }
+                Action::SideTab(tab) => side_tab = tab,
+                Action::DismissRefusal => refused = None,
                 Action::SelectNode(node) => {
                     selected_node = if node == self.selected_node {
                         None
@@ -801,6 +875,8 @@ impl Reducible for AppState {
             lesson_map,
             pending_lesson,
             lessons_loaded,
+            side_tab,
+            refused,
         })
     }
 }

@@ -24,6 +24,9 @@ use xtask::server::Server;
 
 /// The npm package that provides `wasm-opt`. Debian's binaryen is too old for what rustc emits.
 const BINARYEN: &str = "binaryen@132.0.0";
+/// The npm package of axe-core, the accessibility rules the e2e tests run in the page
+/// (`tests/src/lib.rs`, `Session::accessibility_violations`).
+const AXE_CORE: &str = "axe-core@4.14.1";
 const WASM_TARGET: &str = "wasm32-unknown-unknown";
 /// Every test stage, in the order `cargo xtask test` runs them.
 const STAGES: &[&str] = &["lint", "native", "wasm", "e2e", "bench"];
@@ -132,7 +135,7 @@ impl Project {
     fn setup(&self, browser: bool) -> Result {
         self.ensure_wasm_target()?;
         self.ensure_wasm_bindgen()?;
-        self.ensure_wasm_opt()?;
+        self.ensure_npm_tools()?;
         if browser {
             self.ensure_chromium()?;
         }
@@ -176,17 +179,26 @@ impl Project {
             .arg(&self.tools))
     }
 
-    fn ensure_wasm_opt(&self) -> Result {
+    /// The tools that come from npm, installed together into `.tools/npm` (npm removes what
+    /// an install does not name, so they are always installed in one command): `wasm-opt`
+    /// for the build, and axe-core, the accessibility checker the e2e tests run in the page.
+    fn ensure_npm_tools(&self) -> Result {
+        let npm = self.tools.join("npm");
         let wanted = BINARYEN.rsplit('@').next().unwrap_or_default();
         let major = wanted.split('.').next().unwrap_or_default();
-        let binary = self.tools.join("npm/node_modules/.bin/wasm-opt");
-        if let Ok(out) = output(self.command(&binary.to_string_lossy()).arg("--version")) {
-            if out.contains(&format!("version {major}")) {
-                return Ok(());
-            }
+        let binary = npm.join("node_modules/.bin/wasm-opt");
+        let has_wasm_opt = output(self.command(&binary.to_string_lossy()).arg("--version"))
+            .is_ok_and(|out| out.contains(&format!("version {major}")));
+        let axe_version = AXE_CORE.rsplit('@').next().unwrap_or_default();
+        let has_axe = fs::read_to_string(npm.join("node_modules/axe-core/package.json"))
+            .is_ok_and(|p| p.contains(&format!("\"version\": \"{axe_version}\"")));
+        if has_wasm_opt && has_axe {
+            return Ok(());
         }
-        step(&format!("installing {BINARYEN} (wasm-opt) into .tools/npm"));
-        fs::create_dir_all(self.tools.join("npm")).map_err(|e| e.to_string())?;
+        step(&format!(
+            "installing {BINARYEN} (wasm-opt) and {AXE_CORE} into .tools/npm"
+        ));
+        fs::create_dir_all(&npm).map_err(|e| e.to_string())?;
         run(self
             .command("npm")
             .args([
@@ -196,9 +208,13 @@ impl Project {
                 "--no-fund",
                 "--prefix",
             ])
-            .arg(self.tools.join("npm"))
-            .arg(BINARYEN))
-        .map_err(|e| format!("{e}\nwasm-opt comes from npm: install Node.js 18 or newer with npm"))
+            .arg(&npm)
+            .args([BINARYEN, AXE_CORE]))
+        .map_err(|e| {
+            format!(
+                "{e}\nwasm-opt and axe-core come from npm: install Node.js 18 or newer with npm"
+            )
+        })
     }
 
     fn ensure_chromium(&self) -> Result {

@@ -194,7 +194,6 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         html! {
             <g class={classes!("controller", class, (props.selected_node == Some(c.id)).then_some("chosen"))}
                data-controller={c.id.to_string()} role="button" tabindex="0"
-               aria-label={format!("Controller {}: actions", c.id)}
                onclick={node_click(c.id)} onkeydown={node_key(c.id)}
                transform={format!("translate({},6)", num(x))}>
                 <title>{ format!("Controller {}: {} in epoch {}, metadata log end {}, HW {}",
@@ -219,7 +218,6 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
             <g class={classes!("broker", status, chosen.then_some("chosen"))}
                data-broker={broker.id.to_string()} data-status={status}
                role="button" tabindex="0" aria-pressed={chosen.to_string()}
-               aria-label={format!("Broker {} ({rack}, {label}): actions", broker.id)}
                onclick={node_click(broker.id)} onkeydown={node_key(broker.id)}
                transform={format!("translate({},{})", num(x), num(quorum + 6.0))}>
                 <title>{ format!("Broker {}: {rack}, {label}. Click for crash, restart, shut down, isolate.", broker.id) }</title>
@@ -290,7 +288,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         <svg class={classes!("cluster-diagram", layout.compact.then_some("compact"))}
              viewBox={format!("0 0 {} {}", num(width), num(height))}
              style={layout.compact.then(|| format!("width: {}px", num(width)))}
-             role="img" aria-label={summary(view)} preserveAspectRatio="xMinYMin meet">
+             role="group" aria-label={summary(view)} preserveAspectRatio="xMinYMin meet">
             if quorum > 0.0 {
                 <text class="quorum-label" x="8" y="31">{ "KRaft quorum" }</text>
             }
@@ -370,6 +368,15 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
         None => "✕ offline".to_string(),
     };
     if layout.compact {
+        let shown = format!(
+            "{}{}",
+            if partition.leader.is_none() {
+                "✕ "
+            } else {
+                ""
+            },
+            partition.name()
+        );
         return html! {
             <g class={classes!("partition-row", "compact", is_selected.then_some("selected"),
                                partition.leader.is_none().then_some("offline"))}>
@@ -378,13 +385,11 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
                 <g class="partition-label" role="button" tabindex="0"
                    data-partition={partition.name()}
                    aria-pressed={is_selected.to_string()}
-                   aria-label={format!("Show partition {} ({status}, ISR {})", partition.name(), ids(&partition.isr))}
+                   aria-label={format!("{shown}: {status}, ISR {}", ids(&partition.isr))}
                    onclick={select} onkeydown={select_key}>
                     <rect x="4" y={num(y)} width={num(LABEL_WIDTH - 16.0)}
                           height={num(layout.row - 6.0)} rx="4" />
-                    <text class="partition-name compact" x="10" y={num(y + 17.0)}>
-                        { format!("{}{}", if partition.leader.is_none() { "✕ " } else { "" }, partition.name()) }
-                    </text>
+                    <text class="partition-name compact" x="10" y={num(y + 17.0)}>{ shown }</text>
                 </g>
                 { for cells }
             </g>
@@ -398,7 +403,6 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
             <g class="partition-label" role="button" tabindex="0"
                data-partition={partition.name()}
                aria-pressed={is_selected.to_string()}
-               aria-label={format!("Show partition {}", partition.name())}
                onclick={select} onkeydown={select_key}>
                 <rect x="4" y={num(y)} width={num(LABEL_WIDTH - 16.0)}
                       height={num(ROW_HEIGHT - 12.0)} rx="8" />
@@ -512,7 +516,7 @@ fn producer_labels(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
                 </text>
             })
         });
-    html! { <g class="clients" aria-label="Producers">{ for labels }</g> }
+    html! { <g class="clients" role="group" aria-label="Producers">{ for labels }</g> }
 }
 
 /// At most this many messages in flight are drawn (the next to arrive): a big cluster has a
@@ -540,7 +544,7 @@ fn in_flight(view: &ClusterView, quorum: f64, layout: Layout) -> Html {
         })
     });
     html! {
-        <g class="in-flight" aria-label="Messages in flight">
+        <g class="in-flight" role="group" aria-label="Messages in flight">
             { for dots }
             if more > 0 {
                 <text class="more-messages" x="8" y={num(quorum + layout.header - 8.0)}>

@@ -98,7 +98,7 @@ pub fn Console(props: &ConsoleProps) -> Html {
             } => {
                 let caret = column.map(|c| format!("{}^", " ".repeat(c.saturating_sub(1) + 2)));
                 html! {
-                    <li {key} class="error" role="alert">
+                    <li {key} class="error">
                         if let Some(caret) = caret {
                             <pre class="caret">{ format!("  {input}\n{caret}") }</pre>
                         }
@@ -119,7 +119,7 @@ pub fn Console(props: &ConsoleProps) -> Html {
     html! {
         <section class="panel console" aria-labelledby="console-heading">
             <h2 id="console-heading">{ "Console" }</h2>
-            <ol class="console-lines" aria-live="polite">{ for lines }</ol>
+            <ol class="console-lines" aria-live="polite" aria-label="Console output" tabindex="0">{ for lines }</ol>
             <div class="console-input">
                 <span class="prompt" aria-hidden="true">{ "›" }</span>
                 <input type="text" value={(*input).clone()} oninput={on_input} onkeydown={on_keydown}
