@@ -125,3 +125,31 @@ async fn a_challenge_says_not_yet_then_solved_once_fixed() {
     session.screenshot("challenge-2-solved").await;
     session.close().await;
 }
+
+/// A step whose cluster changes after a check (round robin dealing again once a member
+/// leaves): the first check block keeps what it said when the learner moved past it, instead
+/// of turning red under them, and every check of the step holds at its end.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_check_keeps_what_it_said_once_the_learner_moves_on() {
+    let session = Session::start().await;
+    session
+        .goto("/#lesson=16-assignors-and-kip-848&step=2")
+        .await;
+    session
+        .wait_for(".lesson-panel[data-lesson='16-assignors-and-kip-848'][data-step='1']")
+        .await;
+    session.click(".lesson-do .do-it:not([disabled])").await;
+    assert_eq!(session.count(".lesson-checks").await, 1);
+    // q3 stops, then the question: who owns payments-0 once round robin has dealt again.
+    session.click(".lesson-do .do-it:not([disabled])").await;
+    session
+        .click(".lesson-predict .choice[data-choice='q1']")
+        .await;
+    let verdict = session.text(".lesson-predict .verdict").await;
+    assert!(verdict.contains("it is q2"), "{verdict}");
+    assert_eq!(session.count(".lesson-checks").await, 2);
+    let checks = session.count(".lesson-check").await;
+    let holding = session.count(".lesson-check[data-holds='true']").await;
+    assert_eq!(holding, checks, "every check of the step holds at its end");
+    session.close().await;
+}

@@ -137,6 +137,9 @@ pub struct LessonState {
     pub solution_shown: bool,
     /// The last "Check my fix" of a challenge's goal: `Ok` or why not yet.
     pub goal: Option<Result<(), String>>,
+    /// What a check block said when the learner moved past it (ran a later block of the
+    /// step): it keeps saying that, rather than turning red as the cluster moves on.
+    pub passed: PerBlock<Vec<sandbox_core::lesson::query::Verdict>>,
 }
 
 /// Equal when the same lesson is at the same place: the lesson itself is compared by address
@@ -152,6 +155,7 @@ impl PartialEq for LessonState {
             && self.outputs == other.outputs
             && self.solution_shown == other.solution_shown
             && self.goal == other.goal
+            && self.passed == other.passed
     }
 }
 
@@ -167,6 +171,21 @@ impl LessonState {
             outputs: PerBlock::default(),
             solution_shown: false,
             goal: None,
+            passed: PerBlock::default(),
+        }
+    }
+
+    /// Keeps what the reached check blocks before `index` in the current step say of `view`,
+    /// before block `index` changes the cluster (those already kept stay as they were).
+    pub fn pass_checks_before(&mut self, index: usize, view: &sandbox_core::view::ClusterView) {
+        for i in 0..index.min(self.blocks().len()) {
+            let key = (self.step, i);
+            if let Block::Check(lines) = &self.blocks()[i] {
+                if self.passed.get(&key).is_none() {
+                    let verdicts = lines.iter().map(|c| c.check.verify(view)).collect();
+                    self.passed.insert(key, verdicts);
+                }
+            }
         }
     }
 

@@ -795,6 +795,7 @@ impl Reducible for AppState {
                             | Some(sandbox_core::lesson::Block::Solution(c)) => c.commands.clone(),
                             _ => Vec::new(),
                         };
+                        l.pass_checks_before(index, &self.view);
                         let lines = session.run_commands(&commands);
                         l.outputs.insert((l.step, index), lines);
                         l.done.insert((l.step, index));
@@ -810,6 +811,7 @@ impl Reducible for AppState {
                             (unanswered, l.blocks().get(index))
                         {
                             let play = p.play.commands.clone();
+                            l.pass_checks_before(index, &self.view);
                             let lines = session.run_commands(&play);
                             l.outputs.insert(key, lines);
                             if let Some((_, chosen)) = l.questions.get_mut(&key) {

@@ -5,7 +5,7 @@
 
 use std::rc::Rc;
 
-use sandbox_core::lesson::{Block, Check, Lesson, LessonKind, Level, Link, Span};
+use sandbox_core::lesson::{Block, Check, Lesson, LessonKind, Level, Link, Span, Verdict};
 use sandbox_core::view::ClusterView;
 use yew::prelude::*;
 
@@ -59,8 +59,7 @@ pub struct LessonPanelProps {
     pub dispatch: Callback<Action>,
 }
 
-fn check_row(check: &Check, view: &ClusterView) -> Html {
-    let verdict = check.verify(view);
+fn check_row(check: &Check, verdict: Verdict) -> Html {
     let (symbol, class) = if verdict.holds {
         ("✓", "holds")
     } else {
@@ -125,11 +124,21 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
                     </>
                 }
             }
-            Block::Check(lines) => html! {
-                <ul class="lesson-checks" aria-label="Checks on the cluster">
-                    { for lines.iter().map(|c| check_row(&c.check, &props.view)) }
-                </ul>
-            },
+            Block::Check(lines) => {
+                // Live while it is the latest thing the learner reached; once they run a later
+                // block, what it said then.
+                let passed = l.passed.get(&key);
+                html! {
+                    <ul class="lesson-checks" aria-label="Checks on the cluster">
+                        { for lines.iter().enumerate().map(|(n, c)| {
+                            let verdict = passed
+                                .and_then(|v| v.get(n).cloned())
+                                .unwrap_or_else(|| c.check.verify(&props.view));
+                            check_row(&c.check, verdict)
+                        }) }
+                    </ul>
+                }
+            }
             Block::Predict(p) => {
                 let question = l.questions.get(&key);
                 let body = match (question, l.broken.get(&key)) {
