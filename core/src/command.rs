@@ -304,8 +304,13 @@ pub enum Command {
     ConsumerStop { name: String },
     /// `consumer crash NAME`: the process dies; the group notices only by session timeout.
     ConsumerCrash { name: String },
-    /// `consumer restart NAME`: start a stopped or crashed consumer again, same configs.
-    ConsumerRestart { name: String },
+    /// `consumer restart NAME [--consumer-property K=V]...`: start a stopped or crashed
+    /// consumer again, with the same configs except those given (a redeploy with a change).
+    ConsumerRestart {
+        name: String,
+        /// Configs that replace (or add to) the ones it ran with.
+        properties: Vec<(String, String)>,
+    },
     /// `consumer set NAME key=value`: change a running consumer's sandbox knob, such as
     /// `processing.ms.per.record` (to make a consumer slow).
     ConsumerSet {

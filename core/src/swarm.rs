@@ -516,7 +516,10 @@ impl Generator {
             3..=5 => match self.pick(&stopped) {
                 Some(name) => {
                     set(&mut self.consumers, &name, true);
-                    self.out.push(Command::ConsumerRestart { name });
+                    self.out.push(Command::ConsumerRestart {
+                        name,
+                        properties: Vec::new(),
+                    });
                 }
                 None => self.run(),
             },
@@ -906,8 +909,10 @@ impl Generator {
         for (name, up) in &mut self.consumers {
             if !*up {
                 *up = true;
-                self.out
-                    .push(Command::ConsumerRestart { name: name.clone() });
+                self.out.push(Command::ConsumerRestart {
+                    name: name.clone(),
+                    properties: Vec::new(),
+                });
             }
         }
         // Producers end their transactions and close, so nothing they retry lands late.

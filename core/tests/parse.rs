@@ -231,7 +231,8 @@ fn consumers() {
     check("consumer --group g start c1 --topic t", expect![[r#"ConsumerStart { name: "c1", group: Some("g"), topics: ["t"], assign: [], properties: [] }"#]]);
     check("consumer stop c1", expect![[r#"ConsumerStop { name: "c1" }"#]]);
     check("consumer crash c1", expect![[r#"ConsumerCrash { name: "c1" }"#]]);
-    check("consumer restart 'c 1'", expect![[r#"ConsumerRestart { name: "c 1" }"#]]);
+    check("consumer restart 'c 1'", expect![[r#"ConsumerRestart { name: "c 1", properties: [] }"#]]);
+    check("consumer restart c1 --consumer-property max.poll.records=50", expect![[r#"ConsumerRestart { name: "c1", properties: [("max.poll.records", "50")] }"#]]);
     check("consumer set c1 sandbox.processing.ms.per.record=200", expect![[r#"ConsumerSet { name: "c1", key: "sandbox.processing.ms.per.record", value: "200" }"#]]);
     check("consumer set c1 commit.after.poll=sync", expect![[r#"ConsumerSet { name: "c1", key: "sandbox.commit.after.poll", value: "sync" }"#]]);
     check("consumer stop start", expect![[r#"ConsumerStop { name: "start" }"#]]);
@@ -393,7 +394,10 @@ fn consumer_commands_round_trip() {
             },
             Command::ConsumerStop { name: name.clone() },
             Command::ConsumerCrash { name: name.clone() },
-            Command::ConsumerRestart { name: name.clone() },
+            Command::ConsumerRestart {
+                name: name.clone(),
+                properties: Vec::new(),
+            },
             Command::ConsumerSet {
                 name: name.clone(),
                 key: "sandbox.processing.ms.per.record".into(),

@@ -490,7 +490,6 @@ pub(super) fn build_consumer_start(a: &Args) -> Result<Parsed, ParseError> {
     let name = need_name(a, "NAME")?;
     let mut topics: Vec<String> = Vec::new();
     let mut assign: Vec<TopicPartition> = Vec::new();
-    let mut properties: Vec<(String, String)> = Vec::new();
     for g in &a.flags {
         match (&g.val, g.name) {
             (Val::Names(list), "--topic") => {
@@ -511,19 +510,10 @@ pub(super) fn build_consumer_start(a: &Args) -> Result<Parsed, ParseError> {
                 }
                 assign.extend(list.iter().cloned());
             }
-            (_, "--consumer-property") => {
-                let (key, value) = consumer_property(&g.piece, g.name, false)?;
-                if properties.iter().any(|(k, _)| *k == key) {
-                    return Err(error(
-                        g.piece.start,
-                        format!("--consumer-property: `{key}` is given twice"),
-                    ));
-                }
-                properties.push((key, value));
-            }
             _ => {}
         }
     }
+    let properties = consumer_properties(a)?;
     let group = a.text("--group");
     match (a.flag("--topic"), a.flag("--assign")) {
         (Some(t), Some(s)) => {
@@ -681,7 +671,24 @@ pub(super) fn build_consumer_crash(a: &Args) -> Result<Parsed, ParseError> {
 pub(super) fn build_consumer_restart(a: &Args) -> Result<Parsed, ParseError> {
     command(Command::ConsumerRestart {
         name: need_name(a, "NAME")?,
+        properties: consumer_properties(a)?,
     })
+}
+
+/// The `--consumer-property KEY=VALUE` flags, each key once.
+fn consumer_properties(a: &Args) -> Result<Vec<(String, String)>, ParseError> {
+    let mut properties: Vec<(String, String)> = Vec::new();
+    for g in a.flags.iter().filter(|g| g.name == "--consumer-property") {
+        let (key, value) = consumer_property(&g.piece, g.name, false)?;
+        if properties.iter().any(|(k, _)| *k == key) {
+            return Err(error(
+                g.piece.start,
+                format!("--consumer-property: `{key}` is given twice"),
+            ));
+        }
+        properties.push((key, value));
+    }
+    Ok(properties)
 }
 
 pub(super) fn build_consumer_set(a: &Args) -> Result<Parsed, ParseError> {

@@ -125,7 +125,16 @@ pub fn format_command(command: &Command) -> String {
         ),
         Command::ConsumerStop { name } => format!("consumer stop {}", quote(name)),
         Command::ConsumerCrash { name } => format!("consumer crash {}", quote(name)),
-        Command::ConsumerRestart { name } => format!("consumer restart {}", quote(name)),
+        Command::ConsumerRestart { name, properties } => {
+            let mut s = format!("consumer restart {}", quote(name));
+            for (k, v) in properties {
+                s.push_str(&format!(
+                    " --consumer-property {}",
+                    quote(&format!("{k}={v}"))
+                ));
+            }
+            s
+        }
         Command::ConsumerSet { name, key, value } => {
             format!(
                 "consumer set {} {}",

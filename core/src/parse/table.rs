@@ -845,11 +845,19 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         aliases: &[],
         mode: Some("restart"),
         group: CLIENTS,
-        summary: "Start a stopped or crashed consumer again, with the same configs.",
-        usage: "consumer restart NAME",
+        summary: "Start a stopped or crashed consumer again, with the same configs, or with \
+                  some of them changed (a redeploy with a new setting).",
+        usage: "consumer restart NAME [--consumer-property KEY=VALUE]...",
         args: &[CONSUMER_NAME],
-        flags: &[],
-        example: "consumer restart billing-1",
+        flags: &[flag(
+            "--consumer-property",
+            "KEY=VALUE",
+            ValueKind::Config,
+            "A consumer config that replaces the one it ran with, such as \
+             `group.instance.id=billing-1`; repeat the flag for more.",
+        )
+        .repeatable()],
+        example: "consumer restart billing-1 --consumer-property group.instance.id=billing-1",
         build: build_consumer_restart,
     },
     CommandSpec {

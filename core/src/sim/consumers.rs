@@ -100,7 +100,7 @@ impl Simulation {
                 ));
                 Ok(Vec::new())
             }
-            Command::ConsumerRestart { name } => {
+            Command::ConsumerRestart { name, properties } => {
                 let id = self.consumer_id(name)?;
                 let old = self.consumers[&id].clone();
                 if old.alive {
@@ -108,14 +108,29 @@ impl Simulation {
                         "consumer {name} is running; crash or stop it first"
                     ));
                 }
+                // The configs it ran with, those given replacing theirs.
+                let mut merged = old.properties.clone();
+                for (key, value) in properties {
+                    match merged.iter_mut().find(|(k, _)| k == key) {
+                        Some(slot) => slot.1 = value.clone(),
+                        None => merged.push((key.clone(), value.clone())),
+                    }
+                }
+                let config = if properties.is_empty() {
+                    old.config.clone()
+                } else {
+                    ConsumerConfig::from_properties(&merged)
+                        .map_err(|message| CommandError { message })?
+                };
                 let spec = ConsumerSpec {
                     name: old.name.clone(),
                     group: old.group.clone(),
                     topics: old.topics.clone(),
                     assign: old.assign.clone(),
-                    properties: old.properties.clone(),
+                    properties: merged,
                 };
-                let mut fresh = Consumer::new(id, spec, old.config.clone(), self.bootstrap());
+                let instance_id = config.group_instance_id.clone();
+                let mut fresh = Consumer::new(id, spec, config, self.bootstrap());
                 fresh.records_processed = old.records_processed;
                 // New connections: an answer to the old process's request must not match.
                 fresh.next_request_id = old.next_request_id;
@@ -126,10 +141,17 @@ impl Simulation {
                     EventKind::Command,
                     None,
                     format!(
-                        "Consumer {name} starts again{}",
-                        match &old.config.group_instance_id {
+                        "Consumer {name} starts again{}{}",
+                        match &instance_id {
                             Some(i) => format!(" with group.instance.id {i}"),
                             None => " as a new member".to_string(),
+                        },
+                        if properties.is_empty() {
+                            String::new()
+                        } else {
+                            let changed: Vec<String> =
+                                properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                            format!(", its configs changed: {}", changed.join(", "))
                         }
                     ),
                 ));

@@ -382,7 +382,7 @@ fn consumer_buttons(c: &ConsumerView, dispatch: &Callback<Action>) -> Html {
             <button class="crash" disabled={!c.alive} title="The process dies: the group notices only after session.timeout.ms"
                     onclick={command(Command::ConsumerCrash { name: name.clone() })}>{ "Crash" }</button>
             <button class="restart" disabled={c.alive} title="Start it again with the same configs"
-                    onclick={command(Command::ConsumerRestart { name: name.clone() })}>{ "Restart" }</button>
+                    onclick={command(Command::ConsumerRestart { name: name.clone(), properties: Vec::new() })}>{ "Restart" }</button>
             <button class="slow" disabled={!c.alive} title={format!("{PROCESSING_KNOB}=500: half a second per record")}
                     onclick={command(set("500"))}>{ "Slow down" }</button>
             <button class="fast" disabled={!c.alive} title={format!("{PROCESSING_KNOB}=0")}
