@@ -126,8 +126,6 @@ pub enum ProducerAction {
     Stop,
     /// The process dies.
     Crash,
-    /// A stopped or crashed producer starts again (a new instance, same configs).
-    Restart,
 }
 
 impl ProducerAction {
@@ -139,7 +137,6 @@ impl ProducerAction {
             ProducerAction::Abort => "abort",
             ProducerAction::Stop => "stop",
             ProducerAction::Crash => "crash",
-            ProducerAction::Restart => "restart",
         }
     }
 }
@@ -325,6 +322,14 @@ pub enum Command {
     /// `initTransactions()` at once.
     ProducerStart {
         name: String,
+        properties: Vec<(String, String)>,
+    },
+    /// `producer restart NAME [--producer-property key=value]...`: a stopped or crashed
+    /// producer starts again as a new instance, with the same configs except those given (a
+    /// redeploy with a change).
+    ProducerRestart {
+        name: String,
+        /// Configs that replace (or add to) the ones it ran with.
         properties: Vec<(String, String)>,
     },
     /// `producer send NAME TOPIC [--count N] [--key K] [--value V] [--partition P]`:

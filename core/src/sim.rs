@@ -855,6 +855,7 @@ impl Simulation {
             Command::ProducerStart { .. }
             | Command::ProducerSend { .. }
             | Command::ProducerAction { .. }
+            | Command::ProducerRestart { .. }
             | Command::ProducerSendOffsets { .. } => self.apply_producer_command(command, outcome),
             Command::ConsumerStart { .. }
             | Command::ConsumerStop { .. }

@@ -378,9 +378,9 @@ impl Generator {
             _ if !p.running => {
                 self.producers[index].running = true;
                 self.producers[index].in_transaction = false;
-                self.out.push(Command::ProducerAction {
+                self.out.push(Command::ProducerRestart {
                     name: p.name,
-                    action: ProducerAction::Restart,
+                    properties: Vec::new(),
                 });
             }
             0..=6 => {

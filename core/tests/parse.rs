@@ -215,6 +215,9 @@ fn consumers() {
     check("producer start app --producer-property ack=1", expect!["error: line 1, column 40: --producer-property: unknown producer config `ack`; did you mean `acks`?"]);
     check("producer start app --producer-property acks=2", expect!["error: line 1, column 45: --producer-property: Invalid value 2 for configuration acks: String must be one of: all, -1, 1, 0"]);
     check("producer start app --producer-property client.id=x", expect!["error: line 1, column 40: --producer-property: a producer's client.id is its NAME"]);
+    check("producer restart app", expect![[r#"ProducerRestart { name: "app", properties: [] }"#]]);
+    check("producer restart app --producer-property partitioner.ignore.keys=false", expect![[r#"ProducerRestart { name: "app", properties: [("partitioner.ignore.keys", "false")] }"#]]);
+    check("producer restart app --producer-property linger.ms=x", expect!["error: line 1, column 52: --producer-property: Invalid value x for configuration linger.ms: Not a number of type INT"]);
     check("producer send app orders --count 3 --key user-42", expect![[r#"ProducerSend { name: "app", topic: "orders", count: 3, key: Some("user-42"), value: None, partition: None }"#]]);
     check("producer send app orders --partition 2 --value \"a b\"", expect![[r#"ProducerSend { name: "app", topic: "orders", count: 1, key: None, value: Some("a b"), partition: Some(2) }"#]]);
     check("producer send app orders --count 0", expect!["error: line 1, column 34: --count must be between 1 and 100000, got `0`"]);

@@ -556,21 +556,26 @@ pub(super) fn build_dump_log(a: &Args) -> Result<Parsed, ParseError> {
 }
 
 pub(super) fn build_producer_start(a: &Args) -> Result<Parsed, ParseError> {
-    let name = need_name(a, "NAME")?;
+    command(Command::ProducerStart {
+        name: need_name(a, "NAME")?,
+        properties: producer_properties(a)?,
+    })
+}
+
+/// The `--producer-property KEY=VALUE` flags, each key once.
+fn producer_properties(a: &Args) -> Result<Vec<(String, String)>, ParseError> {
     let mut properties: Vec<(String, String)> = Vec::new();
-    for g in &a.flags {
-        if g.name == "--producer-property" {
-            let (key, value) = producer_property(&g.piece)?;
-            if properties.iter().any(|(k, _)| *k == key) {
-                return Err(error(
-                    g.piece.start,
-                    format!("--producer-property: `{key}` is given twice"),
-                ));
-            }
-            properties.push((key, value));
+    for g in a.flags.iter().filter(|g| g.name == "--producer-property") {
+        let (key, value) = producer_property(&g.piece)?;
+        if properties.iter().any(|(k, _)| *k == key) {
+            return Err(error(
+                g.piece.start,
+                format!("--producer-property: `{key}` is given twice"),
+            ));
         }
+        properties.push((key, value));
     }
-    command(Command::ProducerStart { name, properties })
+    Ok(properties)
 }
 
 /// A producer config as `producer start --producer-property` takes it, checked as Kafka's
@@ -646,7 +651,10 @@ pub(super) fn build_producer_crash(a: &Args) -> Result<Parsed, ParseError> {
 }
 
 pub(super) fn build_producer_restart(a: &Args) -> Result<Parsed, ParseError> {
-    producer_action_command(a, ProducerAction::Restart)
+    command(Command::ProducerRestart {
+        name: need_name(a, "NAME")?,
+        properties: producer_properties(a)?,
+    })
 }
 
 pub(super) fn build_producer_send_offsets(a: &Args) -> Result<Parsed, ParseError> {

@@ -115,6 +115,16 @@ pub fn format_command(command: &Command) -> String {
             }
             s
         }
+        Command::ProducerRestart { name, properties } => {
+            let mut s = format!("producer restart {}", quote(name));
+            for (k, v) in properties {
+                s.push_str(&format!(
+                    " --producer-property {}",
+                    quote(&format!("{k}={v}"))
+                ));
+            }
+            s
+        }
         Command::ProducerAction { name, action } => {
             format!("producer {} {}", action.name(), quote(name))
         }

@@ -746,14 +746,27 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         "producer crash app",
         build_producer_crash,
     ),
-    producer_action(
-        "restart",
-        "Start a stopped or crashed producer again as a new instance with the same configs \
-         (a transactional one fences its previous instance).",
-        "producer restart NAME",
-        "producer restart app",
-        build_producer_restart,
-    ),
+    CommandSpec {
+        name: "producer",
+        aliases: &[],
+        mode: Some("restart"),
+        group: CLIENTS,
+        summary: "Start a stopped or crashed producer again as a new instance with the same \
+                  configs, or with some of them changed (a redeploy with a new setting); a \
+                  transactional one fences its previous instance.",
+        usage: "producer restart NAME [--producer-property KEY=VALUE]...",
+        args: &[PRODUCER_NAME],
+        flags: &[flag(
+            "--producer-property",
+            "KEY=VALUE",
+            ValueKind::Config,
+            "A producer config that replaces the one it ran with, such as `linger.ms=20`; \
+             repeat the flag for more.",
+        )
+        .repeatable()],
+        example: "producer restart app --producer-property linger.ms=20",
+        build: build_producer_restart,
+    },
     CommandSpec {
         name: "producer",
         aliases: &[],

@@ -37,7 +37,7 @@ impl Simulation {
                 properties,
             } => {
                 if self.consumers.values().any(|c| &c.name == name) {
-                    return fail(format!("a consumer named {name} exists already (use `consumer restart {name}` to start it again)"));
+                    return fail(format!("a consumer named {name} exists already (`consumer restart {name}` starts it again, with `--consumer-property KEY=VALUE` for any config to change)"));
                 }
                 if topics.is_empty() && assign.is_empty() {
                     return fail("a consumer needs --topic (subscribe, with --group) or --assign");

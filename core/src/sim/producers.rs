@@ -45,7 +45,7 @@ impl Simulation {
         match command {
             Command::ProducerStart { name, properties } => {
                 if self.producers.values().any(|p| &p.name == name) {
-                    return fail(format!("a producer named {name} exists already (use `producer restart {name}` to start it again)"));
+                    return fail(format!("a producer named {name} exists already (`producer restart {name}` starts it again, with `--producer-property KEY=VALUE` for any config to change)"));
                 }
                 let config = ProducerConfig::from_properties(properties)
                     .map_err(|message| CommandError { message })?;
@@ -122,6 +122,67 @@ impl Simulation {
                     })?
                     .1)
             }
+            Command::ProducerRestart { name, properties } => {
+                let id = self.producer_id(name)?;
+                let Some(old) = self.producers.get(&id).cloned() else {
+                    return Ok(Vec::new());
+                };
+                if old.alive {
+                    return fail(format!(
+                        "producer {name} is running; crash or stop it first"
+                    ));
+                }
+                // The configs it ran with, those given replacing theirs.
+                let mut merged = old.properties.clone();
+                for (key, value) in properties {
+                    match merged.iter_mut().find(|(k, _)| k == key) {
+                        Some(slot) => slot.1 = value.clone(),
+                        None => merged.push((key.clone(), value.clone())),
+                    }
+                }
+                let config = if properties.is_empty() {
+                    old.config.clone()
+                } else {
+                    ProducerConfig::from_properties(&merged)
+                        .map_err(|message| CommandError { message })?
+                };
+                let changed = if properties.is_empty() {
+                    String::new()
+                } else {
+                    let list: Vec<String> =
+                        properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
+                    format!(", its configs changed: {}", list.join(", "))
+                };
+                let mut fresh =
+                    Producer::new(id, old.name.clone(), merged, config, self.bootstrap());
+                fresh.next_record = old.next_record;
+                // A new process has new connections: answers to the old one's
+                // requests must not match the new one's, so numbering goes on.
+                fresh.next_request_id = old.next_request_id;
+                fresh.next_batch_id = old.next_batch_id;
+                fresh.acked = old.acked;
+                fresh.records_sent = old.records_sent;
+                fresh.records_acked = old.records_acked;
+                fresh.records_failed = old.records_failed;
+                fresh.transactions_committed = old.transactions_committed;
+                fresh.transactions_aborted = old.transactions_aborted;
+                self.producers.insert(id, fresh);
+                outcome.events.push(self.event(
+                    id,
+                    EventKind::Command,
+                    None,
+                    format!("Producer {name} starts again as a new instance{}{changed}", match &old.config.transactional_id {
+                        Some(t) => format!(" with transactional.id {t}: initTransactions() will fence the old one"),
+                        None => " with a new producer id".to_string(),
+                    }),
+                ));
+                Ok(self
+                    .with_producer(id, |p, ctx| {
+                        p.start(ctx);
+                        Ok(())
+                    })?
+                    .1)
+            }
             Command::ProducerAction { name, action } => {
                 let id = self.producer_id(name)?;
                 match action {
@@ -141,50 +202,6 @@ impl Simulation {
                             format!("Producer {name} crashes: {lost} record(s) still in its accumulator are lost, and requests in flight get no one to answer"),
                         ));
                         Ok(Vec::new())
-                    }
-                    ProducerAction::Restart => {
-                        let Some(old) = self.producers.get(&id).cloned() else {
-                            return Ok(Vec::new());
-                        };
-                        if old.alive {
-                            return fail(format!(
-                                "producer {name} is running; crash or stop it first"
-                            ));
-                        }
-                        let mut fresh = Producer::new(
-                            id,
-                            old.name.clone(),
-                            old.properties.clone(),
-                            old.config.clone(),
-                            self.bootstrap(),
-                        );
-                        fresh.next_record = old.next_record;
-                        // A new process has new connections: answers to the old one's
-                        // requests must not match the new one's, so numbering goes on.
-                        fresh.next_request_id = old.next_request_id;
-                        fresh.next_batch_id = old.next_batch_id;
-                        fresh.acked = old.acked;
-                        fresh.records_sent = old.records_sent;
-                        fresh.records_acked = old.records_acked;
-                        fresh.records_failed = old.records_failed;
-                        fresh.transactions_committed = old.transactions_committed;
-                        fresh.transactions_aborted = old.transactions_aborted;
-                        self.producers.insert(id, fresh);
-                        outcome.events.push(self.event(
-                            id,
-                            EventKind::Command,
-                            None,
-                            format!("Producer {name} starts again as a new instance{}", match &old.config.transactional_id {
-                                Some(t) => format!(" with transactional.id {t}: initTransactions() will fence the old one"),
-                                None => " with a new producer id".to_string(),
-                            }),
-                        ));
-                        Ok(self
-                            .with_producer(id, |p, ctx| {
-                                p.start(ctx);
-                                Ok(())
-                            })?
-                            .1)
                     }
                     ProducerAction::Flush => Ok(self
                         .with_producer(id, |p, ctx| {

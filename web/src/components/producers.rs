@@ -154,6 +154,16 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
     let txn_state = p.txn_state.map_or("", ProducerTxnState::name);
     let can_send = p.calls.send;
 
+    let restart = {
+        let dispatch = props.dispatch.clone();
+        let name = p.name.clone();
+        Callback::from(move |_: MouseEvent| {
+            dispatch.emit(Action::Command(Command::ProducerRestart {
+                name: name.clone(),
+                properties: Vec::new(),
+            }))
+        })
+    };
     let action = |action: ProducerAction| {
         let dispatch = props.dispatch.clone();
         let name = p.name.clone();
@@ -306,7 +316,7 @@ pub fn ProducerCard(props: &ProducerCardProps) -> Html {
                         onclick={action(ProducerAction::Crash)}>{ "Crash" }</button>
                 <button class="restart" disabled={p.alive}
                         title="A new instance with the same configs (a transactional one fences the old one)"
-                        onclick={action(ProducerAction::Restart)}>{ "Restart" }</button>
+                        onclick={restart}>{ "Restart" }</button>
                 <button class="stop" disabled={!p.alive}
                         title="close(): send what waits, wait for the answers, stop"
                         onclick={action(ProducerAction::Stop)}>{ "Stop" }</button>
