@@ -322,10 +322,15 @@ impl Project {
 
         let app_wasm = site.join("app_bg.wasm");
         if !dev {
-            step("optimising with wasm-opt -Oz");
+            step("optimising with wasm-opt --low-memory-unused -Oz");
             run(self
                 .command("wasm-opt")
                 .args([
+                    // Rust's wasm puts the stack first (addresses 0 to 1 MiB, growing down),
+                    // so the lowest 1 KiB is touched only by a stack about to overflow: telling
+                    // wasm-opt lets it fold constant addresses into loads and stores (-4.9 KB
+                    // gzip, measured against -Oz alone).
+                    "--low-memory-unused",
                     "-Oz",
                     // The features rustc enables by default for wasm32-unknown-unknown.
                     "--enable-bulk-memory",
