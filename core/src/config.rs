@@ -618,3 +618,25 @@ pub fn default_value(name: &str) -> &'static str {
 pub fn find(name: &str) -> Option<&'static ConfigDef> {
     CONFIGS.iter().find(|c| c.name == name)
 }
+
+/// A client's configs after a redeploy: the ones it ran with, each of `changes` replacing its
+/// own (or added), and the words for what changed (`""` when nothing did).
+pub fn redeployed(
+    old: &[(String, String)],
+    changes: &[(String, String)],
+) -> (Vec<(String, String)>, String) {
+    let mut merged = old.to_vec();
+    for (key, value) in changes {
+        match merged.iter_mut().find(|(k, _)| k == key) {
+            Some(slot) => slot.1 = value.clone(),
+            None => merged.push((key.clone(), value.clone())),
+        }
+    }
+    let said = if changes.is_empty() {
+        String::new()
+    } else {
+        let list: Vec<String> = changes.iter().map(|(k, v)| format!("{k}={v}")).collect();
+        format!(", its configs changed: {}", list.join(", "))
+    };
+    (merged, said)
+}

@@ -564,13 +564,23 @@ pub(super) fn build_producer_start(a: &Args) -> Result<Parsed, ParseError> {
 
 /// The `--producer-property KEY=VALUE` flags, each key once.
 fn producer_properties(a: &Args) -> Result<Vec<(String, String)>, ParseError> {
+    config_flags(a, "--producer-property", producer_property)
+}
+
+/// The configs given with `flag` (`--consumer-property` or `--producer-property`), each read
+/// and checked by `read`, each key at most once.
+fn config_flags(
+    a: &Args,
+    flag: &str,
+    read: impl Fn(&Piece) -> Result<(String, String), ParseError>,
+) -> Result<Vec<(String, String)>, ParseError> {
     let mut properties: Vec<(String, String)> = Vec::new();
-    for g in a.flags.iter().filter(|g| g.name == "--producer-property") {
-        let (key, value) = producer_property(&g.piece)?;
+    for g in a.flags.iter().filter(|g| g.name == flag) {
+        let (key, value) = read(&g.piece)?;
         if properties.iter().any(|(k, _)| *k == key) {
             return Err(error(
                 g.piece.start,
-                format!("--producer-property: `{key}` is given twice"),
+                format!("{flag}: `{key}` is given twice"),
             ));
         }
         properties.push((key, value));
@@ -685,18 +695,9 @@ pub(super) fn build_consumer_restart(a: &Args) -> Result<Parsed, ParseError> {
 
 /// The `--consumer-property KEY=VALUE` flags, each key once.
 fn consumer_properties(a: &Args) -> Result<Vec<(String, String)>, ParseError> {
-    let mut properties: Vec<(String, String)> = Vec::new();
-    for g in a.flags.iter().filter(|g| g.name == "--consumer-property") {
-        let (key, value) = consumer_property(&g.piece, g.name, false)?;
-        if properties.iter().any(|(k, _)| *k == key) {
-            return Err(error(
-                g.piece.start,
-                format!("--consumer-property: `{key}` is given twice"),
-            ));
-        }
-        properties.push((key, value));
-    }
-    Ok(properties)
+    config_flags(a, "--consumer-property", |p| {
+        consumer_property(p, "--consumer-property", false)
+    })
 }
 
 pub(super) fn build_consumer_set(a: &Args) -> Result<Parsed, ParseError> {

@@ -73,22 +73,12 @@ pub fn format_command(command: &Command) -> String {
             if let Some(g) = group {
                 s.push_str(&format!(" --group {}", quote(g)));
             }
-            for (k, v) in properties {
-                s.push_str(&format!(
-                    " --consumer-property {}",
-                    quote(&format!("{k}={v}"))
-                ));
-            }
+            push_properties(&mut s, "--consumer-property", properties);
             s
         }
         Command::ProducerStart { name, properties } => {
             let mut s = format!("producer start {}", quote(name));
-            for (k, v) in properties {
-                s.push_str(&format!(
-                    " --producer-property {}",
-                    quote(&format!("{k}={v}"))
-                ));
-            }
+            push_properties(&mut s, "--producer-property", properties);
             s
         }
         Command::ProducerSend {
@@ -117,12 +107,7 @@ pub fn format_command(command: &Command) -> String {
         }
         Command::ProducerRestart { name, properties } => {
             let mut s = format!("producer restart {}", quote(name));
-            for (k, v) in properties {
-                s.push_str(&format!(
-                    " --producer-property {}",
-                    quote(&format!("{k}={v}"))
-                ));
-            }
+            push_properties(&mut s, "--producer-property", properties);
             s
         }
         Command::ProducerAction { name, action } => {
@@ -137,12 +122,7 @@ pub fn format_command(command: &Command) -> String {
         Command::ConsumerCrash { name } => format!("consumer crash {}", quote(name)),
         Command::ConsumerRestart { name, properties } => {
             let mut s = format!("consumer restart {}", quote(name));
-            for (k, v) in properties {
-                s.push_str(&format!(
-                    " --consumer-property {}",
-                    quote(&format!("{k}={v}"))
-                ));
-            }
+            push_properties(&mut s, "--consumer-property", properties);
             s
         }
         Command::ConsumerSet { name, key, value } => {
@@ -424,4 +404,11 @@ pub(super) fn quote(s: &str) -> String {
     }
     q.push('"');
     q
+}
+
+/// ` --consumer-property KEY=VALUE` (or the producer's) for each config.
+fn push_properties(s: &mut String, flag: &str, properties: &[(String, String)]) {
+    for (k, v) in properties {
+        s.push_str(&format!(" {flag} {}", quote(&format!("{k}={v}"))));
+    }
 }

@@ -108,14 +108,7 @@ impl Simulation {
                         "consumer {name} is running; crash or stop it first"
                     ));
                 }
-                // The configs it ran with, those given replacing theirs.
-                let mut merged = old.properties.clone();
-                for (key, value) in properties {
-                    match merged.iter_mut().find(|(k, _)| k == key) {
-                        Some(slot) => slot.1 = value.clone(),
-                        None => merged.push((key.clone(), value.clone())),
-                    }
-                }
+                let (merged, changed) = crate::config::redeployed(&old.properties, properties);
                 let config = if properties.is_empty() {
                     old.config.clone()
                 } else {
@@ -141,18 +134,11 @@ impl Simulation {
                     EventKind::Command,
                     None,
                     format!(
-                        "Consumer {name} starts again{}{}",
+                        "Consumer {name} starts again{}{changed}",
                         match &instance_id {
                             Some(i) => format!(" with group.instance.id {i}"),
                             None => " as a new member".to_string(),
                         },
-                        if properties.is_empty() {
-                            String::new()
-                        } else {
-                            let changed: Vec<String> =
-                                properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                            format!(", its configs changed: {}", changed.join(", "))
-                        }
                     ),
                 ));
                 self.with_consumer(id, |c, ctx| c.start(ctx))

@@ -132,26 +132,12 @@ impl Simulation {
                         "producer {name} is running; crash or stop it first"
                     ));
                 }
-                // The configs it ran with, those given replacing theirs.
-                let mut merged = old.properties.clone();
-                for (key, value) in properties {
-                    match merged.iter_mut().find(|(k, _)| k == key) {
-                        Some(slot) => slot.1 = value.clone(),
-                        None => merged.push((key.clone(), value.clone())),
-                    }
-                }
+                let (merged, changed) = crate::config::redeployed(&old.properties, properties);
                 let config = if properties.is_empty() {
                     old.config.clone()
                 } else {
                     ProducerConfig::from_properties(&merged)
                         .map_err(|message| CommandError { message })?
-                };
-                let changed = if properties.is_empty() {
-                    String::new()
-                } else {
-                    let list: Vec<String> =
-                        properties.iter().map(|(k, v)| format!("{k}={v}")).collect();
-                    format!(", its configs changed: {}", list.join(", "))
                 };
                 let mut fresh =
                     Producer::new(id, old.name.clone(), merged, config, self.bootstrap());
