@@ -54,11 +54,7 @@ async fn every_state_a_learner_passes_through_is_accessible() {
     }
 
     // A refused command shows its reason beside the panels.
-    let select = session.wait_for(".configs select").await;
-    select
-        .select_by_value("orders")
-        .await
-        .expect("choosing topic orders");
+    session.select(".configs select", "orders").await;
     let input = session
         .wait_for("[data-config='min.insync.replicas'] input")
         .await;

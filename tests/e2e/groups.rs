@@ -60,11 +60,8 @@ async fn start_consumer(session: &Session, name: &str) {
         "internal topics are not offered"
     );
     session
-        .wait_for(".consumer-form .consumer-reset")
-        .await
-        .select_by_value("earliest")
-        .await
-        .expect("choosing auto.offset.reset=earliest");
+        .select(".consumer-form .consumer-reset", "earliest")
+        .await;
     session.click(".consumer-start").await;
     session
         .console_shows(&format!(
@@ -232,11 +229,7 @@ async fn consumer_configs_are_shown_and_the_live_ones_change() {
     )
     .await;
     session.console_shows("Consumer c1 starts").await;
-    let select = session.wait_for(".configs select").await;
-    select
-        .select_by_value("consumer:c1")
-        .await
-        .expect("choosing consumer c1");
+    session.select(".configs select", "consumer:c1").await;
     let fixed = session
         .text(".configs [data-config='max.poll.records']")
         .await;

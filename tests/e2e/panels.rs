@@ -10,11 +10,7 @@ async fn configs_presenter_mode_and_theme() {
     session.open("/").await;
 
     // Pick the topic, set min.insync.replicas=2 from its row.
-    let select = session.wait_for(".configs select").await;
-    select
-        .select_by_value("orders")
-        .await
-        .expect("choosing topic orders");
+    session.select(".configs select", "orders").await;
     let row = "[data-config='min.insync.replicas']";
     let input = session.wait_for(&format!("{row} input")).await;
     input.send_keys("2\u{E007}").await.expect("typing a value");

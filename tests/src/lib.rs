@@ -339,6 +339,15 @@ impl Session {
             .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
     }
 
+    /// Chooses the option with `value` in the first select matching a CSS selector.
+    pub async fn select(&self, css: &str, value: &str) {
+        self.wait_for(css)
+            .await
+            .select_by_value(value)
+            .await
+            .unwrap_or_else(|e| panic!("choosing `{value}` in `{css}`: {e}"));
+    }
+
     /// An attribute of the first element matching a CSS selector ("" when it has none).
     pub async fn attr(&self, css: &str, name: &str) -> String {
         self.wait_for(css)

@@ -37,6 +37,16 @@ impl Simulation {
         Ok((value, vec![(id, wrap(ctx.out))]))
     }
 
+    /// Starts producer `id`'s process (`initTransactions()` first for a transactional one).
+    fn start_producer(&mut self, id: NodeId) -> Result<NodeOutputs, CommandError> {
+        Ok(self
+            .with_producer(id, |p, ctx| {
+                p.start(ctx);
+                Ok(())
+            })?
+            .1)
+    }
+
     pub(super) fn apply_producer_command(
         &mut self,
         command: &Command,
@@ -64,12 +74,7 @@ impl Simulation {
                 outcome
                     .events
                     .push(self.event(id, EventKind::Command, None, text));
-                Ok(self
-                    .with_producer(id, |p, ctx| {
-                        p.start(ctx);
-                        Ok(())
-                    })?
-                    .1)
+                self.start_producer(id)
             }
             Command::ProducerSend {
                 name,
@@ -162,12 +167,7 @@ impl Simulation {
                         None => " with a new producer id".to_string(),
                     }),
                 ));
-                Ok(self
-                    .with_producer(id, |p, ctx| {
-                        p.start(ctx);
-                        Ok(())
-                    })?
-                    .1)
+                self.start_producer(id)
             }
             Command::ProducerAction { name, action } => {
                 let id = self.producer_id(name)?;
