@@ -868,11 +868,15 @@ impl PartitionView {
                 holding_back.join(", ")
             )
         };
-        if !out_of_sync.is_empty() {
-            sentence.push_str(&format!(
-                "; broker {} is out of sync, so it does not hold the HW back",
-                out_of_sync.join(", ")
-            ));
+        match out_of_sync.as_slice() {
+            [] => {}
+            [one] => sentence.push_str(&format!(
+                "; broker {one} is out of sync, so it does not hold the HW back"
+            )),
+            many => sentence.push_str(&format!(
+                "; brokers {} are out of sync, so they do not hold the HW back",
+                many.join(", ")
+            )),
         }
         sentence.push_str(". Consumers read only offsets below the HW.");
         sentence

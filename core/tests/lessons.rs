@@ -237,6 +237,12 @@ fn a_lesson_whose_check_or_question_is_wrong_fails_where_it_is_wrong() {
             13,
             "does not have",
         ),
+        // -1 is "none" for a group's offsets and a consumer's position: the failure says so.
+        (
+            "```setup\nkafka-topics.sh --create --topic orders --partitions 1 --replication-factor 3\nrun 1s\nproduce orders-0 --count 3\nconsumer start c1 --topic orders --group g --consumer-property enable.auto.commit=false\nrun 8s\n```\n\n## S\n\n```check\nlag g orders-0 = 0\n```\n",
+            19,
+            "lag g orders-0 is -1 (no committed offset yet)",
+        ),
     ];
     for (i, &(body, line, words)) in cases.iter().enumerate() {
         let text = format!("{HEAD}\n{body}");

@@ -625,9 +625,17 @@ impl Check {
                 }
             },
         };
+        // -1 stands for "none" where the tools print `-`: say so.
+        let meaning = match (&self.query, &actual) {
+            (Query::Committed(..) | Query::Lag(..), Value::Number(-1)) => {
+                " (no committed offset yet)"
+            }
+            (Query::Position(..), Value::Number(-1)) => " (it does not own the partition)",
+            _ => "",
+        };
         Verdict {
             holds: self.op.holds(&actual, &expected),
-            actual: format!("{} is {actual}", self.query),
+            actual: format!("{} is {actual}{meaning}", self.query),
         }
     }
 }
