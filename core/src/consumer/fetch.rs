@@ -38,6 +38,7 @@ impl Consumer {
         }) {
             self.request_metadata(ctx);
         }
+        let mut rejoining = false;
         if self.managed() {
             if self.coordinator.is_none() {
                 return;
@@ -47,14 +48,22 @@ impl Consumer {
             }
             if self.rejoin_needed && !matches!(self.phase, Phase::Joining | Phase::Syncing) {
                 self.start_join(ctx);
-                return;
             }
             if self.phase != Phase::Stable {
-                return;
+                // While it rejoins, poll() still fetches and hands out the partitions the
+                // member owns (KafkaConsumer.poll goes on to pollForFetches when the join is
+                // not complete): with the cooperative protocol it keeps them through the
+                // rebalance (KIP-429); an eager member gave them all up when it began to.
+                // The auto-commit waits for the group to be stable again.
+                if self.owned.is_empty() {
+                    return;
+                }
+                rejoining = true;
             }
         }
         // Auto-commit runs inside poll() once the interval has passed.
-        if self.config.enable_auto_commit
+        if !rejoining
+            && self.config.enable_auto_commit
             && self.group.is_some()
             && ctx.now >= self.next_auto_commit_ms
         {
