@@ -86,6 +86,13 @@ const HEAD: &str = "---\ntitle: T\nlevel: beginner\nminutes: 5\nteaches: topic\n
 fn a_broken_lesson_says_where_and_why() {
     let cases: &[(&str, usize, usize, &str)] = &[
         ("# Title\n\nNo step.\n", 11, 1, "at least one step"),
+        // Nothing in the introduction is run or checked: such a block is refused, not dropped.
+        (
+            "Intro.\n\n```check\nhw orders-0 = 3\n```\n\n## S\n\nText.\n",
+            10,
+            1,
+            "belongs in a step",
+        ),
         (
             "## S\n\n```do\nproduce orders-0 --cuont 3\n```\n",
             11,

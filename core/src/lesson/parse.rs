@@ -162,6 +162,17 @@ pub fn parse_lesson(file: &str, text: &str) -> Result<Lesson, LessonError> {
                         }
                         setup = Some(c);
                     }
+                    Some(block) if steps.is_empty() && !matches!(block, Block::Code { .. }) => {
+                        // The introduction is read before the first Next: nothing there is
+                        // run or checked, so a block that would be is refused, not dropped.
+                        return Err(reader.error(
+                            start,
+                            format!(
+                                "a `{language}` block belongs in a step (after a `## ` heading): \
+                                 the introduction before the first step is only read"
+                            ),
+                        ));
+                    }
                     Some(block) => push(&mut intro, &mut steps, block),
                     None => {}
                 }

@@ -242,6 +242,11 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
             if l.step == 0 {
                 { for lesson.intro.iter().filter_map(|b| match b {
                     Block::Paragraph(s) => Some(html! { <p>{ spans(s) }</p> }),
+                    Block::Note(s) => Some(html! { <p class="lesson-note">{ spans(s) }</p> }),
+                    Block::List(items) => Some(html! {
+                        <ul>{ for items.iter().map(|s| html! { <li>{ spans(s) }</li> }) }</ul>
+                    }),
+                    Block::Code { text, .. } => Some(html! { <pre class="lesson-code">{ text.clone() }</pre> }),
                     _ => None,
                 }) }
             }
