@@ -28,6 +28,12 @@ use crate::svg::num;
 use crate::PartitionKey;
 
 const LABEL_WIDTH: f64 = 140.0;
+
+/// The width a partition's name is squeezed to when it has more than `chars` characters, so a
+/// long topic name stays inside its label box (`None`: drawn at its natural width).
+fn fit(name: &str, chars: usize, width: &'static str) -> Option<&'static str> {
+    (name.chars().count() > chars).then_some(width)
+}
 const COLUMN_WIDTH: f64 = 250.0;
 const QUORUM_HEIGHT: f64 = 56.0;
 const HEADER_HEIGHT: f64 = 84.0;
@@ -389,7 +395,9 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
                    onclick={select} onkeydown={select_key}>
                     <rect x="4" y={num(y)} width={num(LABEL_WIDTH - 16.0)}
                           height={num(layout.row - 6.0)} rx="4" />
-                    <text class="partition-name compact" x="10" y={num(y + 17.0)}>{ shown }</text>
+                    <text class="partition-name compact" x="10" y={num(y + 17.0)}
+                          textLength={fit(&shown, 15, "112")}
+                          lengthAdjust="spacingAndGlyphs">{ shown }</text>
                 </g>
                 { for cells }
             </g>
@@ -406,7 +414,9 @@ fn PartitionRow(props: &PartitionRowProps) -> Html {
                onclick={select} onkeydown={select_key}>
                 <rect x="4" y={num(y)} width={num(LABEL_WIDTH - 16.0)}
                       height={num(ROW_HEIGHT - 12.0)} rx="8" />
-                <text class="partition-name" x="14" y={num(y + 28.0)}>{ partition.name() }</text>
+                <text class="partition-name" x="14" y={num(y + 28.0)}
+                      textLength={fit(&partition.name(), 12, "108")}
+                      lengthAdjust="spacingAndGlyphs">{ partition.name() }</text>
                 <text class="partition-meta" x="14" y={num(y + 50.0)}>{ status }</text>
                 <text class="partition-meta" x="14" y={num(y + 68.0)}>
                     { format!("ISR {}", ids(&partition.isr)) }

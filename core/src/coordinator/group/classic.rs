@@ -463,6 +463,7 @@ impl GroupCoordinator {
         let previous = group.state;
         group.state = GroupState::PreparingRebalance;
         let timeout = group.rebalance_timeout_ms();
+        let no_members = group.members.is_empty();
         let delay = if from_empty {
             group.initial_delay = Some((now + timeout, false));
             initial_delay.min(timeout)
@@ -486,6 +487,8 @@ impl GroupCoordinator {
             None,
             if from_empty {
                 format!("Group {group_id} goes Empty → PreparingRebalance ({why}); as the group was empty, the join phase waits group.initial.rebalance.delay.ms={initial_delay} for more members")
+            } else if no_members {
+                format!("Group {group_id} goes {} → PreparingRebalance ({why}): no member is left to join again", previous.name())
             } else {
                 format!("Group {group_id} goes {} → PreparingRebalance ({why}): every member must send JoinGroup again within the rebalance timeout of {timeout} ms (the largest max.poll.interval.ms)", previous.name())
             },
