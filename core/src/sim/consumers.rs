@@ -109,12 +109,8 @@ impl Simulation {
                     ));
                 }
                 let (merged, changed) = crate::config::redeployed(&old.properties, properties);
-                let config = if properties.is_empty() {
-                    old.config.clone()
-                } else {
-                    ConsumerConfig::from_properties(&merged)
-                        .map_err(|message| CommandError { message })?
-                };
+                let config = ConsumerConfig::from_properties(&merged)
+                    .map_err(|message| CommandError { message })?;
                 let spec = ConsumerSpec {
                     name: old.name.clone(),
                     group: old.group.clone(),

@@ -138,12 +138,8 @@ impl Simulation {
                     ));
                 }
                 let (merged, changed) = crate::config::redeployed(&old.properties, properties);
-                let config = if properties.is_empty() {
-                    old.config.clone()
-                } else {
-                    ProducerConfig::from_properties(&merged)
-                        .map_err(|message| CommandError { message })?
-                };
+                let config = ProducerConfig::from_properties(&merged)
+                    .map_err(|message| CommandError { message })?;
                 let mut fresh =
                     Producer::new(id, old.name.clone(), merged, config, self.bootstrap());
                 fresh.next_record = old.next_record;
