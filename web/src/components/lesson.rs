@@ -59,6 +59,21 @@ pub struct LessonPanelProps {
     pub dispatch: Callback<Action>,
 }
 
+/// A block that is only read (prose, a subheading, code shown as code), drawn the same in the
+/// introduction and in a step; `None` for the blocks the learner acts on.
+fn prose(block: &Block) -> Option<Html> {
+    Some(match block {
+        Block::Paragraph(s) => html! { <p>{ spans(s) }</p> },
+        Block::Subheading(t) => html! { <h4>{ t.clone() }</h4> },
+        Block::Note(s) => html! { <p class="lesson-note">{ spans(s) }</p> },
+        Block::List(items) => html! {
+            <ul>{ for items.iter().map(|s| html! { <li>{ spans(s) }</li> }) }</ul>
+        },
+        Block::Code { text, .. } => html! { <pre class="lesson-code">{ text.clone() }</pre> },
+        _ => return None,
+    })
+}
+
 fn check_row(check: &Check, verdict: Verdict) -> Html {
     let (symbol, class) = if verdict.holds {
         ("✓", "holds")
@@ -103,13 +118,11 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
         let reached = l.reached(i);
         let key = (l.step, i);
         match block {
-            Block::Paragraph(s) => html! { <p>{ spans(s) }</p> },
-            Block::Subheading(t) => html! { <h4>{ t.clone() }</h4> },
-            Block::Note(s) => html! { <p class="lesson-note">{ spans(s) }</p> },
-            Block::List(items) => html! {
-                <ul>{ for items.iter().map(|s| html! { <li>{ spans(s) }</li> }) }</ul>
-            },
-            Block::Code { text, .. } => html! { <pre class="lesson-code">{ text.clone() }</pre> },
+            Block::Paragraph(_)
+            | Block::Subheading(_)
+            | Block::Note(_)
+            | Block::List(_)
+            | Block::Code { .. } => prose(block).unwrap_or_default(),
             Block::Do(c) => {
                 let done = l.done.contains(&key);
                 html! {
@@ -240,15 +253,7 @@ pub fn LessonPanel(props: &LessonPanelProps) -> Html {
             <p class="lesson-progress">{ format!("Step {} of {total}", l.step + 1) }</p>
             <h3 class="lesson-step-title">{ step.title.clone() }</h3>
             if l.step == 0 {
-                { for lesson.intro.iter().filter_map(|b| match b {
-                    Block::Paragraph(s) => Some(html! { <p>{ spans(s) }</p> }),
-                    Block::Note(s) => Some(html! { <p class="lesson-note">{ spans(s) }</p> }),
-                    Block::List(items) => Some(html! {
-                        <ul>{ for items.iter().map(|s| html! { <li>{ spans(s) }</li> }) }</ul>
-                    }),
-                    Block::Code { text, .. } => Some(html! { <pre class="lesson-code">{ text.clone() }</pre> }),
-                    _ => None,
-                }) }
+                { for lesson.intro.iter().filter_map(prose) }
             }
             <div class="lesson-body">{ for blocks }</div>
             <div class="lesson-nav">
