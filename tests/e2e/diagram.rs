@@ -143,12 +143,7 @@ async fn the_workspace_fits_one_screen_with_and_without_a_lesson() {
             if what == "lesson" {
                 session.wait_for(".lesson-panel").await;
             }
-            let inner = session
-                .client
-                .execute("return [window.innerWidth, window.innerHeight]", vec![])
-                .await
-                .unwrap();
-            assert_eq!(inner, serde_json::json!([width, height]), "the page's size");
+            assert_eq!(session.viewport().await, (width, height), "the page's size");
             let overflow = session.downward_overflow().await;
             assert!(
                 overflow <= 1,

@@ -244,15 +244,31 @@ impl Session {
 
     /// How many pixels the page is taller than the window (0 when it fits one screen).
     pub async fn downward_overflow(&self) -> i64 {
+        self.page_overflow("Height").await
+    }
+
+    /// How many pixels the page's scrollable `Width` or `Height` exceeds the window's.
+    async fn page_overflow(&self, dimension: &str) -> i64 {
         self.client
             .execute(
-                "return document.documentElement.scrollHeight - document.documentElement.clientHeight",
+                &format!("const e = document.documentElement; return e.scroll{dimension} - e.client{dimension}"),
                 vec![],
             )
             .await
-            .expect("measuring the page height")
+            .unwrap_or_else(|e| panic!("measuring the page's {dimension}: {e}"))
             .as_i64()
             .unwrap_or(0)
+    }
+
+    /// The size of the page's viewport in pixels (`window.innerWidth`, `innerHeight`).
+    pub async fn viewport(&self) -> (u32, u32) {
+        let inner = self
+            .client
+            .execute("return [window.innerWidth, window.innerHeight]", vec![])
+            .await
+            .expect("measuring the window");
+        let read = |i: usize| inner[i].as_u64().unwrap_or(0) as u32;
+        (read(0), read(1))
     }
 
     /// The number of elements matching a CSS selector.
@@ -296,16 +312,11 @@ impl Session {
     /// window's own frame, if any, added).
     pub async fn resize_viewport(&self, width: u32, height: u32) {
         self.resize(width, height).await;
-        let inner = self
-            .client
-            .execute("return [window.innerWidth, window.innerHeight]", vec![])
-            .await
-            .expect("measuring the window");
-        let frame = |i: usize, want: u32| {
-            let got = inner[i].as_u64().unwrap_or(want as u64) as u32;
-            want + want.saturating_sub(got)
-        };
-        let (outer_width, outer_height) = (frame(0, width), frame(1, height));
+        let (inner_width, inner_height) = self.viewport().await;
+        let (outer_width, outer_height) = (
+            width + width.saturating_sub(inner_width),
+            height + height.saturating_sub(inner_height),
+        );
         if (outer_width, outer_height) != (width, height) {
             self.resize(outer_width, outer_height).await;
         }
@@ -313,15 +324,7 @@ impl Session {
 
     /// How many pixels the page is wider than the window (0 when it never scrolls sideways).
     pub async fn sideways_overflow(&self) -> i64 {
-        self.client
-            .execute(
-                "return document.documentElement.scrollWidth - document.documentElement.clientWidth",
-                vec![],
-            )
-            .await
-            .expect("measuring the page width")
-            .as_i64()
-            .unwrap_or(0)
+        self.page_overflow("Width").await
     }
 
     /// Clicks the first element matching a CSS selector, scrolled to the middle of the window
