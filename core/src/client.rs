@@ -7,7 +7,7 @@
 //! `retry.backoff.ms` (100 ms) while `delivery.timeout.ms` (120000 ms) allows. Other errors are
 //! reported, not retried, so that each outcome stays visible.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -90,9 +90,9 @@ pub struct Client {
     pub next_request_id: i64,
     pub next_seq: i64,
     /// Cached leader and leader epoch per partition.
-    pub leaders: BTreeMap<TopicPartition, (Option<NodeId>, i32)>,
+    pub leaders: SortedMap<TopicPartition, (Option<NodeId>, i32)>,
     /// Requests waiting for metadata or for an answer, by request id.
-    pub in_flight: BTreeMap<i64, Request>,
+    pub in_flight: SortedMap<i64, Request>,
     pub waiting_for_metadata: Vec<i64>,
     pub bootstrap: Vec<NodeId>,
     pub acked: crate::chunked::ChunkedVec<AckedWrite>,
@@ -117,8 +117,8 @@ impl Client {
         Client {
             next_request_id: 1,
             next_seq: 0,
-            leaders: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            leaders: SortedMap::new(),
+            in_flight: SortedMap::new(),
             waiting_for_metadata: Vec::new(),
             bootstrap: Vec::new(),
             acked: Default::default(),

@@ -31,7 +31,7 @@
 //! Not modelled: request timeouts other than the coordinator's, `fetch.min.bytes` above one
 //! record, and pattern subscriptions.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use serde::{Deserialize, Serialize};
 
@@ -146,15 +146,15 @@ pub struct Consumer {
     /// Its last assignment (the sticky assignor's user data).
     pub last_assignment: Vec<TopicPartition>,
     /// The next offset to process, per owned partition whose position is known.
-    pub positions: BTreeMap<TopicPartition, i64>,
+    pub positions: SortedMap<TopicPartition, i64>,
     /// Owned partitions whose starting position is being looked up.
-    pub looking_up: BTreeSet<TopicPartition>,
+    pub looking_up: SortedSet<TopicPartition>,
     pub metadata: ClusterMetadata,
-    pub leaders: BTreeMap<TopicPartition, NodeId>,
+    pub leaders: SortedMap<TopicPartition, NodeId>,
     /// Fetched records not handed to the application yet.
-    pub buffer: BTreeMap<TopicPartition, Vec<Record>>,
+    pub buffer: SortedMap<TopicPartition, Vec<Record>>,
     /// Brokers with a fetch of ours outstanding, and when it was sent.
-    pub fetches: BTreeMap<NodeId, i64>,
+    pub fetches: SortedMap<NodeId, i64>,
     pub processing: Option<Batch>,
     /// Inside `poll()`, waiting for something to hand out.
     pub in_poll: bool,
@@ -175,7 +175,7 @@ pub struct Consumer {
     pub delivered_transactional: crate::chunked::ChunkedVec<(TopicPartition, i64)>,
     /// The leader's view of the subscribed topics' partition counts when it last assigned.
     #[serde(default)]
-    pub assigned_snapshot: Option<BTreeMap<String, i32>>,
+    pub assigned_snapshot: Option<SortedMap<String, i32>>,
     /// When it last asked for metadata because a subscribed topic was missing.
     #[serde(default)]
     pub metadata_asked_ms: i64,
@@ -252,12 +252,12 @@ impl Consumer {
             leader: false,
             owned: Vec::new(),
             last_assignment: Vec::new(),
-            positions: BTreeMap::new(),
-            looking_up: BTreeSet::new(),
+            positions: SortedMap::new(),
+            looking_up: SortedSet::new(),
             metadata: ClusterMetadata::default(),
-            leaders: BTreeMap::new(),
-            buffer: BTreeMap::new(),
-            fetches: BTreeMap::new(),
+            leaders: SortedMap::new(),
+            buffer: SortedMap::new(),
+            fetches: SortedMap::new(),
             processing: None,
             in_poll: false,
             last_poll_ms: 0,
@@ -432,7 +432,7 @@ impl Consumer {
     }
 
     /// Partition counts of the subscribed topics in the current metadata.
-    fn subscribed_partitions(&self) -> BTreeMap<String, i32> {
+    fn subscribed_partitions(&self) -> SortedMap<String, i32> {
         self.topics
             .iter()
             .map(|t| {
@@ -804,7 +804,7 @@ impl Consumer {
         &mut self,
         ctx: &mut ConsumerCtx,
         timer: ConsumerTimer,
-        processed: &mut BTreeMap<(String, TopicPartition), i64>,
+        processed: &mut SortedMap<(String, TopicPartition), i64>,
     ) {
         if !self.timers.take(&timer, ctx.now) {
             return;

@@ -19,7 +19,7 @@
 //! Replies to brokers are sent once the records they depend on are committed, as the real
 //! controller completes its futures on commit.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::fmt::Write as _;
 use std::sync::Arc;
 
@@ -69,7 +69,7 @@ pub struct Controller {
     /// Replies held until the metadata offset they wait for is committed.
     pub pending_replies: Vec<(i64, NodeId, Message)>,
     /// Last heartbeat time per broker, kept by the active controller only.
-    pub last_heartbeat_ms: BTreeMap<NodeId, i64>,
+    pub last_heartbeat_ms: SortedMap<NodeId, i64>,
     pub was_leader: bool,
     pub timers: Timers<ControllerTimer>,
     /// The image over the whole local log (what the active controller decides on).
@@ -90,7 +90,7 @@ impl Controller {
             alive: true,
             raft,
             pending_replies: Vec::new(),
-            last_heartbeat_ms: BTreeMap::new(),
+            last_heartbeat_ms: SortedMap::new(),
             was_leader: false,
             timers: Timers::default(),
             local_image: ImageCache::default(),

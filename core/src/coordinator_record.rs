@@ -6,7 +6,7 @@
 //! `TransactionLog` serialize and read them. This module only describes the records; it knows
 //! no coordinator, so the log sits below every coordinator.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use serde::{Deserialize, Serialize};
 
@@ -294,7 +294,7 @@ pub struct TxnMetadata {
     pub producer_epoch: i16,
     pub timeout_ms: i64,
     pub state: TxnStatus,
-    pub partitions: BTreeSet<TopicPartition>,
+    pub partitions: SortedSet<TopicPartition>,
     pub start_ms: i64,
     pub last_update_ms: i64,
 }

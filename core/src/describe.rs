@@ -1,7 +1,7 @@
 //! Text output shaped like Kafka's own tools, so what the sandbox prints reads like a real
 //! cluster's answer.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::fmt::Write;
 
 use crate::command::{ConfigEntity, DescribeGroup, GroupsCommand, ResetTo, TopicPartition};
@@ -470,7 +470,7 @@ fn assignment_string(assignment: &[TopicPartition]) -> String {
     if assignment.is_empty() {
         return MISSING.to_string();
     }
-    let mut by_topic: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    let mut by_topic: SortedMap<&str, Vec<i32>> = SortedMap::new();
     for tp in assignment {
         by_topic.entry(&tp.topic).or_default().push(tp.partition);
     }

@@ -1,7 +1,7 @@
 //! Named invariants, checked after every step in tests and in the randomized fault-schedule
 //! test. Each says why it holds in Kafka; a violation is a bug in the simulation.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use crate::command::{Acks, NodeId, TopicPartition};
 use crate::metadata::MetadataImage;
@@ -128,13 +128,13 @@ pub const INVARIANTS: &[(&str, &str)] = &[
 pub struct Checker {
     /// What each partition's checks remember, keyed by partition so that a check after every
     /// step makes one lookup per replica and allocates nothing.
-    partitions: BTreeMap<TopicPartition, PartitionWatch>,
+    partitions: SortedMap<TopicPartition, PartitionWatch>,
     /// How many of the client's acknowledged writes were sorted into `partitions`.
     acked_seen: usize,
     /// The same for each producer.
-    producer_acked_seen: BTreeMap<NodeId, usize>,
+    producer_acked_seen: SortedMap<NodeId, usize>,
     /// How many transactional records each read_committed consumer was given were checked.
-    delivered_seen: BTreeMap<NodeId, usize>,
+    delivered_seen: SortedMap<NodeId, usize>,
     /// How many of the client's consumer reads were sorted into `partitions`.
     consumed_seen: usize,
     /// The committed metadata image and the `(controller, high watermark)` it was built from.
@@ -146,22 +146,22 @@ pub struct Checker {
 #[derive(Clone, Debug, Default)]
 struct PartitionWatch {
     /// The leader seen in each leader epoch.
-    leaders: BTreeMap<i32, NodeId>,
+    leaders: SortedMap<i32, NodeId>,
     /// The HW last seen on each `(leader, epoch)`.
-    leader_hw: BTreeMap<(NodeId, i32), i64>,
+    leader_hw: SortedMap<(NodeId, i32), i64>,
     /// `(leader, ISR member)`: their logs were found equal below this offset.
-    verified: BTreeMap<(NodeId, NodeId), i64>,
+    verified: SortedMap<(NodeId, NodeId), i64>,
     /// Per broker: its replica's LEO and truncation count at the last check.
-    log_marks: BTreeMap<NodeId, (i64, usize)>,
+    log_marks: SortedMap<NodeId, (i64, usize)>,
     /// Records that must survive: `(offset, producer, producer sequence, invariant)`, from
     /// acknowledged acks=all writes and from what consumers read.
     durable: Vec<(i64, String, i64, &'static str)>,
     /// `(leader, leader epoch, truncation count)` of the replica the producer scan walks, how
     /// far it got, and per idempotent producer the last sequence seen there.
     producer_scan: Option<((NodeId, i32, usize), i64)>,
-    producer_last: BTreeMap<(String, i64, i16), i64>,
+    producer_last: SortedMap<(String, i64, i16), i64>,
     /// Every `(producer, record)` of an idempotent producer seen in that walk.
-    producer_seen: std::collections::BTreeSet<(String, i64)>,
+    producer_seen: crate::sorted::SortedSet<(String, i64)>,
     /// How many of `durable` were found on the leader marked by `durable_leader`.
     durable_found: usize,
     /// `(leader, leader epoch, truncation count)` of the replica `durable_found` counts on.
@@ -306,7 +306,7 @@ impl Checker {
     /// leader log (from the start again whenever the leader, its epoch or its log changes)
     /// and sees each idempotent producer's records in strictly increasing send order.
     fn check_idempotent_producers(&mut self, sim: &Simulation) -> Result<(), Violation> {
-        let idempotent: std::collections::BTreeSet<&str> = sim
+        let idempotent: crate::sorted::SortedSet<&str> = sim
             .producers
             .values()
             .filter(|p| p.config.idempotent)
@@ -384,7 +384,8 @@ impl Checker {
         }
         // Each partition's current leader: the live one leading in the highest epoch (a
         // deposed leader cut off from the controller gets the marker once it follows again).
-        let mut leaders: BTreeMap<&TopicPartition, (i32, &crate::broker::Broker)> = BTreeMap::new();
+        let mut leaders: SortedMap<&TopicPartition, (i32, &crate::broker::Broker)> =
+            SortedMap::new();
         for broker in sim.brokers.values().filter(|b| b.alive) {
             for (tp, replica) in &broker.replicas {
                 let epoch = replica.registration.leader_epoch;
@@ -491,7 +492,7 @@ impl Checker {
                     });
                 }
             }
-            let mut assigned: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            let mut assigned: SortedMap<&TopicPartition, &str> = SortedMap::new();
             for m in &group.members {
                 for tp in &m.assignment {
                     if let Some(other) = assigned.insert(tp, &m.member_id) {
@@ -505,7 +506,7 @@ impl Checker {
                     }
                 }
             }
-            let mut owned: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            let mut owned: SortedMap<&TopicPartition, &str> = SortedMap::new();
             for c in sim.consumers.values().filter(|c| {
                 c.alive
                     && c.group.as_deref() == Some(id)
@@ -533,7 +534,7 @@ impl Checker {
     /// has it.
     fn check_consumer_groups(&self, sim: &Simulation) -> Result<(), Violation> {
         for (id, group) in current_groups(sim, |b| &b.groups.consumer_groups) {
-            let mut owner: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            let mut owner: SortedMap<&TopicPartition, &str> = SortedMap::new();
             for m in &group.members {
                 let held = m
                     .current
@@ -552,7 +553,7 @@ impl Checker {
                     }
                 }
             }
-            let mut owned: BTreeMap<&TopicPartition, &str> = BTreeMap::new();
+            let mut owned: SortedMap<&TopicPartition, &str> = SortedMap::new();
             for c in sim.consumers.values().filter(|c| {
                 c.alive
                     && c.consumer_protocol()
@@ -704,7 +705,7 @@ impl Checker {
 /// loaded the transactional id's `__transaction_state` partition in the highest epoch.
 fn current_transactions(
     sim: &Simulation,
-) -> BTreeMap<
+) -> SortedMap<
     i64,
     (
         i32,
@@ -712,14 +713,14 @@ fn current_transactions(
         &crate::coordinator_record::TxnMetadata,
     ),
 > {
-    let mut current: BTreeMap<
+    let mut current: SortedMap<
         i64,
         (
             i32,
             &crate::broker::Broker,
             &crate::coordinator_record::TxnMetadata,
         ),
-    > = BTreeMap::new();
+    > = SortedMap::new();
     for coordinator in sim.brokers.values().filter(|b| b.alive) {
         let partitions = coordinator.txn_partitions();
         for meta in coordinator.txns.txns.values() {
@@ -767,7 +768,7 @@ fn refresh_committed_image(cache: &mut Option<((NodeId, i64), MetadataImage)>, s
 
 /// The watch of `tp`, made on first use (cloning the partition name once).
 fn watch<'a>(
-    partitions: &'a mut BTreeMap<TopicPartition, PartitionWatch>,
+    partitions: &'a mut SortedMap<TopicPartition, PartitionWatch>,
     tp: &TopicPartition,
 ) -> &'a mut PartitionWatch {
     if !partitions.contains_key(tp) {
@@ -780,10 +781,10 @@ fn watch<'a>(
 /// `__consumer_offsets` partition in the highest leader epoch.
 fn current_groups<'a, G>(
     sim: &'a Simulation,
-    groups: impl Fn(&'a crate::broker::Broker) -> &'a BTreeMap<String, G>,
-) -> BTreeMap<&'a str, &'a G> {
+    groups: impl Fn(&'a crate::broker::Broker) -> &'a SortedMap<String, G>,
+) -> SortedMap<&'a str, &'a G> {
     use crate::coordinator::group::offsets_partition;
-    let mut current: BTreeMap<&str, (i32, &G)> = BTreeMap::new();
+    let mut current: SortedMap<&str, (i32, &G)> = SortedMap::new();
     for broker in sim.brokers.values().filter(|b| b.alive) {
         let partitions = broker.offsets_partitions();
         for (id, group) in groups(broker) {

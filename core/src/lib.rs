@@ -40,6 +40,7 @@ pub mod rng;
 pub mod script;
 pub mod sim;
 pub mod sort;
+pub mod sorted;
 pub mod swarm;
 pub mod timeline;
 pub mod tools;

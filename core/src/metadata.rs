@@ -8,7 +8,7 @@
 //! (`MetadataDelta` / `ReplicaManager.applyDelta`); the active controller decides on its own
 //! image, which includes what it appended but is not yet committed, as `QuorumController` does.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -126,14 +126,14 @@ pub struct PartitionRegistration {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct MetadataImage {
-    pub brokers: BTreeMap<NodeId, BrokerRegistration>,
-    pub partitions: BTreeMap<TopicPartition, PartitionRegistration>,
+    pub brokers: SortedMap<NodeId, BrokerRegistration>,
+    pub partitions: SortedMap<TopicPartition, PartitionRegistration>,
     /// Topic configs set explicitly, by topic then name.
-    pub topic_configs: BTreeMap<String, BTreeMap<String, String>>,
+    pub topic_configs: SortedMap<String, SortedMap<String, String>>,
     /// Cluster-wide dynamic broker configs.
-    pub broker_configs: BTreeMap<String, String>,
+    pub broker_configs: SortedMap<String, String>,
     pub topics: Vec<String>,
-    pub topic_ids: BTreeMap<String, String>,
+    pub topic_ids: SortedMap<String, String>,
     /// The first producer id of the next block the controller hands out.
     #[serde(default)]
     pub next_producer_id: i64,
@@ -143,7 +143,7 @@ impl MetadataImage {
     /// What a consumer group leader's assignor sees: partition counts and the racks of each
     /// partition's replicas.
     pub fn assignor_metadata(&self) -> crate::assignor::ClusterMetadata {
-        let mut topics: BTreeMap<String, crate::assignor::TopicMetadata> = BTreeMap::new();
+        let mut topics: SortedMap<String, crate::assignor::TopicMetadata> = SortedMap::new();
         for (tp, reg) in &self.partitions {
             let entry = topics.entry(tp.topic.to_string()).or_default();
             entry.partitions = entry.partitions.max(tp.partition + 1);

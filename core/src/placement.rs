@@ -65,7 +65,7 @@
 //! forever ([`PlacementError::NoEligibleBroker`]). Kafka marks "no broker" with `-1`; this
 //! module uses `Option`, so a (non-Kafka) negative broker id is placed like any other.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -216,7 +216,7 @@ impl fmt::Display for PlacementError {
 impl std::error::Error for PlacementError {}
 
 fn reject_duplicate_ids(brokers: &[BrokerMetadata]) -> Result<(), PlacementError> {
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     for broker in brokers {
         if !seen.insert(broker.id) {
             return Err(PlacementError::DuplicateBrokerId {
@@ -265,7 +265,7 @@ pub fn assign_replicas_to_brokers<R: RandomSource + ?Sized>(
     fixed_start_index: i32,
     start_partition_id: i32,
     rng: &mut R,
-) -> Result<BTreeMap<i32, Vec<i32>>, PlacementError> {
+) -> Result<SortedMap<i32, Vec<i32>>, PlacementError> {
     reject_duplicate_ids(brokers)?;
     if n_partitions <= 0 {
         return Err(PlacementError::PartitionsNotPositive {
@@ -295,7 +295,7 @@ pub fn assign_replicas_to_brokers<R: RandomSource + ?Sized>(
         let ids: Vec<i32> = brokers.iter().map(|b| b.id).collect();
         assign_rack_unaware(&spec, &ids, rng)
     } else {
-        let mut broker_racks = BTreeMap::new();
+        let mut broker_racks = SortedMap::new();
         for broker in brokers {
             let rack = broker
                 .rack
@@ -373,11 +373,11 @@ fn assign_rack_unaware<R: RandomSource + ?Sized>(
     spec: &AdminSpec,
     brokers: &[i32],
     rng: &mut R,
-) -> Result<BTreeMap<i32, Vec<i32>>, PlacementError> {
+) -> Result<SortedMap<i32, Vec<i32>>, PlacementError> {
     let n = java_len(brokers.len())?;
     let start_index = spec.start_or_draw(rng, n);
     let initial_shift = spec.start_or_draw(rng, n);
-    let mut assignment = BTreeMap::new();
+    let mut assignment = SortedMap::new();
     for (partition, shift, first) in spec.partitions(start_index, initial_shift, n)? {
         let mut replicas = vec![brokers[first as usize]];
         for j in 0..spec.replication_factor - 1 {
@@ -390,21 +390,21 @@ fn assign_rack_unaware<R: RandomSource + ?Sized>(
 
 fn assign_rack_aware<R: RandomSource + ?Sized>(
     spec: &AdminSpec,
-    broker_racks: &BTreeMap<i32, String>,
+    broker_racks: &SortedMap<i32, String>,
     rng: &mut R,
-) -> Result<BTreeMap<i32, Vec<i32>>, PlacementError> {
-    let num_racks = java_len(broker_racks.values().collect::<BTreeSet<_>>().len())?;
+) -> Result<SortedMap<i32, Vec<i32>>, PlacementError> {
+    let num_racks = java_len(broker_racks.values().collect::<SortedSet<_>>().len())?;
     let arranged = rack_alternated_broker_list(broker_racks);
     let n = java_len(arranged.len())?;
     let rack_of = |broker: i32| broker_racks.get(&broker).map(String::as_str);
     let start_index = spec.start_or_draw(rng, n);
     let initial_shift = spec.start_or_draw(rng, n);
-    let mut assignment = BTreeMap::new();
+    let mut assignment = SortedMap::new();
     for (partition, shift, first) in spec.partitions(start_index, initial_shift, n)? {
         let leader = arranged[first as usize];
         let mut replicas = vec![leader];
-        let mut racks_with_replicas = BTreeSet::from([rack_of(leader)]);
-        let mut brokers_with_replicas = BTreeSet::from([leader]);
+        let mut racks_with_replicas = SortedSet::from([rack_of(leader)]);
+        let mut brokers_with_replicas = SortedSet::from([leader]);
         let follower_shift = checked(shift.checked_mul(num_racks))?;
         // `k` keeps counting across this partition's followers.
         let mut k = 0i32;
@@ -438,9 +438,9 @@ fn assign_rack_aware<R: RandomSource + ?Sized>(
 /// rack's brokers in ascending id order, one broker per rack in turn, skipping racks that
 /// have run out. For `0 -> rack1, 1 -> rack3, 2 -> rack3, 3 -> rack2, 4 -> rack2,
 /// 5 -> rack1` the result is `0, 3, 1, 5, 4, 2`.
-pub fn rack_alternated_broker_list(broker_racks: &BTreeMap<i32, String>) -> Vec<i32> {
+pub fn rack_alternated_broker_list(broker_racks: &SortedMap<i32, String>) -> Vec<i32> {
     // Brokers per rack, ids ascending (the map iterates by id).
-    let mut by_rack: BTreeMap<&str, Vec<i32>> = BTreeMap::new();
+    let mut by_rack: SortedMap<&str, Vec<i32>> = SortedMap::new();
     for (&id, rack) in broker_racks {
         by_rack.entry(rack.as_str()).or_default().push(id);
     }
@@ -586,7 +586,7 @@ impl<R: RandomSource> RackList<R> {
         reject_duplicate_ids(usable_brokers_in_iteration_order)?;
         java_len(usable_brokers_in_iteration_order.len())?;
         let mut racks: Vec<Rack> = Vec::new();
-        let mut rack_positions: BTreeMap<Option<&str>, usize> = BTreeMap::new();
+        let mut rack_positions: SortedMap<Option<&str>, usize> = SortedMap::new();
         let mut num_unfenced_brokers = 0;
         for broker in usable_brokers_in_iteration_order {
             let position = *rack_positions

@@ -21,7 +21,8 @@
 //! recognises duplicates and knows the open transactions; truncation rebuilds it from the log
 //! (`UnifiedLog.loadProducerState`).
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sorted::SortedMap;
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -81,9 +82,9 @@ pub enum AppendCheck {
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ProducerStateManager {
-    pub producers: BTreeMap<i64, ProducerStateEntry>,
+    pub producers: SortedMap<i64, ProducerStateEntry>,
     /// Open transactions by first offset.
-    pub ongoing: BTreeMap<i64, i64>,
+    pub ongoing: SortedMap<i64, i64>,
     /// Completed transactions whose marker the HW may not have passed yet, in offset order.
     pub unreplicated: Vec<CompletedTxn>,
     /// The aborted-transaction index.
@@ -93,7 +94,7 @@ pub struct ProducerStateManager {
     /// batch here. Any transactional append of that producer (data or marker) clears it, so
     /// a verification that started before a marker cannot let a batch in after it.
     #[serde(default)]
-    pub verification: BTreeMap<i64, u64>,
+    pub verification: SortedMap<i64, u64>,
 }
 
 impl ProducerStateManager {
@@ -312,7 +313,7 @@ pub fn committed_only(records: &[Record], aborted: &[AbortedTxn]) -> Vec<Record>
     let mut pending: Vec<AbortedTxn> = aborted.to_vec();
     crate::sort::sort_by_key(&mut pending, |t| t.first_offset);
     let mut pending: VecDeque<AbortedTxn> = pending.into();
-    let mut aborted_pids = std::collections::BTreeSet::new();
+    let mut aborted_pids = crate::sorted::SortedSet::new();
     let mut out = Vec::new();
     for record in records {
         let Some(h) = record.batch.as_deref() else {

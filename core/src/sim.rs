@@ -4,14 +4,14 @@
 //! One **step** takes the earliest item off the queue, advances the clock to it and delivers
 //! it: a message to its destination node, or a timer to the node that set it. Nodes react by
 //! sending messages, setting timers and reporting events through a [`Ctx`]; they never read a
-//! clock or an OS random source. The queue is a `BTreeMap` keyed by `(time, sequence)`, so ties
+//! clock or an OS random source. The queue is a `SortedMap` keyed by `(time, sequence)`, so ties
 //! are broken by the order items were scheduled and nothing depends on hashing: the same seed
 //! and commands give the same trace on every platform.
 //!
 //! Timers are not cancelled; a node remembers the deadline of each timer it set, and a timer
 //! that fires after being replaced is skipped without counting as a step.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -151,19 +151,19 @@ pub struct Simulation {
     pub steps: u64,
     rng: SimRng,
     pub queue: Queue<Timer>,
-    pub brokers: BTreeMap<NodeId, Broker>,
-    pub controllers: BTreeMap<NodeId, Controller>,
+    pub brokers: SortedMap<NodeId, Broker>,
+    pub controllers: SortedMap<NodeId, Controller>,
     pub client: Client,
     /// Consumer clients by node id (`CONSUMER_ID_BASE + n`, in the order started).
     #[serde(default)]
-    pub consumers: BTreeMap<NodeId, Consumer>,
+    pub consumers: SortedMap<NodeId, Consumer>,
     /// Producer clients by node id (`PRODUCER_ID_BASE + n`, in the order started).
     #[serde(default)]
-    pub producers: BTreeMap<NodeId, Producer>,
+    pub producers: SortedMap<NodeId, Producer>,
     /// The highest offset processed so far per (group, partition), by any consumer: a record
     /// processed at or below it is processed again (at-least-once).
     #[serde(default)]
-    pub processed: BTreeMap<(String, TopicPartition), i64>,
+    pub processed: SortedMap<(String, TopicPartition), i64>,
     pub network: Network,
     pub raft_config: RaftConfig,
 }
@@ -177,12 +177,12 @@ impl Simulation {
             steps: 0,
             rng: SimRng::new(spec.seed),
             queue: Queue::default(),
-            brokers: BTreeMap::new(),
-            controllers: BTreeMap::new(),
+            brokers: SortedMap::new(),
+            controllers: SortedMap::new(),
             client: Client::new(),
-            consumers: BTreeMap::new(),
-            producers: BTreeMap::new(),
-            processed: BTreeMap::new(),
+            consumers: SortedMap::new(),
+            producers: SortedMap::new(),
+            processed: SortedMap::new(),
             network: Network::default(),
             raft_config: RaftConfig::default(),
             spec: spec.clone(),

@@ -20,7 +20,7 @@
 //! active controller) are legitimate user errors, not failures: a refused command changes
 //! nothing and the schedule goes on.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
 use crate::command::{
@@ -156,11 +156,11 @@ pub fn schedule_flavoured(
         controllers,
         partitions: Vec::new(),
         topics: Vec::new(),
-        down_brokers: BTreeSet::new(),
-        down_controllers: BTreeSet::new(),
-        shut_down: BTreeSet::new(),
-        paused: BTreeSet::new(),
-        slow: BTreeSet::new(),
+        down_brokers: SortedSet::new(),
+        down_controllers: SortedSet::new(),
+        shut_down: SortedSet::new(),
+        paused: SortedSet::new(),
+        slow: SortedSet::new(),
         cut: false,
         due: Vec::new(),
         out: Vec::new(),
@@ -189,13 +189,13 @@ struct Generator {
     partitions: Vec<TopicPartition>,
     /// Each topic with its replication factor.
     topics: Vec<(String, i32)>,
-    down_brokers: BTreeSet<NodeId>,
-    down_controllers: BTreeSet<NodeId>,
+    down_brokers: SortedSet<NodeId>,
+    down_controllers: SortedSet<NodeId>,
     /// Brokers told to shut down: they stop only once their leaderships moved, so a restart
     /// soon after may be refused (the broker is still running) and one is repeated at the end.
-    shut_down: BTreeSet<NodeId>,
-    paused: BTreeSet<(NodeId, Option<TopicPartition>)>,
-    slow: BTreeSet<(NodeId, NodeId)>,
+    shut_down: SortedSet<NodeId>,
+    paused: SortedSet<(NodeId, Option<TopicPartition>)>,
+    slow: SortedSet<(NodeId, NodeId)>,
     cut: bool,
     /// Commands that must come within a few commands (restarting a crashed controller, healing
     /// a partition), each with the index of the random command it is due before.
@@ -1073,8 +1073,8 @@ pub fn converged(sim: &Simulation, last_fault_ms: i64, last_write_ms: i64) -> Op
         }
     }
     // Every partition a group subscribes to is owned by exactly one of its running consumers.
-    let mut groups: std::collections::BTreeMap<&str, Vec<&crate::consumer::Consumer>> =
-        std::collections::BTreeMap::new();
+    let mut groups: crate::sorted::SortedMap<&str, Vec<&crate::consumer::Consumer>> =
+        crate::sorted::SortedMap::new();
     for c in sim.consumers.values().filter(|c| c.alive) {
         if let Some(g) = c.group.as_deref() {
             groups.entry(g).or_default().push(c);

@@ -23,7 +23,8 @@
 //! Forking keeps the old branch: the new one shares its snapshots (`Arc`) and its notable
 //! events (chunk by chunk) up to the fork point, and diverges with whatever is done next.
 
-use std::collections::{BTreeMap, VecDeque};
+use crate::sorted::SortedMap;
+use std::collections::VecDeque;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -87,7 +88,7 @@ pub enum Action {
 #[derive(Clone, Debug)]
 pub struct Snapshots {
     /// Snapshots taken right after a step, before that position's actions.
-    map: BTreeMap<u64, Arc<Simulation>>,
+    map: SortedMap<u64, Arc<Simulation>>,
     /// The step the branch starts at (0, or its fork point): its snapshot is always kept.
     base: u64,
     /// Steps between two snapshots taken while running.
@@ -108,7 +109,7 @@ impl Snapshots {
     fn new(base: u64, first: Arc<Simulation>, limits: Limits) -> Snapshots {
         let footprint = first.footprint();
         let interval = interval_for(footprint);
-        let mut map = BTreeMap::new();
+        let mut map = SortedMap::new();
         map.insert(base, first);
         Snapshots {
             map,

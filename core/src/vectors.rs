@@ -2,7 +2,7 @@
 //! sandbox's own implementation. The vector tests and the CLI (`kafka-sandbox placement`)
 //! share this one path, so any case can be checked without writing Rust.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -39,7 +39,7 @@ pub struct PlacementCase {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 pub struct PlacementResult {
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected_assignment: Option<BTreeMap<String, Vec<i32>>>,
+    pub expected_assignment: Option<SortedMap<String, Vec<i32>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub expected_successive_placements: Option<Vec<Vec<i32>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
@@ -66,7 +66,7 @@ fn mock_random(rng: &Option<String>) -> Result<MockRandom, String> {
         .map_err(|e| format!("bad MockRandom seed in {rng:?}: {e}"))
 }
 
-fn keyed(assignment: impl IntoIterator<Item = (i32, Vec<i32>)>) -> BTreeMap<String, Vec<i32>> {
+fn keyed(assignment: impl IntoIterator<Item = (i32, Vec<i32>)>) -> SortedMap<String, Vec<i32>> {
     assignment
         .into_iter()
         .map(|(p, r)| (p.to_string(), r))
@@ -84,7 +84,7 @@ impl PlacementCase {
         if algorithm.starts_with("AdminUtils.assignReplicasToBrokers") {
             let brokers = required(&self.brokers, "brokers")?;
             if brokers.iter().all(|b| b.rack.is_some()) && !brokers.is_empty() {
-                let racks: BTreeMap<i32, String> = brokers
+                let racks: SortedMap<i32, String> = brokers
                     .iter()
                     .map(|b| (b.id, b.rack.clone().unwrap_or_default()))
                     .collect();

@@ -3,7 +3,7 @@
 //! The UI never reaches into simulation state: it receives these structs, which are
 //! serde-serializable so the same data can be printed by the CLI as JSON or carried in tests.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use crate::broker::ReplicaState;
@@ -500,7 +500,7 @@ pub fn cluster_view(sim: &crate::sim::Simulation) -> ClusterView {
 /// partitions are unchanged.
 #[derive(Default)]
 pub struct ViewCache {
-    partitions: BTreeMap<TopicPartition, CachedPartition>,
+    partitions: SortedMap<TopicPartition, CachedPartition>,
 }
 
 struct CachedPartition {
@@ -1003,7 +1003,7 @@ fn group_views(sim: &crate::sim::Simulation, topics: &[TopicView]) -> Vec<GroupV
 fn group_offsets(
     sim: &crate::sim::Simulation,
     topics: &[TopicView],
-    offsets: &std::collections::BTreeMap<crate::command::TopicPartition, i64>,
+    offsets: &crate::sorted::SortedMap<crate::command::TopicPartition, i64>,
     owners: &[(&str, &[crate::command::TopicPartition])],
 ) -> Vec<GroupOffsetView> {
     let high_watermark = |tp: &crate::command::TopicPartition| -> i64 {
@@ -1149,8 +1149,8 @@ fn producer_views(sim: &crate::sim::Simulation) -> Vec<ProducerView> {
 /// Every transaction a live coordinator has loaded (the one with the highest coordinator
 /// epoch wins if two think they own it).
 fn transaction_views(sim: &crate::sim::Simulation) -> Vec<TransactionView> {
-    let mut best: std::collections::BTreeMap<&str, (i32, TransactionView)> =
-        std::collections::BTreeMap::new();
+    let mut best: crate::sorted::SortedMap<&str, (i32, TransactionView)> =
+        crate::sorted::SortedMap::new();
     for broker in sim.brokers.values().filter(|b| b.alive) {
         let n = broker.txn_partitions();
         for (tid, meta) in &broker.txns.txns {

@@ -2,7 +2,7 @@
 //! (cases from Kafka's assignor tests, re-run on Kafka trunk): every case runs, through
 //! `sandbox_core::assignor::vectors::AssignorCase`, the path `kafka-sandbox assignors` uses.
 
-use std::collections::BTreeMap;
+use sandbox_core::sorted::SortedMap;
 
 use sandbox_core::assignor::vectors::{AssignorCase, AssignorResult};
 use sandbox_core::java::{hash_map_iteration_order, string_hash_code};
@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 const VECTORS: &str = include_str!("vectors/assignors.json");
 
-type Lists = BTreeMap<String, Vec<String>>;
+type Lists = SortedMap<String, Vec<String>>;
 
 /// The expected fields of a case.
 #[derive(Deserialize)]
@@ -25,7 +25,7 @@ struct Expected {
     only_listed_members_asserted: bool,
     /// Absent for range and roundrobin; `null` when Kafka's field is null.
     #[serde(default, deserialize_with = "present")]
-    partitions_transferring_ownership: Option<Option<BTreeMap<String, String>>>,
+    partitions_transferring_ownership: Option<Option<SortedMap<String, String>>>,
     cooperative_first_round_assignment: Option<Lists>,
     cooperative_followup_rebalances: Option<u32>,
     cooperative_final_assignment: Option<Lists>,
@@ -69,7 +69,7 @@ fn compare_lists(
         return Ok(());
     }
     let mut diff = String::new();
-    let members: std::collections::BTreeSet<&String> =
+    let members: sandbox_core::sorted::SortedSet<&String> =
         expected.keys().chain(actual.keys()).collect();
     for member in members {
         let (e, a) = (expected.get(member), actual.get(member));
@@ -179,7 +179,7 @@ fn check_member_order(expected: &Expected) -> Result<(), String> {
 fn every_vector_case_passes() {
     let raw: serde_json::Value = serde_json::from_str(VECTORS).expect("vector file is JSON");
     let cases = raw["cases"].as_array().expect("`cases` is an array");
-    let mut ran: BTreeMap<String, usize> = BTreeMap::new();
+    let mut ran: SortedMap<String, usize> = SortedMap::new();
     let mut failures = Vec::new();
     for value in cases {
         let id = value["id"].as_str().unwrap_or("?").to_owned();
@@ -207,7 +207,7 @@ fn every_vector_case_passes() {
         failures.join("\n")
     );
     assert_eq!(total, cases.len(), "every case in the file must run");
-    let expected_counts: BTreeMap<String, usize> = [
+    let expected_counts: SortedMap<String, usize> = [
         ("range", 11),
         ("roundrobin", 8),
         ("sticky", 15),

@@ -3,7 +3,7 @@
 //! after every step, that no partition is owned by two live consumers of the same
 //! consumer-protocol group, and that no coordinator has a partition assigned to two members.
 
-use std::collections::BTreeMap;
+use sandbox_core::sorted::SortedMap;
 use std::path::Path;
 
 use sandbox_core::command::{Command, TopicPartition};
@@ -16,7 +16,7 @@ use sandbox_core::timeline::Timeline;
 /// epoch the coordinator has moved past); then every named invariant, the KIP-848 one among
 /// them (no coordinator has a partition assigned to two members).
 fn check_owners(sim: &Simulation, checker: &mut Checker) -> Result<(), String> {
-    let mut owners: BTreeMap<(&str, &TopicPartition), &str> = BTreeMap::new();
+    let mut owners: SortedMap<(&str, &TopicPartition), &str> = SortedMap::new();
     for c in sim.consumers.values() {
         if !c.alive || !c.consumer_protocol() {
             continue;

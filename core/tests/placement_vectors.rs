@@ -2,7 +2,7 @@
 //! (Kafka's `AdminUtils` and `StripedReplicaPlacer`, re-run on Kafka trunk), plus Kafka's
 //! own test assertions that are not vectors, and the error cases.
 
-use std::collections::BTreeMap;
+use sandbox_core::sorted::SortedMap;
 
 use sandbox_core::java::{JavaRandom, MockRandom, RandomSource};
 use sandbox_core::placement::{
@@ -24,7 +24,7 @@ struct Case {
     id: String,
     algorithm: String,
     rack_alternated_broker_list: Option<Vec<i32>>,
-    expected_assignment: Option<BTreeMap<String, Vec<i32>>>,
+    expected_assignment: Option<SortedMap<String, Vec<i32>>>,
     expected_successive_placements: Option<Vec<Vec<i32>>>,
 }
 
@@ -34,7 +34,7 @@ fn required<T: Clone>(value: &Option<T>, field: &str) -> Result<T, String> {
         .ok_or_else(|| format!("missing field `{field}`"))
 }
 
-fn expected_assignment(case: &Case) -> Result<BTreeMap<i32, Vec<i32>>, String> {
+fn expected_assignment(case: &Case) -> Result<SortedMap<i32, Vec<i32>>, String> {
     required(&case.expected_assignment, "expected_assignment")?
         .into_iter()
         .map(|(partition, replicas)| {
@@ -72,7 +72,7 @@ fn run_case(case: &Case, computable: &PlacementCase) -> Result<(), String> {
         )?;
     }
     if case.expected_assignment.is_some() {
-        let actual: BTreeMap<i32, Vec<i32>> = result
+        let actual: SortedMap<i32, Vec<i32>> = result
             .expected_assignment
             .unwrap_or_default()
             .into_iter()
@@ -133,7 +133,7 @@ fn racked(pairs: &[(i32, &str)]) -> Vec<BrokerMetadata> {
         .collect()
 }
 
-fn rack_map(pairs: &[(i32, &str)]) -> BTreeMap<i32, String> {
+fn rack_map(pairs: &[(i32, &str)]) -> SortedMap<i32, String> {
     pairs
         .iter()
         .map(|&(id, rack)| (id, rack.to_owned()))
@@ -158,7 +158,7 @@ fn rack_alternated_list_matches_admin_rack_aware_test() {
         rack_alternated_broker_list(&rack_map(&racks[..5])),
         [0, 3, 1, 4, 2]
     );
-    assert!(rack_alternated_broker_list(&BTreeMap::new()).is_empty());
+    assert!(rack_alternated_broker_list(&SortedMap::new()).is_empty());
 }
 
 #[test]
@@ -217,11 +217,11 @@ fn striped_successful_placement() {
 fn striped_even_distribution() {
     // StripedReplicaPlacerTest.testEvenDistribution: 200 partitions, RF 2, 4 brokers.
     let placements = place(&unracked(&[0, 1, 2, 3]), 200, 2, &mut MockRandom::default()).unwrap();
-    let mut counts: BTreeMap<Vec<i32>, i32> = BTreeMap::new();
+    let mut counts: SortedMap<Vec<i32>, i32> = SortedMap::new();
     for replicas in placements {
         *counts.entry(replicas).or_default() += 1;
     }
-    let expected: BTreeMap<Vec<i32>, i32> = [
+    let expected: SortedMap<Vec<i32>, i32> = [
         ([0, 1], 14),
         ([0, 2], 22),
         ([0, 3], 14),
@@ -253,7 +253,7 @@ fn admin_utils_random_start_spreads_over_racks() {
         (4, "rack3"),
         (5, "rack2"),
     ];
-    let rack_of: BTreeMap<i32, &str> = racks.iter().copied().collect();
+    let rack_of: SortedMap<i32, &str> = racks.iter().copied().collect();
     for seed in 0..20 {
         for (rf, distinct_racks) in [(5, 3), (2, 2)] {
             let mut rng = JavaRandom::new(seed);
@@ -303,7 +303,7 @@ fn admin_utils_uses_broker_order_without_racks() {
     let assignment =
         assign_replicas_to_brokers(&unracked(&[7, 3, 5]), 3, 2, 0, -1, &mut JavaRandom::new(0))
             .unwrap();
-    let expected: BTreeMap<i32, Vec<i32>> = [(0, vec![7, 3]), (1, vec![3, 5]), (2, vec![5, 7])]
+    let expected: SortedMap<i32, Vec<i32>> = [(0, vec![7, 3]), (1, vec![3, 5]), (2, vec![5, 7])]
         .into_iter()
         .collect();
     assert_eq!(assignment, expected);
@@ -334,7 +334,7 @@ fn admin(
     brokers: &[BrokerMetadata],
     partitions: i32,
     rf: i32,
-) -> Result<BTreeMap<i32, Vec<i32>>, PlacementError> {
+) -> Result<SortedMap<i32, Vec<i32>>, PlacementError> {
     assign_replicas_to_brokers(brokers, partitions, rf, -1, -1, &mut JavaRandom::new(1))
 }
 
@@ -678,7 +678,7 @@ fn admin_utils_random_start_with_utf16_rack_order() {
         (39, "\u{1F600}"),
         (31, "\u{FF61}"),
     ]);
-    let racks: BTreeMap<i32, String> = brokers
+    let racks: SortedMap<i32, String> = brokers
         .iter()
         .map(|b| (b.id, b.rack.clone().unwrap()))
         .collect();
@@ -688,7 +688,7 @@ fn admin_utils_random_start_with_utf16_rack_order() {
     );
     let mut rng = JavaRandom::new(385);
     let assignment = assign_replicas_to_brokers(&brokers, 1, 4, -1, 17, &mut rng).unwrap();
-    let expected: BTreeMap<i32, Vec<i32>> = [(17, vec![39, 2, 0, 25])].into_iter().collect();
+    let expected: SortedMap<i32, Vec<i32>> = [(17, vec![39, 2, 0, 25])].into_iter().collect();
     assert_eq!(assignment, expected);
     assert_eq!(rng.next_int(), 1_310_105_239);
 }

@@ -1,7 +1,7 @@
 //! Time travel: seeking rebuilds exactly the state a straight run had at that step, stepping
 //! forward through recorded history replays it, and forking leaves the old branch intact.
 
-use std::collections::BTreeMap;
+use sandbox_core::sorted::SortedMap;
 
 use sandbox_core::command::{Command, EventFilter, TopicPartition};
 use sandbox_core::event::{Event, EventKind};
@@ -262,10 +262,10 @@ fn long_timeline() -> Timeline {
 }
 
 /// A straight run of `LONG` without a timeline: every event, and the states at `wanted` steps.
-fn straight_long(wanted: &[u64]) -> (Vec<Event>, BTreeMap<u64, Simulation>) {
+fn straight_long(wanted: &[u64]) -> (Vec<Event>, SortedMap<u64, Simulation>) {
     let script = parse_script(LONG).unwrap();
     let mut sim = Simulation::new(script.cluster.clone());
-    let mut states = BTreeMap::new();
+    let mut states = SortedMap::new();
     let mut trace = sim.boot(|s| {
         if wanted.contains(&s.steps) {
             states.insert(s.steps, s.clone());

@@ -1,7 +1,7 @@
 //! The curriculum in the page: the lessons compiled in (see `build.rs`), read with core's
 //! lesson parser, the learner's place in the open one, and progress kept in local storage.
 
-use std::collections::BTreeMap;
+use sandbox_core::sorted::SortedMap;
 use std::rc::Rc;
 
 use sandbox_core::lesson::predict::{prepare, Question};
@@ -265,7 +265,7 @@ fn storage() -> Option<web_sys::Storage> {
 
 /// The furthest step reached per lesson, and which are finished: `id=step` or `id=done`,
 /// separated by `;`.
-pub fn progress() -> BTreeMap<String, String> {
+pub fn progress() -> SortedMap<String, String> {
     storage()
         .and_then(|s| s.get_item(PROGRESS_KEY).ok().flatten())
         .unwrap_or_default()

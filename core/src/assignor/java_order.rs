@@ -176,7 +176,7 @@ pub(crate) fn cmp_topic_partition(a: &TopicPartition, b: &TopicPartition) -> Ord
     compare_strings(&a.topic, &b.topic).then(a.partition.cmp(&b.partition))
 }
 
-/// A string ordered as Java's `String.compareTo` orders it, for `BTreeSet`/`BTreeMap`
+/// A string ordered as Java's `String.compareTo` orders it, for `SortedSet`/`SortedMap`
 /// keys that stand in for Java `TreeSet`s and sorts.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct JavaString(pub String);

@@ -87,8 +87,8 @@ mod server;
 mod sticky;
 pub mod vectors;
 
+use crate::sorted::{SortedMap, SortedSet};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 
 use serde::{Deserialize, Serialize};
@@ -264,7 +264,7 @@ pub struct TopicMetadata {
 /// The topics the assignors see, by name.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ClusterMetadata {
-    pub topics: BTreeMap<String, TopicMetadata>,
+    pub topics: SortedMap<String, TopicMetadata>,
 }
 
 impl ClusterMetadata {
@@ -313,12 +313,12 @@ impl ClusterMetadata {
 /// An assignment: each member's partitions, in the order Kafka's assignor lists them.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Assignment {
-    pub members: BTreeMap<String, Vec<TopicPartition>>,
+    pub members: SortedMap<String, Vec<TopicPartition>>,
     /// The sticky assignors' `partitionsTransferringOwnership`: partitions moving to a new
     /// member (the value) while another still owns them. `None` for range and roundrobin,
     /// and for the sticky general builder (members with different subscriptions), which
     /// does not track it (Kafka's `null`).
-    pub partitions_transferring_ownership: Option<BTreeMap<TopicPartition, String>>,
+    pub partitions_transferring_ownership: Option<SortedMap<TopicPartition, String>>,
 }
 
 /// The rounds a cooperative rebalance takes (see [`assign_cooperative`]).
@@ -473,7 +473,7 @@ impl<'a> Input<'a> {
             .map_or(0, |t| t.partitions.max(0))
     }
 
-    fn replica_racks(&self, topic: &str, partition: i32) -> BTreeSet<&'a str> {
+    fn replica_racks(&self, topic: &str, partition: i32) -> SortedSet<&'a str> {
         let metadata: &'a ClusterMetadata = self.metadata;
         metadata
             .topics
@@ -489,9 +489,9 @@ impl<'a> Input<'a> {
     /// some replica, and not every partition has replicas on every rack.
     fn use_rack_aware_assignment<'s>(
         &self,
-        consumer_racks: &BTreeSet<&str>,
-        partition_racks: &BTreeSet<&str>,
-        racks_per_partition: impl IntoIterator<Item = &'s BTreeSet<&'s str>>,
+        consumer_racks: &SortedSet<&str>,
+        partition_racks: &SortedSet<&str>,
+        racks_per_partition: impl IntoIterator<Item = &'s SortedSet<&'s str>>,
     ) -> bool {
         if consumer_racks.is_disjoint(partition_racks) {
             false
@@ -542,7 +542,7 @@ pub(crate) fn assign_encoded(
     options: &mut Options,
 ) -> Result<Assignment, AssignError> {
     metadata.validate()?;
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     for m in members {
         if !seen.insert(m.member_id.as_str()) {
             return Err(AssignError::DuplicateMember {
@@ -754,9 +754,9 @@ pub fn server_assign(
     kind: ServerAssignor,
     metadata: &ClusterMetadata,
     members: &[ServerMember],
-) -> Result<BTreeMap<String, Vec<TopicPartition>>, AssignError> {
+) -> Result<SortedMap<String, Vec<TopicPartition>>, AssignError> {
     metadata.validate()?;
-    let mut seen = BTreeSet::new();
+    let mut seen = SortedSet::new();
     for m in members {
         if !seen.insert(m.member_id.as_str()) {
             return Err(AssignError::DuplicateMember {

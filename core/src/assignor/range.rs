@@ -1,7 +1,7 @@
 //! `RangeAssignor` (`clients/src/main/java/org/apache/kafka/clients/consumer/RangeAssignor.java`),
 //! with the rack-aware pass of KIP-881.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use super::java_order::cmp_topic_partition;
 use super::{member_order_cmp, Input};
@@ -16,10 +16,10 @@ struct TopicState<'a> {
     needs_rack_aware: bool,
     /// Replica racks per partition; empty when none of the topic's consumers has a rack
     /// (Kafka then keeps an empty map, which also makes the co-partitioning pass skip it).
-    partition_racks: BTreeMap<i32, BTreeSet<&'a str>>,
+    partition_racks: SortedMap<i32, SortedSet<&'a str>>,
     /// Partitions not yet assigned, ascending.
     unassigned: Vec<i32>,
-    assigned_by_consumer: BTreeMap<usize, i32>,
+    assigned_by_consumer: SortedMap<usize, i32>,
     per_consumer: i32,
     remaining_with_extra: i32,
 }
@@ -182,10 +182,10 @@ pub(super) fn assign(input: &Input) -> Vec<Vec<TopicPartition>> {
             let consumers: Vec<(usize, Option<&str>)> =
                 subscribers.iter().map(|&m| (m, consumer_rack(m))).collect();
             let count = input.partition_count(topic);
-            let consumer_racks: BTreeSet<&str> =
+            let consumer_racks: SortedSet<&str> =
                 consumers.iter().filter_map(|(_, rack)| *rack).collect();
-            let mut partition_racks = BTreeMap::new();
-            let mut all_partition_racks = BTreeSet::new();
+            let mut partition_racks = SortedMap::new();
+            let mut all_partition_racks = SortedSet::new();
             if !consumer_racks.is_empty() {
                 for p in 0..count {
                     let racks = input.replica_racks(topic, p);
@@ -205,7 +205,7 @@ pub(super) fn assign(input: &Input) -> Vec<Vec<TopicPartition>> {
                 needs_rack_aware,
                 partition_racks,
                 unassigned: (0..count).collect(),
-                assigned_by_consumer: BTreeMap::new(),
+                assigned_by_consumer: SortedMap::new(),
                 per_consumer: if n == 0 { 0 } else { count / n },
                 remaining_with_extra: if n == 0 { 0 } else { count % n },
             }

@@ -1,8 +1,8 @@
 //! The KIP-848 server-side assignors
 //! (`group-coordinator/src/main/java/org/apache/kafka/coordinator/group/assignor/{UniformAssignor,UniformHomogeneousAssignmentBuilder,UniformHeterogeneousAssignmentBuilder,RangeAssignor}.java`).
 
+use crate::sorted::{SortedMap, SortedSet};
 use std::cmp::Ordering;
-use std::collections::{BTreeMap, BTreeSet};
 
 use super::java_order::{cmp_topic_partition, hash_order_from, presized_capacity, Uuid};
 use super::{AssignError, ClusterMetadata, ServerAssignor, ServerMember};
@@ -50,7 +50,7 @@ fn partition_assignor_exception(message: &str) -> AssignError {
 
 /// The member's topics as `new HashSet<>(subscribedTopicNames)` iterates them, resolved to
 /// the topics that exist (`TopicIds` skips the others).
-fn resolve_subscription(names: &[String], index: &BTreeMap<&str, usize>) -> Vec<usize> {
+fn resolve_subscription(names: &[String], index: &SortedMap<&str, usize>) -> Vec<usize> {
     let mut distinct: Vec<&str> = Vec::new();
     for name in names {
         if !distinct.contains(&name.as_str()) {
@@ -68,7 +68,7 @@ pub(super) fn assign(
     kind: ServerAssignor,
     metadata: &ClusterMetadata,
     members: &[ServerMember],
-) -> Result<BTreeMap<String, Vec<TopicPartition>>, AssignError> {
+) -> Result<SortedMap<String, Vec<TopicPartition>>, AssignError> {
     let topics: Vec<Topic> = metadata
         .topics
         .iter()
@@ -78,7 +78,7 @@ pub(super) fn assign(
             partitions: t.partitions.max(0),
         })
         .collect();
-    let index: BTreeMap<&str, usize> = topics
+    let index: SortedMap<&str, usize> = topics
         .iter()
         .enumerate()
         .map(|(i, t)| (t.name, i))
@@ -112,16 +112,16 @@ pub(super) fn assign(
 
     // ConsumerGroup.subscriptionType: homogeneous when every subscribed topic name (existing
     // or not) has every member as a subscriber.
-    let mut subscribers: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut subscribers: SortedMap<&str, usize> = SortedMap::new();
     for m in members {
-        let distinct: BTreeSet<&str> = m.topics.iter().map(String::as_str).collect();
+        let distinct: SortedSet<&str> = m.topics.iter().map(String::as_str).collect();
         for name in distinct {
             *subscribers.entry(name).or_default() += 1;
         }
     }
     let homogeneous = subscribers.values().all(|&n| n == members.len());
 
-    let targets: Vec<BTreeMap<usize, BTreeSet<i32>>> = if members.is_empty() {
+    let targets: Vec<SortedMap<usize, SortedSet<i32>>> = if members.is_empty() {
         Vec::new()
     } else {
         match (kind, homogeneous) {
@@ -130,7 +130,7 @@ pub(super) fn assign(
             (ServerAssignor::Range, _) => range(&topics, &specs, members, homogeneous),
         }
     };
-    let mut result = BTreeMap::new();
+    let mut result = SortedMap::new();
     for (i, m) in members.iter().enumerate() {
         let mut partitions: Vec<TopicPartition> = targets
             .get(i)
@@ -147,7 +147,7 @@ pub(super) fn assign(
     Ok(result)
 }
 
-fn current_targets(specs: &[Member]) -> Vec<BTreeMap<usize, BTreeSet<i32>>> {
+fn current_targets(specs: &[Member]) -> Vec<SortedMap<usize, SortedSet<i32>>> {
     specs
         .iter()
         .map(|m| {
@@ -163,7 +163,7 @@ fn current_targets(specs: &[Member]) -> Vec<BTreeMap<usize, BTreeSet<i32>>> {
 fn uniform_homogeneous(
     topics: &[Topic],
     specs: &[Member],
-) -> Result<Vec<BTreeMap<usize, BTreeSet<i32>>>, AssignError> {
+) -> Result<Vec<SortedMap<usize, SortedSet<i32>>>, AssignError> {
     let mut targets = current_targets(specs);
     // `new HashSet<>(firstMember.subscribedTopicIds())`.
     let first = &specs[0].topics;
@@ -173,9 +173,9 @@ fn uniform_homogeneous(
         .map(|i| first[i])
         .collect();
     if subscribed.is_empty() {
-        return Ok(vec![BTreeMap::new(); specs.len()]);
+        return Ok(vec![SortedMap::new(); specs.len()]);
     }
-    let assigned: BTreeSet<(usize, i32)> = specs
+    let assigned: SortedSet<(usize, i32)> = specs
         .iter()
         .flat_map(|m| {
             m.assignment
@@ -289,7 +289,7 @@ fn range(
     specs: &[Member],
     members: &[ServerMember],
     homogeneous: bool,
-) -> Vec<BTreeMap<usize, BTreeSet<i32>>> {
+) -> Vec<SortedMap<usize, SortedSet<i32>>> {
     let mut sorted: Vec<usize> = (0..members.len()).collect();
     crate::sort::sort_by(&mut sorted, |&a, &b| {
         match (&members[a].instance_id, &members[b].instance_id) {
@@ -299,7 +299,7 @@ fn range(
             (None, None) => compare_strings(&members[a].member_id, &members[b].member_id),
         }
     });
-    let mut state: BTreeMap<usize, RangeTopic> = BTreeMap::new();
+    let mut state: SortedMap<usize, RangeTopic> = SortedMap::new();
     if homogeneous {
         for &t in &specs[sorted[0]].topics {
             state.insert(t, RangeTopic::new(members.len()));
@@ -314,7 +314,7 @@ fn range(
             }
         }
     }
-    let mut targets = vec![BTreeMap::new(); members.len()];
+    let mut targets = vec![SortedMap::new(); members.len()];
     for &m in &sorted {
         let member_topics: Vec<usize> = if homogeneous {
             state.keys().copied().collect()
@@ -325,7 +325,7 @@ fn range(
             if let Some(topic) = state.get_mut(&t) {
                 let (start, end) = topic.next_range(topics[t].partitions);
                 if start < end {
-                    targets[m].insert(t, (start..end).collect::<BTreeSet<i32>>());
+                    targets[m].insert(t, (start..end).collect::<SortedSet<i32>>());
                 }
             }
         }
@@ -337,11 +337,11 @@ fn range(
 struct Heterogeneous<'t, 'a> {
     topics: &'t [Topic<'a>],
     /// Subscribers per topic, ascending member index.
-    subscribers: BTreeMap<usize, Vec<usize>>,
+    subscribers: SortedMap<usize, Vec<usize>>,
     /// Partition owners per subscribed topic (`-1`: unassigned).
-    owners: BTreeMap<usize, Vec<i64>>,
+    owners: SortedMap<usize, Vec<i64>>,
     sizes: Vec<i64>,
-    targets: Vec<BTreeMap<usize, BTreeSet<i32>>>,
+    targets: Vec<SortedMap<usize, SortedSet<i32>>>,
 }
 
 /// The heterogeneous builder gives up balancing after this many passes over the topics.
@@ -351,15 +351,15 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
     fn run(
         topics: &'t [Topic<'a>],
         specs: &[Member],
-    ) -> Result<Vec<BTreeMap<usize, BTreeSet<i32>>>, AssignError> {
-        let mut subscribers: BTreeMap<usize, Vec<usize>> = BTreeMap::new();
+    ) -> Result<Vec<SortedMap<usize, SortedSet<i32>>>, AssignError> {
+        let mut subscribers: SortedMap<usize, Vec<usize>> = SortedMap::new();
         for (m, spec) in specs.iter().enumerate() {
             for &t in &spec.topics {
                 subscribers.entry(t).or_default().push(m);
             }
         }
         if subscribers.is_empty() {
-            return Ok(vec![BTreeMap::new(); specs.len()]);
+            return Ok(vec![SortedMap::new(); specs.len()]);
         }
         let owners = subscribers
             .keys()
@@ -370,7 +370,7 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
             subscribers,
             owners,
             sizes: vec![0; specs.len()],
-            targets: vec![BTreeMap::new(); specs.len()],
+            targets: vec![SortedMap::new(); specs.len()],
         };
         // Members drop the topics they no longer subscribe to and keep everything else.
         for (m, spec) in specs.iter().enumerate() {
@@ -386,7 +386,7 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
                 }
             }
         }
-        let unassigned: BTreeMap<usize, Vec<i32>> = builder
+        let unassigned: SortedMap<usize, Vec<i32>> = builder
             .owners
             .iter()
             .map(|(&t, owners)| {
@@ -446,7 +446,7 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
 
     fn assign_remaining(
         &mut self,
-        unassigned: &BTreeMap<usize, Vec<i32>>,
+        unassigned: &SortedMap<usize, Vec<i32>>,
     ) -> Result<(), AssignError> {
         let order = self.sort_topics(unassigned.keys().copied().collect());
         let mut balancer = Balancer::default();
@@ -491,8 +491,8 @@ impl<'t, 'a> Heterogeneous<'t, 'a> {
         let owners = self.owners[&t].clone();
         let mut partitions: Vec<i32> = (0..owners.len() as i32).collect();
         crate::sort::sort_by_key(&mut partitions, |&p| (owners[p as usize], p));
-        let mut start: BTreeMap<i64, usize> = BTreeMap::new();
-        let mut end: BTreeMap<i64, usize> = BTreeMap::new();
+        let mut start: SortedMap<i64, usize> = SortedMap::new();
+        let mut end: SortedMap<i64, usize> = SortedMap::new();
         for (i, &p) in partitions.iter().enumerate() {
             let owner = owners[p as usize];
             start.entry(owner).or_insert(i);

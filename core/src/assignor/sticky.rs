@@ -3,7 +3,7 @@
 //! (`clients/src/main/java/org/apache/kafka/clients/consumer/{StickyAssignor,CooperativeStickyAssignor}.java`,
 //! `clients/src/main/java/org/apache/kafka/clients/consumer/internals/AbstractStickyAssignor.java`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use super::java_order::{
     cmp_topic_partition, compute_if_absent_order, topic_partition_hash, JavaHashSet, JavaString,
@@ -25,13 +25,13 @@ pub(super) struct StickyOutcome {
     pub(super) assignment: Vec<Vec<TopicPartition>>,
     /// `partitionsTransferringOwnership` as the shared code leaves it (member indices);
     /// `None` where Kafka leaves it `null` (the general builder).
-    pub(super) transferring: Option<BTreeMap<TopicPartition, usize>>,
+    pub(super) transferring: Option<SortedMap<TopicPartition, usize>>,
 }
 
 /// Per member index, its partitions.
 type Lists = Vec<Vec<TopicPartition>>;
 /// Partition -> the member index it moves to.
-type Transfers = BTreeMap<TopicPartition, usize>;
+type Transfers = SortedMap<TopicPartition, usize>;
 
 /// `MemberData`: what the assignor reads as the member's previous partitions and generation.
 struct MemberData {
@@ -122,24 +122,24 @@ fn null_pointer(what: &str) -> AssignError {
 /// Rack information (`AbstractStickyAssignor.RackInfo`).
 struct RackInfo<'a> {
     /// Consumer racks, only when rack-aware assignment is on.
-    consumer_racks: BTreeMap<usize, &'a str>,
+    consumer_racks: SortedMap<usize, &'a str>,
     /// Replica racks per partition, only when rack-aware assignment is on.
-    partition_racks: BTreeMap<TopicPartition, BTreeSet<&'a str>>,
+    partition_racks: SortedMap<TopicPartition, SortedSet<&'a str>>,
     /// How many consumers share a rack with each partition; filled whenever some consumer
     /// has a rack (even when rack-aware assignment is off, as in Kafka).
-    consumers_by_partition: BTreeMap<TopicPartition, usize>,
+    consumers_by_partition: SortedMap<TopicPartition, usize>,
 }
 
 impl<'a> RackInfo<'a> {
     fn new(input: &Input<'a>, topics: &[(&'a str, i32)]) -> RackInfo<'a> {
-        let mut consumers_by_rack: BTreeMap<&str, Vec<usize>> = BTreeMap::new();
+        let mut consumers_by_rack: SortedMap<&str, Vec<usize>> = SortedMap::new();
         for &m in &input.order {
             if let Some(rack) = input.members[m].rack.filter(|r| !r.is_empty()) {
                 consumers_by_rack.entry(rack).or_default().push(m);
             }
         }
-        let mut partition_racks = BTreeMap::new();
-        let mut all_partition_racks = BTreeSet::new();
+        let mut partition_racks = SortedMap::new();
+        let mut all_partition_racks = SortedSet::new();
         if !consumers_by_rack.is_empty() {
             for &(topic, count) in topics {
                 for p in 0..count {
@@ -159,7 +159,7 @@ impl<'a> RackInfo<'a> {
                 (tp.clone(), n)
             })
             .collect();
-        let consumer_rack_names: BTreeSet<&str> = consumers_by_rack.keys().copied().collect();
+        let consumer_rack_names: SortedSet<&str> = consumers_by_rack.keys().copied().collect();
         if input.use_rack_aware_assignment(
             &consumer_rack_names,
             &all_partition_racks,
@@ -176,8 +176,8 @@ impl<'a> RackInfo<'a> {
             }
         } else {
             RackInfo {
-                consumer_racks: BTreeMap::new(),
-                partition_racks: BTreeMap::new(),
+                consumer_racks: SortedMap::new(),
+                partition_racks: SortedMap::new(),
                 consumers_by_partition,
             }
         }
@@ -226,7 +226,7 @@ struct Ownership {
     all_equal: bool,
     /// Each member's still-valid previously owned partitions.
     owned: Vec<Vec<TopicPartition>>,
-    partitions_with_multiple_previous_owners: BTreeSet<TopicPartition>,
+    partitions_with_multiple_previous_owners: SortedSet<TopicPartition>,
 }
 
 /// `allSubscriptionsEqual`: whether every member subscribes to the same topics, and which
@@ -235,15 +235,15 @@ struct Ownership {
 fn all_subscriptions_equal(
     input: &Input,
     data: &[MemberData],
-    all_topics: &BTreeSet<&str>,
+    all_topics: &SortedSet<&str>,
     max_generation: &mut i32,
 ) -> Ownership {
     let members = &input.members;
     let mut all_equal = true;
-    let mut subscribed: BTreeSet<&str> = BTreeSet::new();
-    let mut owner_of: BTreeMap<TopicPartition, usize> = BTreeMap::new();
+    let mut subscribed: SortedSet<&str> = SortedSet::new();
+    let mut owner_of: SortedMap<TopicPartition, usize> = SortedMap::new();
     let mut owned: Vec<Vec<TopicPartition>> = vec![Vec::new(); members.len()];
-    let mut multiple = BTreeSet::new();
+    let mut multiple = SortedSet::new();
     for &m in &input.order {
         let sub = &members[m];
         // A first member without topics leaves the set empty, so the next one starts it.
@@ -330,7 +330,7 @@ pub(super) fn assign(
     if members.is_empty() {
         return Ok(StickyOutcome {
             assignment: Vec::new(),
-            transferring: Some(BTreeMap::new()),
+            transferring: Some(SortedMap::new()),
         });
     }
     // partitionsPerTopic: the subscribed topics that exist, in `String.compareTo` order
@@ -343,7 +343,7 @@ pub(super) fn assign(
         .collect();
     crate::sort::sort_by(&mut topics, |a, b| compare_strings(a.0, b.0));
     topics.dedup();
-    let all_topics: BTreeSet<&str> = topics.iter().map(|t| t.0).collect();
+    let all_topics: SortedSet<&str> = topics.iter().map(|t| t.0).collect();
 
     let data: Vec<MemberData> = members.iter().map(|m| member_data(kind, m)).collect();
     let ownership = all_subscriptions_equal(input, &data, &all_topics, max_generation);
@@ -371,8 +371,8 @@ pub(super) fn assign(
         let moving = match &transferring {
             Some(map) => map.clone(),
             None => {
-                let mut added: BTreeMap<TopicPartition, usize> = BTreeMap::new();
-                let mut revoked: BTreeSet<TopicPartition> = BTreeSet::new();
+                let mut added: SortedMap<TopicPartition, usize> = SortedMap::new();
+                let mut revoked: SortedSet<TopicPartition> = SortedSet::new();
                 for (m, assigned) in assignment.iter().enumerate() {
                     let owned = members[m].owned;
                     for tp in assigned {
@@ -403,8 +403,8 @@ pub(super) fn assign(
 /// `ConstrainedAssignmentBuilder`: every member subscribes to the same topics.
 struct Constrained<'r, 'a> {
     rack_info: &'r RackInfo<'a>,
-    multiple: BTreeSet<TopicPartition>,
-    maybe_revoked: BTreeMap<TopicPartition, usize>,
+    multiple: SortedSet<TopicPartition>,
+    maybe_revoked: SortedMap<TopicPartition, usize>,
     under_min: Vec<usize>,
     exactly_min: Vec<usize>,
     min_quota: usize,
@@ -412,7 +412,7 @@ struct Constrained<'r, 'a> {
     expected_over_min: usize,
     current_over_min: usize,
     assignment: Vec<Vec<TopicPartition>>,
-    transferring: BTreeMap<TopicPartition, usize>,
+    transferring: SortedMap<TopicPartition, usize>,
 }
 
 impl<'r, 'a> Constrained<'r, 'a> {
@@ -427,7 +427,7 @@ impl<'r, 'a> Constrained<'r, 'a> {
         let mut builder = Constrained {
             rack_info,
             multiple: ownership.partitions_with_multiple_previous_owners,
-            maybe_revoked: BTreeMap::new(),
+            maybe_revoked: SortedMap::new(),
             under_min: Vec::new(),
             exactly_min: Vec::new(),
             min_quota: total / consumers,
@@ -435,7 +435,7 @@ impl<'r, 'a> Constrained<'r, 'a> {
             expected_over_min: total % consumers,
             current_over_min: 0,
             assignment: vec![Vec::new(); consumers],
-            transferring: BTreeMap::new(),
+            transferring: SortedMap::new(),
         };
         let assigned = builder.assign_owned(&input.order, &ownership.owned);
 
@@ -649,9 +649,9 @@ impl<'r, 'a> Constrained<'r, 'a> {
 /// that a partition is not moved back and forth between two members.
 #[derive(Default)]
 struct PartitionMovements {
-    by_topic: BTreeMap<String, BTreeMap<(usize, usize), JavaHashSet<TopicPartition>>>,
+    by_topic: SortedMap<String, SortedMap<(usize, usize), JavaHashSet<TopicPartition>>>,
     /// partition -> (source member, destination member)
-    movements: BTreeMap<TopicPartition, (usize, usize)>,
+    movements: SortedMap<TopicPartition, (usize, usize)>,
 }
 
 impl PartitionMovements {
@@ -717,18 +717,18 @@ impl PartitionMovements {
 struct General<'r, 'i, 'a> {
     input: &'i Input<'a>,
     rack_info: &'r RackInfo<'a>,
-    counts: BTreeMap<&'a str, i32>,
+    counts: SortedMap<&'a str, i32>,
     total: usize,
     /// `topic2AllPotentialConsumers` (member HashMap order, duplicates kept as in Kafka).
-    potential_consumers: BTreeMap<&'a str, Vec<usize>>,
+    potential_consumers: SortedMap<&'a str, Vec<usize>>,
     /// `consumer2AllPotentialTopics`.
     potential_topics: Vec<Vec<&'a str>>,
     /// `currentAssignment`; `None` while a member is set aside as fixed.
     current: Vec<Option<Vec<TopicPartition>>>,
-    partition_consumer: BTreeMap<TopicPartition, usize>,
+    partition_consumer: SortedMap<TopicPartition, usize>,
     sorted_all_partitions: Vec<TopicPartition>,
     /// `sortedCurrentSubscriptions`: (partition count, member id, member index).
-    sorted_members: BTreeSet<(usize, JavaString, usize)>,
+    sorted_members: SortedSet<(usize, JavaString, usize)>,
     revocation_required: bool,
     movements: PartitionMovements,
 }
@@ -743,8 +743,8 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
         max_generation: i32,
     ) -> Result<Vec<Vec<TopicPartition>>, AssignError> {
         let members = &input.members;
-        let counts: BTreeMap<&str, i32> = topics.iter().copied().collect();
-        let mut potential_consumers: BTreeMap<&str, Vec<usize>> =
+        let counts: SortedMap<&str, i32> = topics.iter().copied().collect();
+        let mut potential_consumers: SortedMap<&str, Vec<usize>> =
             topics.iter().map(|t| (t.0, Vec::new())).collect();
         let mut potential_topics: Vec<Vec<&str>> = vec![Vec::new(); members.len()];
         for &m in &input.order {
@@ -755,7 +755,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
                 }
             }
         }
-        let mut partition_consumer = BTreeMap::new();
+        let mut partition_consumer = SortedMap::new();
         for &m in &input.order {
             for tp in &ownership.owned[m] {
                 partition_consumer.insert(tp.clone(), m);
@@ -782,14 +782,14 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
             current: ownership.owned.into_iter().map(Some).collect(),
             partition_consumer,
             sorted_all_partitions,
-            sorted_members: BTreeSet::new(),
+            sorted_members: SortedSet::new(),
             revocation_required: false,
             movements: PartitionMovements::default(),
         };
 
         // prepopulateCurrentAssignments: for each partition, the owner in the newest
         // generation below the current one (ties: the first member in HashMap order).
-        let mut previous: BTreeMap<TopicPartition, (usize, i32)> = BTreeMap::new();
+        let mut previous: SortedMap<TopicPartition, (usize, i32)> = SortedMap::new();
         for &m in &input.order {
             let generation = match data[m].generation {
                 Some(g) if g < max_generation => g,
@@ -909,7 +909,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
         if min + 1 >= max {
             return Ok(true);
         }
-        let mut owner: BTreeMap<&TopicPartition, usize> = BTreeMap::new();
+        let mut owner: SortedMap<&TopicPartition, usize> = SortedMap::new();
         for &m in &self.input.order {
             if let Some(list) = &self.current[m] {
                 for tp in list {
@@ -923,7 +923,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
             if count == self.max_assignment_size(topics) {
                 continue;
             }
-            let mine: BTreeSet<&TopicPartition> = self.list(m)?.iter().collect();
+            let mine: SortedSet<&TopicPartition> = self.list(m)?.iter().collect();
             for topic in topics {
                 for p in 0..self.counts.get(topic).copied().unwrap_or(0) {
                     let tp = TopicPartition::new(*topic, p);
@@ -1011,7 +1011,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
 
     fn balance(
         &mut self,
-        previous: &BTreeMap<TopicPartition, (usize, i32)>,
+        previous: &SortedMap<TopicPartition, (usize, i32)>,
         mut unassigned: Vec<TopicPartition>,
     ) -> Result<(), AssignError> {
         let initializing = match self.sorted_members.last() {
@@ -1027,7 +1027,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
 
         // Only partitions of topics with two or more subscribers, and only members that can
         // still change, take part in the reassignment.
-        let fixed_partitions: BTreeSet<TopicPartition> = self
+        let fixed_partitions: SortedSet<TopicPartition> = self
             .counts
             .iter()
             .filter(|(t, _)| !self.topic_can_move(t))
@@ -1070,7 +1070,7 @@ impl<'r, 'i, 'a> General<'r, 'i, 'a> {
     fn perform_reassignments(
         &mut self,
         partitions: &[TopicPartition],
-        previous: &BTreeMap<TopicPartition, (usize, i32)>,
+        previous: &SortedMap<TopicPartition, (usize, i32)>,
     ) -> Result<bool, AssignError> {
         let mut reassigned = false;
         loop {

@@ -143,7 +143,7 @@ fn odd_input_is_handled_without_panicking() {
         }
         assert_eq!(
             assign(assignor, &metadata, &[]).unwrap().members,
-            BTreeMap::new()
+            SortedMap::new()
         );
     }
     let server_members = [
@@ -162,7 +162,7 @@ fn odd_input_is_handled_without_panicking() {
     ];
     for kind in [ServerAssignor::Uniform, ServerAssignor::Range] {
         let _ = server_assign(kind, &metadata, &server_members);
-        assert_eq!(server_assign(kind, &metadata, &[]), Ok(BTreeMap::new()));
+        assert_eq!(server_assign(kind, &metadata, &[]), Ok(SortedMap::new()));
     }
 }
 
@@ -272,7 +272,7 @@ fn server_member(id: &str, topics: &[&str], assignment: Partitions) -> ServerMem
 /// Topic name -> partitions.
 type Partitions<'a> = &'a [(&'a str, &'a [i32])];
 
-fn expected(entries: &[(&str, Partitions)]) -> BTreeMap<String, Vec<TopicPartition>> {
+fn expected(entries: &[(&str, Partitions)]) -> SortedMap<String, Vec<TopicPartition>> {
     entries
         .iter()
         .map(|(m, assignment)| {
@@ -789,7 +789,7 @@ fn random_groups_get_valid_assignments() {
         let member_count = 1 + rng.below(5);
         let same_topics = rng.below(2) == 0;
         let generation = rng.below(4) as i32;
-        let mut taken: BTreeSet<TopicPartition> = BTreeSet::new();
+        let mut taken: SortedSet<TopicPartition> = SortedSet::new();
         let members: Vec<MemberSubscription> = (0..member_count)
             .map(|i| {
                 let mut topics: Vec<String> = (0..topic_count)
@@ -835,7 +835,7 @@ fn random_groups_get_valid_assignments() {
             let result = assign_cooperative(assignor, &metadata, &members, generation + 1)
                 .unwrap_or_else(|e| panic!("round {round} {assignor}: {e}"));
             let check = |assignment: &Assignment, complete: bool| {
-                let mut seen = BTreeSet::new();
+                let mut seen = SortedSet::new();
                 for (m, partitions) in &assignment.members {
                     for p in partitions {
                         assert!(
@@ -885,7 +885,7 @@ fn random_groups_get_valid_assignments() {
                 .collect();
             let next = server_assign(kind, &metadata, &next_members).unwrap();
             for assignment in [&targets, &next] {
-                let mut seen = BTreeSet::new();
+                let mut seen = SortedSet::new();
                 for (m, partitions) in assignment {
                     for p in partitions {
                         assert!(seen.insert(p.clone()), "round {round} {kind}: {p} twice");

@@ -2,7 +2,7 @@
 //! assignors. The vector test and the CLI (`kafka-sandbox assignors`) share this one path,
 //! so any case can be checked without writing Rust.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::de::IgnoredAny;
 use serde::{Deserialize, Serialize};
@@ -60,10 +60,10 @@ pub struct AssignorCase {
     pub id: String,
     pub assignor: Assignor,
     /// Topic name -> partition count.
-    pub topics: BTreeMap<String, i32>,
+    pub topics: SortedMap<String, i32>,
     /// `<topic>-<partition>` -> the racks of its replicas (`null` for a replica without one).
     #[serde(default)]
-    pub partition_replica_racks: BTreeMap<PartitionName, Vec<Option<String>>>,
+    pub partition_replica_racks: SortedMap<PartitionName, Vec<Option<String>>>,
     #[serde(default)]
     pub prefer_rack_aware_logic_test_flag: Option<bool>,
     pub members: Vec<CaseMember>,
@@ -85,25 +85,25 @@ pub struct AssignorResult {
     pub id: String,
     /// Member id -> partitions, in the assignor's order (for cooperative-sticky: the first
     /// round).
-    pub expected_assignment: BTreeMap<String, Vec<String>>,
+    pub expected_assignment: SortedMap<String, Vec<String>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub expected_assignment_by_group_instance_id: Option<BTreeMap<String, Vec<String>>>,
+    pub expected_assignment_by_group_instance_id: Option<SortedMap<String, Vec<String>>>,
     /// Sticky assignors only; `null` when the general builder ran.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub partitions_transferring_ownership: Option<Option<BTreeMap<String, String>>>,
+    pub partitions_transferring_ownership: Option<Option<SortedMap<String, String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cooperative_first_round_assignment: Option<BTreeMap<String, Vec<String>>>,
+    pub cooperative_first_round_assignment: Option<SortedMap<String, Vec<String>>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub cooperative_followup_rebalances: Option<u32>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub cooperative_final_assignment: Option<BTreeMap<String, Vec<String>>>,
+    pub cooperative_final_assignment: Option<SortedMap<String, Vec<String>>>,
 }
 
 /// The generation members report in the follow-up rebalance of the vectors (Kafka's test
 /// uses a fixed generation 1).
 const FOLLOWUP_GENERATION: i32 = 1;
 
-fn listed(assignment: &Assignment) -> BTreeMap<String, Vec<String>> {
+fn listed(assignment: &Assignment) -> SortedMap<String, Vec<String>> {
     assignment
         .members
         .iter()

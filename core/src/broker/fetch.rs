@@ -4,7 +4,7 @@
 //! a diverging epoch to truncate to), fetches parked for `replica.fetch.wait.max.ms` or a
 //! consumer's `fetch.max.wait.ms`, and consumer reads up to the HW or the LSO.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use super::{
@@ -37,7 +37,7 @@ impl Broker {
         let Some(broker_epoch) = self.broker_epoch else {
             return;
         };
-        let mut by_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
+        let mut by_leader: SortedMap<NodeId, Vec<FetchPartition>> = SortedMap::new();
         for (tp, replica) in &self.replicas {
             if replica.leader.is_some() || self.paused.contains(&Some(tp.clone())) {
                 continue;

@@ -3,7 +3,7 @@
 //! `min.insync.replicas`), ISR expansion on fetch, shrinking on `isr-expiration`, and the
 //! AlterPartition requests that ask the controller for either.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 use std::sync::Arc;
 
 use super::{
@@ -24,7 +24,7 @@ impl Broker {
         let lag_max = self.config("replica.lag.time.max.ms");
         let now = ctx.now;
         let me = self.id;
-        let image_active: BTreeSet<NodeId> = self
+        let image_active: SortedSet<NodeId> = self
             .image
             .brokers
             .values()

@@ -17,7 +17,7 @@
 //! The broker learns leadership from `__cluster_metadata`, which it reads as a Raft observer and
 //! applies up to the quorum's high watermark (`ReplicaManager.applyDelta`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -78,7 +78,7 @@ pub enum PendingIsr {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct LeaderState {
-    pub followers: BTreeMap<NodeId, FollowerState>,
+    pub followers: SortedMap<NodeId, FollowerState>,
     pub leader_epoch_start_offset: i64,
     pub pending_isr: Option<PendingIsr>,
 }
@@ -152,19 +152,19 @@ pub struct Broker {
     pub want_shutdown: bool,
     /// Each replica is shared with the timeline's snapshots until it changes
     /// (`Arc::make_mut`): a step touches a few replicas, a snapshot copies only those.
-    pub replicas: BTreeMap<TopicPartition, Arc<ReplicaState>>,
+    pub replicas: SortedMap<TopicPartition, Arc<ReplicaState>>,
     /// Leader brokers this broker has a fetch outstanding to.
-    pub fetching_from: BTreeSet<NodeId>,
+    pub fetching_from: SortedSet<NodeId>,
     pub parked_fetches: Vec<ParkedFetch>,
     /// Consumer fetches held for `fetch.max.wait.ms`, by consumer.
     #[serde(default)]
     pub parked_consumer_fetches: Vec<(NodeId, Vec<FetchPartition>)>,
     /// Consumers whose held fetch is READ_COMMITTED (they wait for the LSO, not the HW).
     #[serde(default)]
-    pub read_committed_fetchers: BTreeSet<NodeId>,
+    pub read_committed_fetchers: SortedSet<NodeId>,
     pub purgatory: Vec<PendingProduce>,
     /// Partitions whose fetching the user paused (`None` = all).
-    pub paused: BTreeSet<Option<TopicPartition>>,
+    pub paused: SortedSet<Option<TopicPartition>>,
     pub timers: Timers<BrokerTimer>,
     /// The group coordinator for the `__consumer_offsets` partitions this broker leads.
     #[serde(default)]
@@ -190,7 +190,7 @@ pub struct Broker {
     /// Produce requests this broker, as a partition leader, holds while the coordinator
     /// verifies their transactional batches (KIP-890), by verification id.
     #[serde(default)]
-    pub verifying: BTreeMap<u64, txn::VerifyingProduce>,
+    pub verifying: SortedMap<u64, txn::VerifyingProduce>,
     #[serde(default)]
     pub next_verification_id: u64,
 }
@@ -215,13 +215,13 @@ impl Broker {
             fenced: true,
             serving_clients: false,
             want_shutdown: false,
-            replicas: BTreeMap::new(),
-            fetching_from: BTreeSet::new(),
+            replicas: SortedMap::new(),
+            fetching_from: SortedSet::new(),
             parked_fetches: Vec::new(),
             parked_consumer_fetches: Vec::new(),
-            read_committed_fetchers: BTreeSet::new(),
+            read_committed_fetchers: SortedSet::new(),
             purgatory: Vec::new(),
-            paused: BTreeSet::new(),
+            paused: SortedSet::new(),
             timers: Timers::default(),
             groups: crate::coordinator::group::GroupCoordinator::default(),
             txns: crate::coordinator::txn::TxnCoordinator::default(),
@@ -230,7 +230,7 @@ impl Broker {
             txns_out: false,
             deferred_txn_writes: Vec::new(),
             pending_markers: Vec::new(),
-            verifying: BTreeMap::new(),
+            verifying: SortedMap::new(),
             next_verification_id: 0,
         }
     }
@@ -289,7 +289,7 @@ impl Broker {
         if hw <= self.applied_offset {
             return;
         }
-        let mut changed: BTreeSet<TopicPartition> = BTreeSet::new();
+        let mut changed: SortedSet<TopicPartition> = SortedSet::new();
         for (_, record) in &committed {
             Arc::make_mut(&mut self.image).apply(record);
             match record {

@@ -3,7 +3,7 @@
 //! checks), the append, and the purgatory where an `acks=all` request waits until the HW
 //! passes each of its partitions or `request.timeout.ms` runs out.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use super::{ids, Broker, BrokerCtx, BrokerTimer, PendingPartition, PendingProduce};
@@ -112,11 +112,11 @@ impl Broker {
             acks,
             timeout_ms,
             partitions,
-            guards: BTreeMap::new(),
+            guards: SortedMap::new(),
         };
         if let Some(request) = self.maybe_verify_produce(ctx, request, transactional_id.as_deref())
         {
-            self.append_produce(ctx, request, &BTreeMap::new());
+            self.append_produce(ctx, request, &SortedMap::new());
         }
     }
 
@@ -126,7 +126,7 @@ impl Broker {
         &mut self,
         ctx: &mut BrokerCtx,
         request: crate::broker::txn::VerifyingProduce,
-        errors: &BTreeMap<TopicPartition, KafkaError>,
+        errors: &SortedMap<TopicPartition, KafkaError>,
     ) {
         let crate::broker::txn::VerifyingProduce {
             client,

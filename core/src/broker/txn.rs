@@ -16,7 +16,7 @@
 //!   transaction nobody closes (`AddPartitionsToTxnManager`, `ReplicaManager.appendRecords`,
 //!   `UnifiedLog.analyzeAndValidateProducerState`).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -42,7 +42,7 @@ pub struct VerifyingProduce {
     pub timeout_ms: i64,
     pub partitions: Vec<ProducePartition>,
     /// The guard each verified partition's log holds for the producer.
-    pub guards: BTreeMap<TopicPartition, u64>,
+    pub guards: SortedMap<TopicPartition, u64>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -308,7 +308,7 @@ impl Broker {
         };
         self.timers
             .cancel(&BrokerTimer::TxnVerificationTimeout { verification_id });
-        let errors: BTreeMap<TopicPartition, KafkaError> = results
+        let errors: SortedMap<TopicPartition, KafkaError> = results
             .into_iter()
             .filter_map(|(tp, e)| {
                 let e = match e? {

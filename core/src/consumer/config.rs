@@ -1,7 +1,7 @@
 //! The consumer's configs, typed, with Kafka's names and defaults (`ConsumerConfig`), and the
 //! checks Kafka makes on them (each group protocol refuses the other one's settings).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +54,7 @@ pub struct ConsumerConfig {
 impl ConsumerConfig {
     /// Reads `key=value` properties over Kafka's defaults, with Kafka's validation messages.
     pub fn from_properties(properties: &[(String, String)]) -> Result<ConsumerConfig, String> {
-        let mut values: BTreeMap<&str, String> = CONSUMER_CONFIGS
+        let mut values: SortedMap<&str, String> = CONSUMER_CONFIGS
             .iter()
             .map(|c| (c.name, c.default.to_string()))
             .collect();

@@ -4,7 +4,7 @@
 //! the LSO for read_committed), records handed out `max.poll.records` at a time and processed
 //! for `sandbox.processing.ms.per.record` each.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use super::{
     describe_batch, list, AfterCommit, Batch, CommitAfterPoll, Consumer, ConsumerCtx,
@@ -128,7 +128,7 @@ impl Consumer {
                 return;
             }
         };
-        let mut by_leader: BTreeMap<NodeId, Vec<(TopicPartition, i64)>> = BTreeMap::new();
+        let mut by_leader: SortedMap<NodeId, Vec<(TopicPartition, i64)>> = SortedMap::new();
         for tp in partitions {
             match self.leaders.get(&tp) {
                 Some(&leader) => {
@@ -277,7 +277,7 @@ impl Consumer {
     pub fn on_processed(
         &mut self,
         ctx: &mut ConsumerCtx,
-        progress: &mut BTreeMap<(String, TopicPartition), i64>,
+        progress: &mut SortedMap<(String, TopicPartition), i64>,
     ) {
         let Some(batch) = self.processing.take() else {
             return;
@@ -334,7 +334,7 @@ impl Consumer {
         // A fetch with no answer for request.timeout.ms is given up.
         self.fetches
             .retain(|_, sent| now - *sent < REQUEST_TIMEOUT_MS);
-        let mut by_leader: BTreeMap<NodeId, Vec<FetchPartition>> = BTreeMap::new();
+        let mut by_leader: SortedMap<NodeId, Vec<FetchPartition>> = SortedMap::new();
         let mut missing_leader = false;
         for tp in &self.owned {
             let Some(&position) = self.positions.get(tp) else {

@@ -23,7 +23,7 @@
 //! - transaction verification (KIP-890 part 1): the coordinator answers a partition leader's
 //!   `AddPartitionsToTxn` with `verifyOnly` (`handleVerifyPartitionsInTransaction`).
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -99,11 +99,11 @@ pub enum TxnThen {
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct TxnCoordinator {
     /// `__transaction_state` partitions loaded, with the coordinator epoch (leader epoch).
-    pub loaded: BTreeMap<i32, i32>,
-    pub txns: BTreeMap<String, TxnMetadata>,
+    pub loaded: SortedMap<i32, i32>,
+    pub txns: SortedMap<String, TxnMetadata>,
     pub pending_writes: Vec<TxnWrite>,
     /// Markers not yet acknowledged, per transactional id.
-    pub markers_outstanding: BTreeMap<String, BTreeSet<TopicPartition>>,
+    pub markers_outstanding: SortedMap<String, SortedSet<TopicPartition>>,
     /// The producer-id block: next id and end (exclusive).
     pub pid_block: Option<(i64, i64)>,
     /// When an AllocateProducerIds request went out, if one is waiting.
@@ -116,7 +116,7 @@ pub(crate) fn state_tp(p: i32) -> TopicPartition {
     TopicPartition::new(TRANSACTION_STATE_TOPIC, p)
 }
 
-pub(crate) fn list(tps: &BTreeSet<TopicPartition>) -> String {
+pub(crate) fn list(tps: &SortedSet<TopicPartition>) -> String {
     if tps.is_empty() {
         return "no partition".to_string();
     }
@@ -260,7 +260,7 @@ impl TxnCoordinator {
                     producer_epoch: 0,
                     timeout_ms,
                     state: TxnStatus::Empty,
-                    partitions: BTreeSet::new(),
+                    partitions: SortedSet::new(),
                     start_ms: -1,
                     last_update_ms: now,
                 };
@@ -451,7 +451,7 @@ impl TxnCoordinator {
         next.state = TxnStatus::Ongoing;
         next.partitions.extend(partitions.iter().cloned());
         next.last_update_ms = ctx.now;
-        let added: BTreeSet<TopicPartition> = partitions.iter().cloned().collect();
+        let added: SortedSet<TopicPartition> = partitions.iter().cloned().collect();
         ctx.event(
             EventKind::Txn,
             None,
@@ -797,7 +797,7 @@ impl TxnCoordinator {
             self.complete_txn(host, ctx, tid);
             return;
         }
-        let mut by_leader: BTreeMap<NodeId, Vec<TopicPartition>> = BTreeMap::new();
+        let mut by_leader: SortedMap<NodeId, Vec<TopicPartition>> = SortedMap::new();
         let mut leaderless = false;
         for tp in &outstanding {
             match host.image().partitions.get(tp).and_then(|r| r.leader) {
@@ -974,7 +974,7 @@ impl TxnCoordinator {
     fn load_txn_partition(&mut self, host: &mut dyn Host, ctx: &mut BrokerCtx, p: i32, epoch: i32) {
         self.unload_txn_partition(host, p);
         let tp = state_tp(p);
-        let mut loaded: BTreeMap<String, TxnMetadata> = BTreeMap::new();
+        let mut loaded: SortedMap<String, TxnMetadata> = SortedMap::new();
         if let Some(log) = host.log(&tp) {
             for record in log.records() {
                 if let Some(CoordinatorRecord::Transaction(meta)) = record.coordinator.as_deref() {

@@ -1,6 +1,6 @@
 //! Builders, one per spec: arguments that were read become a [`Command`].
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use crate::command::{
     Acks, ClusterSpec, Command, ConfigEntity, DescribeGroup, ElectionType, EventFilter,
@@ -77,7 +77,7 @@ pub(super) fn build_alter_topic(a: &Args) -> Result<Parsed, ParseError> {
 pub(super) fn build_create_topic(a: &Args) -> Result<Parsed, ParseError> {
     let topic = a.text("--topic").ok_or_else(|| a.missing("--topic"))?;
     let mut configs: Vec<(String, String)> = Vec::new();
-    let mut keys: BTreeSet<&str> = BTreeSet::new();
+    let mut keys: SortedSet<&str> = SortedSet::new();
     for g in a.flags.iter().filter(|g| g.name == "--config") {
         if let Val::Pairs(pairs) = &g.val {
             for (k, v) in pairs {

@@ -63,11 +63,11 @@ pub fn completions(input: &str) -> Vec<String> {
             None => specs.iter().find_map(|s| s.flag(prev)),
         };
         if let Some(f) = flag.filter(|f| f.kind != ValueKind::Switch) {
-            let lower = current.to_lowercase();
+            let lower = current.to_ascii_lowercase();
             return match f.kind {
                 ValueKind::Choice(values) => values
                     .iter()
-                    .filter(|v| v.to_lowercase().starts_with(&lower))
+                    .filter(|v| v.to_ascii_lowercase().starts_with(&lower))
                     .map(|v| v.to_string())
                     .collect(),
                 ValueKind::Config if f.name == "--consumer-property" => {

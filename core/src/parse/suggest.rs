@@ -55,13 +55,13 @@ pub(super) fn suggest<'a>(
         return Some(c.to_string());
     }
     // A unique completion of a long enough prefix: `--replication` for `--replication-factor`.
-    let lower = word.to_lowercase();
+    let lower = word.to_ascii_lowercase();
     if lower.trim_start_matches('-').chars().count() < 3 {
         return None;
     }
     let mut prefixed = candidates
         .iter()
-        .filter(|c| c.to_lowercase().starts_with(&lower));
+        .filter(|c| c.to_ascii_lowercase().starts_with(&lower));
     match (prefixed.next(), prefixed.next()) {
         (Some(c), None) => Some(c.to_string()),
         _ => None,

@@ -1,6 +1,6 @@
 //! Values: each [`ValueKind`] read from its text, with the error that says what was expected.
 
-use std::collections::BTreeSet;
+use crate::sorted::SortedSet;
 
 use crate::command::{NodeId, TopicPartition};
 
@@ -317,7 +317,7 @@ pub(super) fn no_duplicate_names<'a>(
     names: impl IntoIterator<Item = (&'a str, Pos)>,
     subject: &str,
 ) -> Result<(), ParseError> {
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut seen: SortedSet<&str> = SortedSet::new();
     for (name, at) in names {
         if !seen.insert(name) {
             return Err(error(
@@ -415,7 +415,7 @@ pub(super) fn parse_words(p: &Piece, subject: &str) -> Result<Vec<String>, Parse
 /// `orders,payments`: topic names, none twice.
 pub(super) fn parse_topic_list(p: &Piece, subject: &str) -> Result<Vec<String>, ParseError> {
     let items = p.split(',');
-    let mut seen: BTreeSet<&str> = BTreeSet::new();
+    let mut seen: SortedSet<&str> = SortedSet::new();
     for item in &items {
         if item.text.is_empty() {
             return Err(error(item.start, format!("{subject}: empty entry")));
@@ -437,7 +437,7 @@ pub(super) fn parse_partition_list(
     subject: &str,
 ) -> Result<Vec<TopicPartition>, ParseError> {
     let mut out = Vec::new();
-    let mut seen: BTreeSet<TopicPartition> = BTreeSet::new();
+    let mut seen: SortedSet<TopicPartition> = SortedSet::new();
     for item in p.split(',') {
         if item.text.is_empty() {
             return Err(error(item.start, format!("{subject}: empty entry")));
@@ -494,7 +494,7 @@ pub(super) fn parse_topic_scope(
         ));
     }
     let mut partitions: Vec<i32> = Vec::new();
-    let mut seen: BTreeSet<i64> = BTreeSet::new();
+    let mut seen: SortedSet<i64> = SortedSet::new();
     let what = format!("{subject}: a partition of `{}`", show(&topic.text));
     for item in list.split(',') {
         if item.text.is_empty() {
@@ -625,7 +625,7 @@ pub(super) fn parse_sides(pieces: &[&Piece], subject: &str) -> Result<Val, Parse
         }
     };
     let mut parsed: Vec<Vec<NodeId>> = Vec::new();
-    let mut first_side: BTreeSet<NodeId> = BTreeSet::new();
+    let mut first_side: SortedSet<NodeId> = SortedSet::new();
     for (s, side) in sides.iter().enumerate() {
         if side.is_empty() {
             let message = if s == 0 {
@@ -636,7 +636,7 @@ pub(super) fn parse_sides(pieces: &[&Piece], subject: &str) -> Result<Val, Parse
             return Err(error(bar, format!("{subject}: {message}")));
         }
         let mut ids: Vec<NodeId> = Vec::new();
-        let mut seen: BTreeSet<NodeId> = BTreeSet::new();
+        let mut seen: SortedSet<NodeId> = SortedSet::new();
         for item in side {
             let id = parse_id(item, subject, "node")?;
             if !seen.insert(id) {

@@ -1,7 +1,7 @@
 //! The producer's configuration (`ProducerConfig` in Kafka): Kafka's names and defaults, and how
 //! conflicting settings resolve.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +54,7 @@ impl ProducerConfig {
     /// flight; set explicitly with a conflicting config it is an error, left at its default it
     /// is quietly turned off. A `transactional.id` needs idempotence.
     pub fn from_properties(properties: &[(String, String)]) -> Result<ProducerConfig, String> {
-        let mut values: BTreeMap<&str, String> = PRODUCER_CONFIGS
+        let mut values: SortedMap<&str, String> = PRODUCER_CONFIGS
             .iter()
             .map(|c| (c.name, c.default.to_string()))
             .collect();

@@ -52,7 +52,8 @@ mod status;
 mod tests;
 mod transactions;
 
-use std::collections::{BTreeMap, BTreeSet, VecDeque};
+use crate::sorted::{SortedMap, SortedSet};
+use std::collections::VecDeque;
 
 use serde::{Deserialize, Serialize};
 
@@ -117,18 +118,18 @@ pub struct Producer {
     pub bootstrap: Vec<NodeId>,
     pub next_bootstrap: usize,
     /// Cached partition leaders and the partition count of each topic.
-    pub leaders: BTreeMap<TopicPartition, Option<NodeId>>,
-    pub partition_counts: BTreeMap<String, i32>,
+    pub leaders: SortedMap<TopicPartition, Option<NodeId>>,
+    pub partition_counts: SortedMap<String, i32>,
     pub metadata_asked_ms: Option<i64>,
     pub pending: Vec<PendingSend>,
     /// The accumulator: batches per partition, oldest first.
-    pub queues: BTreeMap<TopicPartition, VecDeque<ProducerBatch>>,
-    pub in_flight: BTreeMap<i64, InFlight>,
+    pub queues: SortedMap<TopicPartition, VecDeque<ProducerBatch>>,
+    pub in_flight: SortedMap<i64, InFlight>,
     pub next_request_id: i64,
     pub next_batch_id: i64,
     /// Numbers every record this producer creates (the sandbox's identity of a record).
     pub next_record: i64,
-    pub sticky: BTreeMap<String, StickyPartitioner>,
+    pub sticky: SortedMap<String, StickyPartitioner>,
     pub flushing: bool,
     // Idempotence.
     pub producer_id: i64,
@@ -137,23 +138,23 @@ pub struct Producer {
     /// InitProducerId is not sent again before this time (after an error, the backoff).
     pub init_retry_at_ms: i64,
     /// The next sequence per partition.
-    pub next_sequence: BTreeMap<TopicPartition, i32>,
+    pub next_sequence: SortedMap<TopicPartition, i32>,
     /// The last sequence acknowledged per partition, in the current epoch.
     #[serde(default)]
-    pub last_acked_sequence: BTreeMap<TopicPartition, i32>,
+    pub last_acked_sequence: SortedMap<TopicPartition, i32>,
     /// Partitions where a numbered batch failed for good, so the leader may or may not have
     /// it: new batches wait until the answers in flight settle whether there is a gap
     /// (`TransactionManager.markSequenceUnresolved` / `maybeResolveSequences`).
     #[serde(default)]
-    pub unresolved: BTreeSet<TopicPartition>,
+    pub unresolved: SortedSet<TopicPartition>,
     // Transactions.
     pub txn_state: TxnState,
     pub coordinator: Option<NodeId>,
     pub finding_coordinator: bool,
     /// Partitions the coordinator knows are in the transaction.
-    pub txn_partitions: BTreeSet<TopicPartition>,
+    pub txn_partitions: SortedSet<TopicPartition>,
     /// Partitions in an AddPartitionsToTxn waiting for its answer.
-    pub adding_partitions: BTreeSet<TopicPartition>,
+    pub adding_partitions: SortedSet<TopicPartition>,
     pub pending_offsets: Option<PendingOffsets>,
     /// The group's offsets partition is in the transaction (AddOffsetsToTxn answered).
     pub offsets_in_txn: bool,
@@ -169,7 +170,7 @@ pub struct Producer {
     pub error: Option<String>,
     /// While one command sends several records: how many went to each partition.
     #[serde(default)]
-    pub send_summary: Option<BTreeMap<TopicPartition, usize>>,
+    pub send_summary: Option<SortedMap<TopicPartition, usize>>,
     pub timers: Timers<ProducerTimer>,
 }
 
@@ -195,28 +196,28 @@ impl Producer {
             closing: false,
             bootstrap,
             next_bootstrap: 0,
-            leaders: BTreeMap::new(),
-            partition_counts: BTreeMap::new(),
+            leaders: SortedMap::new(),
+            partition_counts: SortedMap::new(),
             metadata_asked_ms: None,
             pending: Vec::new(),
-            queues: BTreeMap::new(),
-            in_flight: BTreeMap::new(),
+            queues: SortedMap::new(),
+            in_flight: SortedMap::new(),
             next_request_id: 1,
             next_batch_id: 1,
             next_record: 0,
-            sticky: BTreeMap::new(),
+            sticky: SortedMap::new(),
             flushing: false,
             producer_id: -1,
             producer_epoch: -1,
             init_in_flight: false,
             init_retry_at_ms: 0,
-            next_sequence: BTreeMap::new(),
-            last_acked_sequence: BTreeMap::new(),
-            unresolved: BTreeSet::new(),
+            next_sequence: SortedMap::new(),
+            last_acked_sequence: SortedMap::new(),
+            unresolved: SortedSet::new(),
             coordinator: None,
             finding_coordinator: false,
-            txn_partitions: BTreeSet::new(),
-            adding_partitions: BTreeSet::new(),
+            txn_partitions: SortedSet::new(),
+            adding_partitions: SortedSet::new(),
             pending_offsets: None,
             offsets_in_txn: false,
             end_in_flight: false,
@@ -317,7 +318,7 @@ impl Producer {
 
     /// Starts counting where records go instead of narrating each (a `send` of many records).
     pub fn begin_send_summary(&mut self) {
-        self.send_summary = Some(BTreeMap::new());
+        self.send_summary = Some(SortedMap::new());
     }
 
     /// One line for the records sent since [`Producer::begin_send_summary`].

@@ -1,7 +1,7 @@
 //! The sender thread (`Sender`): produce requests to leaders, their answers, retries, timeouts,
 //! lost connections and metadata refreshes.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 
 use crate::client::AckedWrite;
 use crate::command::{NodeId, TopicPartition};
@@ -71,7 +71,7 @@ impl Producer {
         let mut need_metadata = false;
         // `RecordAccumulator.ready`: a leader is ready when one of its partitions has a batch
         // to send (full, lingered long enough, flushed, or a retry whose backoff is over).
-        let mut ready_nodes: BTreeSet<NodeId> = BTreeSet::new();
+        let mut ready_nodes: SortedSet<NodeId> = SortedSet::new();
         for (tp, queue) in &self.queues {
             let Some(first) = queue.front() else {
                 continue;
@@ -294,7 +294,7 @@ impl Producer {
         ctx: &mut ProducerCtx,
         leaders: Vec<(TopicPartition, Option<NodeId>, i32)>,
     ) {
-        let mut counts: BTreeMap<String, i32> = BTreeMap::new();
+        let mut counts: SortedMap<String, i32> = SortedMap::new();
         for (tp, leader, _) in leaders {
             let c = counts.entry(tp.topic.to_string()).or_default();
             *c = (*c).max(tp.partition + 1);
@@ -317,7 +317,7 @@ impl Producer {
             .iter()
             .map(|p| p.topic.clone())
             .filter(|t| !self.partition_counts.contains_key(t))
-            .collect::<BTreeSet<_>>()
+            .collect::<SortedSet<_>>()
             .into_iter()
             .collect();
         for topic in unknown {

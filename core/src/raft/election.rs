@@ -1,7 +1,7 @@
 //! Elections: the transitions between states (`QuorumState.transitionTo*`), votes, and
 //! BeginQuorumEpoch / EndQuorumEpoch.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 use std::fmt::Debug;
 
 use crate::rng::SimRng;
@@ -124,7 +124,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
         self.set_state(
             State::Candidate(CandidateState {
                 granted: [self.id].into_iter().collect(),
-                rejected: BTreeSet::new(),
+                rejected: SortedSet::new(),
                 retries,
                 backing_off: false,
                 backoff_ms: 0,
@@ -207,9 +207,9 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
                 epoch_start_offset,
                 granting: votes.iter().copied().collect(),
                 voter_states,
-                observer_states: BTreeMap::new(),
-                fetched_voters: BTreeSet::new(),
-                parked: BTreeMap::new(),
+                observer_states: SortedMap::new(),
+                fetched_voters: SortedSet::new(),
+                parked: SortedMap::new(),
             }),
             out,
         );

@@ -109,7 +109,7 @@
 //! treat as a fatal bug (a leader id outside the voter set, two leaders claimed for one
 //! epoch, a truncation below the HW) are ignored instead of crashing the node.
 
-use std::collections::{BTreeMap, BTreeSet};
+use crate::sorted::{SortedMap, SortedSet};
 use std::fmt::Debug;
 use std::sync::Arc;
 
@@ -220,17 +220,17 @@ struct FetchReq {
 struct LeaderState {
     epoch_start_offset: i64,
     granting: Vec<NodeId>,
-    voter_states: BTreeMap<NodeId, ReplicaState>,
-    observer_states: BTreeMap<NodeId, ReplicaState>,
+    voter_states: SortedMap<NodeId, ReplicaState>,
+    observer_states: SortedMap<NodeId, ReplicaState>,
     /// Voters that fetched during the current check-quorum interval.
-    fetched_voters: BTreeSet<NodeId>,
-    parked: BTreeMap<NodeId, FetchReq>,
+    fetched_voters: SortedSet<NodeId>,
+    parked: SortedMap<NodeId, FetchReq>,
 }
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct CandidateState {
-    granted: BTreeSet<NodeId>,
-    rejected: BTreeSet<NodeId>,
+    granted: SortedSet<NodeId>,
+    rejected: SortedSet<NodeId>,
     retries: u32,
     backing_off: bool,
     backoff_ms: i64,
@@ -247,7 +247,7 @@ struct FollowerState {
 
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 struct ResignedState {
-    unacked: BTreeSet<NodeId>,
+    unacked: SortedSet<NodeId>,
     preferred_successors: Vec<NodeId>,
 }
 
@@ -410,7 +410,7 @@ impl<R: Clone + Debug + PartialEq> RaftNode<R> {
             election_timeout = Some(t);
             self.state = State::Candidate(CandidateState {
                 granted: [self.id].into_iter().collect(),
-                rejected: BTreeSet::new(),
+                rejected: SortedSet::new(),
                 retries: 1,
                 backing_off: false,
                 backoff_ms: 0,

@@ -26,19 +26,19 @@ struct Sim {
     now: i64,
     seq: u64,
     rng: SimRng,
-    nodes: BTreeMap<NodeId, Node>,
-    queue: BTreeMap<(i64, u64), Item>,
-    blocked: BTreeSet<(NodeId, NodeId)>,
+    nodes: SortedMap<NodeId, Node>,
+    queue: SortedMap<(i64, u64), Item>,
+    blocked: SortedSet<(NodeId, NodeId)>,
     /// Chance in percent that a message is delivered twice (the copy late).
     duplicate_percent: u64,
     events: Vec<(i64, NodeId, RaftEvent)>,
-    leaders: BTreeMap<i32, NodeId>,
+    leaders: SortedMap<i32, NodeId>,
     /// The longest committed prefix any node has ever reported, as (epoch, record).
     committed: Vec<(i32, RaftRecord<Rec>)>,
     /// (voter, epoch) -> the candidate it voted for.
-    votes: BTreeMap<(NodeId, i32), NodeId>,
+    votes: SortedMap<(NodeId, i32), NodeId>,
     /// The HW each process has reached since it (re)started.
-    hw: BTreeMap<NodeId, i64>,
+    hw: SortedMap<NodeId, i64>,
     seed: u64,
 }
 
@@ -48,15 +48,15 @@ impl Sim {
             now: 0,
             seq: 0,
             rng: SimRng::new(seed),
-            nodes: BTreeMap::new(),
-            queue: BTreeMap::new(),
-            blocked: BTreeSet::new(),
+            nodes: SortedMap::new(),
+            queue: SortedMap::new(),
+            blocked: SortedSet::new(),
             duplicate_percent: 0,
             events: Vec::new(),
-            leaders: BTreeMap::new(),
+            leaders: SortedMap::new(),
             committed: Vec::new(),
-            votes: BTreeMap::new(),
-            hw: BTreeMap::new(),
+            votes: SortedMap::new(),
+            hw: SortedMap::new(),
             seed,
         };
         for &v in voters {
@@ -636,7 +636,7 @@ fn leader_answers_divergence_and_parks_empty_fetches() {
     leader.voted_for = Some(101);
     leader.state = State::Candidate(CandidateState {
         granted: [101, 102].into_iter().collect(),
-        rejected: BTreeSet::new(),
+        rejected: SortedSet::new(),
         retries: 1,
         backing_off: false,
         backoff_ms: 0,

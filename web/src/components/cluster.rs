@@ -194,7 +194,7 @@ pub fn ClusterDiagram(props: &ClusterDiagramProps) -> Html {
         let (symbol, class, role) = match c.role {
             None => ("✕", "down", "down".to_string()),
             Some(RaftRole::Leader) => ("★", "active", "active".to_string()),
-            Some(r) => ("●", "standby", r.name().to_lowercase()),
+            Some(r) => ("●", "standby", r.name().to_ascii_lowercase()),
         };
         let title_role = c.role.map_or("down", |r| r.meaning());
         html! {

@@ -7,7 +7,7 @@
 //!   member ids when it leaves. The protocol (assignor) is the one every member supports with
 //!   the most first-preference votes (ties in `HashMap` order of the names).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -54,7 +54,7 @@ pub struct ClassicGroup {
     /// Dynamic members told MEMBER_ID_REQUIRED that have not joined with their id yet.
     pub pending_members: Vec<String>,
     /// Committed offsets.
-    pub offsets: BTreeMap<TopicPartition, i64>,
+    pub offsets: SortedMap<TopicPartition, i64>,
     /// While the first rebalance of an empty group waits for more members: the latest time it
     /// may complete (`rebalance timeout` after it started), and whether someone joined since
     /// the last delay started.
@@ -72,7 +72,7 @@ impl ClassicGroup {
             leader: None,
             members: Vec::new(),
             pending_members: Vec::new(),
-            offsets: BTreeMap::new(),
+            offsets: SortedMap::new(),
             initial_delay: None,
             rebalances: 0,
         }

@@ -4,7 +4,7 @@
 //! `__consumer_offsets` and their replay; a member's reconciliation towards its target
 //! (`CurrentAssignmentBuilder`) and epoch fencing. The protocol itself is `modern.rs`.
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use serde::{Deserialize, Serialize};
 
@@ -65,11 +65,11 @@ pub struct ConsumerGroup {
     /// Members in the order they joined.
     pub members: Vec<ConsumerMember>,
     /// The target assignment, per member id.
-    pub target: BTreeMap<String, Vec<TopicPartition>>,
+    pub target: SortedMap<String, Vec<TopicPartition>>,
     /// Partition counts of the subscribed topics, as last computed.
-    pub subscription_metadata: BTreeMap<String, i32>,
+    pub subscription_metadata: SortedMap<String, i32>,
     /// Committed offsets.
-    pub offsets: BTreeMap<TopicPartition, i64>,
+    pub offsets: SortedMap<TopicPartition, i64>,
     /// How many times the group epoch was bumped since the coordinator loaded the group.
     pub rebalances: i32,
 }
@@ -269,8 +269,8 @@ pub fn records_between(
 /// Replays one record while loading a `__consumer_offsets` partition. A consumer group takes
 /// over the offsets of an empty classic group of the same id (the group was converted).
 pub fn replay(
-    groups: &mut BTreeMap<String, ConsumerGroup>,
-    classic: &mut BTreeMap<String, ClassicGroup>,
+    groups: &mut SortedMap<String, ConsumerGroup>,
+    classic: &mut SortedMap<String, ClassicGroup>,
     record: &ConsumerGroupRecord,
 ) {
     let group_id = record.group_id().to_string();
@@ -596,8 +596,8 @@ mod tests {
         b.members.push(member("m3", 3, &[]));
         b.target.remove("m1");
         b.target.insert("m3".into(), tps(&[0, 1]));
-        let mut groups = BTreeMap::new();
-        let mut classic = BTreeMap::new();
+        let mut groups = SortedMap::new();
+        let mut classic = SortedMap::new();
         for r in records_between(None, &a)
             .iter()
             .chain(&records_between(Some(&a), &b))

@@ -36,7 +36,7 @@ pub use consumer_group::{ConsumerGroup, ConsumerGroupState, ConsumerMember};
 use classic_group::join_error;
 use consumer_group::{not_coordinator, replay, with_error};
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -96,17 +96,17 @@ pub enum WriteAction {
 pub struct GroupCoordinator {
     /// `__consumer_offsets` partitions this broker has loaded, with the leader epoch it loaded
     /// them in (the coordinator epoch).
-    pub loaded: BTreeMap<i32, i32>,
-    pub groups: BTreeMap<String, ClassicGroup>,
+    pub loaded: SortedMap<i32, i32>,
+    pub groups: SortedMap<String, ClassicGroup>,
     pub pending_writes: Vec<PendingWrite>,
     /// Groups of the KIP-848 `consumer` protocol. A group id is in one map or the other.
     #[serde(default)]
-    pub consumer_groups: BTreeMap<String, consumer_group::ConsumerGroup>,
+    pub consumer_groups: SortedMap<String, consumer_group::ConsumerGroup>,
     /// Offsets a transaction committed (TxnOffsetCommit) that wait for its marker, per
     /// (group, producer id): a COMMIT marker makes them the group's, an ABORT drops them
     /// (`OffsetMetadataManager.pendingTransactionalOffsets`).
     #[serde(default)]
-    pub pending_txn_offsets: BTreeMap<(String, i64), Vec<(TopicPartition, i64)>>,
+    pub pending_txn_offsets: SortedMap<(String, i64), Vec<(TopicPartition, i64)>>,
 }
 
 pub(crate) fn topic_partition(partition: i32) -> TopicPartition {
@@ -191,8 +191,8 @@ impl GroupCoordinator {
     ) {
         self.unload_groups_of(host, p);
         let tp = topic_partition(p);
-        let mut groups: BTreeMap<String, ClassicGroup> = BTreeMap::new();
-        let mut consumer_groups = BTreeMap::new();
+        let mut groups: SortedMap<String, ClassicGroup> = SortedMap::new();
+        let mut consumer_groups = SortedMap::new();
         let mut count = 0;
         if let Some(log) = host.log(&tp) {
             // Offsets a transaction wrote count from its COMMIT marker on, and never if it
@@ -202,7 +202,7 @@ impl GroupCoordinator {
             self.pending_txn_offsets
                 .retain(|(group, _), _| offsets_partition(group, partitions) != p);
             let mut ordered: Vec<&Record> = Vec::new();
-            let mut open: BTreeMap<i64, Vec<&Record>> = BTreeMap::new();
+            let mut open: SortedMap<i64, Vec<&Record>> = SortedMap::new();
             for record in log.records() {
                 match record.batch.as_deref() {
                     Some(h) if h.transactional && h.control.is_none() => {

@@ -40,7 +40,7 @@
 //! and the periodic subscription-metadata refresh (the partition counts are compared on every
 //! heartbeat instead).
 
-use std::collections::BTreeMap;
+use crate::sorted::SortedMap;
 
 use crate::assignor::{server_assign, ClusterMetadata, ServerAssignor, ServerMember};
 use crate::broker::timer::{BrokerCtx, BrokerTimer};
@@ -103,8 +103,8 @@ impl GroupCoordinator {
         &self,
         host: &dyn Host,
         topics: &[String],
-    ) -> BTreeMap<String, i32> {
-        let mut counts = BTreeMap::new();
+    ) -> SortedMap<String, i32> {
+        let mut counts = SortedMap::new();
         for tp in host.image().partitions.keys() {
             if topics.iter().any(|t| **t == *tp.topic) {
                 let n = counts.entry(tp.topic.to_string()).or_insert(0);
@@ -935,7 +935,7 @@ impl GroupCoordinator {
         &mut self,
         host: &mut dyn Host,
         ctx: &mut BrokerCtx,
-        groups: BTreeMap<String, ConsumerGroup>,
+        groups: SortedMap<String, ConsumerGroup>,
     ) {
         let session = self.consumer_session_timeout_ms(host);
         for (id, group) in groups {
