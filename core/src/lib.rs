@@ -24,6 +24,7 @@ pub mod invariants;
 pub mod java;
 pub mod kernel;
 pub mod lesson;
+pub mod link;
 pub mod log;
 pub mod metadata;
 pub mod metrics;
