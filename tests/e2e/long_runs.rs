@@ -131,6 +131,9 @@ async fn a_link_that_crashed_while_opening_is_not_replayed_again_until_asked() {
                   run 2s\n";
     let link = e2e::run_link(script);
     session.open_and_wait(&link, Duration::from_secs(30)).await;
+    // The page has rewritten the address (compressed): that is the link being reopened.
+    tokio::time::sleep(Duration::from_millis(600)).await;
+    let address = session.client.current_url().await.expect("the address");
     // As if the last opening of this address never finished: the tab still remembers it.
     session
         .client
@@ -144,13 +147,10 @@ async fn a_link_that_crashed_while_opening_is_not_replayed_again_until_asked() {
     assert!(notice.contains("was not replayed"), "{notice}");
     // A fresh cluster instead, and the link kept in the address.
     assert_eq!(session.count("[data-broker]").await, 3);
-    assert!(session
-        .client
-        .current_url()
-        .await
-        .expect("the address")
-        .as_str()
-        .contains("audit"));
+    assert_eq!(
+        session.client.current_url().await.expect("the address"),
+        address
+    );
     session.screenshot("link-not-replayed").await;
 
     // Asked to, it replays the link after all.

@@ -3,6 +3,7 @@
 
 mod accessibility;
 mod diagram;
+mod embeds;
 mod groups;
 mod lessons;
 mod links;

@@ -21,12 +21,13 @@ use components::config_panel::ConfigPanel;
 use components::console::Console;
 use components::controls::Controls;
 use components::event_log::EventLog;
-use components::groups::GroupsPanel;
+use components::groups::{GroupCard, GroupsPanel};
 use components::lesson::{LessonMap, LessonPanel};
 use components::metrics::MetricsPanel;
 use components::network::NetworkPanel;
 use components::partition_detail::PartitionDetail;
 use components::producers::ProducersPanel;
+use components::share::ShareDialog;
 use sandbox_core::view::{is_internal_topic, ClusterView, PartitionView, TopicView};
 use state::{Action, AppState, SideTab};
 
@@ -73,12 +74,18 @@ pub fn App() -> Html {
             .lesson
             .as_ref()
             .map(|l| (l.lesson.id.clone(), l.step + 1));
+        let embedded = state.embed.is_some();
         use_effect_with(state.version, move |&version| {
             if let Some((action, started, reduced_ms)) = timing {
                 perf::record_action(action, started, reduced_ms, step);
             }
             if version == 0 {
                 perf::opened();
+            }
+            // An embed's address is what the page around it asked for: it stays as it is.
+            if embedded {
+                perf::drawn(step);
+                return;
             }
             // A link that was not replayed stays in the address until something is done; the
             // lessons arriving in the background is not something done (and opens at most the
@@ -137,12 +144,19 @@ pub fn App() -> Html {
     });
 
     // The theme lives on the root element so the whole page, body included, follows it.
-    use_effect_with(state.theme, |theme| {
+    // (An embed stays one for the page's life: only the theme changes.)
+    let embedded = state.embed.is_some();
+    use_effect_with(state.theme, move |theme| {
         if let Some(root) = web_sys::window()
             .and_then(|w| w.document())
             .and_then(|d| d.document_element())
         {
-            root.set_class_name(theme.class());
+            let class = match (theme.class(), embedded) {
+                (class, false) => class.to_string(),
+                ("", true) => "embedded".to_string(),
+                (class, true) => format!("{class} embedded"),
+            };
+            root.set_class_name(&class);
         }
     });
 
@@ -177,7 +191,9 @@ pub fn App() -> Html {
                                 matches!(tag.as_str(), "input" | "select" | "textarea" | "button")
                             });
                         if event.key() == "Escape" {
-                            // Escape closes the lesson map (the welcome): free play.
+                            // Escape closes the lesson map (the welcome: free play) and the
+                            // Share dialog.
+                            state.dispatch(Action::Share(false));
                             state.dispatch(Action::LessonMap(false));
                             return;
                         }
@@ -321,9 +337,9 @@ pub fn App() -> Html {
             format!("{} {{ filter: drop-shadow(0 0 3px var(--highlight)) drop-shadow(0 0 6px var(--highlight)); outline: 3px solid var(--highlight); outline-offset: 2px; }}", selectors.join(", "))
         }
     });
-    // While the welcome and lesson map is open over the page, what is under it can be neither
-    // reached with the keyboard nor read by a screen reader.
-    let inert = state.lesson_map;
+    // While the welcome and lesson map (or the Share dialog) is open over the page, what is
+    // under it can be neither reached with the keyboard nor read by a screen reader.
+    let inert = state.lesson_map || state.share;
     let dismiss = {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.emit(Action::DismissRefusal))
@@ -332,6 +348,81 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.emit(Action::LessonMap(true)))
     };
+    if let Some(embed) = &state.embed {
+        use sandbox_core::link::{EmbedControls, EmbedView};
+        let diagram = match &embed.view {
+            EmbedView::Cluster => html! {
+                <ClusterDiagram view={view.clone()} {rows} selected={state.selected.clone()} {on_select}
+                                {on_node} selected_node={state.selected_node} />
+            },
+            EmbedView::Partition { .. } => html! {
+                <div class="panel partition-detail" aria-label="Partition detail">
+                    <PartitionDetail partition={detail} view={groups_part.clone()} />
+                </div>
+            },
+            EmbedView::Group(name) => html! {
+                <GroupCard view={groups_part.clone()} name={name.clone()} />
+            },
+        };
+        let (low, high) = (embed.from.unwrap_or(0), embed.to);
+        let step = timeline.state.steps;
+        let controls = match embed.controls {
+            EmbedControls::None => html! {},
+            EmbedControls::Step => html! {
+                <div class="controls embed-controls" role="toolbar" aria-label="Timeline">
+                    <button class="back" disabled={step <= low} aria-label="Step back"
+                            onclick={let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::StepBack))}>
+                        { "◀ Back" }
+                    </button>
+                    <button class="step" disabled={high.is_some_and(|h| step >= h)} aria-label="Step forward"
+                            onclick={let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::StepForward))}>
+                        { "Step ▶" }
+                    </button>
+                    <span class="position" aria-live="polite">
+                        { match high {
+                            Some(h) => format!("step {step} of {low}–{h} · {}", components::controls::format_time(timeline.state.now_ms)),
+                            None => format!("step {step} · {}", components::controls::format_time(timeline.state.now_ms)),
+                        } }
+                    </span>
+                </div>
+            },
+            EmbedControls::Full => html! {
+                <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
+                          time_ms={timeline.state.now_ms} branch={timeline.current_branch}
+                          branches={timeline.branches.len()} playing={state.playing}
+                          speed_ms={state.speed_ms} presenter={state.presenter}
+                          theme_label={state.theme.label()}
+                          dispatch={dispatch.clone()} />
+            },
+        };
+        // The newest line of the narration says what the last step did.
+        let said = state.log.last().map(|e| e.text.clone());
+        return html! {
+            <div class="app embed" data-embed-view={match &embed.view {
+                EmbedView::Cluster => "cluster", EmbedView::Partition { .. } => "partition", EmbedView::Group(_) => "group" }}>
+                if let Some(rules) = highlight {
+                    <style>{ rules }</style>
+                }
+                if let Some(notice) = &state.notice {
+                    <div class="notice" role="alert"><p>{ &notice.text }</p></div>
+                }
+                if let Some(lesson) = &state.lesson {
+                    <LessonPanel state={lesson.clone()} view={state.view.clone()} dispatch={dispatch.clone()} />
+                }
+                { controls }
+                <div class="embed-stage">{ diagram }</div>
+                if embed.controls != EmbedControls::None {
+                    <p class="embed-said" aria-live="polite">{ said.unwrap_or_default() }</p>
+                }
+                if embed.console {
+                    <Console {lines} first_line={session.console_dropped} {history} {dispatch} />
+                }
+                <a class="embed-open" href={open_full_page(&session)} target="_blank" rel="noopener">
+                    { "Open in Kafka Sandbox ↗" }
+                </a>
+            </div>
+        };
+    }
     html! {
         <div class={classes!("app", state.presenter.then_some("presenter"), state.lesson.is_some().then_some("with-lesson"))}>
             if let Some(rules) = highlight {
@@ -348,7 +439,17 @@ pub fn App() -> Html {
                             { "Replay the link anyway" }
                         </button>
                     }
+                    <button class="dismiss" aria-label="Dismiss this message"
+                            onclick={let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::DismissNotice))}>
+                        { "✕" }
+                    </button>
                 </div>
+            }
+            if state.share {
+                <ShareDialog script={session.script()} step={timeline.state.steps}
+                             partition={state.selected.clone()}
+                             groups={state.stable.groups.iter().map(|g| g.group_id.clone()).collect::<Vec<_>>()}
+                             dispatch={dispatch.clone()} />
             }
             <header class="topbar" {inert}>
                 <div class="brand">
@@ -356,6 +457,10 @@ pub fn App() -> Html {
                     <p class="tagline">{ "A Kafka 4 cluster (KRaft), simulated in your browser." }</p>
                 </div>
                 <button class="lessons-button" onclick={open_map}>{ "Lessons" }</button>
+                <button class="share-button" title="A link to this step, or this run in another page"
+                        onclick={let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::Share(true)))}>
+                    { "Share / Embed" }
+                </button>
                 <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
                           time_ms={timeline.state.now_ms} branch={timeline.current_branch}
                           branches={timeline.branches.len()} playing={state.playing}
@@ -503,12 +608,32 @@ fn warm_up_later(session: Rc<std::cell::RefCell<state::Session>>, slots: WarmUp,
 /// The shortest time between two rewrites of the address while the run moves.
 const ADDRESS_EVERY_MS: f64 = 300.0;
 
-/// Puts the run in the address (`#run=` and the script), and notes the step it reopens at.
+/// Puts the run in the address, and notes the step it reopens at: compressed (`#zrun=1.`, by
+/// `boot.js`) where the page can, else percent-encoded (`#run=`).
 fn write_address(session: &state::Session, step: u64) {
     let script = session.script();
-    let encoded = String::from(js_sys::encode_uri_component(&script));
-    set_address(&format!("#run={encoded}"));
+    let written = perf::call(
+        "writeRun",
+        &[
+            &wasm_bindgen::JsValue::from_str(&script),
+            &wasm_bindgen::JsValue::from_str(""),
+            &wasm_bindgen::JsValue::from_str(""),
+        ],
+    );
+    if !written {
+        let encoded = String::from(js_sys::encode_uri_component(&script));
+        set_address(&format!("#run={encoded}"));
+    }
     perf::drawn(step);
+}
+
+/// The full page at the run an embed shows (percent-encoded: a link made synchronously).
+fn open_full_page(session: &state::Session) -> String {
+    let script = session.script();
+    format!(
+        "./#run={}",
+        String::from(js_sys::encode_uri_component(&script))
+    )
 }
 
 fn set_address(url: &str) {

@@ -56,6 +56,28 @@ pub fn set(name: &str, value: &JsValue) {
     }
 }
 
+/// `window.__sandbox[name]` when it is a string.
+pub fn get_string(name: &str) -> Option<String> {
+    root()
+        .and_then(|r| js_sys::Reflect::get(&r, &JsValue::from_str(name)).ok())
+        .and_then(|v| v.as_string())
+}
+
+/// Calls the function `window.__sandbox[name]` with `args`, if the page defines it.
+pub fn call(name: &str, args: &[&JsValue]) -> bool {
+    let Some(function) = root()
+        .and_then(|r| js_sys::Reflect::get(&r, &JsValue::from_str(name)).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+    else {
+        return false;
+    };
+    let list = js_sys::Array::new();
+    for arg in args {
+        list.push(arg);
+    }
+    function.apply(&JsValue::NULL, &list).is_ok()
+}
+
 /// Whether `window.__sandbox[name]` is `true`.
 pub fn flag(name: &str) -> bool {
     root()

@@ -78,9 +78,10 @@ impl Session {
     }
 
     /// Restores a run from a script (a shared link). A script that does not parse or whose
-    /// commands fail is not lost silently: the console says what was wrong and where, and
-    /// the page starts from the welcome script instead.
-    pub fn restore(script: &str) -> Session {
+    /// commands fail is not lost silently: the console and the returned sentence say what was
+    /// wrong and where, and the page starts from the welcome script (or the run up to the
+    /// command that failed) instead.
+    pub fn restore(script: &str) -> (Session, Option<String>) {
         match parse_script(script) {
             Ok(parsed) => {
                 let mut session = Session::new(parsed.cluster.clone(), "");
@@ -100,6 +101,9 @@ impl Session {
                     ),
                     Some(_) => "Restored the link's run up to the command that failed".into(),
                 }));
+                let problem = failed.as_ref().map(|m| {
+                    format!("The link's run was restored up to the command that failed, {m}")
+                });
                 if let Some(message) = failed {
                     Rc::make_mut(&mut session.console).push(ConsoleLine::Error {
                         message,
@@ -107,18 +111,19 @@ impl Session {
                         input: String::new(),
                     });
                 }
-                session
+                (session, problem)
             }
             Err(e) => {
                 let mut session = Session::new(ClusterSpec::default(), WELCOME_SCRIPT);
+                let message = format!(
+                    "the link's run could not be read, so a fresh cluster was started: {e}"
+                );
                 Rc::make_mut(&mut session.console).push(ConsoleLine::Error {
-                    message: format!(
-                        "the link's run could not be read, so a fresh cluster was started: {e}"
-                    ),
+                    message: message.clone(),
                     column: None,
                     input: String::new(),
                 });
-                session
+                (session, Some(upper_first(&message)))
             }
         }
     }
@@ -316,6 +321,10 @@ pub struct AppState {
     /// Why the last command from a click was refused, shown beside the panel it came from
     /// (the console keeps it too).
     pub refused: Option<String>,
+    /// The page is one diagram embedded in another page, with these options.
+    pub embed: Option<Rc<sandbox_core::link::Embed>>,
+    /// The Share / Embed dialog is open.
+    pub share: bool,
 }
 
 /// The side panels, one shown at a time beside the cluster so the workspace fits one screen.
@@ -414,65 +423,154 @@ impl AppState {
         AppState::with_session(Session::new(ClusterSpec::default(), WELCOME_SCRIPT))
     }
 
-    /// The page's starting state: the run in the address if there is one, else the welcome.
+    /// The page's starting state: the run in the address if there is one, else the welcome;
+    /// an embedded diagram when the address asks for one (see `sandbox_core::link`).
     ///
     /// A run that stopped the page while it was being opened is not replayed again (the
-    /// address would otherwise crash the page at every reload): `index.html` notices that the
+    /// address would otherwise crash the page at every reload): `boot.js` notices that the
     /// last opening of this very address never finished and sets `__sandbox.skipReplay`. The
     /// page then starts a fresh cluster and offers to try the link again.
     pub fn from_location() -> AppState {
         let hash = web_sys::window()
             .and_then(|w| w.location().hash().ok())
             .unwrap_or_default();
-        if let Some(link) = hash.strip_prefix("#lesson=") {
-            // `#lesson=ID&step=N` (N from 1), the link a lesson step gives: opened once the
-            // lessons are fetched.
-            let (id, step) = link.split_once("&step=").unwrap_or((link, "1"));
-            let step = step.parse::<usize>().unwrap_or(1).saturating_sub(1);
-            let mut state = AppState::new();
-            state.pending_lesson = Some((id.chars().take(80).collect(), step));
-            return state;
-        }
-        let Some(encoded) = hash.strip_prefix("#run=") else {
-            let mut state = AppState::new();
-            // A first visit opens on the welcome and the lesson map.
-            state.lesson_map = !crate::lessons::welcomed();
-            return state;
+        AppState::from_address(&hash)
+    }
+
+    /// The starting state for the address `hash`. Whatever in it cannot be read is said in a
+    /// notice above the page, and a working sandbox opens all the same.
+    pub fn from_address(hash: &str) -> AppState {
+        use sandbox_core::link::{self, Source};
+        let address = link::parse(hash);
+        let mut problems = address.problems.clone();
+        let script = match &address.source {
+            Source::Script(script) => Some(script.clone()),
+            // `boot.js` expanded it before the app started.
+            Source::Compressed { .. } => match crate::perf::get_string("linkScript") {
+                Some(script) => Some(script),
+                None => {
+                    problems.push(crate::perf::get_string("linkError").unwrap_or_else(|| {
+                        "the link's compressed run could not be expanded in this browser".into()
+                    }));
+                    None
+                }
+            },
+            _ => None,
         };
-        let script = js_sys::decode_uri_component(encoded)
-            .ok()
-            .and_then(|s| s.as_string())
-            .unwrap_or_default();
-        if crate::perf::flag("skipReplay") {
-            let mut state = AppState::new();
-            state.notice = Some(Notice {
-                text: format!(
-                    "This link stopped the page the last time it was opened, so its run ({}                      lines) was not replayed. A fresh cluster was started instead.",
-                    script.lines().count()
-                ),
-                retry: Some(hash),
-            });
-            return state;
+        let mut state = match (&address.source, script) {
+            (Source::Lesson { id, step }, _) => {
+                // Opened once the lessons are fetched.
+                let mut state = AppState::new();
+                state.pending_lesson = Some((id.clone(), *step));
+                state
+            }
+            (_, Some(script)) if crate::perf::flag("skipReplay") => {
+                let mut state = AppState::new();
+                state.notice = Some(Notice {
+                    text: format!(
+                        "This link stopped the page the last time it was opened, so its run ({} \
+                         lines) was not replayed. A fresh cluster was started instead.",
+                        script.lines().count()
+                    ),
+                    retry: Some(hash.to_string()),
+                });
+                state
+            }
+            (_, Some(script)) => {
+                let started = crate::perf::now();
+                let (session, problem) = Session::restore(&script);
+                problems.extend(problem);
+                let state = AppState::with_session(session);
+                crate::perf::set(
+                    "restoreMs",
+                    &wasm_bindgen::JsValue::from_f64(crate::perf::now() - started),
+                );
+                state
+            }
+            (_, None) => {
+                let mut state = AppState::new();
+                // A first visit opens on the welcome and the lesson map.
+                state.lesson_map =
+                    address.embed.is_none() && problems.is_empty() && !crate::lessons::welcomed();
+                state
+            }
+        };
+        if let Some(embed) = address.embed {
+            state.theme = match embed.theme {
+                Some("light") => Theme::Light,
+                Some("dark") => Theme::Dark,
+                _ => Theme::Auto,
+            };
+            match &embed.view {
+                sandbox_core::link::EmbedView::Partition { topic, partition } => {
+                    state.selected = Some((topic.clone(), *partition));
+                }
+                _ => state.selected = None,
+            }
+            state.embed = Some(Rc::new(embed));
+            state = state.open_embed_range();
         }
-        let started = crate::perf::now();
-        let state = AppState::with_session(Session::restore(&script));
-        crate::perf::set(
-            "restoreMs",
-            &wasm_bindgen::JsValue::from_f64(crate::perf::now() - started),
-        );
+        if !problems.is_empty() && state.notice.is_none() {
+            state.notice = Some(Notice {
+                text: problems
+                    .iter()
+                    .map(|p| upper_first(p))
+                    .collect::<Vec<_>>()
+                    .join(" "),
+                retry: None,
+            });
+        }
         state
     }
 
-    pub fn with_session(mut session: Session) -> AppState {
+    /// An embed opens at the first step of its range (`from`), and never past its end.
+    fn open_embed_range(self) -> AppState {
+        let Some(embed) = self.embed.clone() else {
+            return self;
+        };
+        let target = {
+            let session = self.session.borrow();
+            let at = session.timeline.state.steps;
+            match (embed.from, embed.to) {
+                (Some(from), _) if from != at => Some(from),
+                (None, Some(to)) if at > to => Some(to),
+                _ => None,
+            }
+        };
+        match target {
+            Some(step) => {
+                let mut session = self.session.borrow_mut();
+                session.execute(
+                    &Command::Seek { step: step as i64 },
+                    &format!("seek {step}"),
+                );
+                drop(session);
+                let session = Rc::clone(&self.session);
+                let mut fresh = AppState::with_session_shared(session);
+                fresh.embed = self.embed;
+                fresh.theme = self.theme;
+                fresh.selected = self.selected;
+                fresh.notice = self.notice;
+                fresh
+            }
+            None => self,
+        }
+    }
+
+    pub fn with_session(session: Session) -> AppState {
+        AppState::with_session_shared(Rc::new(RefCell::new(session)))
+    }
+
+    fn with_session_shared(session: Rc<RefCell<Session>>) -> AppState {
         let Drawn {
             view,
             stable,
             rows,
             log,
             metrics,
-        } = looked_at(&mut session, false, None);
+        } = looked_at(&mut session.borrow_mut(), false, None);
         AppState {
-            session: Rc::new(RefCell::new(session)),
+            session,
             version: 0,
             view,
             stable,
@@ -494,7 +592,20 @@ impl AppState {
             lessons_loaded: false,
             side_tab: SideTab::Partition,
             refused: None,
+            embed: None,
+            share: false,
         }
+    }
+}
+
+/// `s` with its first letter capitalised, for a sentence of its own.
+fn upper_first(s: &str) -> String {
+    let mut chars = s.chars();
+    match chars.next() {
+        Some(c) => std::iter::once(c.to_ascii_uppercase())
+            .chain(chars)
+            .collect(),
+        None => String::new(),
     }
 }
 
@@ -622,6 +733,10 @@ pub enum Action {
     SideTab(SideTab),
     /// Put away the refusal shown beside the panels.
     DismissRefusal,
+    /// Closes the message above the page.
+    DismissNotice,
+    /// Opens or closes the Share / Embed dialog.
+    Share(bool),
 }
 
 impl Action {
@@ -655,6 +770,8 @@ impl Action {
             Action::LessonsLoaded(_) => "lessons-loaded",
             Action::SideTab(_) => "tab",
             Action::DismissRefusal => "dismiss",
+            Action::DismissNotice => "dismiss-notice",
+            Action::Share(_) => "share",
         }
     }
 }
@@ -679,8 +796,23 @@ impl Reducible for AppState {
         let mut notice = self.notice.clone();
         let mut side_tab = self.side_tab;
         let mut refused = self.refused.clone();
+        let mut share = self.share;
         {
             let mut session = self.session.borrow_mut();
+            // An embed's reader moves only within its steps (`from` to `to`).
+            let (low, high) = self.embed.as_ref().map_or((0, u64::MAX), |e| {
+                (e.from.unwrap_or(0), e.to.unwrap_or(u64::MAX))
+            });
+            let at = session.timeline.state.steps;
+            let action = match action {
+                Action::StepForward | Action::Tick if at >= high => {
+                    playing = false;
+                    Action::Seek(high)
+                }
+                Action::StepBack if at <= low => Action::Seek(low),
+                Action::Scrub(step) => Action::Scrub(step.clamp(low, high)),
+                other => other,
+            };
             match action {
                 Action::Console(line) => {
                     refused = None;
@@ -729,6 +861,8 @@ impl Reducible for AppState {
                 }
                 Action::SideTab(tab) => side_tab = tab,
                 Action::DismissRefusal => refused = None,
+                Action::DismissNotice => notice = None,
+                Action::Share(open) => share = open,
                 Action::SelectNode(node) => {
                     selected_node = if node == self.selected_node {
                         None
@@ -879,6 +1013,8 @@ impl Reducible for AppState {
             lessons_loaded,
             side_tab,
             refused,
+            embed: self.embed.clone(),
+            share,
         })
     }
 }

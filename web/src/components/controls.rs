@@ -23,7 +23,7 @@ pub struct ControlsProps {
 }
 
 /// Simulated time shown as seconds with milliseconds.
-fn format_time(ms: i64) -> String {
+pub fn format_time(ms: i64) -> String {
     format!("{}.{:03} s", ms / 1000, ms % 1000)
 }
 

@@ -233,6 +233,25 @@ fn offset_row(view: &ClusterView, group: &GroupView, o: &GroupOffsetView, scale:
     }
 }
 
+#[derive(Properties, PartialEq)]
+pub struct GroupCardProps {
+    pub view: Rc<ClusterView>,
+    pub name: String,
+}
+
+/// One group's card alone (an embedded diagram of a group).
+#[component]
+pub fn GroupCard(props: &GroupCardProps) -> Html {
+    match props.view.groups.iter().find(|g| g.group_id == props.name) {
+        Some(group) => html! {
+            <section class="panel groups-panel">{ group_card(&props.view, group) }</section>
+        },
+        None => html! {
+            <p class="hint">{ format!("There is no group {} at this step.", props.name) }</p>
+        },
+    }
+}
+
 fn group_card(view: &ClusterView, group: &GroupView) -> Html {
     let (symbol, look) = state_look(group.state);
     let meaning = group.state.meaning();

@@ -13,3 +13,4 @@ pub mod metrics;
 pub mod network;
 pub mod partition_detail;
 pub mod producers;
+pub mod share;

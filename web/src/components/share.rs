@@ -1,0 +1,229 @@
+//! The Share / Embed dialog: the link to this exact step, and the snippets that put this run in
+//! another page (an iframe, or the loader's `<div data-kafka-sandbox>`), each with a copy
+//! button. The run is compressed by `boot.js` (`zrun=1.`, see `sandbox_core::link`).
+
+use sandbox_core::link::{Embed, EmbedControls, EmbedView};
+use wasm_bindgen::{JsCast, JsValue};
+use yew::prelude::*;
+
+use crate::components::form::value_of;
+use crate::state::Action;
+
+#[derive(Properties, PartialEq)]
+pub struct ShareProps {
+    /// The run as a script (what the address holds).
+    pub script: String,
+    /// The step being looked at.
+    pub step: u64,
+    /// The partition selected in the page, offered as the embed's view.
+    pub partition: Option<(String, i32)>,
+    /// The groups there are, offered as the embed's view.
+    pub groups: Vec<String>,
+    pub dispatch: Callback<Action>,
+}
+
+/// The page's own address without its `#...`, and the folder it is in (where `embed.js` is).
+fn page_base() -> (String, String) {
+    let location = web_sys::window().map(|w| w.location());
+    let href = location
+        .as_ref()
+        .and_then(|l| l.href().ok())
+        .unwrap_or_default();
+    let page = href.split('#').next().unwrap_or_default().to_string();
+    let folder = match page.rfind('/') {
+        Some(at) => page[..=at].to_string(),
+        None => page.clone(),
+    };
+    (page, folder)
+}
+
+/// Asks `boot.js` to compress `script` into `zrun=1.DATA`; falls back to the percent-encoded
+/// `run=` where the browser cannot.
+async fn compress(script: String) -> String {
+    let plain = || {
+        format!(
+            "run={}",
+            String::from(js_sys::encode_uri_component(&script))
+        )
+    };
+    let function = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__sandbox")).ok())
+        .and_then(|s| js_sys::Reflect::get(&s, &JsValue::from_str("deflateRun")).ok())
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
+    let Some(function) = function else {
+        return plain();
+    };
+    let Ok(promise) = function.call1(&JsValue::NULL, &JsValue::from_str(&script)) else {
+        return plain();
+    };
+    match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
+        Ok(value) => value.as_string().unwrap_or_else(plain),
+        Err(_) => plain(),
+    }
+}
+
+/// Copies `text` to the clipboard (`navigator.clipboard.writeText`); false where the browser
+/// does not allow it.
+fn copy(text: &str) -> bool {
+    let clipboard = web_sys::window()
+        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("navigator")).ok())
+        .and_then(|n| js_sys::Reflect::get(&n, &JsValue::from_str("clipboard")).ok())
+        .filter(|c| c.is_object());
+    let Some(clipboard) = clipboard else {
+        return false;
+    };
+    js_sys::Reflect::get(&clipboard, &JsValue::from_str("writeText"))
+        .ok()
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
+        .is_some_and(|f| f.call1(&clipboard, &JsValue::from_str(text)).is_ok())
+}
+
+#[component]
+pub fn ShareDialog(props: &ShareProps) -> Html {
+    let run = use_state(|| None::<String>);
+    {
+        let run = run.clone();
+        use_effect_with(props.script.clone(), move |script| {
+            let script = script.clone();
+            wasm_bindgen_futures::spawn_local(async move {
+                run.set(Some(compress(script).await));
+            });
+        });
+    }
+    // The embed's options, as the author picks them.
+    let view = use_state(|| "cluster".to_string());
+    let controls = use_state(|| EmbedControls::Step);
+    let from_here = use_state(|| true);
+    let copied = use_state(|| None::<&'static str>);
+
+    let (page, folder) = page_base();
+    let embed = Embed {
+        view: match view.split_once(':') {
+            Some(("partition", _)) => props
+                .partition
+                .clone()
+                .map(|(topic, partition)| EmbedView::Partition { topic, partition })
+                .unwrap_or(EmbedView::Cluster),
+            Some(("group", name)) => EmbedView::Group(name.to_string()),
+            _ => EmbedView::Cluster,
+        },
+        controls: *controls,
+        from: (*from_here).then_some(props.step),
+        to: None,
+        console: false,
+        theme: None,
+    };
+    let (link, iframe, loader) = match &*run {
+        Some(run) => {
+            let pairs = embed.to_pairs();
+            let height = match embed.view {
+                EmbedView::Cluster => 560,
+                EmbedView::Partition { .. } => 520,
+                EmbedView::Group(_) => 480,
+            };
+            (
+                format!("{page}#{run}"),
+                format!(
+                    "<iframe src=\"{page}#{run}&{pairs}\" title=\"Kafka Sandbox\" \
+                     style=\"width:100%;height:{height}px;border:0\" loading=\"lazy\"></iframe>"
+                ),
+                format!(
+                    "<div data-kafka-sandbox=\"{run}&{}\" data-height=\"{height}\"></div>\n\
+                     <script src=\"{folder}embed.js\" defer></script>",
+                    pairs.trim_start_matches("embed").trim_start_matches('&')
+                ),
+            )
+        }
+        None => {
+            let wait = "compressing the run…".to_string();
+            (wait.clone(), wait.clone(), wait)
+        }
+    };
+    let close = {
+        let dispatch = props.dispatch.clone();
+        Callback::from(move |_: MouseEvent| dispatch.emit(Action::Share(false)))
+    };
+    let copy_button = |what: &'static str, text: String| {
+        let copied = copied.clone();
+        let done = *copied == Some(what);
+        html! {
+            <button class={classes!("copy", format!("copy-{what}"))}
+                    onclick={Callback::from(move |_: MouseEvent| {
+                        copied.set(copy(&text).then_some(what));
+                    })}>
+                { if done { "Copied ✓" } else { "Copy" } }
+            </button>
+        }
+    };
+    let on_view = {
+        let view = view.clone();
+        Callback::from(move |e: Event| view.set(value_of(&e)))
+    };
+    let on_controls = {
+        let controls = controls.clone();
+        Callback::from(move |e: Event| {
+            controls.set(match value_of(&e).as_str() {
+                "none" => EmbedControls::None,
+                "full" => EmbedControls::Full,
+                _ => EmbedControls::Step,
+            })
+        })
+    };
+    let on_from = {
+        let from_here = from_here.clone();
+        Callback::from(move |_: Event| from_here.set(!*from_here))
+    };
+    html! {
+        <div class="share-backdrop">
+            <section class="share-dialog panel" role="dialog" aria-modal="true" aria-labelledby="share-heading">
+                <div class="panel-head">
+                    <h2 id="share-heading">{ "Share or embed this run" }</h2>
+                    <button class="share-close" onclick={close} aria-label="Close">{ "✕" }</button>
+                </div>
+                <label class="share-field">
+                    <span>{ format!("Link to this step ({})", props.step) }</span>
+                    <textarea class="share-link" readonly=true rows="2" value={link.clone()} />
+                    { copy_button("link", link) }
+                </label>
+                <fieldset class="share-options">
+                    <legend>{ "Embed" }</legend>
+                    <label>{ "Show " }
+                        <select class="share-view" onchange={on_view} aria-label="What the embed shows">
+                            <option value="cluster" selected={*view == "cluster"}>{ "the cluster" }</option>
+                            if let Some((topic, partition)) = &props.partition {
+                                <option value="partition:" selected={view.starts_with("partition:")}>
+                                    { format!("partition {topic}-{partition}") }
+                                </option>
+                            }
+                            { for props.groups.iter().map(|g| {
+                                let value = format!("group:{g}");
+                                html! { <option value={value.clone()} selected={*view == value}>{ format!("group {g}") }</option> }
+                            }) }
+                        </select>
+                    </label>
+                    <label>{ " with " }
+                        <select class="share-controls" onchange={on_controls} aria-label="The embed's controls">
+                            <option value="none" selected={*controls == EmbedControls::None}>{ "no controls (a picture)" }</option>
+                            <option value="step" selected={*controls == EmbedControls::Step}>{ "step back and forward" }</option>
+                            <option value="full" selected={*controls == EmbedControls::Full}>{ "the whole timeline" }</option>
+                        </select>
+                    </label>
+                    <label class="share-from">
+                        <input type="checkbox" checked={*from_here} onchange={on_from} />
+                        { format!(" readers start at step {} and cannot go back before it", props.step) }
+                    </label>
+                </fieldset>
+                <label class="share-field">
+                    <span>{ "An iframe, for any page" }</span>
+                    <textarea class="share-iframe" readonly=true rows="3" value={iframe.clone()} />
+                    { copy_button("iframe", iframe) }
+                </label>
+                <label class="share-field">
+                    <span>{ "The loader, for docs pages (mdBook, Docusaurus, plain HTML): embeds load as they scroll into view and share one download" }</span>
+                    <textarea class="share-loader" readonly=true rows="3" value={loader.clone()} />
+                    { copy_button("loader", loader) }
+                </label>
+            </section>
+        </div>
+    }
+}
