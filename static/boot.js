@@ -154,6 +154,12 @@ if (/^#(.*&)?embed(&|=|$)/.test(location.hash)) {
   }
 }
 
+// Offline: the service worker (sw.js, written by `cargo xtask build` for a release build)
+// keeps this build's files, so the page opens again without a network.
+if ("serviceWorker" in navigator && location.protocol !== "file:") {
+  addEventListener("load", () => navigator.serviceWorker.register("sw.js").catch(() => {}));
+}
+
 readLink().then(() => init()).catch((error) => {
   console.error(error);
   if (isTrap(error)) return showCrash(error);

@@ -256,3 +256,50 @@ async fn the_share_dialog_gives_a_link_and_snippets_that_open_this_step() {
     assert_eq!(session.text(".controls .position").await, position);
     session.close().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn once_opened_the_page_reloads_without_a_network() {
+    let session = Session::start().await;
+    let script = "cluster --brokers 4 --controllers 1 --seed 8\n\
+                  kafka-topics.sh --create --topic offline --partitions 2 --replication-factor 3\n\
+                  run 1s\n\
+                  produce offline-1 --count 5 --acks all\n\
+                  run 1s\n";
+    session.open(&e2e::run_link(script)).await;
+    // The service worker has this build's files once it is ready.
+    let ready = session
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             navigator.serviceWorker.ready.then(() => done(true), () => done(false));",
+            vec![],
+        )
+        .await
+        .expect("waiting for the service worker");
+    assert_eq!(ready, serde_json::json!(true));
+    let position = session.text(".controls .position").await;
+
+    session.set_online(false);
+    session.client.refresh().await.expect("reloading offline");
+    session.wait_for(".cluster-diagram").await;
+    assert_eq!(session.text(".controls .position").await, position);
+    assert_eq!(session.count("[data-partition='offline-1']").await, 1);
+    // Really offline: anything not kept by the service worker fails.
+    let fetched = session
+        .client
+        .execute_async(
+            "const done = arguments[arguments.length - 1];
+             fetch('missing-' + Date.now() + '.txt').then(() => done('fetched'), () => done('failed'));",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(fetched, serde_json::json!("failed"));
+    // The lessons came from the cache too: the map lists them.
+    session.click(".lessons-button").await;
+    session
+        .wait_for(".lesson-map [data-lesson-card='02-replication']")
+        .await;
+    session.set_online(true);
+    session.close().await;
+}

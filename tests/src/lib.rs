@@ -41,6 +41,8 @@ pub struct Session {
     pub client: Client,
     pub base_url: String,
     driver: Child,
+    /// The site server's network switch (see [`Session::set_online`]).
+    online: std::sync::Arc<std::sync::atomic::AtomicBool>,
 }
 
 impl Drop for Session {
@@ -146,11 +148,12 @@ impl Session {
             "no built site at {}: run `cargo xtask build` first",
             site.display()
         );
-        let addr = {
+        let (addr, online) = {
             let _guard = PORTS.lock().unwrap_or_else(|e| e.into_inner());
-            xtask::server::Server::bind(&site, "127.0.0.1:0")
-                .and_then(|s| s.spawn())
-                .expect("serving the site on a loopback port")
+            let server = xtask::server::Server::bind(&site, "127.0.0.1:0")
+                .expect("serving the site on a loopback port");
+            let online = server.online_switch();
+            (server.spawn().expect("serving the site"), online)
         };
 
         let mut failures = Vec::new();
@@ -162,6 +165,7 @@ impl Session {
                         client,
                         base_url: format!("http://{addr}/"),
                         driver,
+                        online,
                     };
                 }
                 Err(e) => {
@@ -177,6 +181,13 @@ impl Session {
             "opening a Chromium session through chromedriver failed three times:\n{}",
             failures.join("\n")
         );
+    }
+
+    /// Takes the site off the network (`false`: every request to it fails, as without a
+    /// network) or puts it back.
+    pub fn set_online(&self, online: bool) {
+        self.online
+            .store(online, std::sync::atomic::Ordering::SeqCst);
     }
 
     /// Navigates to `path`, relative to the site root.

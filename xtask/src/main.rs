@@ -344,12 +344,21 @@ impl Project {
                 .arg(&app_wasm)
                 .arg(&app_wasm))?;
         }
+        let files = fingerprint(&site)?;
+        if dev {
+            // A development build is rebuilt and reloaded over and over: no offline cache.
+            // Its worker removes a release build's worker and caches left on the same origin,
+            // which would otherwise keep serving the old build.
+            fs::write(site.join("sw.js"), DEV_SERVICE_WORKER)
+                .map_err(|e| format!("writing sw.js: {e}"))?;
+        } else {
+            write_service_worker(&site)?;
+        }
         println!(
             "\nsite built in {:.1?} into {}",
             started.elapsed(),
             site.display()
         );
-        let files = [app_wasm, site.join("app.js")];
         print!("{}", size_report(&files)?);
         if !dev {
             check_size(&files)?;
@@ -601,6 +610,128 @@ fn copy_dir(from: &Path, to: &Path) -> Result {
 }
 
 /// The release download against its budget: over the ceiling fails the build.
+/// The service worker of a development build: it keeps nothing, and takes away any earlier one.
+const DEV_SERVICE_WORKER: &str = "// A development build keeps nothing offline: this worker \
+removes an earlier one and its caches.
+self.addEventListener(\"install\", () => self.skipWaiting());
+self.addEventListener(\"activate\", (event) => event.waitUntil(
+  caches.keys()
+    .then((keys) => Promise.all(keys.filter((k) => k.startsWith(\"kafka-sandbox-\")).map((k) => caches.delete(k))))
+    .then(() => self.registration.unregister()),
+));
+";
+
+/// Gives the app's code names that change with their content (`app-HASH.js`,
+/// `app_bg-HASH.wasm`) and points the page at them, so that no cache can pair one build's
+/// JS with another's wasm. Returns the two files, wasm first.
+fn fingerprint(site: &Path) -> Result<[PathBuf; 2]> {
+    let read = |path: &Path| fs::read(path).map_err(|e| format!("reading {}: {e}", path.display()));
+    let write = |path: &Path, text: &str| {
+        fs::write(path, text).map_err(|e| format!("writing {}: {e}", path.display()))
+    };
+    let wasm_name = format!(
+        "app_bg-{}.wasm",
+        content_hash(&read(&site.join("app_bg.wasm"))?)
+    );
+    fs::rename(site.join("app_bg.wasm"), site.join(&wasm_name))
+        .map_err(|e| format!("renaming the wasm: {e}"))?;
+    let js = String::from_utf8_lossy(&read(&site.join("app.js"))?).into_owned();
+    // wasm-bindgen's glue finds the wasm beside itself by this name.
+    if !js.contains("'app_bg.wasm'") {
+        return Err(
+            "app.js no longer names 'app_bg.wasm': wasm-bindgen changed how it loads \
+                    the wasm; update fingerprint() in xtask/src/main.rs"
+                .into(),
+        );
+    }
+    let js = js.replace("'app_bg.wasm'", &format!("'{wasm_name}'"));
+    let js_name = format!("app-{}.js", content_hash(js.as_bytes()));
+    write(&site.join(&js_name), &js)?;
+    fs::remove_file(site.join("app.js")).map_err(|e| format!("removing app.js: {e}"))?;
+    for (file, from, to) in [
+        (
+            "boot.js",
+            "\"./app.js\"".to_string(),
+            format!("\"./{js_name}\""),
+        ),
+        (
+            "index.html",
+            "href=\"app.js\"".to_string(),
+            format!("href=\"{js_name}\""),
+        ),
+        (
+            "index.html",
+            "href=\"app_bg.wasm\"".to_string(),
+            format!("href=\"{wasm_name}\""),
+        ),
+    ] {
+        let path = site.join(file);
+        let text = String::from_utf8_lossy(&read(&path)?).into_owned();
+        if !text.contains(&from) {
+            return Err(format!(
+                "static/{file} no longer has {from}: update fingerprint()"
+            ));
+        }
+        write(&path, &text.replace(&from, &to))?;
+    }
+    Ok([site.join(wasm_name), site.join(js_name)])
+}
+
+/// Sixteen hex digits that change with `bytes` (SipHash with fixed keys: the same bytes give
+/// the same name on every machine and every build).
+fn content_hash(bytes: &[u8]) -> String {
+    use std::hash::Hasher as _;
+    #[allow(deprecated)]
+    let mut hasher = std::hash::SipHasher::new();
+    hasher.write(bytes);
+    format!("{:016x}", hasher.finish())
+}
+
+/// Fills `sw.js` in with this build's version and files: every file of the site but itself.
+fn write_service_worker(site: &Path) -> Result {
+    let mut files = Vec::new();
+    let mut folders = vec![site.to_path_buf()];
+    while let Some(folder) = folders.pop() {
+        for entry in
+            fs::read_dir(&folder).map_err(|e| format!("listing {}: {e}", folder.display()))?
+        {
+            let path = entry.map_err(|e| e.to_string())?.path();
+            if path.is_dir() {
+                folders.push(path);
+            } else if let Ok(relative) = path.strip_prefix(site) {
+                let name = relative.to_string_lossy().replace('\\', "/");
+                if name != "sw.js" {
+                    files.push(name);
+                }
+            }
+        }
+    }
+    files.sort();
+    let mut all = Vec::new();
+    for name in &files {
+        all.extend_from_slice(name.as_bytes());
+        all.extend(fs::read(site.join(name)).map_err(|e| format!("reading {name}: {e}"))?);
+    }
+    let list = format!(
+        "[{}]",
+        files
+            .iter()
+            .map(|f| format!("\"{f}\""))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let path = site.join("sw.js");
+    let text = fs::read_to_string(&path).map_err(|e| format!("reading sw.js: {e}"))?;
+    if !text.contains("__VERSION__") || !text.contains("__FILES__") {
+        return Err("static/sw.js lost its __VERSION__ or __FILES__ placeholder".into());
+    }
+    let text = text
+        .replace("__VERSION__", &content_hash(&all))
+        .replace("__FILES__", &list);
+    fs::write(&path, text).map_err(|e| format!("writing sw.js: {e}"))?;
+    Ok(())
+}
+
 fn check_size(files: &[PathBuf]) -> Result {
     use xtask::size::{BUDGET_KIB, CEILING_KIB};
     let total: u64 = xtask::size::gzip_sizes(files)?
@@ -621,11 +752,11 @@ fn check_size(files: &[PathBuf]) -> Result {
 }
 
 fn size_report(files: &[PathBuf]) -> Result<String> {
-    let mut report = String::from("\n  file              raw        gzip\n");
+    let mut report = format!("\n  {:<30} {:>12} {:>12}\n", "file", "raw", "gzip");
     for (name, raw, gz) in xtask::size::gzip_sizes(files)? {
         let _ = writeln!(
             report,
-            "  {name:<14} {:>8.1} KiB {:>8.1} KiB",
+            "  {name:<30} {:>8.1} KiB {:>8.1} KiB",
             raw as f64 / 1024.0,
             gz as f64 / 1024.0
         );

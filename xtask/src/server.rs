@@ -8,6 +8,7 @@
 use std::io::{self, BufRead, BufReader, Write};
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::path::{Component, Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::thread;
 
@@ -15,6 +16,9 @@ use std::thread;
 pub struct Server {
     listener: TcpListener,
     root: Arc<PathBuf>,
+    /// While false, every connection is closed unanswered: the site as a browser sees it
+    /// when the network is gone (the end-to-end tests' offline switch).
+    online: Arc<AtomicBool>,
 }
 
 impl Server {
@@ -24,7 +28,13 @@ impl Server {
         Ok(Server {
             listener,
             root: Arc::new(root.to_path_buf()),
+            online: Arc::new(AtomicBool::new(true)),
         })
+    }
+
+    /// The switch that takes the server off the network (false) and back (true).
+    pub fn online_switch(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.online)
     }
 
     /// The address actually bound (the port is chosen by the OS when 0 was asked for).
@@ -36,6 +46,10 @@ impl Server {
     pub fn run(self) {
         for stream in self.listener.incoming() {
             let Ok(stream) = stream else { continue };
+            if !self.online.load(Ordering::SeqCst) {
+                drop(stream);
+                continue;
+            }
             let root = Arc::clone(&self.root);
             thread::spawn(move || {
                 // A client that hangs up mid-request is not an error worth reporting.

@@ -414,7 +414,8 @@ async fn bench(smoke: bool, only: Option<&str>) -> Table {
     let site = std::env::var_os("SANDBOX_SITE")
         .map(std::path::PathBuf::from)
         .unwrap_or_else(|| std::path::PathBuf::from("target/site"));
-    let sizes = xtask::size::gzip_sizes(&[site.join("app_bg.wasm"), site.join("app.js")])
+    let sizes = xtask::size::code_files(&site)
+        .and_then(|files| xtask::size::gzip_sizes(&files))
         .expect("the built site's wasm and JS");
     let total_kib = sizes.iter().map(|(_, _, gz)| *gz).sum::<u64>() as f64 / 1024.0;
     table
