@@ -154,6 +154,73 @@ if (/^#(.*&)?embed(&|=|$)/.test(location.hash)) {
   }
 }
 
+// Export (the Share / Embed dialog): the diagram as a standalone SVG, with the page's styles
+// written into each element so it looks the same in slides, or as a PNG at twice its size;
+// and any text (the trace, the script) as a file.
+function download(name, blob) {
+  const a = document.createElement("a");
+  a.href = URL.createObjectURL(blob);
+  a.download = name;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 10000);
+}
+
+const STYLED = ["fill", "stroke", "stroke-width", "stroke-dasharray", "opacity", "font-family",
+  "font-size", "font-weight", "font-style", "text-anchor", "dominant-baseline", "visibility", "display"];
+
+function standaloneSvg() {
+  const svg = document.querySelector(".cluster-diagram");
+  if (!svg) return null;
+  const copy = svg.cloneNode(true);
+  const from = [svg, ...svg.querySelectorAll("*")];
+  const to = [copy, ...copy.querySelectorAll("*")];
+  from.forEach((el, i) => {
+    const style = getComputedStyle(el);
+    to[i].setAttribute("style", STYLED.map((p) => `${p}:${style.getPropertyValue(p)}`).join(";"));
+  });
+  const box = svg.viewBox.baseVal;
+  const width = box && box.width ? box.width : svg.clientWidth;
+  const height = box && box.height ? box.height : svg.clientHeight;
+  copy.setAttribute("xmlns", "http://www.w3.org/2000/svg");
+  copy.setAttribute("width", width);
+  copy.setAttribute("height", height);
+  const background = document.createElementNS("http://www.w3.org/2000/svg", "rect");
+  background.setAttribute("x", box ? box.x : 0);
+  background.setAttribute("y", box ? box.y : 0);
+  background.setAttribute("width", "100%");
+  background.setAttribute("height", "100%");
+  background.setAttribute("fill", getComputedStyle(document.body).backgroundColor);
+  copy.insertBefore(background, copy.firstChild);
+  return { text: new XMLSerializer().serializeToString(copy), width, height };
+}
+
+sandbox.exportDiagram = (kind, name) => {
+  const svg = standaloneSvg();
+  if (!svg) return false;
+  const blob = new Blob([svg.text], { type: "image/svg+xml" });
+  if (kind === "svg") {
+    download(`${name}.svg`, blob);
+    return true;
+  }
+  const image = new Image();
+  const url = URL.createObjectURL(blob);
+  image.onload = () => {
+    const canvas = document.createElement("canvas");
+    canvas.width = svg.width * 2;
+    canvas.height = svg.height * 2;
+    const context = canvas.getContext("2d");
+    context.scale(2, 2);
+    context.drawImage(image, 0, 0, svg.width, svg.height);
+    URL.revokeObjectURL(url);
+    canvas.toBlob((png) => png && download(`${name}.png`, png), "image/png");
+  };
+  image.src = url;
+  return true;
+};
+sandbox.downloadText = (name, text) => download(name, new Blob([text], { type: "text/plain;charset=utf-8" }));
+
 // Offline: the service worker (sw.js, written by `cargo xtask build` for a release build)
 // keeps this build's files, so the page opens again without a network.
 if ("serviceWorker" in navigator && location.protocol !== "file:") {

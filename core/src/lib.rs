@@ -20,6 +20,7 @@ pub mod describe;
 pub mod error;
 pub mod event;
 pub mod example;
+pub mod export;
 pub mod invariants;
 pub mod java;
 pub mod kernel;

@@ -447,6 +447,7 @@ pub fn App() -> Html {
             }
             if state.share {
                 <ShareDialog script={session.script()} step={timeline.state.steps}
+                             head_step={timeline.branch().head_step}
                              partition={state.selected.clone()}
                              groups={state.stable.groups.iter().map(|g| g.group_id.clone()).collect::<Vec<_>>()}
                              dispatch={dispatch.clone()} />

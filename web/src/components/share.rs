@@ -19,6 +19,8 @@ pub struct ShareProps {
     pub partition: Option<(String, i32)>,
     /// The groups there are, offered as the embed's view.
     pub groups: Vec<String>,
+    /// The last step of the branch (how long the trace would be).
+    pub head_step: u64,
     pub dispatch: Callback<Action>,
 }
 
@@ -76,6 +78,27 @@ fn copy(text: &str) -> bool {
         .ok()
         .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
         .is_some_and(|f| f.call1(&clipboard, &JsValue::from_str(text)).is_ok())
+}
+
+/// The longest run whose trace the page writes out (a trace line is about 150 bytes; past
+/// this the CLI does it better: `kafka-sandbox run` with the script).
+const MAX_TRACE_STEPS: u64 = 200_000;
+
+/// The run's trace as the CLI prints it (`kafka-sandbox run`), replayed from its script.
+fn trace_text(script: &str, head_step: u64) -> Result<String, String> {
+    if head_step > MAX_TRACE_STEPS {
+        return Err(format!(
+            "The trace of {head_step} steps is too long to write out here: download the \
+             script and run `kafka-sandbox run FILE` instead."
+        ));
+    }
+    let parsed = sandbox_core::parse::parse_script(script).map_err(|e| e.to_string())?;
+    // A command that failed still leaves the trace up to it, as the CLI prints it.
+    let run = match sandbox_core::script::run(&parsed) {
+        Ok(run) => run,
+        Err(failure) => *failure.run,
+    };
+    Ok(run.render(script))
 }
 
 #[component]
@@ -169,6 +192,51 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
             })
         })
     };
+    let export_problem = use_state(|| None::<String>);
+    let name = format!("kafka-sandbox-step-{}", props.step);
+    let diagram = |kind: &'static str| {
+        let name = name.clone();
+        let problem = export_problem.clone();
+        Callback::from(move |_: MouseEvent| {
+            let done = crate::perf::call(
+                "exportDiagram",
+                &[&JsValue::from_str(kind), &JsValue::from_str(&name)],
+            );
+            problem.set((!done).then(|| "There is no diagram on the page to export.".into()));
+        })
+    };
+    let text_file = |what: &'static str| {
+        let script = props.script.clone();
+        let head = props.head_step;
+        let problem = export_problem.clone();
+        Callback::from(move |_: MouseEvent| {
+            let (file, text) = match what {
+                "trace" => match trace_text(&script, head) {
+                    Ok(text) => ("kafka-sandbox-trace.txt", text),
+                    Err(why) => {
+                        problem.set(Some(why));
+                        return;
+                    }
+                },
+                "kafka" => match sandbox_core::parse::parse_script(&script) {
+                    Ok(parsed) => (
+                        "kafka-sandbox-setup.sh",
+                        sandbox_core::export::kafka_commands(&parsed),
+                    ),
+                    Err(e) => {
+                        problem.set(Some(e.to_string()));
+                        return;
+                    }
+                },
+                _ => ("kafka-sandbox-run.txt", script.clone()),
+            };
+            problem.set(None);
+            crate::perf::call(
+                "downloadText",
+                &[&JsValue::from_str(file), &JsValue::from_str(&text)],
+            );
+        })
+    };
     let on_from = {
         let from_here = from_here.clone();
         Callback::from(move |_: Event| from_here.set(!*from_here))
@@ -223,6 +291,22 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
                     <textarea class="share-loader" readonly=true rows="3" value={loader.clone()} />
                     { copy_button("loader", loader) }
                 </label>
+                <fieldset class="share-export">
+                    <legend>{ "Export" }</legend>
+                    <button class="export-svg" onclick={diagram("svg")}>{ "Diagram as SVG" }</button>
+                    <button class="export-png" onclick={diagram("png")}>{ "Diagram as PNG" }</button>
+                    <button class="export-trace" onclick={text_file("trace")}
+                            title="Every event of the run, as `kafka-sandbox run` prints it">{ "Trace (text)" }</button>
+                    <button class="export-script" onclick={text_file("script")}
+                            title="The run's commands: open it again here, or run it with `kafka-sandbox run FILE`">{ "Script" }</button>
+                    <button class="export-kafka" onclick={text_file("kafka")}
+                            title="A shell script with the Kafka tools' commands and .properties files that would set this run up on a real cluster">
+                        { "Real Kafka commands" }
+                    </button>
+                    if let Some(why) = &*export_problem {
+                        <p class="export-problem" role="alert">{ why }</p>
+                    }
+                </fieldset>
             </section>
         </div>
     }
