@@ -29,14 +29,11 @@ self.addEventListener("fetch", (event) => {
   if (request.method !== "GET" || new URL(request.url).origin !== location.origin) return;
   event.respondWith(
     caches.open(CACHE).then(async (cache) => {
-      const hit = await cache.match(request, { ignoreSearch: true });
-      if (hit) return hit;
-      // The page's own address (`./`, with or without a `#...`) is its index.html.
-      if (request.mode === "navigate" && new URL(request.url).pathname.endsWith("/")) {
-        const page = await cache.match("index.html");
-        if (page) return page;
-      }
-      return fetch(request);
+      const url = new URL(request.url);
+      // A folder's address (`./`, `examples/`) is its index.html.
+      const hit = (await cache.match(request, { ignoreSearch: true }))
+        || (url.pathname.endsWith("/") && await cache.match(new URL("index.html", url).href));
+      return hit || fetch(request);
     }),
   );
 });

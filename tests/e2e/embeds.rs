@@ -300,6 +300,12 @@ async fn once_opened_the_page_reloads_without_a_network() {
     session
         .wait_for(".lesson-map [data-lesson-card='02-replication']")
         .await;
+    // The docs page beside it, a folder's address, opens offline too, embeds and all.
+    session.goto("/examples/").await;
+    let frame = session.wait_for("#hw iframe").await;
+    frame.enter_frame().await.expect("entering the embed");
+    session.wait_for(".embed-stage").await;
+    session.client.enter_parent_frame().await.unwrap();
     session.set_online(true);
     session.close().await;
 }

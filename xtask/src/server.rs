@@ -90,6 +90,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
             &mut out,
             "405 Method Not Allowed",
             "text/plain",
+            NO_CACHE,
             b"",
             method == "HEAD",
         );
@@ -100,6 +101,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
                 &mut out,
                 "200 OK",
                 content_type(&path),
+                cache_control(&path),
                 &body,
                 method == "HEAD",
             ),
@@ -107,6 +109,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
                 &mut out,
                 "404 Not Found",
                 "text/plain",
+                NO_CACHE,
                 b"not found\n",
                 false,
             ),
@@ -115,6 +118,7 @@ fn handle(stream: TcpStream, root: &Path) -> io::Result<()> {
             &mut out,
             "404 Not Found",
             "text/plain",
+            NO_CACHE,
             b"not found\n",
             false,
         ),
@@ -139,6 +143,22 @@ pub fn resolve(root: &Path, target: &str) -> Option<PathBuf> {
     Some(resolved)
 }
 
+const NO_CACHE: &str = "no-cache";
+
+/// The app's code has its content's hash in its name (`app-HASH.js`, `app_bg-HASH.wasm`): a
+/// browser may keep it forever, so the embeds of a docs page download it once between them.
+/// Everything else is checked again on every load.
+pub fn cache_control(path: &Path) -> &'static str {
+    let name = path.file_name().and_then(|n| n.to_str()).unwrap_or("");
+    let hashed = (name.starts_with("app-") && name.ends_with(".js"))
+        || (name.starts_with("app_bg-") && name.ends_with(".wasm"));
+    if hashed {
+        "public, max-age=31536000, immutable"
+    } else {
+        NO_CACHE
+    }
+}
+
 fn content_type(path: &Path) -> &'static str {
     match path.extension().and_then(|e| e.to_str()).unwrap_or("") {
         "html" => "text/html; charset=utf-8",
@@ -158,13 +178,14 @@ fn respond(
     out: &mut TcpStream,
     status: &str,
     content_type: &str,
+    cache_control: &str,
     body: &[u8],
     head_only: bool,
 ) -> io::Result<()> {
     write!(
         out,
         "HTTP/1.1 {status}\r\nContent-Type: {content_type}\r\nContent-Length: {}\r\n\
-         Cache-Control: no-cache\r\nConnection: close\r\n\r\n",
+         Cache-Control: {cache_control}\r\nConnection: close\r\n\r\n",
         body.len()
     )?;
     if !head_only {
@@ -176,6 +197,16 @@ fn respond(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn only_the_hashed_app_code_is_cached_for_good() {
+        let long = "public, max-age=31536000, immutable";
+        assert_eq!(cache_control(Path::new("/s/app-0123abcd.js")), long);
+        assert_eq!(cache_control(Path::new("/s/app_bg-0123abcd.wasm")), long);
+        assert_eq!(cache_control(Path::new("/s/index.html")), "no-cache");
+        assert_eq!(cache_control(Path::new("/s/boot.js")), "no-cache");
+        assert_eq!(cache_control(Path::new("/s/sw.js")), "no-cache");
+    }
 
     #[test]
     fn paths_that_leave_the_root_are_refused() {
