@@ -348,6 +348,15 @@ pub fn App() -> Html {
         let dispatch = dispatch.clone();
         Callback::from(move |_: MouseEvent| dispatch.emit(Action::LessonMap(true)))
     };
+    // The timeline's controls: in the top bar, or an embed's when it asks for all of them.
+    let timeline_controls = html! {
+        <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
+                  time_ms={timeline.state.now_ms} branch={timeline.current_branch}
+                  branches={timeline.branches.len()} playing={state.playing}
+                  speed_ms={state.speed_ms} presenter={state.presenter}
+                  theme_label={state.theme.label()}
+                  dispatch={dispatch.clone()} />
+    };
     if let Some(embed) = &state.embed {
         use sandbox_core::link::{EmbedControls, EmbedView};
         let diagram = match &embed.view {
@@ -386,14 +395,7 @@ pub fn App() -> Html {
                     </span>
                 </div>
             },
-            EmbedControls::Full => html! {
-                <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
-                          time_ms={timeline.state.now_ms} branch={timeline.current_branch}
-                          branches={timeline.branches.len()} playing={state.playing}
-                          speed_ms={state.speed_ms} presenter={state.presenter}
-                          theme_label={state.theme.label()}
-                          dispatch={dispatch.clone()} />
-            },
+            EmbedControls::Full => timeline_controls,
         };
         // The newest line of the narration says what the last step did.
         let said = state.log.last().map(|e| e.text.clone());
@@ -462,12 +464,7 @@ pub fn App() -> Html {
                         onclick={let d = dispatch.clone(); Callback::from(move |_: MouseEvent| d.emit(Action::Share(true)))}>
                     { "Share / Embed" }
                 </button>
-                <Controls step={timeline.state.steps} head_step={timeline.branch().head_step}
-                          time_ms={timeline.state.now_ms} branch={timeline.current_branch}
-                          branches={timeline.branches.len()} playing={state.playing}
-                          speed_ms={state.speed_ms} presenter={state.presenter}
-                          theme_label={state.theme.label()}
-                          dispatch={dispatch.clone()} />
+                { timeline_controls }
             </header>
             <div class="workspace" {inert}>
                 if let Some(lesson) = &state.lesson {
