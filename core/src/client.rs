@@ -59,15 +59,26 @@ pub enum Request {
         partition: TopicPartition,
         from_offset: i64,
     },
+    /// `kafka-delete-records.sh`: one partition's new log start offset (`-1`: its HW).
+    DeleteRecords {
+        partition: TopicPartition,
+        offset: i64,
+    },
 }
 
 impl Request {
     fn partition(&self) -> &TopicPartition {
         match self {
-            Request::Produce { partition, .. } | Request::Consume { partition, .. } => partition,
+            Request::Produce { partition, .. }
+            | Request::Consume { partition, .. }
+            | Request::DeleteRecords { partition, .. } => partition,
         }
     }
 }
+
+/// The admin client's request timeout (`request.timeout.ms`, 30 s), which DeleteRecords also
+/// sends as its own timeout.
+const ADMIN_REQUEST_TIMEOUT_MS: i64 = 30_000;
 
 /// A write the cluster acknowledged, kept to check guarantees against.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
@@ -186,6 +197,79 @@ impl Client {
         self.send(ctx, id);
     }
 
+    /// `kafka-delete-records.sh`: one DeleteRecords request per partition, to its leader
+    /// (the admin client groups them by leader; one each reads the same in the trace).
+    pub fn delete_records(&mut self, ctx: &mut ClientCtx, offsets: &[(TopicPartition, i64)]) {
+        for (partition, offset) in offsets {
+            let id = self.next_request_id;
+            self.next_request_id += 1;
+            self.in_flight.insert(
+                id,
+                Request::DeleteRecords {
+                    partition: partition.clone(),
+                    offset: *offset,
+                },
+            );
+            self.send(ctx, id);
+        }
+    }
+
+    fn handle_delete_records_response(
+        &mut self,
+        ctx: &mut ClientCtx,
+        from: NodeId,
+        request_id: i64,
+        tp: TopicPartition,
+        low_watermark: i64,
+        error: Option<KafkaError>,
+    ) {
+        self.timers
+            .cancel(&ClientTimer::RequestTimeout { request_id });
+        let Some(Request::DeleteRecords { offset, .. }) = self.in_flight.get(&request_id).cloned()
+        else {
+            return;
+        };
+        match error {
+            None => {
+                self.in_flight.remove(&request_id);
+                ctx.event(
+                    EventKind::Command,
+                    Some(tp.clone()),
+                    format!("kafka-delete-records.sh: {tp} low_watermark: {low_watermark} (the records below it are gone from every live replica)"),
+                );
+            }
+            Some(KafkaError::NOT_LEADER_OR_FOLLOWER) => {
+                ctx.event(
+                    EventKind::Deliver,
+                    Some(tp.clone()),
+                    format!("Broker {from} does not lead {tp}: the admin client refreshes its metadata and sends DeleteRecords again"),
+                );
+                self.leaders.remove(&tp);
+                self.retry_later(ctx, request_id);
+            }
+            Some(e) => {
+                self.in_flight.remove(&request_id);
+                let why = match e {
+                    KafkaError::OFFSET_OUT_OF_RANGE => format!(
+                        "offset {offset} is past the high watermark: only committed records can be deleted"
+                    ),
+                    KafkaError::REQUEST_TIMED_OUT => format!(
+                        "the leader moved its log start offset, but the low watermark was still {low_watermark} when the request timed out"
+                    ),
+                    _ => String::new(),
+                };
+                ctx.event(
+                    EventKind::Command,
+                    Some(tp.clone()),
+                    format!(
+                        "kafka-delete-records.sh: {tp} error: {e}{}{why}",
+                        if why.is_empty() { "" } else { ": " }
+                    ),
+                );
+            }
+        }
+    }
+
     /// Sends a request to the cached leader, or asks for metadata first.
     fn send(&mut self, ctx: &mut ClientCtx, id: i64) {
         let Some(request) = self.in_flight.get(&id) else {
@@ -227,6 +311,12 @@ impl Client {
                 }],
                 read_committed: false,
             }),
+            Request::DeleteRecords { offset, .. } => Message::DeleteRecords {
+                request_id: id,
+                partition: tp.clone(),
+                offset: *offset,
+                timeout_ms: ADMIN_REQUEST_TIMEOUT_MS,
+            },
         };
         ctx.send(leader, message);
         if matches!(
@@ -242,6 +332,9 @@ impl Client {
             let timeout = match request {
                 Request::Produce { timeout_ms, .. } => *timeout_ms,
                 Request::Consume { .. } => 30_000,
+                // The broker answers REQUEST_TIMED_OUT at its own timeout; the client waits a
+                // little longer for that answer.
+                Request::DeleteRecords { .. } => ADMIN_REQUEST_TIMEOUT_MS + 1_000,
             };
             self.set_timer(ctx, ClientTimer::RequestTimeout { request_id: id }, timeout);
         }
@@ -397,14 +490,17 @@ impl Client {
     /// Java client, forget the leaders on that broker, refresh metadata and retry.
     pub fn handle_disconnect(&mut self, ctx: &mut ClientCtx, broker: NodeId, message: &Message) {
         let request_id = match message {
-            Message::Produce(ProduceRequest { request_id, .. }) => Some(*request_id),
+            Message::Produce(ProduceRequest { request_id, .. })
+            | Message::DeleteRecords { request_id, .. } => Some(*request_id),
             _ => None,
         };
         self.leaders
             .retain(|_, (leader, _)| *leader != Some(broker));
         self.bootstrap.retain(|&b| b != broker);
         let ids: Vec<i64> = match message {
-            Message::Produce(ProduceRequest { .. }) => request_id.into_iter().collect(),
+            Message::Produce(ProduceRequest { .. }) | Message::DeleteRecords { .. } => {
+                request_id.into_iter().collect()
+            }
             Message::Fetch(FetchRequest { partitions, .. }) => self
                 .in_flight
                 .iter()
@@ -508,6 +604,19 @@ impl Client {
             Message::FetchResponse { partitions } => {
                 self.handle_fetch_response(ctx, from, partitions)
             }
+            Message::DeleteRecordsResponse {
+                request_id,
+                partition,
+                low_watermark,
+                error,
+            } => self.handle_delete_records_response(
+                ctx,
+                from,
+                request_id,
+                partition,
+                low_watermark,
+                error,
+            ),
             // Nothing else is an answer to a request this client sends.
             _ => {}
         }

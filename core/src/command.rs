@@ -260,6 +260,11 @@ pub enum Command {
         election: ElectionType,
         partition: Option<TopicPartition>,
     },
+    /// `kafka-delete-records.sh --offset-json-file JSON`: move each partition's log start
+    /// offset (its low watermark) up to the offset given, `-1` meaning its high watermark.
+    /// The JSON is the file's content, given inline:
+    /// `{"partitions":[{"topic":"orders","partition":0,"offset":3}],"version":1}`.
+    DeleteRecords { offsets: Vec<(TopicPartition, i64)> },
     /// `kafka-metadata-quorum.sh describe --status` (or `--replication`).
     DescribeQuorum { replication: bool },
     /// `kafka-dump-log.sh --files orders-2 [--broker N] [--print-data-log]`: a replica's

@@ -119,6 +119,18 @@ fn real(command: &Command) -> Vec<String> {
                 "kafka-dump-log.sh --files {partition}/00000000000000000000.log --print-data-log"
             ),
         ],
+        Command::DeleteRecords { offsets } => {
+            // The real tool reads the offsets from a file.
+            let mut lines = vec![
+                "cat > delete-records.json <<'EOF'".to_string(),
+                crate::parse::offsets_json(offsets),
+                "EOF".to_string(),
+            ];
+            lines.push(format!(
+                "kafka-delete-records.sh --bootstrap-server {BOOTSTRAP} --offset-json-file delete-records.json"
+            ));
+            lines
+        }
         Command::DescribeQuorum { replication } => vec![format!(
             "kafka-metadata-quorum.sh --bootstrap-server {BOOTSTRAP} describe {}",
             if *replication {
@@ -287,6 +299,7 @@ mod tests {
              producer send app orders --count 3 --key k1\n\
              consumer start c1 --topic orders --group billing --consumer-property isolation.level=read_committed\n\
              run 2s\n\
+             kafka-delete-records.sh --offset-json-file '{\"partitions\":[{\"topic\":\"orders\",\"partition\":0,\"offset\":-1}],\"version\":1}'\n\
              crash 1\n\
              back 3\n\
              consumer crash c1\n",

@@ -155,6 +155,21 @@ pub enum Message {
     FetchResponse {
         partitions: Vec<FetchPartitionResponse>,
     },
+    /// `DeleteRecords` for one partition, from the command-line client to its leader: raise
+    /// the log start offset to `offset` (`-1`: the high watermark).
+    DeleteRecords {
+        request_id: i64,
+        partition: TopicPartition,
+        offset: i64,
+        timeout_ms: i64,
+    },
+    /// Its answer: the partition's low watermark once it reached the offset, or an error.
+    DeleteRecordsResponse {
+        request_id: i64,
+        partition: TopicPartition,
+        low_watermark: i64,
+        error: Option<KafkaError>,
+    },
     /// One request to one leader carries a batch for each of the partitions it leads that
     /// the producer drained (`RecordAccumulator.drain`, `Sender.sendProduceRequest`).
     Produce(ProduceRequest),
@@ -312,6 +327,8 @@ impl Message {
             Message::FetchResponse { .. } => "FetchResponse".into(),
             Message::Produce(ProduceRequest { .. }) => "Produce".into(),
             Message::ProduceResponse { .. } => "ProduceResponse".into(),
+            Message::DeleteRecords { .. } => "DeleteRecords".into(),
+            Message::DeleteRecordsResponse { .. } => "DeleteRecordsResponse".into(),
             Message::MetadataRequest => "Metadata".into(),
             Message::FindCoordinator { .. } => "FindCoordinator".into(),
             Message::FindTxnCoordinator { .. } => "FindCoordinator(TRANSACTION)".into(),

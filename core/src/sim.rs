@@ -1013,6 +1013,14 @@ impl Simulation {
                 });
                 Ok(vec![(CLIENT_ID, out)])
             }
+            Command::DeleteRecords { offsets } => {
+                self.refresh_bootstrap();
+                let client = &mut self.client;
+                let out = handled(self.now_ms, CLIENT_ID, &mut self.rng, |ctx| {
+                    client.delete_records(ctx, offsets)
+                });
+                Ok(vec![(CLIENT_ID, out)])
+            }
             Command::Crash { node } => self.crash(*node, outcome),
             Command::Restart { node } => self.restart(*node, outcome),
             Command::Shutdown { node } => {

@@ -573,9 +573,12 @@ fn console_lines() {
     check("crash 1   # trailing comment", expect!["Crash { node: 1 }"]);
     check("\tcrash\t1\r", expect!["Crash { node: 1 }"]);
     check("crash \\\n  1", expect!["Crash { node: 1 }"]);
+    check("kafka-delete-records.sh --offset-json-file '{\"partitions\":[{\"topic\":\"orders\",\"partition\":1,\"offset\":-1}],\"version\":1}'", expect![[r#"DeleteRecords { offsets: [(TopicPartition { topic: "orders", partition: 1 }, -1)] }"#]]);
+    check("kafka-delete-records.sh --offset-json-file '{\"partitions\":[{\"topic\":\"orders\",\"partition\":1}]}'", expect![[r#"error: line 1, column 44: --offset-json-file: partition entry 1 needs "offset": a number from 0, or -1 for the high watermark"#]]);
+    check("kafka-delete-records.sh --offset-json-file '{\"partitions\":[' ", expect!["error: line 1, column 44: --offset-json-file: the JSON ends too soon at character 16 of the JSON"]);
     check("crash 1\nstep", expect!["error: line 2, column 1: one command at a time: this starts a second command"]);
     check("--create", expect!["error: line 1, column 1: a command starts with its name, not with the flag `--create`"]);
-    check("kafka-console-consumer.sh --topic orders", expect!["error: line 1, column 1: `kafka-console-consumer.sh` is not available in the sandbox; its Kafka tools are kafka-topics.sh, kafka-configs.sh, kafka-leader-election.sh, kafka-metadata-quorum.sh, kafka-dump-log.sh, kafka-consumer-groups.sh"]);
+    check("kafka-console-consumer.sh --topic orders", expect!["error: line 1, column 1: `kafka-console-consumer.sh` is not available in the sandbox; its Kafka tools are kafka-topics.sh, kafka-configs.sh, kafka-leader-election.sh, kafka-metadata-quorum.sh, kafka-delete-records.sh, kafka-dump-log.sh, kafka-consumer-groups.sh"]);
     check("bin/kafka-topic.sh --list", expect!["error: line 1, column 1: unknown command `bin/kafka-topic.sh`; did you mean `kafka-topics.sh`?"]);
     check("kafka-topic.sh --list", expect!["error: line 1, column 1: unknown command `kafka-topic.sh`; did you mean `kafka-topics.sh`?"]);
     check("cluster --brokers 3", expect!["error: line 1, column 1: `cluster` sets up the cluster a script starts from: it only works as the first line of a script, not as a console command"]);
@@ -644,8 +647,8 @@ fn completion() {
     check_completions("kafka-topics.sh --create --topic orders --partitions 3 --replication-factor 3 ", expect!["--config --replica-assignment"]);
     check_completions("kafka-topics.sh --create --topic ", expect![[""]]);
     check_completions("bin/kafka-configs.sh --describe --", expect!["--entity-type --entity-name --entity-default --topic --broker --broker-defaults"]);
-    check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
-    check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh"]);
+    check_completions("", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-delete-records.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"]);
+    check_completions("kafka-", expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-delete-records.sh kafka-dump-log.sh kafka-consumer-groups.sh"]);
     check_completions("p", expect!["produce producer partition pause-fetch"]);
     check_completions("kafka-topics.sh ", expect!["--create --alter --describe --list"]);
     check_completions("kafka-topics.sh --c", expect!["--create"]);
@@ -678,7 +681,7 @@ fn completion() {
 
 #[test]
 fn names() {
-    expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"].assert_eq(&command_names().join(" "));
+    expect!["kafka-topics.sh kafka-configs.sh kafka-leader-election.sh kafka-metadata-quorum.sh kafka-delete-records.sh kafka-dump-log.sh kafka-consumer-groups.sh produce consume producer consumer crash restart shutdown partition heal slow pause-fetch resume-fetch step run back seek fork"].assert_eq(&command_names().join(" "));
 }
 
 /// The generated part of `docs/commands.md` is `help_markdown()`; `UPDATE_DOCS=1` rewrites it.

@@ -151,9 +151,21 @@ impl Broker {
             let leo = replica.log.log_end_offset();
             let old_hw = replica.log.high_watermark();
             replica.log.update_high_watermark(part.high_watermark);
-            replica
+            let old_start = replica.log.log_start_offset();
+            if replica
                 .log
-                .maybe_increment_log_start_offset(part.log_start_offset);
+                .maybe_increment_log_start_offset(part.log_start_offset)
+            {
+                ctx.event(
+                    EventKind::Deliver,
+                    Some(tp.clone()),
+                    format!(
+                        "Broker {me} takes log start offset {} from the leader's response: its records of {tp} below it are deleted (log start {old_start} → {})",
+                        part.log_start_offset,
+                        replica.log.log_start_offset()
+                    ),
+                );
+            }
             let hw = replica.log.high_watermark();
             if leo > before_leo || hw != old_hw {
                 ctx.event(
@@ -268,6 +280,8 @@ impl Broker {
         for tp in &touched {
             self.maybe_expand_isr(ctx, tp, replica_id);
             self.maybe_increment_hw(ctx, tp);
+            // The follower reported its log start offset: the low watermark may have moved.
+            self.complete_deletes(ctx, tp);
         }
         let fetch = ParkedFetch {
             replica_id,

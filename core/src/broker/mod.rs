@@ -35,6 +35,7 @@ use crate::raft::{RaftNode, RaftOutput};
 use crate::record::Record;
 
 mod coordinators;
+mod delete_records;
 mod fetch;
 mod isr;
 mod produce;
@@ -163,6 +164,9 @@ pub struct Broker {
     #[serde(default)]
     pub read_committed_fetchers: SortedSet<NodeId>,
     pub purgatory: Vec<PendingProduce>,
+    /// DeleteRecords requests waiting for the low watermark.
+    #[serde(default)]
+    pub pending_deletes: Vec<delete_records::PendingDelete>,
     /// Partitions whose fetching the user paused (`None` = all).
     pub paused: SortedSet<Option<TopicPartition>>,
     pub timers: Timers<BrokerTimer>,
@@ -221,6 +225,7 @@ impl Broker {
             parked_consumer_fetches: Vec::new(),
             read_committed_fetchers: SortedSet::new(),
             purgatory: Vec::new(),
+            pending_deletes: Vec::new(),
             paused: SortedSet::new(),
             timers: Timers::default(),
             groups: crate::coordinator::group::GroupCoordinator::default(),
@@ -422,6 +427,7 @@ impl Broker {
                 // Left waiting, it could be acknowledged after this broker leads again, for
                 // offsets its truncation as a follower gave to other records.
                 self.fail_produces(ctx, tp, KafkaError::NOT_LEADER_OR_FOLLOWER);
+                self.complete_deletes(ctx, tp);
             }
         }
     }
@@ -501,6 +507,7 @@ impl Broker {
         self.parked_fetches.clear();
         self.parked_consumer_fetches.clear();
         self.purgatory.clear();
+        self.pending_deletes.clear();
         self.timers.clear();
         self.image = Arc::default();
         self.applied_offset = 0;
@@ -596,6 +603,12 @@ impl Broker {
                 self.handle_fetch_response(ctx, from, partitions)
             }
             Message::Produce(request) => self.handle_produce(ctx, from, request),
+            Message::DeleteRecords {
+                request_id,
+                partition,
+                offset,
+                timeout_ms,
+            } => self.handle_delete_records(ctx, from, request_id, partition, offset, timeout_ms),
             Message::MetadataRequest => {
                 let leaders = self
                     .image
@@ -666,6 +679,9 @@ impl Broker {
             }
             BrokerTimer::ProduceTimeout { client, request_id } => {
                 self.on_produce_timeout(ctx, client, request_id)
+            }
+            BrokerTimer::DeleteRecordsTimeout { client, request_id } => {
+                self.on_delete_records_timeout(ctx, client, request_id)
             }
             BrokerTimer::GroupSession { group, member } => self
                 .with_groups(ctx, |groups, host, ctx| {

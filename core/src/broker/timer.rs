@@ -37,6 +37,11 @@ pub enum BrokerTimer {
         client: NodeId,
         request_id: i64,
     },
+    /// A DeleteRecords request waiting for the low watermark, by client and request id.
+    DeleteRecordsTimeout {
+        client: NodeId,
+        request_id: i64,
+    },
     /// Group coordinator: a member's session ran out.
     GroupSession {
         group: String,
@@ -104,6 +109,7 @@ impl BrokerTimer {
             BrokerTimer::FetchTimeout { .. } => "fetch request timeout".into(),
             BrokerTimer::AlterPartitionTimeout { .. } => "AlterPartition timeout".into(),
             BrokerTimer::ProduceTimeout { .. } => "produce timeout".into(),
+            BrokerTimer::DeleteRecordsTimeout { .. } => "DeleteRecords timeout".into(),
             BrokerTimer::GroupSession { member, .. } => format!("session timeout of {member}"),
             BrokerTimer::GroupJoin { group } => format!("join phase of group {group}"),
             BrokerTimer::GroupSync { group, .. } => format!("sync phase of group {group}"),

@@ -547,6 +547,15 @@ pub(super) fn build_consumer_start(a: &Args) -> Result<Parsed, ParseError> {
     })
 }
 
+pub(super) fn build_delete_records(a: &Args) -> Result<Parsed, ParseError> {
+    let flag = "--offset-json-file";
+    let got = a.flag(flag).ok_or_else(|| a.missing(flag))?;
+    let text = a.text(flag).unwrap_or_default();
+    let offsets = super::json::delete_records_offsets(&text)
+        .map_err(|why| super::error(got.piece.start, format!("{flag}: {why}")))?;
+    command(Command::DeleteRecords { offsets })
+}
+
 pub(super) fn build_dump_log(a: &Args) -> Result<Parsed, ParseError> {
     command(Command::DumpLog {
         partition: a.partition("--files").ok_or_else(|| a.missing("--files"))?,

@@ -221,6 +221,13 @@ pub fn format_command(command: &Command) -> String {
             "kafka-topics.sh --alter --topic {} --partitions {partitions}",
             quote(topic)
         ),
+        Command::DeleteRecords { offsets } => {
+            // Topic names have no quotes or spaces: the JSON goes in single quotes as it is.
+            format!(
+                "kafka-delete-records.sh --offset-json-file '{}'",
+                super::json::offsets_json(offsets)
+            )
+        }
         Command::DumpLog {
             partition,
             broker,

@@ -18,6 +18,8 @@ mod build;
 mod complete;
 mod format;
 mod help;
+mod json;
+pub use json::offsets_json;
 mod lexer;
 mod spec;
 mod suggest;

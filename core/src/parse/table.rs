@@ -4,14 +4,14 @@
 use super::build::{
     build_alter_configs, build_alter_topic, build_back, build_cluster, build_consume,
     build_consumer_crash, build_consumer_restart, build_consumer_set, build_consumer_start,
-    build_consumer_stop, build_crash, build_create_topic, build_describe_configs,
-    build_describe_quorum, build_describe_topics, build_dump_log, build_elect_leaders, build_fork,
-    build_groups_delete, build_groups_describe, build_groups_list, build_groups_reset, build_heal,
-    build_list_topics, build_partition, build_pause_fetch, build_produce, build_producer_abort,
-    build_producer_begin, build_producer_commit, build_producer_crash, build_producer_flush,
-    build_producer_restart, build_producer_send, build_producer_send_offsets, build_producer_start,
-    build_producer_stop, build_restart, build_resume_fetch, build_run, build_seek, build_shutdown,
-    build_slow, build_step,
+    build_consumer_stop, build_crash, build_create_topic, build_delete_records,
+    build_describe_configs, build_describe_quorum, build_describe_topics, build_dump_log,
+    build_elect_leaders, build_fork, build_groups_delete, build_groups_describe, build_groups_list,
+    build_groups_reset, build_heal, build_list_topics, build_partition, build_pause_fetch,
+    build_produce, build_producer_abort, build_producer_begin, build_producer_commit,
+    build_producer_crash, build_producer_flush, build_producer_restart, build_producer_send,
+    build_producer_send_offsets, build_producer_start, build_producer_stop, build_restart,
+    build_resume_fetch, build_run, build_seek, build_shutdown, build_slow, build_step,
 };
 use super::spec::{arg, flag, switch, ArgSpec, Args, CommandSpec, FlagSpec, Parsed, ValueKind};
 use super::{
@@ -413,6 +413,31 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         ],
         example: "kafka-metadata-quorum.sh describe --status",
         build: build_describe_quorum,
+    },
+    CommandSpec {
+        name: "kafka-delete-records.sh",
+        aliases: &["kafka-delete-records"],
+        mode: None,
+        group: TOOLS,
+        summary: "Delete every record below an offset: each partition's log start offset (its low \
+                  watermark) moves up to it on the leader, then on the followers at their next \
+                  fetch.",
+        usage: "kafka-delete-records.sh --offset-json-file JSON",
+        args: &[],
+        flags: &[
+            flag(
+                "--offset-json-file",
+                "JSON",
+                ValueKind::Text,
+                "The offset file's content, inline: \
+                 `{\"partitions\":[{\"topic\":\"orders\",\"partition\":0,\"offset\":3}],\"version\":1}` \
+                 (offset -1: the high watermark).",
+            )
+            .required(),
+            BOOTSTRAP_SERVER,
+        ],
+        example: "kafka-delete-records.sh --offset-json-file '{\"partitions\":[{\"topic\":\"orders\",\"partition\":0,\"offset\":3}],\"version\":1}'",
+        build: build_delete_records,
     },
     CommandSpec {
         name: "kafka-dump-log.sh",

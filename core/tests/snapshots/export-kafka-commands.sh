@@ -35,6 +35,11 @@ kafka-console-consumer.sh --bootstrap-server localhost:9092 --topic orders --con
 C1_PID=$!
 
 sleep 2
+cat > delete-records.json <<'EOF'
+{"partitions":[{"topic":"orders","partition":0,"offset":-1}],"version":1}
+EOF
+kafka-delete-records.sh --bootstrap-server localhost:9092 --offset-json-file delete-records.json
+
 # crash node 1: kill -9 its Kafka process (kafka.Kafka with node.id=1)
 
 kill -9 $C1_PID  # the process dies: the group notices at session.timeout.ms
