@@ -233,7 +233,9 @@ pub enum Command {
     ///  [--config k=v]... [--replica-assignment 0:1:2,1:2:0]`
     CreateTopic {
         topic: String,
+        /// -1: the cluster's `num.partitions` (KIP-464's default in CreateTopics).
         partitions: i32,
+        /// -1: the cluster's `default.replication.factor`.
         replication_factor: i32,
         configs: Vec<(String, String)>,
         /// Explicit replicas per partition, overriding placement.

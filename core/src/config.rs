@@ -94,6 +94,22 @@ pub const CONFIGS: &[ConfigDef] = &[
         meaning: "How often the controller looks for partitions led by a non-preferred replica.",
     },
     ConfigDef {
+        name: "num.partitions",
+        default: "1",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "The partitions of a topic created without --partitions (and of a topic a \
+                  producer or consumer creates by naming it, where that is allowed).",
+    },
+    ConfigDef {
+        name: "default.replication.factor",
+        default: "1",
+        scope: Scope::Broker,
+        dynamic: false,
+        meaning: "The replicas of each partition of a topic created without \
+                  --replication-factor. At 1, such a topic has no copy to fail over to.",
+    },
+    ConfigDef {
         name: "request.timeout.ms",
         default: "30000",
         scope: Scope::Broker,

@@ -1201,6 +1201,17 @@ impl Simulation {
                 "Topic '{topic}' already exists. (TOPIC_ALREADY_EXISTS)"
             ));
         }
+        // -1 asks for the cluster's defaults (`ReplicationControlManager.createTopic`).
+        let partitions = if partitions == -1 {
+            i32::try_from(image.broker_config_i64("num.partitions")).unwrap_or(1)
+        } else {
+            partitions
+        };
+        let replication_factor = if replication_factor == -1 {
+            i32::try_from(image.broker_config_i64("default.replication.factor")).unwrap_or(1)
+        } else {
+            replication_factor
+        };
         let adding = assignment.map_or(partitions.max(0) as usize, |a| a.len());
         partitions_fit(image.partitions.len(), adding)?;
         for (name, _) in configs {

@@ -61,8 +61,8 @@ fn kafka_topics() {
 #[rustfmt::skip]
 fn kafka_topics_errors() {
     check("kafka-topics.sh --create --partiton 3", expect!["error: line 1, column 26: unknown flag `--partiton` for kafka-topics.sh --create; did you mean `--partitions`?"]);
-    check("kafka-topics.sh --create --topic orders --partitions 3", expect!["error: line 1, column 1: kafka-topics.sh --create needs --replication-factor R (or --replica-assignment)"]);
-    check("kafka-topics.sh --create --topic orders --replication-factor 3", expect!["error: line 1, column 1: kafka-topics.sh --create needs --partitions N (or --replica-assignment)"]);
+    check("kafka-topics.sh --create --topic orders --partitions 3", expect![[r#"CreateTopic { topic: "orders", partitions: 3, replication_factor: -1, configs: [], replica_assignment: None }"#]]);
+    check("kafka-topics.sh --create --topic orders --replication-factor 3", expect![[r#"CreateTopic { topic: "orders", partitions: -1, replication_factor: 3, configs: [], replica_assignment: None }"#]]);
     check("kafka-topics.sh --create --partitions 3 --replication-factor 3", expect!["error: line 1, column 1: kafka-topics.sh --create needs --topic TOPIC"]);
     check("kafka-topics.sh --create --topic orders --partitions three --replication-factor 3", expect!["error: line 1, column 54: --partitions wants a whole number, got `three`"]);
     check("kafka-topics.sh --create --topic orders --partitions 0 --replication-factor 3", expect!["error: line 1, column 54: --partitions must be between 1 and 1000, got `0`"]);

@@ -99,22 +99,12 @@ pub(super) fn build_create_topic(a: &Args) -> Result<Parsed, ParseError> {
         _ => None,
     };
     let (partitions, replication_factor) = match &assignment {
-        None => {
-            let p = a.int("--partitions").ok_or_else(|| {
-                error(
-                    a.head,
-                    "kafka-topics.sh --create needs --partitions N (or --replica-assignment)",
-                )
-            })?;
-            let r = a.int("--replication-factor").ok_or_else(|| {
-                error(
-                    a.head,
-                    "kafka-topics.sh --create needs --replication-factor R (or \
-                     --replica-assignment)",
-                )
-            })?;
-            (p, r)
-        }
+        // Left out, each is the cluster's default (`num.partitions`,
+        // `default.replication.factor`): the request carries -1, as Kafka's does (KIP-464).
+        None => (
+            a.int("--partitions").unwrap_or(-1),
+            a.int("--replication-factor").unwrap_or(-1),
+        ),
         Some(asg) => {
             let p = asg.len() as i64;
             let r = asg.first().map_or(0, |r| r.len() as i64);

@@ -157,9 +157,15 @@ pub fn format_command(command: &Command) -> String {
                         quote(&parts.join(","))
                     ));
                 }
-                None => s.push_str(&format!(
-                    " --partitions {partitions} --replication-factor {replication_factor}"
-                )),
+                None => {
+                    // -1 is the cluster's default: the flag was left out.
+                    if *partitions != -1 {
+                        s.push_str(&format!(" --partitions {partitions}"));
+                    }
+                    if *replication_factor != -1 {
+                        s.push_str(&format!(" --replication-factor {replication_factor}"));
+                    }
+                }
             }
             for (k, v) in configs {
                 s.push_str(&format!(" --config {}", quote(&format!("{k}={v}"))));

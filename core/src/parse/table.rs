@@ -182,7 +182,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
         mode: Some("--create"),
         group: TOOLS,
         summary: "Create a topic.",
-        usage: "kafka-topics.sh --create --topic TOPIC (--partitions N --replication-factor R \
+        usage: "kafka-topics.sh --create --topic TOPIC ([--partitions N] [--replication-factor R] \
                 | --replica-assignment LIST) [--config KEY=VALUE]...",
         args: &[],
         flags: &[
@@ -200,7 +200,7 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
                     min: 1,
                     max: MAX_PARTITIONS,
                 },
-                "Number of partitions.",
+                "Number of partitions (default: the cluster's `num.partitions`, 1).",
             ),
             flag(
                 "--replication-factor",
@@ -209,7 +209,8 @@ pub(super) static COMMANDS: &[CommandSpec] = &[
                     min: 1,
                     max: MAX_REPLICATION_FACTOR,
                 },
-                "Replicas of each partition.",
+                "Replicas of each partition (default: the cluster's \
+                 `default.replication.factor`, 1).",
             ),
             flag(
                 "--config",
