@@ -22,6 +22,8 @@ pub enum Query {
     LeaderEpoch(TopicPartition),
     Isr(TopicPartition),
     Replicas(TopicPartition),
+    /// How many partitions a topic has.
+    Partitions(String),
     /// Where a record stands on a replica: committed, uncommitted, absent, deleted.
     Record {
         tp: TopicPartition,
@@ -127,6 +129,7 @@ pub const QUERY_WORDS: &[&str] = &[
     "epoch",
     "isr",
     "replicas",
+    "partitions",
     "record",
     "controller",
     "broker",
@@ -219,6 +222,10 @@ impl Query {
             "epoch" => Query::LeaderEpoch(tp_only(rest)?),
             "isr" => Query::Isr(tp_only(rest)?),
             "replicas" => Query::Replicas(tp_only(rest)?),
+            "partitions" => match rest {
+                [topic] => Query::Partitions(topic.to_string()),
+                _ => return Err(usage("a topic: `partitions orders`")),
+            },
             "record" => match rest {
                 [tp, offset, tail @ ..] => {
                     let offset = offset
@@ -286,7 +293,8 @@ impl Query {
             | Query::Lag(..)
             | Query::Position(..)
             | Query::Processed(_)
-            | Query::Reprocessed(_) => Kind::Number,
+            | Query::Reprocessed(_)
+            | Query::Partitions(_) => Kind::Number,
             Query::Leader(_) | Query::Controller => Kind::Node,
             Query::Isr(_) | Query::Replicas(_) => Kind::Nodes,
             Query::Record { .. }
@@ -364,6 +372,13 @@ impl Query {
                 crate::sort::sort(&mut isr);
                 Value::Nodes(isr)
             }
+            Query::Partitions(topic) => Value::Number(
+                view.topics
+                    .iter()
+                    .find(|t| t.name == *topic)
+                    .map(|t| t.partitions.len() as i64)
+                    .ok_or_else(|| format!("there is no topic {topic}"))?,
+            ),
             Query::Replicas(tp) => {
                 let mut replicas: Vec<i32> =
                     partition(tp)?.replicas.iter().map(|r| r.broker).collect();
@@ -466,6 +481,7 @@ impl fmt::Display for Query {
             Query::LeaderEpoch(tp) => write!(f, "epoch {tp}"),
             Query::Isr(tp) => write!(f, "isr {tp}"),
             Query::Replicas(tp) => write!(f, "replicas {tp}"),
+            Query::Partitions(topic) => write!(f, "partitions {topic}"),
             Query::Record { tp, offset, on: b } => write!(f, "record {tp} {offset}{}", on(b)),
             Query::Controller => f.write_str("controller"),
             Query::Broker(id) => write!(f, "broker {id}"),
