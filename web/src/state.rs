@@ -569,6 +569,7 @@ impl AppState {
             log,
             metrics,
         } = looked_at(&mut session.borrow_mut(), false, None);
+        let selected = still_there(Some(("orders".to_string(), 0)), &rows);
         AppState {
             session,
             version: 0,
@@ -579,7 +580,7 @@ impl AppState {
             metrics,
             timing: None,
             notice: None,
-            selected: Some(("orders".to_string(), 0)),
+            selected,
             selected_node: None,
             playing: false,
             speed_ms: 100,
@@ -595,6 +596,27 @@ impl AppState {
             embed: None,
             share: false,
         }
+    }
+}
+
+/// `selected` while that partition exists, else the first partition of a topic that is not
+/// internal (or none while there is none).
+fn still_there(
+    selected: Option<PartitionKey>,
+    rows: &[Arc<PartitionView>],
+) -> Option<PartitionKey> {
+    match selected {
+        Some((topic, partition))
+            if rows
+                .iter()
+                .any(|p| p.topic == topic && p.partition == partition) =>
+        {
+            Some((topic, partition))
+        }
+        _ => rows
+            .iter()
+            .find(|p| !sandbox_core::view::is_internal_topic(&p.topic))
+            .map(|p| (p.topic.to_string(), p.partition)),
     }
 }
 
@@ -990,6 +1012,12 @@ impl Reducible for AppState {
             log,
             metrics,
         } = looked_at(&mut self.session.borrow_mut(), show_all_events, Some(&self));
+        // The partition detail always shows one partition: the one picked while it exists
+        // (a lesson's or link's cluster may have no `orders-0`). An embed keeps the partition
+        // its author named, even before it exists.
+        if self.embed.is_none() {
+            selected = still_there(selected, &rows);
+        }
         Rc::new(AppState {
             session: Rc::clone(&self.session),
             version: self.version + 1,
