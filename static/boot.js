@@ -130,13 +130,13 @@ async function readLink() {
 // Called by the page (web/src/lib.rs) whenever the run changes: the address becomes the
 // compressed run. Writes finish in order of calls; an older one never overwrites a newer.
 let written = 0;
-sandbox.writeRun = async (script, before, after) => {
-  const call = ++written;
-  const data = toBase64Url(await deflate(script));
-  if (call !== written) return;
-  history.replaceState(null, "", `#${before}${ZRUN}${data}${after}`);
-};
 sandbox.deflateRun = async (script) => ZRUN + toBase64Url(await deflate(script));
+sandbox.writeRun = async (script) => {
+  const call = ++written;
+  const run = await sandbox.deflateRun(script);
+  if (call !== written) return;
+  history.replaceState(null, "", `#${run}`);
+};
 
 // An embedded sandbox tells the page around it how tall it is, so the loader (embed.js) can
 // size its frame to the content.

@@ -610,28 +610,21 @@ const ADDRESS_EVERY_MS: f64 = 300.0;
 /// `boot.js`) where the page can, else percent-encoded (`#run=`).
 fn write_address(session: &state::Session, step: u64) {
     let script = session.script();
-    let written = perf::call(
-        "writeRun",
-        &[
-            &wasm_bindgen::JsValue::from_str(&script),
-            &wasm_bindgen::JsValue::from_str(""),
-            &wasm_bindgen::JsValue::from_str(""),
-        ],
-    );
-    if !written {
-        let encoded = String::from(js_sys::encode_uri_component(&script));
-        set_address(&format!("#run={encoded}"));
+    if perf::call("writeRun", &[&wasm_bindgen::JsValue::from_str(&script)]).is_none() {
+        set_address(&format!("#{}", plain_run(&script)));
     }
     perf::drawn(step);
 }
 
+/// The address pair of a run in the first format, `run=` and the script percent-encoded:
+/// made at once, where the compressed one (`boot.js`) is not at hand.
+pub fn plain_run(script: &str) -> String {
+    format!("run={}", String::from(js_sys::encode_uri_component(script)))
+}
+
 /// The full page at the run an embed shows (percent-encoded: a link made synchronously).
 fn open_full_page(session: &state::Session) -> String {
-    let script = session.script();
-    format!(
-        "./#run={}",
-        String::from(js_sys::encode_uri_component(&script))
-    )
+    format!("./#{}", plain_run(&session.script()))
 }
 
 fn set_address(url: &str) {

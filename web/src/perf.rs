@@ -63,19 +63,17 @@ pub fn get_string(name: &str) -> Option<String> {
         .and_then(|v| v.as_string())
 }
 
-/// Calls the function `window.__sandbox[name]` with `args`, if the page defines it.
-pub fn call(name: &str, args: &[&JsValue]) -> bool {
-    let Some(function) = root()
+/// Calls the function `window.__sandbox[name]` with `args` and returns what it returned;
+/// `None` when the page does not define it or it threw.
+pub fn call(name: &str, args: &[&JsValue]) -> Option<JsValue> {
+    let function = root()
         .and_then(|r| js_sys::Reflect::get(&r, &JsValue::from_str(name)).ok())
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())
-    else {
-        return false;
-    };
+        .and_then(|f| f.dyn_into::<js_sys::Function>().ok())?;
     let list = js_sys::Array::new();
     for arg in args {
         list.push(arg);
     }
-    function.apply(&JsValue::NULL, &list).is_ok()
+    function.apply(&JsValue::NULL, &list).ok()
 }
 
 /// Whether `window.__sandbox[name]` is `true`.

@@ -523,55 +523,49 @@ impl AppState {
         state
     }
 
-    /// An embed opens at the first step of its range (`from`), and never past its end.
-    fn open_embed_range(self) -> AppState {
+    /// An embed opens at the first step of its range (`from`), and never past its end: the
+    /// session is moved there and what the page draws of it built again.
+    fn open_embed_range(mut self) -> AppState {
         let Some(embed) = self.embed.clone() else {
             return self;
         };
-        let target = {
-            let session = self.session.borrow();
-            let at = session.timeline.state.steps;
-            match (embed.from, embed.to) {
-                (Some(from), _) if from != at => Some(from),
-                (None, Some(to)) if at > to => Some(to),
-                _ => None,
-            }
+        let at = self.session.borrow().timeline.state.steps;
+        let target = match (embed.from, embed.to) {
+            (Some(from), _) if from != at => from,
+            (None, Some(to)) if at > to => to,
+            _ => return self,
         };
-        match target {
-            Some(step) => {
-                let mut session = self.session.borrow_mut();
-                session.execute(
-                    &Command::Seek { step: step as i64 },
-                    &format!("seek {step}"),
-                );
-                drop(session);
-                let session = Rc::clone(&self.session);
-                let mut fresh = AppState::with_session_shared(session);
-                fresh.embed = self.embed;
-                fresh.theme = self.theme;
-                fresh.selected = self.selected;
-                fresh.notice = self.notice;
-                fresh
-            }
-            None => self,
-        }
-    }
-
-    pub fn with_session(session: Session) -> AppState {
-        AppState::with_session_shared(Rc::new(RefCell::new(session)))
-    }
-
-    fn with_session_shared(session: Rc<RefCell<Session>>) -> AppState {
+        let mut session = self.session.borrow_mut();
+        session.execute(
+            &Command::Seek {
+                step: target as i64,
+            },
+            &format!("seek {target}"),
+        );
         let Drawn {
             view,
             stable,
             rows,
             log,
             metrics,
-        } = looked_at(&mut session.borrow_mut(), false, None);
+        } = looked_at(&mut session, false, None);
+        drop(session);
+        (self.view, self.stable, self.rows, self.log, self.metrics) =
+            (view, stable, rows, log, metrics);
+        self
+    }
+
+    pub fn with_session(mut session: Session) -> AppState {
+        let Drawn {
+            view,
+            stable,
+            rows,
+            log,
+            metrics,
+        } = looked_at(&mut session, false, None);
         let selected = still_there(Some(("orders".to_string(), 0)), &rows);
         AppState {
-            session,
+            session: Rc::new(RefCell::new(session)),
             version: 0,
             view,
             stable,

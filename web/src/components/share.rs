@@ -42,25 +42,14 @@ fn page_base() -> (String, String) {
 /// Asks `boot.js` to compress `script` into `zrun=1.DATA`; falls back to the percent-encoded
 /// `run=` where the browser cannot.
 async fn compress(script: String) -> String {
-    let plain = || {
-        format!(
-            "run={}",
-            String::from(js_sys::encode_uri_component(&script))
-        )
-    };
-    let function = web_sys::window()
-        .and_then(|w| js_sys::Reflect::get(&w, &JsValue::from_str("__sandbox")).ok())
-        .and_then(|s| js_sys::Reflect::get(&s, &JsValue::from_str("deflateRun")).ok())
-        .and_then(|f| f.dyn_into::<js_sys::Function>().ok());
-    let Some(function) = function else {
-        return plain();
-    };
-    let Ok(promise) = function.call1(&JsValue::NULL, &JsValue::from_str(&script)) else {
-        return plain();
+    let Some(promise) = crate::perf::call("deflateRun", &[&JsValue::from_str(&script)]) else {
+        return crate::plain_run(&script);
     };
     match wasm_bindgen_futures::JsFuture::from(js_sys::Promise::from(promise)).await {
-        Ok(value) => value.as_string().unwrap_or_else(plain),
-        Err(_) => plain(),
+        Ok(value) => value
+            .as_string()
+            .unwrap_or_else(|| crate::plain_run(&script)),
+        Err(_) => crate::plain_run(&script),
     }
 }
 
@@ -198,10 +187,12 @@ pub fn ShareDialog(props: &ShareProps) -> Html {
         let name = name.clone();
         let problem = export_problem.clone();
         Callback::from(move |_: MouseEvent| {
+            // `boot.js` answers false when the page has no diagram to draw from.
             let done = crate::perf::call(
                 "exportDiagram",
                 &[&JsValue::from_str(kind), &JsValue::from_str(&name)],
-            );
+            )
+            .is_some_and(|v| v.is_truthy());
             problem.set((!done).then(|| "There is no diagram on the page to export.".into()));
         })
     };
