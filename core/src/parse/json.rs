@@ -161,17 +161,6 @@ impl Reader<'_> {
     }
 }
 
-/// Kafka's `Topic.validate`, as the command language checks topic names.
-fn valid_topic_name(name: &str) -> bool {
-    !name.is_empty()
-        && name != "."
-        && name != ".."
-        && name.len() <= super::MAX_TOPIC_NAME_LEN
-        && name
-            .chars()
-            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'))
-}
-
 fn field<'v>(fields: &'v [(String, Value)], name: &str) -> Option<&'v Value> {
     fields.iter().find(|(n, _)| n == name).map(|(_, v)| v)
 }
@@ -203,7 +192,7 @@ pub(super) fn delete_records_offsets(text: &str) -> Result<Vec<(TopicPartition, 
             return Err(format!("partition entry {n} should be an object"));
         };
         let topic = match field(fields, "topic") {
-            Some(Value::Str(t)) if valid_topic_name(t) => t.clone(),
+            Some(Value::Str(t)) if super::values::topic_name_problem(t).is_none() => t.clone(),
             Some(Value::Str(t)) => {
                 return Err(format!(
                     "partition entry {n}: `{t}` is not a valid topic name"

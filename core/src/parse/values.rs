@@ -116,33 +116,42 @@ pub(super) fn parse_seed(p: &Piece, subject: &str) -> Result<u64, ParseError> {
 
 /// Kafka's `Topic.validate`: 1 to 249 characters of `[a-zA-Z0-9._-]`, not `.` or `..`.
 pub(super) fn check_topic(p: &Piece) -> Result<(), ParseError> {
-    if p.text.is_empty() {
-        return Err(error(p.start, "the topic name is empty"));
+    match topic_name_problem(&p.text) {
+        None => Ok(()),
+        Some((at, message)) => Err(error(at.map_or(p.start, |i| p.at(i)), message)),
     }
-    if p.text == "." || p.text == ".." {
-        return Err(error(p.start, "a topic cannot be named `.` or `..`"));
+}
+
+/// What breaks Kafka's `Topic.validate` in `name`, with the index of the character at fault
+/// (`None`: the name as a whole); `None` when it is a valid topic name.
+pub(super) fn topic_name_problem(name: &str) -> Option<(Option<usize>, String)> {
+    if name.is_empty() {
+        return Some((None, "the topic name is empty".into()));
     }
-    for (i, c) in p.text.chars().enumerate() {
+    if name == "." || name == ".." {
+        return Some((None, "a topic cannot be named `.` or `..`".into()));
+    }
+    for (i, c) in name.chars().enumerate() {
         if !(c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-')) {
-            return Err(error(
-                p.at(i),
+            return Some((
+                Some(i),
                 format!(
                     "the topic name `{}` contains `{}`: topic names use only letters, digits, \
                      `.`, `_` and `-`",
-                    show(&p.text),
+                    show(name),
                     c.escape_debug()
                 ),
             ));
         }
     }
-    let len = p.len();
+    let len = name.chars().count();
     if len > MAX_TOPIC_NAME_LEN {
-        return Err(error(
-            p.at(MAX_TOPIC_NAME_LEN),
+        return Some((
+            Some(MAX_TOPIC_NAME_LEN),
             format!("the topic name is {len} characters long; the limit is {MAX_TOPIC_NAME_LEN}"),
         ));
     }
-    Ok(())
+    None
 }
 
 /// `orders-0`: the topic is everything before the last `-`.
